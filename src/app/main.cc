@@ -1,0 +1,146 @@
+// The composition root: reads the configuration, opens the store backend,
+// wires the services and runs the chosen command. The only file that names
+// concrete implementations.
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "cli/command_line.h"
+#include "demo/demo_shop.h"
+#include "http/api.h"
+#include "http/server.h"
+#include "schema/config.h"
+#include "service/collect_service.h"
+#include "service/profile_service.h"
+#include "store/staged_writer.h"
+#include "store/store.h"
+
+namespace shinrai {
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+constexpr std::string_view kDemoMarker = "meta/demo_loaded";
+
+int Fail(const Status& st) {
+  std::fprintf(stderr, "shinrai: %s\n", st.ToString().c_str());
+  return st.code() == Code::kInvalidArgument ? 2 : 1;
+}
+
+Status MaybeLoadDemo(const cli::ServeCommand& cmd, const schema::Config& config, store::Store& store,
+                     service::CollectService& collect) {
+  if (!cmd.demo) return Status::Ok();
+  ASSIGN_OR_RETURN(std::optional<std::string> marker, store.Get(kDemoMarker));
+  if (marker) {
+    spdlog::info("demo shop already loaded in this data directory ({})", *marker);
+    return Status::Ok();
+  }
+  std::string write_key;
+  for (const auto& k : config.keys) {
+    if (k.kind == "write") {
+      write_key = k.key;
+      break;
+    }
+  }
+  if (write_key.empty()) return InvalidArgument("--demo needs a write key in the configuration");
+  demo::DemoOptions opts;
+  opts.now_ms = Env::Default()->NowMillis();
+  ASSIGN_OR_RETURN(demo::DemoSummary summary, demo::LoadDemoShop(collect, write_key, opts));
+  store::WriteBatch wb;
+  const std::string note = std::to_string(summary.events) + " events, " + std::to_string(summary.customers) +
+                           " customers, " + std::to_string(summary.products) + " products; try user " +
+                           summary.sample_user_id + " or email:" + summary.sample_email;
+  wb.Put(std::string(kDemoMarker), note);
+  RETURN_IF_ERROR(store.Write(wb, true));
+  spdlog::info("demo shop loaded: {}", note);
+  return Status::Ok();
+}
+
+int Serve(const cli::ServeCommand& cmd) {
+  auto config = schema::LoadConfig(cmd.config);
+  if (!config.ok()) return Fail(config.status());
+  std::string host;
+  int port = 0;
+  Status st = cli::SplitListen(cmd.listen.empty() ? config->server.listen : cmd.listen, &host, &port);
+  if (!st.ok()) return Fail(st);
+
+  store::RocksOptions ropts;
+  ropts.path = cmd.data_dir;
+  auto store = store::OpenRocksStore(ropts);
+  if (!store.ok()) return Fail(store.status());
+
+  service::Access access(config->keys);
+  int exit_code = 0;
+  {
+    // The writer is destroyed before the server so that its last replies
+    // still find the I/O context alive.
+    http::ServerOptions sopts;
+    sopts.address = host;
+    sopts.port = port;
+    sopts.threads = config->server.threads;
+    sopts.max_body_bytes = config->server.max_body_bytes;
+    std::unique_ptr<http::Server> server;
+    {
+      store::StagedWriter writer(store->get());
+      service::CollectService collect(&*config, &access, store->get(), &writer, Env::Default());
+      service::ProfileService profiles(&*config, store->get());
+      if (Status s = collect.LoadCounters(); !s.ok()) return Fail(s);
+      if (Status s = MaybeLoadDemo(cmd, *config, **store, collect); !s.ok()) return Fail(s);
+
+      http::Api api({&*config, &access, &collect, &profiles, &writer});
+      server = std::make_unique<http::Server>(sopts, [&api](http::Request& req, http::Respond respond) {
+        api.Handle(req, std::move(respond));
+      });
+      if (Status s = server->Start(); !s.ok()) return Fail(s);
+      std::printf("Shinrai %s listening on http://%s:%d (store: %s at %s)\n", kVersion, host.c_str(), server->port(),
+                  (*store)->Name().data(), cmd.data_dir.c_str());
+      bool demo_keys = false;
+      for (const auto& k : config->keys) {
+        if (k.key.rfind("demo-", 0) == 0) {
+          if (!demo_keys) std::printf("DEMO-ONLY keys from %s (never use them in production):\n", cmd.config.c_str());
+          demo_keys = true;
+          std::printf("  %-28s %s\n", k.key.c_str(), k.kind == "write" ? "write key (collection, HTTP Basic user)"
+                                                                          : ("api key, role " + k.role).c_str());
+        }
+      }
+      std::printf("Try: curl -s -H 'Authorization: Bearer demo-admin-key' http://%s:%d/v1/profiles/<user id>\n",
+                  host.c_str(), server->port());
+      std::fflush(stdout);
+      server->Wait();
+      spdlog::info("shutting down");
+      server->Stop();
+      Status flushed = writer.Flush();
+      if (!flushed.ok()) {
+        spdlog::error("could not commit the last writes: {}", flushed.ToString());
+        exit_code = 1;
+      }
+    }
+  }
+  return exit_code;
+}
+
+int CheckConfig(const cli::CheckConfigCommand& cmd) {
+  auto config = schema::LoadConfig(cmd.config);
+  if (!config.ok()) {
+    std::fprintf(stderr, "%s\n", config.status().message().c_str());
+    return 1;
+  }
+  const auto& d = config->declaration;
+  std::printf("%s is valid: %zu purposes, %zu categories, %zu traits, %zu events, %zu forbidden rules, %zu keys\n",
+              cmd.config.c_str(), d.purposes.size(), d.categories.size(), d.traits.size(), d.events.size(),
+              d.forbidden.size(), config->keys.size());
+  return 0;
+}
+
+}  // namespace
+}  // namespace shinrai
+
+int main(int argc, char** argv) {
+  using namespace shinrai;
+  cli::Command cmd = cli::ParseCommandLine(argc, argv);
+  if (auto* e = std::get_if<cli::ExitCommand>(&cmd)) return e->exit_code;
+  if (auto* s = std::get_if<cli::ServeCommand>(&cmd)) return Serve(*s);
+  if (auto* c = std::get_if<cli::CheckConfigCommand>(&cmd)) return CheckConfig(*c);
+  std::printf("shinrai %s\n", kVersion);
+  return 0;
+}

@@ -1,0 +1,59 @@
+#include "cli/command_line.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <filesystem>
+
+namespace shinrai::cli {
+
+std::string DefaultConfigPath() {
+  if (const char* env = std::getenv("SHINRAI_CONFIG"); env && *env) return env;
+  if (std::filesystem::exists("shinrai.yaml")) return "shinrai.yaml";
+  return "examples/shinrai.yaml";
+}
+
+Status SplitListen(const std::string& listen, std::string* host, int* port) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return InvalidArgument("--listen '" + listen + "': expected HOST:PORT");
+  *host = listen.substr(0, colon);
+  if (host->size() > 2 && host->front() == '[' && host->back() == ']') *host = host->substr(1, host->size() - 2);
+  try {
+    size_t used = 0;
+    *port = std::stoi(listen.substr(colon + 1), &used);
+    if (used != listen.size() - colon - 1 || *port < 0 || *port > 65535) throw std::out_of_range("port");
+  } catch (const std::exception&) {
+    return InvalidArgument("--listen '" + listen + "': the port must be a number from 0 to 65535");
+  }
+  return Status::Ok();
+}
+
+Command ParseCommandLine(int argc, char** argv) {
+  CLI::App app{"Shinrai: privacy-first personalization engine"};
+  app.require_subcommand(1);
+  ServeCommand serve;
+  serve.config = DefaultConfigPath();
+  auto* s = app.add_subcommand("serve", "Run the HTTP server");
+  s->add_option("--data", serve.data_dir, "Data directory (embedded RocksDB store)")->capture_default_str();
+  s->add_option("--config", serve.config, "Declaration and configuration (YAML)")->capture_default_str();
+  s->add_option("--listen", serve.listen, "HOST:PORT to listen on (default: from the config, 127.0.0.1:8088)");
+  s->add_flag("--demo", serve.demo, "Load the generated demo shop into an empty data directory");
+
+  CheckConfigCommand check;
+  check.config = DefaultConfigPath();
+  auto* cfg = app.add_subcommand("config", "Work with the declaration file");
+  auto* c = cfg->add_subcommand("check", "Validate the declaration and name every mistake");
+  c->add_option("--config", check.config, "Declaration and configuration (YAML)")->capture_default_str();
+  cfg->require_subcommand(1);
+
+  app.add_subcommand("version", "Print the version");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return ExitCommand{app.exit(e)};
+  }
+  if (s->parsed()) return serve;
+  if (c->parsed()) return check;
+  return VersionCommand{};
+}
+
+}  // namespace shinrai::cli

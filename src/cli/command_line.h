@@ -1,0 +1,40 @@
+// The `shinrai` command line: parses argv into one Command. Running it is the
+// composition root's job (app/), which alone names concrete backends.
+#pragma once
+
+#include <string>
+#include <variant>
+
+#include "core/status.h"
+
+namespace shinrai::cli {
+
+struct ServeCommand {
+  std::string data_dir = "shinrai-data";  // Default: ./shinrai-data
+  std::string config;                     // Default: see DefaultConfigPath()
+  std::string listen;                     // Default: from the config (127.0.0.1:8088)
+  bool demo = false;                      // load the generated demo shop once
+};
+
+struct CheckConfigCommand {
+  std::string config;
+};
+
+struct VersionCommand {};
+
+// Help was printed, or the arguments were wrong: exit with `exit_code`.
+struct ExitCommand {
+  int exit_code = 0;
+};
+
+using Command = std::variant<ServeCommand, CheckConfigCommand, VersionCommand, ExitCommand>;
+
+Command ParseCommandLine(int argc, char** argv);
+
+// $SHINRAI_CONFIG, else ./shinrai.yaml when it exists, else examples/shinrai.yaml.
+std::string DefaultConfigPath();
+
+// "host:port" -> parts; InvalidArgument naming the problem.
+Status SplitListen(const std::string& listen, std::string* host, int* port);
+
+}  // namespace shinrai::cli

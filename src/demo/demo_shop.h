@@ -1,0 +1,41 @@
+// DemoShop: a realistic, generated web shop for the demo and for tests that
+// must not depend on the public datasets: a catalogue, customers who browse
+// anonymously, log in, buy on the web, in the app, in store and by phone.
+//
+// Everything goes through CollectService with the demo write key, so the
+// demo data obeys the declaration like any other data. Deterministic for a
+// given seed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "service/collect_service.h"
+
+namespace shinrai::demo {
+
+struct DemoOptions {
+  int customers = 300;         // Default: 300 known customers
+  int anonymous_visitors = 150;  // who never log in
+  int products = 120;
+  uint64_t seed = 7;
+  int64_t now_ms = 0;          // REQUIRES: set; the history ends here
+};
+
+struct DemoSummary {
+  int events = 0;
+  int customers = 0;
+  int products = 0;
+  std::string sample_user_id;  // a customer with a rich history, for the README's curl
+  std::string sample_email;
+};
+
+// One Segment-spec batch body per visitor, in the order they should be sent.
+std::vector<std::string> GenerateDemoBatches(const DemoOptions& options, DemoSummary* summary);
+
+// Sends the batches through `collect` with `write_key` and waits for them.
+Result<DemoSummary> LoadDemoShop(service::CollectService& collect, const std::string& write_key,
+                                 const DemoOptions& options);
+
+}  // namespace shinrai::demo

@@ -1,0 +1,131 @@
+#include "http/api.h"
+
+#include <nlohmann/json.hpp>
+
+#include "http/encoding.h"
+
+namespace shinrai::http {
+
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+Response WithCors(Response r) {
+  // Collection is called from browsers on the brand's own sites.
+  r.headers.emplace_back("Access-Control-Allow-Origin", "*");
+  return r;
+}
+
+Response Preflight() {
+  Response r;
+  r.status = 204;
+  r.headers = {{"Access-Control-Allow-Origin", "*"},
+               {"Access-Control-Allow-Methods", "POST, GET, OPTIONS"},
+               {"Access-Control-Allow-Headers", "Authorization, Content-Type, Content-Encoding"},
+               {"Access-Control-Max-Age", "86400"}};
+  return r;
+}
+
+}  // namespace
+
+service::Credentials CredentialsOf(const Request& req) {
+  service::Credentials c;
+  auto it = req.find(bhttp::field::authorization);
+  if (it == req.end()) return c;
+  std::string_view v(it->value().data(), it->value().size());
+  if (v.size() > 6 && (v.substr(0, 6) == "Basic " || v.substr(0, 6) == "basic ")) {
+    if (auto decoded = Base64Decode(v.substr(6))) c.basic_user = decoded->substr(0, decoded->find(':'));
+  } else if (v.size() > 7 && (v.substr(0, 7) == "Bearer " || v.substr(0, 7) == "bearer ")) {
+    c.bearer_token = std::string(v.substr(7));
+  }
+  return c;
+}
+
+Result<service::Principal> Api::Authenticate(const Request& req) const {
+  return d_.access->Authenticate(CredentialsOf(req));
+}
+
+void Api::Handle(Request& req, Respond respond) {
+  std::string_view target(req.target().data(), req.target().size());
+  const std::string_view path = target.substr(0, target.find('?'));
+  const auto method = req.method();
+
+  if (path == "/healthz") return respond(JsonResponse(200, R"({"status":"ok"})"));
+  if (path == "/readyz") {
+    Status h = d_.writer->health();
+    if (!h.ok()) return respond(ErrorResponse(Unavailable("storage failed: " + h.message())));
+    return respond(JsonResponse(200, R"({"status":"ready"})"));
+  }
+
+  static const std::pair<std::string_view, std::optional<profile::CallType>> kCollect[] = {
+      {"/v1/identify", profile::CallType::kIdentify}, {"/v1/track", profile::CallType::kTrack},
+      {"/v1/page", profile::CallType::kPage},         {"/v1/screen", profile::CallType::kScreen},
+      {"/v1/group", profile::CallType::kGroup},       {"/v1/alias", profile::CallType::kAlias},
+      {"/v1/batch", std::nullopt},                    {"/v1/import", std::nullopt}};
+  for (const auto& [p, type] : kCollect) {
+    if (path != p) continue;
+    if (method == bhttp::verb::options) return respond(Preflight());
+    if (method != bhttp::verb::post)
+      return respond(ErrorResponse(Status(Code::kInvalidArgument, std::string(p) + " takes POST")));
+    return Collect(req, type, std::move(respond));
+  }
+
+  constexpr std::string_view kProfiles = "/v1/profiles/";
+  if (path.rfind(kProfiles, 0) == 0 && path.size() > kProfiles.size()) {
+    if (method != bhttp::verb::get) return respond(ErrorResponse(InvalidArgument("profiles are read with GET")));
+    auto id = PercentDecode(path.substr(kProfiles.size()));
+    if (!id) return respond(ErrorResponse(InvalidArgument("the profile id is not correctly percent-encoded")));
+    return GetProfile(req, *id, std::move(respond));
+  }
+  if (path == "/v1/stats/collection") {
+    if (method != bhttp::verb::get) return respond(ErrorResponse(InvalidArgument("stats are read with GET")));
+    return GetStats(req, std::move(respond));
+  }
+  respond(ErrorResponse(NotFound("no endpoint " + std::string(req.method_string()) + " " + std::string(path))));
+}
+
+void Api::Collect(Request& req, std::optional<profile::CallType> type, Respond respond) {
+  std::string body = std::move(req.body());
+  auto enc = req.find(bhttp::field::content_encoding);
+  if (enc != req.end()) {
+    std::string_view e(enc->value().data(), enc->value().size());
+    if (e == "gzip" || e == "deflate") {
+      auto inflated = Gunzip(body, d_.config->server.max_body_bytes);
+      if (!inflated.ok()) return respond(WithCors(ErrorResponse(inflated.status())));
+      body = std::move(*inflated);
+    } else if (e != "identity") {
+      return respond(WithCors(ErrorResponse(
+          Status(Code::kUnsupported, "Content-Encoding '" + std::string(e) + "' is not supported (gzip is)"))));
+    }
+  }
+  auto ct = req.find(bhttp::field::content_type);
+  if (ct != req.end()) {
+    std::string_view c(ct->value().data(), ct->value().size());
+    if (c.find("json") == std::string_view::npos && c.find("text/plain") == std::string_view::npos)
+      return respond(WithCors(ErrorResponse(
+          Status(Code::kUnsupported, "Content-Type '" + std::string(c) + "' is not supported (send application/json)"))));
+  }
+  d_.collect->Collect(CredentialsOf(req), type, body, [respond = std::move(respond)](Result<service::CollectReport> r) {
+    if (!r.ok()) return respond(WithCors(ErrorResponse(r.status())));
+    respond(WithCors(JsonResponse(200, service::CollectReportToJson(*r).dump())));
+  });
+}
+
+void Api::GetProfile(Request& req, std::string_view id, Respond respond) {
+  auto who = Authenticate(req);
+  if (!who.ok()) return respond(ErrorResponse(who.status()));
+  auto profile = d_.profiles->Get(*who, id);
+  if (!profile.ok()) return respond(ErrorResponse(profile.status()));
+  respond(JsonResponse(200, profile->dump()));
+}
+
+void Api::GetStats(Request& req, Respond respond) {
+  auto who = Authenticate(req);
+  if (!who.ok()) return respond(ErrorResponse(who.status()));
+  Status allowed = service::Access::Authorize(*who, service::Operation::kReadStats);
+  if (!allowed.ok()) return respond(ErrorResponse(allowed));
+  nlohmann::json counters = d_.collect->Counters();
+  respond(JsonResponse(200, nlohmann::json{{"counters", counters}}.dump()));
+}
+
+}  // namespace shinrai::http

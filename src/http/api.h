@@ -1,0 +1,46 @@
+// Api: the HTTP surface of Shinrai. Maps requests to service calls and
+// service Results to HTTP responses; holds no domain logic.
+//
+// Endpoints (docs/api.md):
+//   POST /v1/{identify,track,page,screen,group,alias,batch}   write key (Basic) or admin
+//   GET  /v1/profiles/{id}                                     admin
+//   GET  /v1/stats/collection                                  admin, privacy_officer
+//   GET  /healthz   GET /readyz                                no key
+//
+// Thread-safety: Handle() is called concurrently from the I/O threads.
+#pragma once
+
+#include "http/server.h"
+#include "service/access.h"
+#include "service/collect_service.h"
+#include "service/profile_service.h"
+#include "store/staged_writer.h"
+
+namespace shinrai::http {
+
+struct ApiDeps {
+  const schema::Config* config;
+  const service::Access* access;
+  service::CollectService* collect;
+  service::ProfileService* profiles;
+  store::StagedWriter* writer;  // for readiness
+};
+
+class Api {
+ public:
+  explicit Api(ApiDeps deps) : d_(deps) {}
+  void Handle(Request& req, Respond respond);
+
+ private:
+  void Collect(Request& req, std::optional<profile::CallType> type, Respond respond);
+  void GetProfile(Request& req, std::string_view id, Respond respond);
+  void GetStats(Request& req, Respond respond);
+  Result<service::Principal> Authenticate(const Request& req) const;
+
+  ApiDeps d_;
+};
+
+// Credentials from the Authorization header (Basic user name or Bearer token).
+service::Credentials CredentialsOf(const Request& req);
+
+}  // namespace shinrai::http

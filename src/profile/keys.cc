@@ -1,0 +1,50 @@
+#include "profile/keys.h"
+
+#include "core/hash.h"
+
+namespace shinrai::profile {
+
+std::string_view IdKindName(IdKind kind) {
+  switch (kind) {
+    case IdKind::kUser: return "user_id";
+    case IdKind::kAnonymous: return "anonymous_id";
+    case IdKind::kEmail: return "email";
+    case IdKind::kPhone: return "phone";
+  }
+  return "user_id";
+}
+
+std::string IdentityKey(IdKind kind, std::string_view value) {
+  std::string k = "id/";
+  k.push_back(static_cast<char>(kind));
+  k.push_back('/');
+  k.append(value);
+  return k;
+}
+
+std::string ProfileKey(std::string_view profile_id) { return "pr/" + std::string(profile_id); }
+
+std::string EventPrefix(std::string_view profile_id) { return "ev/" + std::string(profile_id) + "/"; }
+
+std::string EventKey(std::string_view profile_id, int64_t timestamp_ms, std::string_view message_id) {
+  std::string k = EventPrefix(profile_id);
+  // Offset so that pre-1970 timestamps still sort before later ones.
+  AppendBigEndian64(&k, static_cast<uint64_t>(timestamp_ms) ^ (uint64_t{1} << 63));
+  AppendBigEndian64(&k, Fnv1a64(message_id));
+  return k;
+}
+
+std::string MessageKey(std::string_view message_id) { return "msg/" + std::string(message_id); }
+
+std::string MergePrefix(std::string_view profile_id) { return "mg/" + std::string(profile_id) + "/"; }
+
+std::string MergeKey(std::string_view profile_id, int64_t at_ms, uint64_t random) {
+  std::string k = MergePrefix(profile_id);
+  AppendBigEndian64(&k, static_cast<uint64_t>(at_ms));
+  AppendBigEndian64(&k, random);
+  return k;
+}
+
+std::string CounterKey(std::string_view name) { return std::string(kCounterPrefix) + std::string(name); }
+
+}  // namespace shinrai::profile

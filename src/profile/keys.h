@@ -1,0 +1,33 @@
+// Store key families of the profile module (docs/key-encoding.md).
+//
+//   id/<kind>/<value>            -> profile id          (identity index)
+//   pr/<profile id>              -> Profile             (MessagePack)
+//   ev/<profile id>/<ts><h>      -> Event               (ts: big-endian ms, h: hash of messageId)
+//   msg/<messageId>              -> profile id          (de-duplication of retries)
+//   mg/<profile id>/<ts><random> -> merge record        (JSON; merges into, or refused for, that profile)
+//   st/<counter>                 -> decimal count       (minimisation and collection counters)
+//
+// Every key of one person's data starts with its profile id after the family
+// prefix, so a backend can distribute by subject and erasure can delete ranges.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace shinrai::profile {
+
+enum class IdKind : char { kUser = 'u', kAnonymous = 'a', kEmail = 'e', kPhone = 'p' };
+std::string_view IdKindName(IdKind kind);
+
+std::string IdentityKey(IdKind kind, std::string_view value);
+std::string ProfileKey(std::string_view profile_id);
+std::string EventPrefix(std::string_view profile_id);
+std::string EventKey(std::string_view profile_id, int64_t timestamp_ms, std::string_view message_id);
+std::string MessageKey(std::string_view message_id);
+std::string MergePrefix(std::string_view profile_id);
+std::string MergeKey(std::string_view profile_id, int64_t at_ms, uint64_t random);
+std::string CounterKey(std::string_view name);
+inline constexpr std::string_view kCounterPrefix = "st/";
+
+}  // namespace shinrai::profile

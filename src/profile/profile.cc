@@ -1,0 +1,50 @@
+#include "profile/profile.h"
+
+#include <algorithm>
+
+namespace shinrai::profile {
+
+void Profile::Touch(const std::string& channel, int64_t at_ms) {
+  ChannelSummary& s = channels[channel.empty() ? "unknown" : channel];
+  ++s.events;
+  if (s.first_seen_ms == 0 || at_ms < s.first_seen_ms) s.first_seen_ms = at_ms;
+  s.last_seen_ms = std::max(s.last_seen_ms, at_ms);
+}
+
+std::string EncodeProfile(const Profile& p) {
+  nlohmann::json ch = nlohmann::json::object();
+  for (const auto& [name, s] : p.channels) ch[name] = {s.events, s.first_seen_ms, s.last_seen_ms};
+  nlohmann::json j = {{"id", p.id},         {"u", p.user_id},    {"a", p.anonymous_ids}, {"e", p.emails},
+                      {"ph", p.phones},     {"g", p.groups},     {"tr", p.traits},       {"ch", ch},
+                      {"ab", p.absorbed},   {"c", p.created_ms}, {"up", p.updated_ms}};
+  if (!p.merged_into.empty()) j["mi"] = p.merged_into;
+  std::vector<uint8_t> bytes = nlohmann::json::to_msgpack(j);
+  return std::string(bytes.begin(), bytes.end());
+}
+
+Result<Profile> DecodeProfile(std::string_view bytes) {
+  nlohmann::json j = nlohmann::json::from_msgpack(bytes.begin(), bytes.end(), true, false);
+  if (j.is_discarded() || !j.is_object()) return Internal("a stored profile record is corrupt");
+  try {
+    Profile p;
+    p.id = j.at("id").get<std::string>();
+    p.user_id = j.value("u", "");
+    p.anonymous_ids = j.value("a", std::vector<std::string>{});
+    p.emails = j.value("e", std::vector<std::string>{});
+    p.phones = j.value("ph", std::vector<std::string>{});
+    p.groups = j.value("g", std::vector<std::string>{});
+    p.traits = j.value("tr", nlohmann::json::object());
+    const nlohmann::json channels = j.value("ch", nlohmann::json::object());
+    for (const auto& [name, s] : channels.items())
+      p.channels[name] = {s.at(0).get<int64_t>(), s.at(1).get<int64_t>(), s.at(2).get<int64_t>()};
+    p.absorbed = j.value("ab", std::vector<std::string>{});
+    p.created_ms = j.value("c", int64_t{0});
+    p.updated_ms = j.value("up", int64_t{0});
+    p.merged_into = j.value("mi", "");
+    return p;
+  } catch (const nlohmann::json::exception& e) {
+    return Internal(std::string("a stored profile record is corrupt: ") + e.what());
+  }
+}
+
+}  // namespace shinrai::profile

@@ -1,0 +1,416 @@
+// YAML -> Config, collecting every mistake with its line instead of stopping
+// at the first, so one edit-run cycle fixes the whole file.
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include "core/time_format.h"
+#include "schema/config.h"
+
+namespace shinrai::schema {
+
+namespace {
+
+class Parser {
+ public:
+  explicit Parser(std::string source) : source_(std::move(source)) {}
+
+  void Error(const YAML::Node& at, const std::string& field, const std::string& what) {
+    const int line = at.IsDefined() ? at.Mark().line + 1 : 0;
+    std::ostringstream os;
+    os << source_ << ":" << line << ": " << field << ": " << what;
+    errors_.push_back(os.str());
+  }
+  const std::vector<std::string>& errors() const { return errors_; }
+
+  std::string Str(const YAML::Node& n, const std::string& field) {
+    if (!n.IsScalar()) {
+      Error(n, field, "expected a text value");
+      return {};
+    }
+    return n.Scalar();
+  }
+
+  template <typename T>
+  T Scalar(const YAML::Node& n, const std::string& field, T fallback, const char* expected) {
+    if (!n.IsDefined() || n.IsNull()) return fallback;
+    try {
+      return n.as<T>();
+    } catch (const YAML::Exception&) {
+      Error(n, field, std::string("expected ") + expected);
+      return fallback;
+    }
+  }
+
+  void CheckKeys(const YAML::Node& map, const std::string& field, const std::set<std::string>& allowed) {
+    if (!map.IsMap()) return;
+    for (const auto& kv : map) {
+      const std::string k = kv.first.as<std::string>();
+      if (!allowed.count(k)) {
+        std::string list;
+        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+        Error(kv.first, field.empty() ? k : field + "." + k, "unknown setting (expected one of: " + list + ")");
+      }
+    }
+  }
+
+  Config Parse(const YAML::Node& root) {
+    Config cfg;
+    if (!root.IsMap()) {
+      Error(root, "(top level)", "expected a mapping of sections (purposes, categories, traits, ...)");
+      return cfg;
+    }
+    CheckKeys(root, "", {"version", "server", "keys", "identity", "channels", "purposes", "categories",
+                         "traits", "group_traits", "context", "events", "forbidden"});
+    ParseServer(root["server"], &cfg.server);
+    ParseKeys(root["keys"], &cfg.keys);
+    Declaration& d = cfg.declaration;
+    ParseIdentity(root["identity"], &d.identity);
+    ParseChannels(root["channels"], &d.channels);
+    ParsePurposes(root["purposes"], &d.purposes);
+    ParseCategories(root["categories"], &d.categories);
+    decl_ = &d;
+    ParseFieldMap(root["traits"], "traits", nullptr, &d.traits);
+    ParseFieldMap(root["group_traits"], "group_traits", nullptr, &d.group_traits);
+    ParseFieldMap(root["context"], "context", nullptr, &d.context);
+    ParseEvents(root["events"], &d);
+    ParseForbidden(root["forbidden"], &d.forbidden);
+    CheckForbiddenNotDeclared(d);
+    return cfg;
+  }
+
+ private:
+  void ParseServer(const YAML::Node& n, ServerSettings* s) {
+    if (!n.IsDefined()) return;
+    if (!n.IsMap()) return Error(n, "server", "expected a mapping");
+    CheckKeys(n, "server", {"listen", "max_body_bytes", "max_batch_events", "strict", "threads", "recent_events"});
+    s->listen = Scalar<std::string>(n["listen"], "server.listen", s->listen, "host:port");
+    s->max_body_bytes = Scalar<size_t>(n["max_body_bytes"], "server.max_body_bytes", s->max_body_bytes, "a number of bytes");
+    s->max_batch_events = Scalar<size_t>(n["max_batch_events"], "server.max_batch_events", s->max_batch_events, "a number");
+    s->strict = Scalar<bool>(n["strict"], "server.strict", s->strict, "true or false");
+    s->threads = Scalar<int>(n["threads"], "server.threads", s->threads, "a number");
+    s->recent_events = Scalar<int>(n["recent_events"], "server.recent_events", s->recent_events, "a number");
+    if (s->max_body_bytes < 1024) Error(n["max_body_bytes"], "server.max_body_bytes", "must be at least 1024");
+  }
+
+  void ParseKeys(const YAML::Node& n, std::vector<KeySpec>* keys) {
+    if (!n.IsDefined()) return;
+    if (!n.IsSequence()) return Error(n, "keys", "expected a list of keys");
+    static const std::set<std::string> kRoles = {"admin", "privacy_officer", "agent", "analyst", "service"};
+    std::set<std::string> seen;
+    for (size_t i = 0; i < n.size(); ++i) {
+      const YAML::Node k = n[i];
+      const std::string f = "keys[" + std::to_string(i) + "]";
+      if (!k.IsMap()) {
+        Error(k, f, "expected a mapping with key, kind and role");
+        continue;
+      }
+      CheckKeys(k, f, {"key", "kind", "role", "name"});
+      KeySpec spec;
+      spec.key = Scalar<std::string>(k["key"], f + ".key", "", "text");
+      spec.kind = Scalar<std::string>(k["kind"], f + ".kind", "api", "write or api");
+      spec.role = Scalar<std::string>(k["role"], f + ".role", "", "a role");
+      spec.name = Scalar<std::string>(k["name"], f + ".name", "", "text");
+      if (spec.key.size() < 8) Error(k, f + ".key", "a key needs at least 8 characters");
+      if (!seen.insert(spec.key).second) Error(k, f + ".key", "the same key is listed twice");
+      if (spec.kind == "write") {
+        if (!spec.role.empty()) Error(k["role"], f + ".role", "write keys have no role (they can only collect)");
+      } else if (spec.kind == "api") {
+        if (!kRoles.count(spec.role))
+          Error(k, f + ".role", "unknown role '" + spec.role + "' (admin, privacy_officer, agent, analyst, service)");
+      } else {
+        Error(k["kind"], f + ".kind", "must be 'write' or 'api'");
+      }
+      keys->push_back(std::move(spec));
+    }
+  }
+
+  void ParseIdentity(const YAML::Node& n, IdentityLimits* id) {
+    if (!n.IsDefined()) return;
+    CheckKeys(n, "identity", {"max_anonymous_ids", "max_emails", "max_phones", "default_country_code"});
+    id->max_anonymous_ids = Scalar<int>(n["max_anonymous_ids"], "identity.max_anonymous_ids", id->max_anonymous_ids, "a number");
+    id->max_emails = Scalar<int>(n["max_emails"], "identity.max_emails", id->max_emails, "a number");
+    id->max_phones = Scalar<int>(n["max_phones"], "identity.max_phones", id->max_phones, "a number");
+    id->default_country_code = Scalar<std::string>(n["default_country_code"], "identity.default_country_code", "", "text like +44");
+    if (id->max_anonymous_ids < 1) Error(n["max_anonymous_ids"], "identity.max_anonymous_ids", "must be at least 1");
+    const auto& cc = id->default_country_code;
+    if (!cc.empty() && (cc[0] != '+' || cc.size() < 2 || cc.size() > 4 ||
+                        cc.find_first_not_of("0123456789", 1) != std::string::npos))
+      Error(n["default_country_code"], "identity.default_country_code", "expected '+' and 1-3 digits");
+  }
+
+  void ParseChannels(const YAML::Node& n, std::vector<std::string>* channels) {
+    if (!n.IsDefined()) {
+      *channels = {"web", "app", "email", "store", "call_center", "server"};
+      return;
+    }
+    if (!n.IsSequence()) return Error(n, "channels", "expected a list of channel names");
+    for (size_t i = 0; i < n.size(); ++i) channels->push_back(Str(n[i], "channels[" + std::to_string(i) + "]"));
+  }
+
+  void ParsePurposes(const YAML::Node& n, std::map<std::string, Purpose, std::less<>>* out) {
+    if (!n.IsDefined()) return Error(n, "purposes", "missing: declare at least one purpose");
+    if (!n.IsMap()) return Error(n, "purposes", "expected a mapping of purpose ids");
+    for (const auto& kv : n) {
+      Purpose p;
+      p.id = kv.first.as<std::string>();
+      const std::string f = "purposes." + p.id;
+      const YAML::Node v = kv.second;
+      std::string basis;
+      if (v.IsScalar()) {
+        basis = v.Scalar();
+      } else if (v.IsMap()) {
+        CheckKeys(v, f, {"legal_basis", "description"});
+        basis = Scalar<std::string>(v["legal_basis"], f + ".legal_basis", "", "a legal basis");
+        p.description = Scalar<std::string>(v["description"], f + ".description", "", "text");
+      } else {
+        Error(v, f, "expected a legal basis or a mapping");
+        continue;
+      }
+      if (basis == "contract") p.legal_basis = LegalBasis::kContract;
+      else if (basis == "consent") p.legal_basis = LegalBasis::kConsent;
+      else if (basis == "legitimate_interest") p.legal_basis = LegalBasis::kLegitimateInterest;
+      else if (basis == "legal_obligation") p.legal_basis = LegalBasis::kLegalObligation;
+      else Error(v.IsMap() ? v["legal_basis"] : v, f + ".legal_basis",
+                 "unknown legal basis '" + basis + "' (contract, consent, legitimate_interest, legal_obligation)");
+      (*out)[p.id] = p;
+    }
+  }
+
+  void ParseCategories(const YAML::Node& n, std::map<std::string, Category, std::less<>>* out) {
+    if (!n.IsDefined()) return Error(n, "categories", "missing: declare the data categories");
+    if (!n.IsMap()) return Error(n, "categories", "expected a mapping of category ids");
+    for (const auto& kv : n) {
+      Category c;
+      c.id = kv.first.as<std::string>();
+      const std::string f = "categories." + c.id;
+      if (kv.second.IsMap()) {
+        CheckKeys(kv.second, f, {"description", "sensitive"});
+        c.description = Scalar<std::string>(kv.second["description"], f + ".description", "", "text");
+        c.sensitive = Scalar<bool>(kv.second["sensitive"], f + ".sensitive", false, "true or false");
+      } else if (kv.second.IsScalar()) {
+        c.description = kv.second.Scalar();
+      }
+      (*out)[c.id] = c;
+    }
+  }
+
+  // category, purposes, retention and sensitivity, inherited from `parent`
+  // where not stated.
+  void ParseAttributes(const YAML::Node& v, const std::string& path, const FieldSpec* parent, FieldSpec* spec) {
+    if (parent) {
+      spec->category = parent->category;
+      spec->purposes = parent->purposes;
+      spec->retention_seconds = parent->retention_seconds;
+      spec->sensitivity = parent->sensitivity;
+    }
+    if (v["category"].IsDefined()) {
+      spec->category = Str(v["category"], path + ".category");
+    }
+    if (spec->category.empty()) Error(v, path + ".category", "missing: every kept field needs a data category");
+    else if (!decl_->categories.count(spec->category))
+      Error(v["category"].IsDefined() ? v["category"] : v, path + ".category", "unknown category '" + spec->category + "'");
+    if (v["purposes"].IsDefined()) {
+      spec->purposes.clear();
+      const YAML::Node ps = v["purposes"];
+      if (!ps.IsSequence()) Error(ps, path + ".purposes", "expected a list of purpose ids");
+      else for (size_t i = 0; i < ps.size(); ++i) spec->purposes.push_back(Str(ps[i], path + ".purposes"));
+    }
+    if (spec->purposes.empty()) Error(v, path + ".purposes", "missing: data without a purpose may not be kept");
+    for (const auto& p : spec->purposes) {
+      if (!decl_->purposes.count(p))
+        Error(v["purposes"].IsDefined() ? v["purposes"] : v, path + ".purposes", "unknown purpose '" + p + "'");
+    }
+    if (v["retention"].IsDefined()) {
+      const std::string r = Str(v["retention"], path + ".retention");
+      auto secs = ParseDurationSeconds(r);
+      if (!secs || *secs <= 0) Error(v["retention"], path + ".retention", "expected a duration like 30d, 6m or 2y, got '" + r + "'");
+      else spec->retention_seconds = *secs;
+    }
+    if (spec->retention_seconds <= 0) Error(v, path + ".retention", "missing: every kept field needs a retention period");
+    if (v["sensitivity"].IsDefined()) {
+      const std::string s = Str(v["sensitivity"], path + ".sensitivity");
+      if (s == "public") spec->sensitivity = Sensitivity::kPublic;
+      else if (s == "personal") spec->sensitivity = Sensitivity::kPersonal;
+      else if (s == "sensitive") spec->sensitivity = Sensitivity::kSensitive;
+      else Error(v["sensitivity"], path + ".sensitivity", "unknown sensitivity '" + s + "' (public, personal, sensitive)");
+    }
+    auto cat = decl_->categories.find(spec->category);
+    if (cat != decl_->categories.end() && cat->second.sensitive) spec->sensitivity = Sensitivity::kSensitive;
+  }
+
+  // Fields inherit category, purposes, retention and sensitivity from their
+  // parent (an event, or an enclosing object) when they do not state them.
+  void ParseField(const YAML::Node& v, const std::string& path, const FieldSpec* parent, FieldSpec* spec) {
+    spec->path = path;
+    spec->line = v.Mark().line + 1;
+    if (v.IsScalar()) {
+      Error(v, path, "expected a mapping with at least 'type'");
+      return;
+    }
+    if (!v.IsMap()) return Error(v, path, "expected a mapping with at least 'type'");
+    CheckKeys(v, path, {"type", "category", "purposes", "retention", "sensitivity", "fields", "items", "description"});
+    const std::string type = Scalar<std::string>(v["type"], path + ".type", "", "a type");
+    static const std::map<std::string, FieldType> kTypes = {
+        {"string", FieldType::kString}, {"number", FieldType::kNumber},   {"integer", FieldType::kInteger},
+        {"boolean", FieldType::kBoolean}, {"email", FieldType::kEmail},   {"phone", FieldType::kPhone},
+        {"datetime", FieldType::kDateTime}, {"object", FieldType::kObject}, {"list", FieldType::kList}};
+    auto t = kTypes.find(type);
+    if (t == kTypes.end()) {
+      Error(v["type"].IsDefined() ? v["type"] : v, path + ".type",
+            type.empty() ? "missing (string, number, integer, boolean, email, phone, datetime, object, list)"
+                         : "unknown type '" + type + "' (string, number, integer, boolean, email, phone, datetime, object, list)");
+    } else {
+      spec->type = t->second;
+    }
+    ParseAttributes(v, path, parent, spec);
+    if (spec->type == FieldType::kObject) {
+      if (!v["fields"].IsDefined()) Error(v, path + ".fields", "an object needs its fields declared");
+      else ParseFieldMap(v["fields"], path, spec, &spec->fields);
+    } else if (v["fields"].IsDefined()) {
+      Error(v["fields"], path + ".fields", "only objects have fields");
+    }
+    if (spec->type == FieldType::kList) {
+      if (!v["items"].IsDefined()) {
+        Error(v, path + ".items", "a list needs its item type declared");
+      } else {
+        spec->items = std::make_shared<FieldSpec>();
+        ParseField(v["items"], path + "[]", spec, spec->items.get());
+      }
+    } else if (v["items"].IsDefined()) {
+      Error(v["items"], path + ".items", "only lists have items");
+    }
+  }
+
+  void ParseFieldMap(const YAML::Node& n, const std::string& path, const FieldSpec* parent, FieldMap* out) {
+    if (!n.IsDefined()) return;
+    if (!n.IsMap()) return Error(n, path, "expected a mapping of field names");
+    for (const auto& kv : n) {
+      const std::string name = kv.first.as<std::string>();
+      if (name.empty() || name.find('.') != std::string::npos)
+        Error(kv.first, path + "." + name, "field names may not be empty or contain '.' (nest with type: object)");
+      FieldSpec spec;
+      ParseField(kv.second, path + "." + name, parent, &spec);
+      (*out)[name] = std::move(spec);
+    }
+  }
+
+  void ParseEvents(const YAML::Node& n, Declaration* d) {
+    if (!n.IsDefined()) return;
+    if (!n.IsMap()) return Error(n, "events", "expected a mapping of event names");
+    for (const auto& kv : n) {
+      const std::string name = kv.first.as<std::string>();
+      const std::string f = "events." + name;
+      const YAML::Node v = kv.second;
+      if (!v.IsMap()) {
+        Error(v, f, "expected a mapping with category, purposes, retention and properties");
+        continue;
+      }
+      if (name == "*") {
+        CheckKeys(v, f, {"properties"});
+        ParseFieldMap(v["properties"], "properties", nullptr, &d->common_properties);
+        continue;
+      }
+      CheckKeys(v, f, {"category", "purposes", "retention", "properties", "description"});
+      // The event's own attributes are parsed as an object field's, so
+      // properties inherit them and the same checks apply.
+      FieldSpec as_field;
+      as_field.path = f;
+      as_field.type = FieldType::kObject;
+      ParseAttributes(v, f, nullptr, &as_field);
+      EventSpec ev;
+      ev.name = name;
+      ev.category = as_field.category;
+      ev.purposes = as_field.purposes;
+      ev.retention_seconds = as_field.retention_seconds;
+      ev.line = v.Mark().line + 1;
+      ParseFieldMap(v["properties"], "properties", &as_field, &ev.properties);
+      d->events[name] = std::move(ev);
+    }
+  }
+
+  void ParseForbidden(const YAML::Node& n, std::vector<ForbiddenRule>* out) {
+    if (!n.IsDefined()) return;
+    if (!n.IsSequence()) return Error(n, "forbidden", "expected a list of {field|name, reason}");
+    for (size_t i = 0; i < n.size(); ++i) {
+      const std::string f = "forbidden[" + std::to_string(i) + "]";
+      const YAML::Node r = n[i];
+      if (!r.IsMap()) {
+        Error(r, f, "expected a mapping with 'field' or 'name', and 'reason'");
+        continue;
+      }
+      CheckKeys(r, f, {"field", "name", "reason"});
+      ForbiddenRule rule;
+      rule.path = Scalar<std::string>(r["field"], f + ".field", "", "a field path");
+      rule.name = Scalar<std::string>(r["name"], f + ".name", "", "a field name");
+      rule.reason = Scalar<std::string>(r["reason"], f + ".reason", "", "text");
+      if (rule.path.empty() == rule.name.empty()) Error(r, f, "give exactly one of 'field' (a path) or 'name'");
+      if (rule.reason.empty()) Error(r, f + ".reason", "missing: say why this must never be collected");
+      if (!rule.path.empty() && rule.path.rfind("traits.", 0) != 0 && rule.path.rfind("context.", 0) != 0 &&
+          rule.path.rfind("properties.", 0) != 0)
+        Error(r["field"], f + ".field", "a path starts with traits., context. or properties.");
+      out->push_back(std::move(rule));
+    }
+  }
+
+  void CheckForbiddenNotDeclared(const Declaration& d) {
+    // A field both declared and forbidden is a contradiction the operator must resolve.
+    std::function<void(const FieldMap&, const std::string&)> walk = [&](const FieldMap& m, const std::string& prefix) {
+      for (const auto& [name, spec] : m) {
+        const std::string path = prefix + "." + name;
+        for (const auto& rule : d.forbidden) {
+          if ((!rule.name.empty() && rule.name == name) || (!rule.path.empty() && rule.path == path))
+            errors_.push_back(source_ + ":" + std::to_string(spec.line) + ": " + path +
+                              ": declared as kept but also forbidden (" + rule.reason + ")");
+        }
+        walk(spec.fields, path);
+        if (spec.items) walk(spec.items->fields, path);
+      }
+    };
+    walk(d.traits, "traits");
+    walk(d.context, "context");
+    walk(d.common_properties, "properties");
+    for (const auto& [_, ev] : d.events) walk(ev.properties, "properties");
+  }
+
+  std::string source_;
+  std::vector<std::string> errors_;
+  const Declaration* decl_ = nullptr;
+};
+
+}  // namespace
+
+Result<Config> ParseConfig(const std::string& yaml_text, const std::string& source_name) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::ParserException& e) {
+    return InvalidArgument(source_name + ":" + std::to_string(e.mark.line + 1) + ": not valid YAML: " + e.msg);
+  }
+  Parser parser(source_name);
+  Config cfg;
+  try {
+    cfg = parser.Parse(root);
+  } catch (const YAML::Exception& e) {
+    return InvalidArgument(source_name + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  if (!parser.errors().empty()) {
+    std::string msg = std::to_string(parser.errors().size()) + " mistake(s) in the declaration:";
+    for (const auto& e : parser.errors()) msg += "\n  " + e;
+    return InvalidArgument(msg);
+  }
+  return cfg;
+}
+
+Result<Config> LoadConfig(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return InvalidArgument("cannot read the configuration file '" + path + "'");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseConfig(ss.str(), path);
+}
+
+}  // namespace shinrai::schema

@@ -1,0 +1,50 @@
+#include "schema/declaration.h"
+
+#include <algorithm>
+
+namespace shinrai::schema {
+
+std::string_view LegalBasisName(LegalBasis basis) {
+  switch (basis) {
+    case LegalBasis::kContract: return "contract";
+    case LegalBasis::kConsent: return "consent";
+    case LegalBasis::kLegitimateInterest: return "legitimate_interest";
+    case LegalBasis::kLegalObligation: return "legal_obligation";
+  }
+  return "consent";
+}
+
+std::string_view SensitivityName(Sensitivity s) {
+  switch (s) {
+    case Sensitivity::kPublic: return "public";
+    case Sensitivity::kPersonal: return "personal";
+    case Sensitivity::kSensitive: return "sensitive";
+  }
+  return "personal";
+}
+
+std::string_view FieldTypeName(FieldType t) {
+  switch (t) {
+    case FieldType::kString: return "string";
+    case FieldType::kNumber: return "number";
+    case FieldType::kInteger: return "integer";
+    case FieldType::kBoolean: return "boolean";
+    case FieldType::kEmail: return "email";
+    case FieldType::kPhone: return "phone";
+    case FieldType::kDateTime: return "datetime";
+    case FieldType::kObject: return "object";
+    case FieldType::kList: return "list";
+  }
+  return "string";
+}
+
+const EventSpec* Declaration::FindEvent(std::string_view name) const {
+  auto it = events.find(name);
+  return it == events.end() ? nullptr : &it->second;
+}
+
+bool Declaration::HasChannel(std::string_view channel) const {
+  return std::find(channels.begin(), channels.end(), channel) != channels.end();
+}
+
+}  // namespace shinrai::schema

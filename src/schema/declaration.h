@@ -1,0 +1,99 @@
+// Declaration: privacy-as-code. What Shinrai may hold, why, and for how long.
+//
+// Parsed from the YAML file given with --config (examples/shinrai.yaml is the
+// documented example). It declares purposes with their legal basis, data
+// categories, every trait, context field and event property that may be kept
+// (type, category, purposes, retention, sensitivity), and what must never be
+// collected. Collection keeps only what is declared here (schema/field_filter.h).
+//
+// The same file carries the server settings and API keys (config.h).
+//
+// Thread-safety: immutable after loading; share by const reference.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace shinrai::schema {
+
+enum class LegalBasis { kContract, kConsent, kLegitimateInterest, kLegalObligation };
+std::string_view LegalBasisName(LegalBasis basis);
+
+enum class Sensitivity { kPublic, kPersonal, kSensitive };
+std::string_view SensitivityName(Sensitivity s);
+
+enum class FieldType { kString, kNumber, kInteger, kBoolean, kEmail, kPhone, kDateTime, kObject, kList };
+std::string_view FieldTypeName(FieldType t);
+
+struct Purpose {
+  std::string id;
+  LegalBasis legal_basis = LegalBasis::kConsent;
+  std::string description;
+};
+
+struct Category {
+  std::string id;
+  std::string description;
+  bool sensitive = false;  // a special category (GDPR art. 9): needs explicit consent
+};
+
+struct FieldSpec {
+  std::string path;  // "traits.email", "properties.products[].price": for messages
+  FieldType type = FieldType::kString;
+  std::string category;
+  std::vector<std::string> purposes;
+  int64_t retention_seconds = 0;
+  Sensitivity sensitivity = Sensitivity::kPersonal;
+  std::map<std::string, FieldSpec, std::less<>> fields;  // kObject; items of a kList of objects
+  std::shared_ptr<FieldSpec> items;                      // kList
+  int line = 0;
+};
+
+using FieldMap = std::map<std::string, FieldSpec, std::less<>>;
+
+struct EventSpec {
+  std::string name;
+  std::string category;
+  std::vector<std::string> purposes;
+  int64_t retention_seconds = 0;
+  FieldMap properties;
+  int line = 0;
+};
+
+// A rule for data that must never be collected. `path` matches a field and
+// everything below it ("context.location"); `name` matches a field of that
+// name at any depth ("latitude").
+struct ForbiddenRule {
+  std::string path;
+  std::string name;
+  std::string reason;
+};
+
+struct IdentityLimits {
+  int max_anonymous_ids = 50;  // Default: 50 device/browser ids per person
+  int max_emails = 5;
+  int max_phones = 5;
+  std::string default_country_code;  // e.g. "+44": used for national phone numbers
+};
+
+struct Declaration {
+  std::map<std::string, Purpose, std::less<>> purposes;
+  std::map<std::string, Category, std::less<>> categories;
+  std::vector<std::string> channels;
+  FieldMap traits;
+  FieldMap group_traits;
+  FieldMap context;
+  std::map<std::string, EventSpec, std::less<>> events;  // "page", "screen" name those calls
+  FieldMap common_properties;                            // events["*"]: allowed on every event
+  std::vector<ForbiddenRule> forbidden;
+  IdentityLimits identity;
+
+  const EventSpec* FindEvent(std::string_view name) const;
+  bool HasChannel(std::string_view channel) const;
+};
+
+}  // namespace shinrai::schema

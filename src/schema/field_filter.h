@@ -1,0 +1,53 @@
+// FieldFilter: data minimisation at collection.
+//
+// Walks an incoming JSON object (traits, context or event properties) against
+// the declared fields and returns only what is declared, forbidden fields
+// removed first, values checked against their declared type (e-mails and
+// phones normalised). Everything removed is reported as a Drop with its path
+// and reason, so the caller can count it and tell the client.
+//
+// Thread-safety: stateless; the Declaration must outlive the filter.
+#pragma once
+
+#include <simdjson.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "schema/declaration.h"
+
+namespace shinrai::schema {
+
+enum class DropReason { kUndeclaredField, kForbiddenField, kTypeMismatch, kUndeclaredEvent };
+std::string_view DropReasonName(DropReason r);
+
+struct Drop {
+  std::string path;
+  DropReason reason;
+  std::string detail;  // the forbidden rule's reason, or the expected type
+};
+
+class FieldFilter {
+ public:
+  explicit FieldFilter(const Declaration& declaration) : decl_(declaration) {}
+
+  // `root` is "traits", "context" or "properties". Non-object input yields an
+  // empty object and a type-mismatch drop. `extra` (may be null) is consulted
+  // when `spec` has no entry (common event properties).
+  nlohmann::json Filter(simdjson::dom::element input, const FieldMap& spec, std::string_view root,
+                        std::vector<Drop>* drops, const FieldMap* extra = nullptr) const;
+
+  // The forbidden rule matching a field, or null.
+  const ForbiddenRule* Forbidden(std::string_view path, std::string_view name) const;
+
+ private:
+  nlohmann::json FilterObject(simdjson::dom::object obj, const FieldMap& spec, const FieldMap* extra,
+                              const std::string& path, std::vector<Drop>* drops) const;
+  bool FilterValue(simdjson::dom::element v, const FieldSpec& spec, const std::string& path,
+                   std::vector<Drop>* drops, nlohmann::json* out) const;
+
+  const Declaration& decl_;
+};
+
+}  // namespace shinrai::schema

@@ -1,0 +1,77 @@
+#include "service/access.h"
+
+#include <cstdio>
+
+#include "core/hash.h"
+
+namespace shinrai::service {
+
+std::string_view RoleName(Role r) {
+  switch (r) {
+    case Role::kWriteKey: return "write_key";
+    case Role::kAdmin: return "admin";
+    case Role::kPrivacyOfficer: return "privacy_officer";
+    case Role::kAgent: return "agent";
+    case Role::kAnalyst: return "analyst";
+    case Role::kService: return "service";
+  }
+  return "write_key";
+}
+
+namespace {
+
+std::string_view OperationName(Operation op) {
+  switch (op) {
+    case Operation::kCollect: return "collect events";
+    case Operation::kReadProfile: return "read a person's profile";
+    case Operation::kReadStats: return "read collection statistics";
+  }
+  return "this operation";
+}
+
+Role ParseRole(const std::string& role) {
+  if (role == "admin") return Role::kAdmin;
+  if (role == "privacy_officer") return Role::kPrivacyOfficer;
+  if (role == "agent") return Role::kAgent;
+  if (role == "analyst") return Role::kAnalyst;
+  return Role::kService;
+}
+
+}  // namespace
+
+Access::Access(const std::vector<schema::KeySpec>& keys) {
+  for (const auto& k : keys) {
+    Principal p;
+    p.role = k.kind == "write" ? Role::kWriteKey : ParseRole(k.role);
+    p.key_name = k.name.empty() ? std::string(RoleName(p.role)) : k.name;
+    char buf[17];
+    std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(Fnv1a64(k.key)));
+    p.key_id = buf;
+    by_key_[k.key] = p;
+  }
+}
+
+Result<Principal> Access::Authenticate(const Credentials& c) const {
+  const std::string& key = !c.bearer_token.empty() ? c.bearer_token
+                           : !c.basic_user.empty() ? c.basic_user
+                                                   : c.body_write_key;
+  if (key.empty())
+    return Unauthenticated("no credentials: send the write key as the HTTP Basic user name, or 'Authorization: Bearer <api key>'");
+  auto it = by_key_.find(key);
+  if (it == by_key_.end()) return Unauthenticated("unknown key");
+  return it->second;
+}
+
+Status Access::Authorize(const Principal& p, Operation op) {
+  bool allowed = false;
+  switch (op) {
+    case Operation::kCollect: allowed = p.role == Role::kWriteKey || p.role == Role::kAdmin; break;
+    case Operation::kReadProfile: allowed = p.role == Role::kAdmin; break;
+    case Operation::kReadStats: allowed = p.role == Role::kAdmin || p.role == Role::kPrivacyOfficer; break;
+  }
+  if (allowed) return Status::Ok();
+  return PermissionDenied("a key with role '" + std::string(RoleName(p.role)) + "' may not " +
+                          std::string(OperationName(op)));
+}
+
+}  // namespace shinrai::service

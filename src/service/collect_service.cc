@@ -1,0 +1,187 @@
+#include "service/collect_service.h"
+
+#include "profile/keys.h"
+
+namespace shinrai::service {
+
+namespace {
+
+using profile::CallType;
+
+simdjson::dom::parser& ThreadParser() {
+  thread_local simdjson::dom::parser parser;
+  return parser;
+}
+
+Status JsonError(simdjson::error_code code) {
+  if (code == simdjson::UTF8_ERROR) return InvalidArgument("the body is not valid UTF-8");
+  if (code == simdjson::CAPACITY) return Status(Code::kPayloadTooLarge, "the body is too large to parse");
+  return InvalidArgument(std::string("the body is not valid JSON: ") + simdjson::error_message(code));
+}
+
+}  // namespace
+
+nlohmann::json CollectReportToJson(const CollectReport& r) {
+  nlohmann::json j = {{"success", true}, {"accepted", r.accepted}, {"duplicates", r.duplicates}};
+  if (r.dropped_events) j["dropped_events"] = r.dropped_events;
+  if (!r.dropped.empty()) {
+    nlohmann::json d = nlohmann::json::array();
+    nlohmann::json counts = nlohmann::json::object();
+    // A batch can drop thousands of fields; the first 100 say enough.
+    for (size_t i = 0; i < r.dropped.size(); ++i) {
+      const auto& drop = r.dropped[i];
+      const std::string reason(schema::DropReasonName(drop.reason));
+      counts[reason] = counts.value(reason, 0) + 1;
+      if (i < 100) {
+        nlohmann::json one = {{"field", drop.path}, {"reason", reason}};
+        if (!drop.detail.empty()) one["detail"] = drop.detail;
+        d.push_back(std::move(one));
+      }
+    }
+    j["dropped"] = std::move(d);
+    j["dropped_counts"] = std::move(counts);
+  }
+  return j;
+}
+
+CollectService::CollectService(const schema::Config* config, const Access* access, store::Store* store,
+                               store::StagedWriter* writer, Env* env)
+    : config_(config),
+      access_(access),
+      store_(store),
+      writer_(writer),
+      env_(env),
+      parser_(config->declaration),
+      graph_(config->declaration.identity, env) {}
+
+Status CollectService::LoadCounters() {
+  std::lock_guard<std::mutex> lock(mu_);
+  store::ScanOptions so;
+  so.prefix = std::string(profile::kCounterPrefix);
+  return store_->Scan(so, [&](std::string_view k, std::string_view v) {
+    counters_[std::string(k.substr(so.prefix.size()))] = std::stoll(std::string(v));
+    return true;
+  });
+}
+
+std::map<std::string, int64_t> CollectService::Counters() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return counters_;
+}
+
+void CollectService::Count(store::Transaction& txn, const std::string& name, int64_t n) {
+  if (n == 0) return;
+  int64_t& c = counters_[name];
+  c += n;
+  txn.Put(profile::CounterKey(name), std::to_string(c));
+}
+
+void CollectService::Collect(Credentials credentials, std::optional<CallType> endpoint, std::string_view body,
+                             Done done) {
+  const bool header_credentials = !credentials.basic_user.empty() || !credentials.bearer_token.empty();
+  if (header_credentials) {
+    // Refuse bad keys before spending time on the body.
+    auto who = access_->Authenticate(credentials);
+    if (!who.ok()) return done(who.status());
+  }
+  const int64_t now = env_->NowMillis();
+
+  // Parse and minimise outside the lock: this is most of the CPU work.
+  simdjson::padded_string padded(body);
+  simdjson::dom::element root;
+  if (auto err = ThreadParser().parse(padded).get(root)) return done(JsonError(err));
+  if (!root.is_object()) return done(InvalidArgument("the body must be a JSON object"));
+  if (!header_credentials) {
+    std::string_view wk;
+    if (!root["writeKey"].get_string().get(wk)) credentials.body_write_key = std::string(wk);
+  }
+  auto authenticated = access_->Authenticate(credentials);
+  if (!authenticated.ok()) return done(authenticated.status());
+  const Principal who = *authenticated;
+  Status allowed = Access::Authorize(who, Operation::kCollect);
+  if (!allowed.ok()) return done(allowed);
+
+  std::vector<ParsedMessage> messages;
+  if (endpoint) {
+    auto m = parser_.Parse(root, endpoint, "body", now);
+    if (!m.ok()) return done(m.status());
+    messages.push_back(std::move(*m));
+  } else {
+    simdjson::dom::array batch;
+    if (root["batch"].get_array().get(batch))
+      return done(InvalidArgument("batch: missing or not a list (expected {\"batch\": [ ... ]})"));
+    if (batch.size() > config_->server.max_batch_events)
+      return done(Status(Code::kPayloadTooLarge, "batch: " + std::to_string(batch.size()) + " events, more than the limit of " +
+                                                     std::to_string(config_->server.max_batch_events)));
+    size_t i = 0;
+    for (auto item : batch) {
+      auto m = parser_.Parse(item, std::nullopt, "batch[" + std::to_string(i++) + "]", now);
+      if (!m.ok()) return done(m.status());
+      messages.push_back(std::move(*m));
+    }
+  }
+
+  CollectReport report;
+  for (auto& m : messages) {
+    for (auto& d : m.drops) report.dropped.push_back(d);
+  }
+  if (config_->server.strict && !report.dropped.empty()) {
+    const auto& d = report.dropped.front();
+    std::string msg = "strict mode: " + d.path + " is not allowed by the declaration (" +
+                      std::string(schema::DropReasonName(d.reason)) + (d.detail.empty() ? "" : ": " + d.detail) + ")";
+    if (report.dropped.size() > 1) msg += ", and " + std::to_string(report.dropped.size() - 1) + " more";
+    return done(Unprocessable(msg));
+  }
+
+  std::unique_lock<std::mutex> lock(mu_);
+  store::Transaction txn = writer_->Begin();
+  for (auto& m : messages) {
+    if (m.event.message_id.empty()) m.event.message_id = "srv-" + env_->NewId();
+    m.event.source = who.key_name;
+    Status st = Apply(txn, m, who, &report);
+    if (!st.ok()) {
+      lock.unlock();
+      return done(st);
+    }
+  }
+  std::map<std::string, int64_t> reasons;
+  for (const auto& d : report.dropped) ++reasons[std::string(schema::DropReasonName(d.reason))];
+  for (const auto& [reason, n] : reasons) Count(txn, reason, n);
+  Count(txn, "duplicate_message", report.duplicates);
+  Count(txn, "accepted_events", report.accepted);
+  writer_->Submit(std::move(txn), [report = std::move(report), done = std::move(done)](const Status& st) mutable {
+    if (!st.ok()) return done(st);
+    done(std::move(report));
+  });
+}
+
+Status CollectService::Apply(store::Transaction& txn, ParsedMessage& m, const Principal& who, CollectReport* report) {
+  profile::Event& e = m.event;
+  const std::string msg_key = profile::MessageKey(e.message_id);
+  ASSIGN_OR_RETURN(std::optional<std::string> seen, txn.Get(msg_key));
+  if (seen) {
+    ++report->duplicates;
+    return Status::Ok();
+  }
+  if (m.undeclared_event) {
+    ++report->dropped_events;
+    return Status::Ok();
+  }
+  ASSIGN_OR_RETURN(profile::Resolution r, graph_.Resolve(txn, m.ids, e.message_id, e.received_ms));
+  for (auto& rec : r.merges) report->merges.push_back(rec);
+  profile::Profile& p = r.profile;
+  if (e.type == CallType::kIdentify) {
+    for (const auto& [k, v] : e.traits.items()) p.traits[k] = v;
+  }
+  if (e.type == CallType::kGroup && std::find(p.groups.begin(), p.groups.end(), e.group_id) == p.groups.end())
+    p.groups.push_back(e.group_id);
+  p.Touch(e.channel, e.timestamp_ms);
+  p.updated_ms = e.received_ms;
+  profile::IdentityGraph::Save(txn, p);
+  txn.Put(profile::EventKey(p.id, e.timestamp_ms, e.message_id), profile::EncodeEvent(e));
+  txn.Put(msg_key, p.id);
+  ++report->accepted;
+  return Status::Ok();
+}
+
+}  // namespace shinrai::service

@@ -1,0 +1,76 @@
+// CollectService: the collection use case.
+//
+// Takes the raw body of a tracking call (/v1/track, ..., /v1/batch), parses
+// and minimises it (MessagePart), and for each event: drops retries by
+// messageId, resolves the person (profile::IdentityGraph), updates the
+// profile and appends the event. One request's writes are one atomic
+// transaction; the reply callback runs once they are durable (group commit,
+// store::StagedWriter), so an acknowledged event is never lost.
+//
+// Bad input (malformed JSON, invalid UTF-8, missing ids, wrong types) rejects
+// the whole request and stores nothing. In strict mode, anything the
+// declaration would drop rejects the request too.
+//
+// Thread-safety: Collect() may be called from many threads; the
+// read-modify-write section is serialised by one mutex.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "core/env.h"
+#include "profile/identity_graph.h"
+#include "schema/config.h"
+#include "service/access.h"
+#include "service/message_parser.h"
+#include "store/staged_writer.h"
+
+namespace shinrai::service {
+
+struct CollectReport {
+  int accepted = 0;
+  int duplicates = 0;
+  int dropped_events = 0;               // undeclared events, not kept
+  std::vector<schema::Drop> dropped;    // fields not kept, with reasons
+  std::vector<profile::MergeRecord> merges;
+};
+nlohmann::json CollectReportToJson(const CollectReport& r);
+
+class CollectService {
+ public:
+  using Done = std::function<void(Result<CollectReport>)>;
+
+  // REQUIRES: every pointer outlives the service.
+  CollectService(const schema::Config* config, const Access* access, store::Store* store,
+                 store::StagedWriter* writer, Env* env);
+
+  // `endpoint` is the call type of /v1/<type>, or nullopt for /v1/batch.
+  // Without header credentials, a "writeKey" in the body authenticates (the
+  // Segment HTTP API allows it; browsers sending text/plain beacons use it).
+  // `done` runs exactly once: at once on a bad request, else after commit.
+  void Collect(Credentials credentials, std::optional<profile::CallType> endpoint, std::string_view body, Done done);
+
+  // Counters of what collection dropped or de-duplicated, by reason.
+  std::map<std::string, int64_t> Counters();
+  Status LoadCounters();
+
+ private:
+  Status Apply(store::Transaction& txn, ParsedMessage& m, const Principal& who, CollectReport* report);
+  void Count(store::Transaction& txn, const std::string& name, int64_t n);
+
+  const schema::Config* const config_;
+  const Access* const access_;
+  store::Store* const store_;
+  store::StagedWriter* const writer_;
+  Env* const env_;
+  MessageParser parser_;
+  profile::IdentityGraph graph_;
+
+  std::mutex mu_;  // serialises read-modify-write of profiles
+  std::map<std::string, int64_t> counters_;  // GUARDED_BY(mu_)
+};
+
+}  // namespace shinrai::service

@@ -1,0 +1,118 @@
+// The embedded backend: one RocksDB database in the data directory.
+//
+// Durability: every client-visible write uses WriteOptions::sync, so the WAL
+// is fsync'ed before Write() returns; StagedWriter groups concurrent requests
+// into one synced write (group commit) to keep that cheap.
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/slice_transform.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <filesystem>
+
+#include "store/store.h"
+
+namespace shinrai::store {
+
+namespace {
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::Ok();
+  return Internal("storage " + std::string(what) + " failed: " + s.ToString());
+}
+
+class RocksStore : public Store {
+ public:
+  explicit RocksStore(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}
+
+  Result<std::optional<std::string>> Get(std::string_view key) override {
+    std::string value;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(key.data(), key.size()), &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    if (!s.ok()) return FromRocks(s, "read");
+    return std::optional<std::string>(std::move(value));
+  }
+
+  Status Write(const WriteBatch& batch, bool sync) override {
+    rocksdb::WriteBatch wb;
+    for (const auto& op : batch.ops()) {
+      if (op.kind == WriteBatch::Op::kPut) {
+        wb.Put(op.key, op.value);
+      } else {
+        wb.Delete(op.key);
+      }
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = sync;
+    return FromRocks(db_->Write(wo, &wb), "write");
+  }
+
+  Status Scan(const ScanOptions& options, const ScanVisitor& visit) override {
+    rocksdb::ReadOptions ro;
+    const std::string upper = PrefixSuccessor(options.prefix);
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::Slice lower_slice(options.prefix);
+    if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
+    ro.iterate_lower_bound = &lower_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+    size_t n = 0;
+    if (options.reverse) {
+      if (upper.empty()) it->SeekToLast(); else it->SeekForPrev(upper);
+      // SeekForPrev lands on upper itself when it exists; the bound excludes it.
+      for (; it->Valid(); it->Prev()) {
+        if (!it->key().starts_with(options.prefix)) continue;
+        if (options.limit && n++ >= options.limit) break;
+        if (!visit(it->key().ToStringView(), it->value().ToStringView())) break;
+      }
+    } else {
+      for (it->Seek(options.prefix); it->Valid(); it->Next()) {
+        if (options.limit && n++ >= options.limit) break;
+        if (!visit(it->key().ToStringView(), it->value().ToStringView())) break;
+      }
+    }
+    return FromRocks(it->status(), "scan");
+  }
+
+  Status CompactPrefix(std::string_view prefix) override {
+    const std::string begin(prefix);
+    const std::string end = PrefixSuccessor(prefix);
+    rocksdb::Slice b(begin), e(end);
+    rocksdb::CompactRangeOptions co;
+    co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    RETURN_IF_ERROR(FromRocks(db_->Flush(rocksdb::FlushOptions()), "flush"));
+    return FromRocks(db_->CompactRange(co, &b, end.empty() ? nullptr : &e), "compaction");
+  }
+
+  std::string_view Name() const override { return "rocksdb"; }
+
+ private:
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenRocksStore(const RocksOptions& options) {
+  std::error_code ec;
+  std::filesystem::create_directories(options.path, ec);
+  if (ec) return InvalidArgument("cannot create data directory '" + options.path + "': " + ec.message());
+  rocksdb::Options ro;
+  ro.create_if_missing = options.create_if_missing;
+  ro.IncreaseParallelism(2);
+  ro.OptimizeLevelStyleCompaction();
+  ro.compression = rocksdb::kLZ4Compression;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  ro.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  ro.max_log_file_size = 64 << 20;
+  ro.keep_log_file_num = 4;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(ro, options.path, &raw);
+  if (!s.ok()) {
+    return Unavailable("cannot open the data directory '" + options.path + "': " + s.ToString());
+  }
+  return std::unique_ptr<Store>(new RocksStore(std::unique_ptr<rocksdb::DB>(raw)));
+}
+
+}  // namespace shinrai::store

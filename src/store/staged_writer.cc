@@ -1,0 +1,103 @@
+#include "store/staged_writer.h"
+
+namespace shinrai::store {
+
+Result<std::optional<std::string>> Transaction::Get(std::string_view key) {
+  auto it = local_.find(std::string(key));
+  if (it != local_.end()) return it->second;
+  return writer_->Get(key);
+}
+
+void Transaction::Put(std::string key, std::string value) {
+  local_[key] = value;
+  batch_.Put(std::move(key), std::move(value));
+}
+
+void Transaction::Delete(std::string key) {
+  local_[key] = std::nullopt;
+  batch_.Delete(std::move(key));
+}
+
+StagedWriter::StagedWriter(Store* store) : store_(store) {
+  committer_ = std::thread([this] { CommitLoop(); });
+}
+
+StagedWriter::~StagedWriter() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  work_cv_.notify_all();
+  committer_.join();
+}
+
+Result<std::optional<std::string>> StagedWriter::Get(std::string_view key) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = staged_.find(std::string(key));
+    if (it != staged_.end()) return it->second.value;
+  }
+  return store_->Get(key);
+}
+
+void StagedWriter::Submit(Transaction txn, Done done) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!failure_.ok() || stopping_) {
+    Status st = failure_.ok() ? Unavailable("the server is shutting down") : failure_;
+    lock.unlock();
+    done(st);
+    return;
+  }
+  const uint64_t gen = ++submitted_generation_;
+  for (auto& [key, value] : txn.local_) staged_[key] = Staged{std::move(value), gen};
+  pending_.Append(std::move(txn.batch_));
+  pending_done_.push_back(std::move(done));
+  lock.unlock();
+  work_cv_.notify_one();
+}
+
+Status StagedWriter::Flush() {
+  std::unique_lock<std::mutex> lock(mu_);
+  const uint64_t target = submitted_generation_;
+  idle_cv_.wait(lock, [&] { return committed_generation_ >= target || !failure_.ok(); });
+  return failure_;
+}
+
+Status StagedWriter::health() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return failure_;
+}
+
+void StagedWriter::CommitLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    work_cv_.wait(lock, [&] { return stopping_ || !pending_done_.empty(); });
+    if (pending_done_.empty() && stopping_) return;
+    WriteBatch batch;
+    batch.Append(std::move(pending_));
+    std::vector<Done> done;
+    done.swap(pending_done_);
+    const uint64_t gen = submitted_generation_;
+    lock.unlock();
+
+    Status st = batch.empty() ? Status::Ok() : store_->Write(batch, /*sync=*/true);
+
+    lock.lock();
+    if (st.ok()) {
+      // Staged entries now match the store, unless a later submission
+      // overwrote them (their generation is newer).
+      for (auto it = staged_.begin(); it != staged_.end();) {
+        it = it->second.generation <= gen ? staged_.erase(it) : std::next(it);
+      }
+      committed_generation_ = gen;
+    } else if (failure_.ok()) {
+      failure_ = st;
+    }
+    lock.unlock();
+    for (auto& d : done) d(st);
+    idle_cv_.notify_all();
+    lock.lock();
+  }
+}
+
+}  // namespace shinrai::store

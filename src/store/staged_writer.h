@@ -1,0 +1,88 @@
+// StagedWriter: group commit with read-your-writes.
+//
+// Request handlers build a Transaction (reads see committed data, every
+// staged-but-uncommitted write, and the transaction's own writes), then
+// Submit() it. A committer thread takes every batch submitted since its last
+// write, applies them as one synced Store::Write (group commit), and only
+// then calls each batch's `done`: an acknowledged write is on disk.
+//
+// Callers that need a consistent read-modify-write sequence serialise their
+// Begin..Submit sections themselves (CollectService holds one mutex); the
+// writer only guarantees that staged writes are visible to later readers and
+// reach the store in submission order.
+//
+// Thread-safety: all methods may be called concurrently. `done` runs on the
+// committer thread and must not block.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "store/store.h"
+
+namespace shinrai::store {
+
+class StagedWriter;
+
+// One unit of work: buffered writes plus reads that see them.
+// Not thread-safe; use from one thread between Begin and Submit.
+class Transaction {
+ public:
+  Result<std::optional<std::string>> Get(std::string_view key);
+  void Put(std::string key, std::string value);
+  void Delete(std::string key);
+  bool empty() const { return batch_.empty(); }
+
+ private:
+  friend class StagedWriter;
+  explicit Transaction(StagedWriter* writer) : writer_(writer) {}
+  StagedWriter* writer_;
+  WriteBatch batch_;
+  std::unordered_map<std::string, std::optional<std::string>> local_;
+};
+
+class StagedWriter {
+ public:
+  using Done = std::function<void(const Status&)>;
+
+  explicit StagedWriter(Store* store);  // REQUIRES: store outlives this
+  ~StagedWriter();                      // commits what is staged, then stops
+
+  Transaction Begin() { return Transaction(this); }
+  // Stages the transaction's writes (visible to readers at once) and calls
+  // `done` once they are durable, or with the error that stopped them.
+  void Submit(Transaction txn, Done done);
+  // Blocks until everything submitted so far is committed.
+  Status Flush();
+  // Reads committed data and staged writes.
+  Result<std::optional<std::string>> Get(std::string_view key);
+  // The first commit error, if any; after one, new submissions fail at once.
+  Status health();
+
+ private:
+  struct Staged {
+    std::optional<std::string> value;
+    uint64_t generation;
+  };
+  void CommitLoop();
+
+  Store* const store_;
+  std::mutex mu_;
+  std::condition_variable work_cv_;
+  std::condition_variable idle_cv_;
+  std::unordered_map<std::string, Staged> staged_;  // GUARDED_BY(mu_)
+  WriteBatch pending_;                              // GUARDED_BY(mu_)
+  std::vector<Done> pending_done_;                  // GUARDED_BY(mu_)
+  uint64_t submitted_generation_ = 0;               // GUARDED_BY(mu_)
+  uint64_t committed_generation_ = 0;               // GUARDED_BY(mu_)
+  Status failure_;                                  // GUARDED_BY(mu_)
+  bool stopping_ = false;                           // GUARDED_BY(mu_)
+  std::thread committer_;
+};
+
+}  // namespace shinrai::store
