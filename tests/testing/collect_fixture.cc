@@ -1,0 +1,63 @@
+#include "testing/collect_fixture.h"
+
+#include <random>
+
+namespace shinrai::testing {
+
+std::string ExampleConfigPath() { return std::string(SHINRAI_SOURCE_DIR) + "/examples/shinrai.yaml"; }
+
+schema::Config ExampleConfig() {
+  auto cfg = schema::LoadConfig(ExampleConfigPath());
+  if (!cfg.ok()) throw std::runtime_error(cfg.status().ToString());
+  return std::move(*cfg);
+}
+
+CollectFixture::CollectFixture(schema::Config config, std::unique_ptr<store::Store> store)
+    : config_(std::make_unique<schema::Config>(std::move(config))),
+      store_(store ? std::move(store) : store::NewMemoryStore()) {
+  writer_ = std::make_unique<store::StagedWriter>(store_.get());
+  access_ = std::make_unique<service::Access>(config_->keys);
+  collect_ = std::make_unique<service::CollectService>(config_.get(), access_.get(), store_.get(), writer_.get(), &env_);
+  reader_ = std::make_unique<profile::ProfileReader>(store_.get(), &config_->declaration);
+}
+
+CollectFixture::~CollectFixture() {
+  collect_.reset();
+  writer_.reset();
+}
+
+Result<service::CollectReport> CollectFixture::Send(std::optional<profile::CallType> endpoint, const std::string& body,
+                                                    const std::string& write_key) {
+  std::promise<Result<service::CollectReport>> p;
+  service::Credentials c;
+  c.basic_user = write_key;
+  collect_->Collect(c, endpoint, body, [&p](Result<service::CollectReport> r) { p.set_value(std::move(r)); });
+  return p.get_future().get();
+}
+
+std::string CollectFixture::DumpStore() {
+  std::string out;
+  store::ScanOptions all;
+  (void)store_->Scan(all, [&](std::string_view k, std::string_view v) {
+    out.append(k);
+    out.push_back('\n');
+    out.append(v);
+    out.push_back('\n');
+    return true;
+  });
+  return out;
+}
+
+TempDir::TempDir() {
+  std::random_device rd;
+  path_ = (std::filesystem::temp_directory_path() / ("shinrai-test-" + std::to_string(rd()) + std::to_string(rd())))
+              .string();
+  std::filesystem::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+}  // namespace shinrai::testing

@@ -1,0 +1,68 @@
+// A collection pipeline over a chosen store, with a fake clock, for tests
+// that send tracking calls and read the store back.
+#pragma once
+
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <string>
+
+#include "core/env.h"
+#include "profile/profile_reader.h"
+#include "schema/config.h"
+#include "service/access.h"
+#include "service/collect_service.h"
+#include "store/staged_writer.h"
+#include "store/store.h"
+
+namespace shinrai::testing {
+
+// The example declaration shipped in examples/, found from the source tree.
+std::string ExampleConfigPath();
+schema::Config ExampleConfig();
+
+class CollectFixture {
+ public:
+  // Takes ownership of `store`; null means a memory store.
+  explicit CollectFixture(schema::Config config, std::unique_ptr<store::Store> store = nullptr);
+  ~CollectFixture();
+
+  // Sends one call (endpoint type, or nullopt for a batch) with the demo
+  // write key and waits for the reply.
+  Result<service::CollectReport> Send(std::optional<profile::CallType> endpoint, const std::string& body,
+                                      const std::string& write_key = "demo-write-key");
+  Result<service::CollectReport> Track(const std::string& json) { return Send(profile::CallType::kTrack, json); }
+  Result<service::CollectReport> Identify(const std::string& json) { return Send(profile::CallType::kIdentify, json); }
+
+  Result<profile::Profile> Find(const std::string& lookup) { return reader_->Find(lookup); }
+  Result<profile::ProfileView> View(const std::string& lookup) { return reader_->View(lookup, 1000); }
+  // Every key and value in the store, concatenated: for "is it stored anywhere" checks.
+  std::string DumpStore();
+
+  schema::Config& config() { return *config_; }
+  store::Store& store() { return *store_; }
+  FakeEnv& env() { return env_; }
+  service::CollectService& collect() { return *collect_; }
+
+ private:
+  std::unique_ptr<schema::Config> config_;
+  FakeEnv env_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::StagedWriter> writer_;
+  std::unique_ptr<service::Access> access_;
+  std::unique_ptr<service::CollectService> collect_;
+  std::unique_ptr<profile::ProfileReader> reader_;
+};
+
+// A fresh directory under the system temp dir, removed on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace shinrai::testing

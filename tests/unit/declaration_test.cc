@@ -1,0 +1,117 @@
+#include <gtest/gtest.h>
+
+#include "schema/config.h"
+#include "schema/identifiers.h"
+#include "testing/collect_fixture.h"
+#include "testing/status_matchers.h"
+
+namespace shinrai::schema {
+namespace {
+
+using ::testing::HasSubstr;
+using shinrai::testing::StatusIs;
+
+const char* kMinimal = R"(
+purposes:
+  service: contract
+  personalization: consent
+categories:
+  contact: {description: e-mail}
+  behavior: {description: clicks}
+traits:
+  email: {type: email, category: contact, purposes: [service], retention: 2y}
+events:
+  Clicked:
+    category: behavior
+    purposes: [personalization]
+    retention: 90d
+    properties:
+      button: {type: string}
+forbidden:
+  - name: latitude
+    reason: no precise location
+)";
+
+TEST(Declaration, TheShippedExampleIsValid) {
+  auto cfg = LoadConfig(shinrai::testing::ExampleConfigPath());
+  ASSERT_OK(cfg);
+  const Declaration& d = cfg->declaration;
+  EXPECT_EQ(d.purposes.at("personalization").legal_basis, LegalBasis::kConsent);
+  EXPECT_EQ(d.purposes.at("accounting").legal_basis, LegalBasis::kLegalObligation);
+  EXPECT_EQ(d.traits.at("email").type, FieldType::kEmail);
+  ASSERT_NE(d.FindEvent("Order Completed"), nullptr);
+  // Properties inherit the event's purposes and retention.
+  const FieldSpec& order_id = d.FindEvent("Order Completed")->properties.at("order_id");
+  EXPECT_EQ(order_id.retention_seconds, 7 * 365 * 86400);
+  EXPECT_EQ(order_id.category, "transaction");
+  EXPECT_EQ(d.categories.at("health").sensitive, true);
+  bool has_demo_write = false, has_demo_admin = false;
+  for (const auto& k : cfg->keys) {
+    has_demo_write |= k.key == "demo-write-key" && k.kind == "write";
+    has_demo_admin |= k.key == "demo-admin-key" && k.role == "admin";
+  }
+  EXPECT_TRUE(has_demo_write && has_demo_admin);
+}
+
+TEST(Declaration, MinimalFileParses) {
+  auto cfg = ParseConfig(kMinimal, "t.yaml");
+  ASSERT_OK(cfg);
+  EXPECT_EQ(cfg->declaration.FindEvent("Clicked")->properties.at("button").purposes,
+            std::vector<std::string>{"personalization"});
+  EXPECT_EQ(cfg->server.listen, "127.0.0.1:8088");  // loopback by default
+}
+
+TEST(Declaration, NamesEveryMistakeWithItsLine) {
+  const char* bad = R"(purposes:
+  service: contract
+  marketing: maybe
+categories:
+  contact: {description: e-mail}
+traits:
+  email: {type: email, category: contact, purposes: [sales], retention: 2y}
+  phone: {type: telephone, category: contact, purposes: [service], retention: 2y}
+  city: {type: string, category: places, purposes: [service]}
+  nickname: {type: string, category: contact, purposes: [service], retention: forever}
+forbidden:
+  - name: email
+    reason: testing contradictions
+)";
+  auto cfg = ParseConfig(bad, "bad.yaml");
+  ASSERT_THAT(cfg, StatusIs(Code::kInvalidArgument));
+  const std::string& m = cfg.status().message();
+  EXPECT_THAT(m, HasSubstr("bad.yaml:3: purposes.marketing.legal_basis: unknown legal basis 'maybe'"));
+  EXPECT_THAT(m, HasSubstr("bad.yaml:7: traits.email.purposes: unknown purpose 'sales'"));
+  EXPECT_THAT(m, HasSubstr("bad.yaml:8: traits.phone.type: unknown type 'telephone'"));
+  EXPECT_THAT(m, HasSubstr("bad.yaml:9: traits.city.category: unknown category 'places'"));
+  EXPECT_THAT(m, HasSubstr("bad.yaml:9: traits.city.retention: missing"));
+  EXPECT_THAT(m, HasSubstr("bad.yaml:10: traits.nickname.retention: expected a duration"));
+  EXPECT_THAT(m, HasSubstr("traits.email: declared as kept but also forbidden"));
+}
+
+TEST(Declaration, UnknownSettingsAndBrokenYamlAreNamed) {
+  auto typo = ParseConfig(std::string(kMinimal) + "sever:\n  listen: 0.0.0.0:1\n", "t.yaml");
+  EXPECT_THAT(typo, StatusIs(Code::kInvalidArgument, HasSubstr("sever: unknown setting")));
+  auto broken = ParseConfig("purposes: [unclosed\n", "b.yaml");
+  EXPECT_THAT(broken, StatusIs(Code::kInvalidArgument, HasSubstr("b.yaml:")));
+  auto role = ParseConfig(std::string(kMinimal) + "keys:\n  - {key: abcdefgh1, kind: api, role: god}\n", "k.yaml");
+  EXPECT_THAT(role, StatusIs(Code::kInvalidArgument, HasSubstr("unknown role 'god'")));
+}
+
+TEST(Identifiers, EmailsAreTrimmedAndLowerCased) {
+  EXPECT_EQ(NormalizeEmail("  Ada.Lovelace@Example.COM "), "ada.lovelace@example.com");
+  EXPECT_FALSE(NormalizeEmail("not-an-email"));
+  EXPECT_FALSE(NormalizeEmail("a@b"));
+  EXPECT_FALSE(NormalizeEmail("two@@example.com"));
+}
+
+TEST(Identifiers, PhonesBecomeE164) {
+  EXPECT_EQ(NormalizePhone("+44 20 7183 8750", ""), "+442071838750");
+  EXPECT_EQ(NormalizePhone("0044 (20) 7183-8750", ""), "+442071838750");
+  EXPECT_EQ(NormalizePhone("020 7183 8750", "+44"), "+442071838750");
+  EXPECT_FALSE(NormalizePhone("020 7183 8750", ""));  // no way to know the country
+  EXPECT_FALSE(NormalizePhone("+44 abc", ""));
+  EXPECT_FALSE(NormalizePhone("+12", ""));
+}
+
+}  // namespace
+}  // namespace shinrai::schema
