@@ -9,6 +9,7 @@ std::string_view CodeName(Code code) {
     case Code::kUnauthenticated: return "unauthenticated";
     case Code::kPermissionDenied: return "permission_denied";
     case Code::kNotFound: return "not_found";
+    case Code::kMethodNotAllowed: return "method_not_allowed";
     case Code::kConflict: return "conflict";
     case Code::kPayloadTooLarge: return "payload_too_large";
     case Code::kUnsupported: return "unsupported_media_type";
@@ -27,6 +28,7 @@ int HttpStatusOf(Code code) {
     case Code::kUnauthenticated: return 401;
     case Code::kPermissionDenied: return 403;
     case Code::kNotFound: return 404;
+    case Code::kMethodNotAllowed: return 405;
     case Code::kConflict: return 409;
     case Code::kPayloadTooLarge: return 413;
     case Code::kUnsupported: return 415;

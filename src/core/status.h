@@ -22,6 +22,7 @@ enum class Code {
   kUnauthenticated,    // 401: no or unknown credentials
   kPermissionDenied,   // 403: credentials lack the role or scope
   kNotFound,           // 404
+  kMethodNotAllowed,   // 405
   kConflict,           // 409: would break an invariant (e.g. an identity limit)
   kPayloadTooLarge,    // 413
   kUnsupported,        // 415: unsupported media type or encoding

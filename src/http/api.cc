@@ -66,19 +66,19 @@ void Api::Handle(Request& req, Respond respond) {
     if (path != p) continue;
     if (method == bhttp::verb::options) return respond(Preflight());
     if (method != bhttp::verb::post)
-      return respond(ErrorResponse(Status(Code::kInvalidArgument, std::string(p) + " takes POST")));
+      return respond(ErrorResponse(Status(Code::kMethodNotAllowed, std::string(p) + " takes POST")));
     return Collect(req, type, std::move(respond));
   }
 
   constexpr std::string_view kProfiles = "/v1/profiles/";
   if (path.rfind(kProfiles, 0) == 0 && path.size() > kProfiles.size()) {
-    if (method != bhttp::verb::get) return respond(ErrorResponse(InvalidArgument("profiles are read with GET")));
+    if (method != bhttp::verb::get) return respond(ErrorResponse(Status(Code::kMethodNotAllowed, "profiles are read with GET")));
     auto id = PercentDecode(path.substr(kProfiles.size()));
     if (!id) return respond(ErrorResponse(InvalidArgument("the profile id is not correctly percent-encoded")));
     return GetProfile(req, *id, std::move(respond));
   }
   if (path == "/v1/stats/collection") {
-    if (method != bhttp::verb::get) return respond(ErrorResponse(InvalidArgument("stats are read with GET")));
+    if (method != bhttp::verb::get) return respond(ErrorResponse(Status(Code::kMethodNotAllowed, "stats are read with GET")));
     return GetStats(req, std::move(respond));
   }
   respond(ErrorResponse(NotFound("no endpoint " + std::string(req.method_string()) + " " + std::string(path))));
@@ -98,13 +98,8 @@ void Api::Collect(Request& req, std::optional<profile::CallType> type, Respond r
           Status(Code::kUnsupported, "Content-Encoding '" + std::string(e) + "' is not supported (gzip is)"))));
     }
   }
-  auto ct = req.find(bhttp::field::content_type);
-  if (ct != req.end()) {
-    std::string_view c(ct->value().data(), ct->value().size());
-    if (c.find("json") == std::string_view::npos && c.find("text/plain") == std::string_view::npos)
-      return respond(WithCors(ErrorResponse(
-          Status(Code::kUnsupported, "Content-Type '" + std::string(c) + "' is not supported (send application/json)"))));
-  }
+  // Content-Type is not checked: SDKs send JSON as application/json,
+  // text/plain (browser beacons) or, gzip-compressed, as form data (axios).
   d_.collect->Collect(CredentialsOf(req), type, body, [respond = std::move(respond)](Result<service::CollectReport> r) {
     if (!r.ok()) return respond(WithCors(ErrorResponse(r.status())));
     respond(WithCors(JsonResponse(200, service::CollectReportToJson(*r).dump())));

@@ -55,6 +55,9 @@ class Session : public std::enable_shared_from_this<Session> {
       return Close();
     }
     if (ec == bhttp::error::body_limit) {
+      // The client is likely still sending; after the reply, read and discard
+      // the rest so it sees the 413 rather than a reset connection.
+      drain_after_send_ = true;
       return Send(ErrorResponse(Status(Code::kPayloadTooLarge, "the body is larger than the limit of " +
                                                                    std::to_string(max_body_) + " bytes")),
                   false);
@@ -85,8 +88,22 @@ class Session : public std::enable_shared_from_this<Session> {
     response_ = res;
     bhttp::async_write(stream_, *res, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
       self->response_.reset();
+      if (!ec && self->drain_after_send_) return self->Drain();
       if (ec || !keep_alive) return self->Close();
       self->Read();
+    });
+  }
+
+  void Drain() {
+    constexpr size_t kMaxDrain = 64 << 20;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(std::chrono::seconds(5));
+    drain_buffer_.resize(64 * 1024);
+    stream_.async_read_some(net::buffer(drain_buffer_), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      self->drained_ += n;
+      if (ec || self->drained_ > kMaxDrain) return;  // the session ends and the socket closes
+      self->Drain();
     });
   }
 
@@ -102,6 +119,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Request request_;
   std::shared_ptr<void> response_;
+  bool drain_after_send_ = false;
+  std::vector<char> drain_buffer_;
+  size_t drained_ = 0;
 };
 
 }  // namespace

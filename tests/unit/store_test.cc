@@ -16,6 +16,8 @@ struct Backend {
   std::function<std::unique_ptr<Store>(const std::string& dir)> open;
 };
 
+void PrintTo(const Backend& b, std::ostream* os) { *os << b.name; }
+
 class StoreContract : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override { store_ = GetParam().open(dir_.path()); }

@@ -1,0 +1,88 @@
+// Starts `shinrai serve` as a child process on 127.0.0.1 with a free port and
+// a fresh data directory, for tests that talk to it over real HTTP.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const BIN = process.env.SHINRAI_BIN ?? 'build/shinrai';
+export const CONFIG = process.env.SHINRAI_CONFIG ?? 'examples/shinrai.yaml';
+export const ADMIN = { Authorization: 'Bearer demo-admin-key' };
+export const WRITE_KEY = 'demo-write-key';
+
+export function tempDataDir() {
+  return mkdtempSync(join(tmpdir(), 'shinrai-client-test-'));
+}
+
+export function removeDir(dir) {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+// Resolves once the server prints its URL; rejects if it exits first or
+// takes longer than `timeoutMs`.
+export function startServer({ dataDir, config = CONFIG, args = [], timeoutMs = 30000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(BIN, ['serve', '--data', dataDir, '--config', config, '--listen', '127.0.0.1:0', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`shinrai did not start within ${timeoutMs} ms:\n${out}`));
+    }, timeoutMs);
+    const onData = (chunk) => {
+      out += chunk;
+      const m = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve({
+          url: m[1],
+          proc,
+          output: () => out,
+          stop: () => stopProcess(proc, 'SIGTERM'),
+          kill9: () => stopProcess(proc, 'SIGKILL'),
+        });
+      }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`shinrai exited with ${code} before listening:\n${out}`));
+    });
+  });
+}
+
+function stopProcess(proc, signal) {
+  return new Promise((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+    proc.removeAllListeners('exit');
+    proc.on('exit', () => resolve());
+    proc.kill(signal);
+  });
+}
+
+export async function getJson(url, headers = ADMIN) {
+  const res = await fetch(url, { headers });
+  return { status: res.status, body: await res.json() };
+}
+
+export async function postJson(url, body, headers = {}) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json',
+      Authorization: 'Basic ' + Buffer.from(`${WRITE_KEY}:`).toString('base64'),
+      ...headers,
+    },
+    body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = { raw: text };
+  }
+  return { status: res.status, body: json };
+}
