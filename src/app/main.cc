@@ -84,7 +84,7 @@ int Serve(const cli::ServeCommand& cmd) {
       store::StagedWriter writer(store->get());
       service::CollectService collect(&*config, &access, store->get(), &writer, Env::Default());
       service::ProfileService profiles(&*config, store->get());
-      if (Status s = collect.LoadCounters(); !s.ok()) return Fail(s);
+      if (Status s = collect.Load(); !s.ok()) return Fail(s);
       if (Status s = MaybeLoadDemo(cmd, *config, **store, collect); !s.ok()) return Fail(s);
 
       http::Api api({&*config, &access, &collect, &profiles, &writer});

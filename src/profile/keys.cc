@@ -34,7 +34,12 @@ std::string EventKey(std::string_view profile_id, int64_t timestamp_ms, std::str
   return k;
 }
 
-std::string MessageKey(std::string_view message_id) { return "msg/" + std::string(message_id); }
+std::string DedupKey(int64_t at_ms, uint64_t random) {
+  std::string k(kDedupPrefix);
+  AppendBigEndian64(&k, static_cast<uint64_t>(at_ms));
+  AppendBigEndian64(&k, random);
+  return k;
+}
 
 std::string MergePrefix(std::string_view profile_id) { return "mg/" + std::string(profile_id) + "/"; }
 

@@ -3,7 +3,7 @@
 //   id/<kind>/<value>            -> profile id          (identity index)
 //   pr/<profile id>              -> Profile             (MessagePack)
 //   ev/<profile id>/<ts><h>      -> Event               (ts: big-endian ms, h: hash of messageId)
-//   msg/<messageId>              -> profile id          (de-duplication of retries)
+//   mq/<ts><random>              -> 8-byte hashes       (messageIds seen in one request, for de-duplication)
 //   mg/<profile id>/<ts><random> -> merge record        (JSON; merges into, or refused for, that profile)
 //   st/<counter>                 -> decimal count       (minimisation and collection counters)
 //
@@ -24,7 +24,8 @@ std::string IdentityKey(IdKind kind, std::string_view value);
 std::string ProfileKey(std::string_view profile_id);
 std::string EventPrefix(std::string_view profile_id);
 std::string EventKey(std::string_view profile_id, int64_t timestamp_ms, std::string_view message_id);
-std::string MessageKey(std::string_view message_id);
+std::string DedupKey(int64_t at_ms, uint64_t random);
+inline constexpr std::string_view kDedupPrefix = "mq/";
 std::string MergePrefix(std::string_view profile_id);
 std::string MergeKey(std::string_view profile_id, int64_t at_ms, uint64_t random);
 std::string CounterKey(std::string_view name);

@@ -28,6 +28,7 @@ struct ServerSettings {
   bool strict = false;                    // reject, rather than drop, what the declaration does not allow
   int threads = 0;                        // Default: 0 = one per core
   int recent_events = 50;                 // events shown on a profile
+  int64_t dedup_window_seconds = 7 * 86400;  // Default: 7 days; retries are dropped within it
 };
 
 struct Config {

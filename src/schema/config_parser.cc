@@ -86,7 +86,14 @@ class Parser {
   void ParseServer(const YAML::Node& n, ServerSettings* s) {
     if (!n.IsDefined()) return;
     if (!n.IsMap()) return Error(n, "server", "expected a mapping");
-    CheckKeys(n, "server", {"listen", "max_body_bytes", "max_batch_events", "strict", "threads", "recent_events"});
+    CheckKeys(n, "server", {"listen", "max_body_bytes", "max_batch_events", "strict", "threads", "recent_events",
+                            "dedup_window"});
+    if (n["dedup_window"].IsDefined()) {
+      const std::string w = Str(n["dedup_window"], "server.dedup_window");
+      auto secs = ParseDurationSeconds(w);
+      if (!secs || *secs <= 0) Error(n["dedup_window"], "server.dedup_window", "expected a duration like 24h or 7d, got '" + w + "'");
+      else s->dedup_window_seconds = *secs;
+    }
     s->listen = Scalar<std::string>(n["listen"], "server.listen", s->listen, "host:port");
     s->max_body_bytes = Scalar<size_t>(n["max_body_bytes"], "server.max_body_bytes", s->max_body_bytes, "a number of bytes");
     s->max_batch_events = Scalar<size_t>(n["max_batch_events"], "server.max_batch_events", s->max_batch_events, "a number");

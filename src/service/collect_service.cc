@@ -52,10 +52,12 @@ CollectService::CollectService(const schema::Config* config, const Access* acces
       writer_(writer),
       env_(env),
       parser_(config->declaration),
-      graph_(config->declaration.identity, env) {}
+      graph_(config->declaration.identity, env),
+      dedup_(config->server.dedup_window_seconds * 1000) {}
 
-Status CollectService::LoadCounters() {
+Status CollectService::Load() {
   std::lock_guard<std::mutex> lock(mu_);
+  RETURN_IF_ERROR(dedup_.Load(*store_, env_->NowMillis()));
   store::ScanOptions so;
   so.prefix = std::string(profile::kCounterPrefix);
   return store_->Scan(so, [&](std::string_view k, std::string_view v) {
@@ -133,12 +135,19 @@ void CollectService::Collect(Credentials credentials, std::optional<CallType> en
     return done(Unprocessable(msg));
   }
 
-  std::unique_lock<std::mutex> lock(mu_);
-  store::Transaction txn = writer_->Begin();
+  // Encoding, like parsing, needs no shared state: keep it out of the lock.
+  std::vector<std::string> encoded;
+  encoded.reserve(messages.size());
   for (auto& m : messages) {
     if (m.event.message_id.empty()) m.event.message_id = "srv-" + env_->NewId();
     m.event.source = who.key_name;
-    Status st = Apply(txn, m, who, &report);
+    encoded.push_back(m.undeclared_event ? std::string() : profile::EncodeEvent(m.event));
+  }
+
+  std::unique_lock<std::mutex> lock(mu_);
+  store::Transaction txn = writer_->Begin();
+  for (size_t i = 0; i < messages.size(); ++i) {
+    Status st = Apply(txn, messages[i], std::move(encoded[i]), &report);
     if (!st.ok()) {
       lock.unlock();
       return done(st);
@@ -149,17 +158,17 @@ void CollectService::Collect(Credentials credentials, std::optional<CallType> en
   for (const auto& [reason, n] : reasons) Count(txn, reason, n);
   Count(txn, "duplicate_message", report.duplicates);
   Count(txn, "accepted_events", report.accepted);
+  dedup_.Persist(txn, now, env_->Random64());
   writer_->Submit(std::move(txn), [report = std::move(report), done = std::move(done)](const Status& st) mutable {
     if (!st.ok()) return done(st);
     done(std::move(report));
   });
 }
 
-Status CollectService::Apply(store::Transaction& txn, ParsedMessage& m, const Principal& who, CollectReport* report) {
+Status CollectService::Apply(store::Transaction& txn, ParsedMessage& m, std::string encoded_event,
+                             CollectReport* report) {
   profile::Event& e = m.event;
-  const std::string msg_key = profile::MessageKey(e.message_id);
-  ASSIGN_OR_RETURN(std::optional<std::string> seen, txn.Get(msg_key));
-  if (seen) {
+  if (dedup_.Seen(e.message_id, e.received_ms)) {
     ++report->duplicates;
     return Status::Ok();
   }
@@ -178,8 +187,8 @@ Status CollectService::Apply(store::Transaction& txn, ParsedMessage& m, const Pr
   p.Touch(e.channel, e.timestamp_ms);
   p.updated_ms = e.received_ms;
   profile::IdentityGraph::Save(txn, p);
-  txn.Put(profile::EventKey(p.id, e.timestamp_ms, e.message_id), profile::EncodeEvent(e));
-  txn.Put(msg_key, p.id);
+  txn.Put(profile::EventKey(p.id, e.timestamp_ms, e.message_id), std::move(encoded_event));
+  dedup_.Add(e.message_id, e.received_ms);
   ++report->accepted;
   return Status::Ok();
 }

@@ -1,8 +1,8 @@
 // CollectService: the collection use case.
 //
 // Takes the raw body of a tracking call (/v1/track, ..., /v1/batch), parses
-// and minimises it (MessagePart), and for each event: drops retries by
-// messageId, resolves the person (profile::IdentityGraph), updates the
+// and minimises it (MessageParser), and for each event: drops retries by
+// messageId (MessageDedup), resolves the person (profile::IdentityGraph), updates the
 // profile and appends the event. One request's writes are one atomic
 // transaction; the reply callback runs once they are durable (group commit,
 // store::StagedWriter), so an acknowledged event is never lost.
@@ -25,6 +25,7 @@
 #include "profile/identity_graph.h"
 #include "schema/config.h"
 #include "service/access.h"
+#include "service/message_dedup.h"
 #include "service/message_parser.h"
 #include "store/staged_writer.h"
 
@@ -55,10 +56,11 @@ class CollectService {
 
   // Counters of what collection dropped or de-duplicated, by reason.
   std::map<std::string, int64_t> Counters();
-  Status LoadCounters();
+  // Reloads counters and recently seen messageIds. Call once before serving.
+  Status Load();
 
  private:
-  Status Apply(store::Transaction& txn, ParsedMessage& m, const Principal& who, CollectReport* report);
+  Status Apply(store::Transaction& txn, ParsedMessage& m, std::string encoded_event, CollectReport* report);
   void Count(store::Transaction& txn, const std::string& name, int64_t n);
 
   const schema::Config* const config_;
@@ -71,6 +73,7 @@ class CollectService {
 
   std::mutex mu_;  // serialises read-modify-write of profiles
   std::map<std::string, int64_t> counters_;  // GUARDED_BY(mu_)
+  MessageDedup dedup_;                       // GUARDED_BY(mu_)
 };
 
 }  // namespace shinrai::service

@@ -18,7 +18,7 @@ void Transaction::Delete(std::string key) {
   batch_.Delete(std::move(key));
 }
 
-StagedWriter::StagedWriter(Store* store) : store_(store) {
+StagedWriter::StagedWriter(Store* store, size_t cache_entries) : store_(store), cache_capacity_(cache_entries) {
   committer_ = std::thread([this] { CommitLoop(); });
 }
 
@@ -32,12 +32,41 @@ StagedWriter::~StagedWriter() {
 }
 
 Result<std::optional<std::string>> StagedWriter::Get(std::string_view key) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = staged_.find(std::string(key));
-    if (it != staged_.end()) return it->second.value;
+  const std::string k(key);
+  // The store is read under mu_ too, so that a commit cannot slip in between
+  // the read and the cache insert and leave a stale value cached.
+  std::lock_guard<std::mutex> lock(mu_);
+  if (auto it = staged_.find(k); it != staged_.end()) return it->second.value;
+  if (auto it = cache_.find(k); it != cache_.end()) {
+    lru_.splice(lru_.begin(), lru_, it->second.lru);
+    return std::optional<std::string>(it->second.value);
   }
-  return store_->Get(key);
+  auto r = store_->Get(key);
+  if (r.ok() && r->has_value()) CacheInsert(k, **r);
+  return r;
+}
+
+void StagedWriter::Invalidate(std::string_view key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (auto it = cache_.find(std::string(key)); it != cache_.end()) {
+    lru_.erase(it->second.lru);
+    cache_.erase(it);
+  }
+}
+
+void StagedWriter::CacheInsert(const std::string& key, std::string value) {
+  if (cache_capacity_ == 0) return;
+  if (auto it = cache_.find(key); it != cache_.end()) {
+    it->second.value = std::move(value);
+    lru_.splice(lru_.begin(), lru_, it->second.lru);
+    return;
+  }
+  lru_.push_front(key);
+  cache_.emplace(key, CacheEntry{std::move(value), lru_.begin()});
+  if (cache_.size() > cache_capacity_) {
+    cache_.erase(lru_.back());
+    lru_.pop_back();
+  }
 }
 
 void StagedWriter::Submit(Transaction txn, Done done) {
@@ -85,9 +114,20 @@ void StagedWriter::CommitLoop() {
     lock.lock();
     if (st.ok()) {
       // Staged entries now match the store, unless a later submission
-      // overwrote them (their generation is newer).
-      for (auto it = staged_.begin(); it != staged_.end();) {
-        it = it->second.generation <= gen ? staged_.erase(it) : std::next(it);
+      // overwrote them (their generation is newer). Cached keys take the
+      // committed value.
+      for (const auto& op : batch.ops()) {
+        auto it = staged_.find(op.key);
+        if (it == staged_.end() || it->second.generation > gen) continue;
+        if (auto c = cache_.find(op.key); c != cache_.end()) {
+          if (it->second.value) {
+            c->second.value = std::move(*it->second.value);
+          } else {
+            lru_.erase(c->second.lru);
+            cache_.erase(c);
+          }
+        }
+        staged_.erase(it);
       }
       committed_generation_ = gen;
     } else if (failure_.ok()) {

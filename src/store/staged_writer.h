@@ -6,6 +6,12 @@
 // write, applies them as one synced Store::Write (group commit), and only
 // then calls each batch's `done`: an acknowledged write is on disk.
 //
+// Committed values of keys that are read through the writer stay in a
+// bounded LRU cache, kept current by every later write through the writer,
+// so hot records (profiles, identity links) are not read from the store
+// again. REQUIRES: every write to a key read through this writer goes
+// through it too (or calls Invalidate).
+//
 // Callers that need a consistent read-modify-write sequence serialise their
 // Begin..Submit sections themselves (CollectService holds one mutex); the
 // writer only guarantees that staged writes are visible to later readers and
@@ -19,6 +25,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <list>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -50,7 +57,8 @@ class StagedWriter {
  public:
   using Done = std::function<void(const Status&)>;
 
-  explicit StagedWriter(Store* store);  // REQUIRES: store outlives this
+  // REQUIRES: store outlives this. `cache_entries`: 0 disables the cache.
+  explicit StagedWriter(Store* store, size_t cache_entries = 100'000);
   ~StagedWriter();                      // commits what is staged, then stops
 
   Transaction Begin() { return Transaction(this); }
@@ -61,6 +69,8 @@ class StagedWriter {
   Status Flush();
   // Reads committed data and staged writes.
   Result<std::optional<std::string>> Get(std::string_view key);
+  // Forgets the cached value of `key` (after writing it around the writer).
+  void Invalidate(std::string_view key);
   // The first commit error, if any; after one, new submissions fail at once.
   Status health();
 
@@ -70,12 +80,21 @@ class StagedWriter {
     uint64_t generation;
   };
   void CommitLoop();
+  void CacheInsert(const std::string& key, std::string value);  // REQUIRES: mu_ held
+
+  struct CacheEntry {
+    std::string value;
+    std::list<std::string>::iterator lru;
+  };
 
   Store* const store_;
   std::mutex mu_;
   std::condition_variable work_cv_;
   std::condition_variable idle_cv_;
+  const size_t cache_capacity_;
   std::unordered_map<std::string, Staged> staged_;  // GUARDED_BY(mu_)
+  std::unordered_map<std::string, CacheEntry> cache_;  // GUARDED_BY(mu_)
+  std::list<std::string> lru_;                         // GUARDED_BY(mu_): most recent first
   WriteBatch pending_;                              // GUARDED_BY(mu_)
   std::vector<Done> pending_done_;                  // GUARDED_BY(mu_)
   uint64_t submitted_generation_ = 0;               // GUARDED_BY(mu_)

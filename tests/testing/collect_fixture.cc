@@ -18,6 +18,7 @@ CollectFixture::CollectFixture(schema::Config config, std::unique_ptr<store::Sto
   writer_ = std::make_unique<store::StagedWriter>(store_.get());
   access_ = std::make_unique<service::Access>(config_->keys);
   collect_ = std::make_unique<service::CollectService>(config_.get(), access_.get(), store_.get(), writer_.get(), &env_);
+  if (!collect_->Load().ok()) throw std::runtime_error("cannot load collection state");
   reader_ = std::make_unique<profile::ProfileReader>(store_.get(), &config_->declaration);
 }
 

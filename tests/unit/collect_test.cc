@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "profile/keys.h"
+#include "store/store.h"
 #include "testing/collect_fixture.h"
 #include "testing/status_matchers.h"
 
@@ -85,6 +86,36 @@ TEST(Collect, RetriedMessagesAreStoredOnce) {
   EXPECT_EQ(batch->accepted, 1);
   EXPECT_EQ(batch->duplicates, 1);
   EXPECT_EQ(f.View("u-4")->recent_events.size(), 2u);
+}
+
+TEST(Collect, RetriesAreDroppedAcrossARestartWithinTheWindow) {
+  testing::TempDir dir;
+  auto open = [&] {
+    store::RocksOptions o;
+    o.path = dir.path() + "/db";
+    return std::move(store::OpenRocksStore(o)).value();
+  };
+  const std::string body = R"({"userId":"r","messageId":"sdk-retry-77","event":"Product Viewed"})";
+  int64_t now;
+  {
+    CollectFixture f(ExampleConfig(), open());
+    ASSERT_EQ(f.Track(body)->accepted, 1);
+    now = f.env().NowMicros();
+  }
+  {
+    CollectFixture f(ExampleConfig(), open());
+    f.env().Set(now + int64_t{3600} * 1'000'000);  // an hour later
+    auto again = f.Track(body);
+    ASSERT_OK(again);
+    EXPECT_EQ(again->duplicates, 1);
+    EXPECT_EQ(f.View("r")->recent_events.size(), 1u);
+  }
+  {
+    // Past the window (7 days by default) the id is forgotten.
+    CollectFixture f(ExampleConfig(), open());
+    f.env().Set(now + int64_t{8 * 86400} * 1'000'000);
+    EXPECT_EQ(f.Track(body)->accepted, 1);
+  }
 }
 
 TEST(Collect, BadInputIsRejectedWithTheProblemNamedAndHarmsNothing) {

@@ -105,6 +105,13 @@ Result<std::unique_ptr<Store>> OpenRocksStore(const RocksOptions& options) {
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   ro.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // Most collection reads are point lookups of keys that do not exist yet
+  // (new messageIds): a memtable bloom filter answers those without a
+  // skip-list search.
+  ro.memtable_prefix_bloom_size_ratio = 0.0;
+  ro.memtable_whole_key_filtering = true;
+  ro.write_buffer_size = 64 << 20;
+  ro.max_write_buffer_number = 4;
   ro.max_log_file_size = 64 << 20;
   ro.keep_log_file_num = 4;
   rocksdb::DB* raw = nullptr;

@@ -1,0 +1,48 @@
+// MessageDedup: drops retried messages (same messageId) within a window.
+//
+// SDKs retry a batch when they miss the reply, so the same messageId can
+// arrive twice, usually seconds apart. Seen ids are held in memory as 64-bit
+// hashes and persisted once per request as one record (mq/<time>), not one
+// key per event; start-up reloads the records still inside the window.
+// Two different ids collide with probability ~n²/2⁶⁵ (n ids in the window:
+// about 3 in a million for 10 million ids).
+//
+// Thread-safety: not thread-safe; CollectService calls it under its mutex.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/status.h"
+#include "store/staged_writer.h"
+#include "store/store.h"
+
+namespace shinrai::service {
+
+class MessageDedup {
+ public:
+  explicit MessageDedup(int64_t window_ms) : window_ms_(window_ms) {}
+
+  // Reloads the ids recorded within the window before `now_ms`.
+  Status Load(store::Store& store, int64_t now_ms);
+  // True when the id was added within the window before `now_ms`.
+  bool Seen(std::string_view message_id, int64_t now_ms) const;
+  // Marks an id seen; Persist() records it.
+  void Add(std::string_view message_id, int64_t now_ms);
+  // Writes the ids added since the last call as one record, and deletes
+  // records (and forgets ids) older than the window.
+  void Persist(store::Transaction& txn, int64_t now_ms, uint64_t random);
+  size_t size() const { return seen_.size(); }
+
+ private:
+  const int64_t window_ms_;
+  std::unordered_map<uint64_t, int64_t> seen_;  // hash -> when seen
+  std::vector<uint64_t> unpersisted_;
+  std::vector<std::pair<int64_t, std::string>> records_;  // (time, key), oldest first
+  int64_t last_sweep_ms_ = 0;
+};
+
+}  // namespace shinrai::service
