@@ -10,7 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PACKAGES=(
   g++ cmake ninja-build pkg-config
   libboost-dev libsimdjson-dev nlohmann-json3-dev librocksdb-dev libyaml-cpp-dev
-  libcli11-dev libspdlog-dev zlib1g-dev
+  libcli11-dev libspdlog-dev zlib1g-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   wrk curl
 )
