@@ -1,20 +1,9 @@
 -- wrk script: /v1/batch with 100 events each (unique messageIds), as the
 -- server-side SDKs send them.
 local counter = 0
-local thread_id = 0
-local threads = {}
+thread_id = 0
 local BATCH = 100
-
-function setup(thread)
-  thread:set("thread_id", #threads + 1)
-  table.insert(threads, thread)
-end
-
-function init(args)
-  thread_id = tonumber(wrk.thread:get("thread_id")) or 0
-  wrk.headers["Content-Type"] = "application/json"
-  wrk.headers["Authorization"] = "Basic ZGVtby13cml0ZS1rZXk6"
-end
+dofile("bench/wrk/common.lua")
 
 function request()
   local parts = {}

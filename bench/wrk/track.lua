@@ -1,19 +1,8 @@
 -- wrk script: single /v1/track calls, each with a unique messageId (so none
 -- is de-duplicated away) and one of 10,000 users.
 local counter = 0
-local thread_id = 0
-local threads = {}
-
-function setup(thread)
-  thread:set("thread_id", #threads + 1)
-  table.insert(threads, thread)
-end
-
-function init(args)
-  thread_id = tonumber(wrk.thread:get("thread_id")) or 0
-  wrk.headers["Content-Type"] = "application/json"
-  wrk.headers["Authorization"] = "Basic ZGVtby13cml0ZS1rZXk6"  -- demo-write-key:
-end
+thread_id = 0
+dofile("bench/wrk/common.lua")
 
 function request()
   counter = counter + 1

@@ -173,6 +173,21 @@ TEST(Collect, ChannelComesFromContextOrTheSendingLibrary) {
   EXPECT_EQ(p->channels.at("server").events, 1);
 }
 
+TEST(Collect, GroupCallsRecordMembershipWithDeclaredGroupTraitsOnly) {
+  CollectFixture f(ExampleConfig());
+  auto r = f.Send(profile::CallType::kGroup,
+                  R"({"userId":"g","messageId":"g1","groupId":"acme-ltd","traits":{"name":"Acme","employees":250}})");
+  ASSERT_OK(r);
+  EXPECT_EQ(r->dropped.size(), 1u);
+  EXPECT_EQ(r->dropped[0].path, "traits.employees");
+  auto v = f.View("g");
+  ASSERT_OK(v);
+  EXPECT_EQ(v->profile.groups, std::vector<std::string>{"acme-ltd"});
+  EXPECT_EQ(v->recent_events[0].traits["name"], "Acme");
+  EXPECT_THAT(f.Send(profile::CallType::kGroup, R"({"userId":"g","messageId":"g2"})"),
+              StatusIs(Code::kInvalidArgument, HasSubstr("groupId: missing")));
+}
+
 TEST(Collect, ClockSkewIsCorrectedWithSentAt) {
   CollectFixture f(ExampleConfig());
   f.env().Set(int64_t{1'700'000'100'000} * 1000);  // server clock: 100 s after the client's
