@@ -12,6 +12,7 @@ PACKAGES=(
   libboost-dev libsimdjson-dev nlohmann-json3-dev librocksdb-dev libyaml-cpp-dev
   libcli11-dev libspdlog-dev zlib1g-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev
   wrk curl
 )
 if ! command -v node >/dev/null 2>&1; then PACKAGES+=(nodejs npm); fi

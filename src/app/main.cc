@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/command_line.h"
+#include "consent/tcf_string.h"
 #include "demo/demo_shop.h"
 #include "http/api.h"
 #include "http/server.h"
@@ -132,6 +133,29 @@ int CheckConfig(const cli::CheckConfigCommand& cmd) {
   return 0;
 }
 
+int TcfDecode(const cli::TcfDecodeCommand& cmd) {
+  int exit_code = 0;
+  auto decode_one = [&](const std::string& text) {
+    auto tc = consent::DecodeTcString(text);
+    if (tc.ok()) {
+      std::puts(consent::TcStringToJson(*tc).dump().c_str());
+    } else {
+      exit_code = 1;
+      nlohmann::json err = {{"error", {{"code", CodeName(tc.status().code())}, {"message", tc.status().message()}}}};
+      std::puts(err.dump().c_str());
+    }
+  };
+  if (!cmd.tc_string.empty()) {
+    decode_one(cmd.tc_string);
+  } else {
+    std::string line;
+    while (std::getline(std::cin, line)) {
+      if (!line.empty()) decode_one(line);
+    }
+  }
+  return exit_code;
+}
+
 }  // namespace
 }  // namespace shinrai
 
@@ -141,6 +165,7 @@ int main(int argc, char** argv) {
   if (auto* e = std::get_if<cli::ExitCommand>(&cmd)) return e->exit_code;
   if (auto* s = std::get_if<cli::ServeCommand>(&cmd)) return Serve(*s);
   if (auto* c = std::get_if<cli::CheckConfigCommand>(&cmd)) return CheckConfig(*c);
+  if (auto* t = std::get_if<cli::TcfDecodeCommand>(&cmd)) return TcfDecode(*t);
   std::printf("shinrai %s\n", kVersion);
   return 0;
 }

@@ -45,6 +45,12 @@ Command ParseCommandLine(int argc, char** argv) {
   c->add_option("--config", check.config, "Declaration and configuration (YAML)")->capture_default_str();
   cfg->require_subcommand(1);
 
+  TcfDecodeCommand tcf;
+  auto* t = app.add_subcommand("tcf", "IAB TCF v2.2/v2.3 consent strings");
+  auto* td = t->add_subcommand("decode", "Decode TC strings to JSON (one object per line; exit 1 if any is invalid)");
+  td->add_option("string", tcf.tc_string, "A TC string; without one, one string per line of standard input");
+  t->require_subcommand(1);
+
   app.add_subcommand("version", "Print the version");
   try {
     app.parse(argc, argv);
@@ -53,6 +59,7 @@ Command ParseCommandLine(int argc, char** argv) {
   }
   if (s->parsed()) return serve;
   if (c->parsed()) return check;
+  if (td->parsed()) return tcf;
   return VersionCommand{};
 }
 

@@ -20,6 +20,11 @@ struct CheckConfigCommand {
   std::string config;
 };
 
+// Decodes TC strings: the argument, or one per line of standard input.
+struct TcfDecodeCommand {
+  std::string tc_string;  // empty: read standard input
+};
+
 struct VersionCommand {};
 
 // Help was printed, or the arguments were wrong: exit with `exit_code`.
@@ -27,7 +32,7 @@ struct ExitCommand {
   int exit_code = 0;
 };
 
-using Command = std::variant<ServeCommand, CheckConfigCommand, VersionCommand, ExitCommand>;
+using Command = std::variant<ServeCommand, CheckConfigCommand, TcfDecodeCommand, VersionCommand, ExitCommand>;
 
 Command ParseCommandLine(int argc, char** argv);
 
