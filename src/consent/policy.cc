@@ -1,0 +1,39 @@
+#include "consent/policy.h"
+
+namespace shinrai::policy {
+
+Decision Decide(const schema::Declaration& declaration, const consent::ConsentState& state, std::string_view purpose,
+                std::string_view channel, std::string_view category) {
+  auto p = declaration.purposes.find(purpose);
+  if (p == declaration.purposes.end()) return {false, "unknown_purpose"};
+  bool sensitive = false;
+  if (!category.empty()) {
+    auto c = declaration.categories.find(category);
+    if (c == declaration.categories.end()) return {false, "unknown_category"};
+    sensitive = c->second.sensitive;
+  }
+  const consent::ConsentRecord* record = state.Find(purpose, channel);
+  const bool granted = record && record->status == consent::ConsentStatus::kGranted;
+  // Special categories need explicit consent whatever the purpose's basis.
+  if (sensitive && !granted) return {false, "explicit_consent_required"};
+
+  switch (p->second.legal_basis) {
+    case schema::LegalBasis::kContract:
+      return {true, "contract"};
+    case schema::LegalBasis::kLegalObligation:
+      return {true, "legal_obligation"};
+    case schema::LegalBasis::kLegitimateInterest:
+      if (record && record->status != consent::ConsentStatus::kGranted) return {false, "objected"};
+      return {true, "legitimate_interest"};
+    case schema::LegalBasis::kConsent:
+      if (!record) return {false, "no_consent"};
+      switch (record->status) {
+        case consent::ConsentStatus::kGranted: return {true, "consent_granted"};
+        case consent::ConsentStatus::kDenied: return {false, "consent_denied"};
+        case consent::ConsentStatus::kWithdrawn: return {false, "consent_withdrawn"};
+      }
+  }
+  return {false, "no_consent"};
+}
+
+}  // namespace shinrai::policy

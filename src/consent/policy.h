@@ -1,0 +1,37 @@
+// policy::Decide: the one function that decides every use of personal data.
+//
+// Given the declaration, a person's consent state, a purpose, a channel and
+// a data category, it answers allowed or not, and why, with a stable reason
+// code a UI can show:
+//   contract, legal_obligation        no consent needed
+//   legitimate_interest               allowed until the person objects
+//   objected                          legitimate interest, and the person objected
+//   consent_granted                   consent on record for this purpose and channel
+//   no_consent                        consent-based and nothing on record: default deny
+//   consent_denied, consent_withdrawn the record says no
+//   explicit_consent_required         a sensitive category without consent
+//   unknown_purpose, unknown_category the declaration does not know it
+//
+// Pure: no I/O, no clock; safe anywhere.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "consent/ledger.h"
+#include "schema/declaration.h"
+
+namespace shinrai::policy {
+
+struct Decision {
+  bool allowed = false;
+  std::string reason;
+};
+
+// An objection to a legitimate-interest purpose is recorded as a "denied" or
+// "withdrawn" record for that purpose. `category` may be empty when the use
+// concerns no particular category.
+Decision Decide(const schema::Declaration& declaration, const consent::ConsentState& state, std::string_view purpose,
+                std::string_view channel, std::string_view category);
+
+}  // namespace shinrai::policy
