@@ -3,6 +3,8 @@
 #include <cstdio>
 
 #include "core/hash.h"
+#include "core/msgpack.h"
+#include "store/scan_records.h"
 
 namespace shinrai::consent {
 
@@ -11,8 +13,9 @@ namespace {
 std::string LedgerPrefix(std::string_view subject) { return "cs/" + std::string(subject) + "/"; }
 
 Result<ConsentRecord> Decode(std::string_view bytes) {
-  nlohmann::json j = nlohmann::json::from_msgpack(bytes.begin(), bytes.end(), true, false);
-  if (j.is_discarded() || !j.is_object()) return Internal("a stored consent record is corrupt");
+  std::optional<nlohmann::json> parsed = FromMsgpackObject(bytes);
+  if (!parsed) return Internal("a stored consent record is corrupt");
+  const nlohmann::json& j = *parsed;
   ConsentRecord r;
   r.subject = j.value("subject", "");
   r.purpose = j.value("purpose", "");
@@ -79,26 +82,13 @@ void ConsentLedger::Append(store::Transaction& txn, const std::vector<ConsentRec
     AppendBigEndian64(&key, seq++);
     nlohmann::json j = ConsentRecordToJson(r);
     j["fingerprint"] = r.Fingerprint();
-    std::vector<uint8_t> bytes = nlohmann::json::to_msgpack(j);
-    txn.Put(std::move(key), std::string(bytes.begin(), bytes.end()));
+    txn.Put(std::move(key), ToMsgpack(j));
   }
 }
 
 Result<std::vector<ConsentRecord>> ConsentLedger::History(std::string_view subject) {
   std::vector<ConsentRecord> out;
-  Status decode;
-  store::ScanOptions so;
-  so.prefix = LedgerPrefix(subject);
-  RETURN_IF_ERROR(store_->Scan(so, [&](std::string_view, std::string_view v) {
-    auto r = Decode(v);
-    if (!r.ok()) {
-      decode = r.status();
-      return false;
-    }
-    out.push_back(std::move(*r));
-    return true;
-  }));
-  RETURN_IF_ERROR(decode);
+  RETURN_IF_ERROR(store::ScanRecords<ConsentRecord>(*store_, LedgerPrefix(subject), Decode, &out));
   return out;
 }
 

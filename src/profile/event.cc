@@ -1,5 +1,6 @@
 #include "profile/event.h"
 
+#include "core/msgpack.h"
 #include "core/time_format.h"
 
 namespace shinrai::profile {
@@ -37,13 +38,13 @@ std::string EncodeEvent(const Event& e) {
   if (!e.traits.empty()) j["tr"] = e.traits;
   if (!e.properties.empty()) j["p"] = e.properties;
   if (!e.context.empty()) j["c"] = e.context;
-  std::vector<uint8_t> bytes = nlohmann::json::to_msgpack(j);
-  return std::string(bytes.begin(), bytes.end());
+  return ToMsgpack(j);
 }
 
 Result<Event> DecodeEvent(std::string_view bytes) {
-  nlohmann::json j = nlohmann::json::from_msgpack(bytes.begin(), bytes.end(), true, false);
-  if (j.is_discarded() || !j.is_object()) return Internal("a stored event record is corrupt");
+  std::optional<nlohmann::json> parsed = FromMsgpackObject(bytes);
+  if (!parsed) return Internal("a stored event record is corrupt");
+  const nlohmann::json& j = *parsed;
   Event e;
   e.type = static_cast<CallType>(j.value("t", 1));
   e.message_id = j.value("m", "");
@@ -56,9 +57,9 @@ Result<Event> DecodeEvent(std::string_view bytes) {
   e.anonymous_id = j.value("a", "");
   e.previous_id = j.value("pv", "");
   e.group_id = j.value("g", "");
-  if (j.contains("tr")) e.traits = j["tr"];
-  if (j.contains("p")) e.properties = j["p"];
-  if (j.contains("c")) e.context = j["c"];
+  if (j.contains("tr")) e.traits = j.at("tr");
+  if (j.contains("p")) e.properties = j.at("p");
+  if (j.contains("c")) e.context = j.at("c");
   return e;
 }
 

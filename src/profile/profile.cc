@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/msgpack.h"
+
 namespace shinrai::profile {
 
 void Profile::Touch(const std::string& channel, int64_t at_ms) {
@@ -18,13 +20,13 @@ std::string EncodeProfile(const Profile& p) {
                       {"ph", p.phones},     {"g", p.groups},     {"tr", p.traits},       {"ch", ch},
                       {"ab", p.absorbed},   {"c", p.created_ms}, {"up", p.updated_ms}};
   if (!p.merged_into.empty()) j["mi"] = p.merged_into;
-  std::vector<uint8_t> bytes = nlohmann::json::to_msgpack(j);
-  return std::string(bytes.begin(), bytes.end());
+  return ToMsgpack(j);
 }
 
 Result<Profile> DecodeProfile(std::string_view bytes) {
-  nlohmann::json j = nlohmann::json::from_msgpack(bytes.begin(), bytes.end(), true, false);
-  if (j.is_discarded() || !j.is_object()) return Internal("a stored profile record is corrupt");
+  std::optional<nlohmann::json> parsed = FromMsgpackObject(bytes);
+  if (!parsed) return Internal("a stored profile record is corrupt");
+  const nlohmann::json& j = *parsed;
   try {
     Profile p;
     p.id = j.at("id").get<std::string>();

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "profile/keys.h"
+#include "store/scan_records.h"
 #include "schema/identifiers.h"
 
 namespace shinrai::profile {
@@ -80,20 +81,8 @@ Result<ProfileView> ProfileReader::View(std::string_view lookup, size_t recent) 
   // absorbed profiles' own earlier merges are read too.
   std::vector<std::string> ids = {view.profile.id};
   ids.insert(ids.end(), view.profile.absorbed.begin(), view.profile.absorbed.end());
-  Status decode_status;
   for (const auto& id : ids) {
-    store::ScanOptions so;
-    so.prefix = MergePrefix(id);
-    RETURN_IF_ERROR(store_->Scan(so, [&](std::string_view, std::string_view v) {
-      auto rec = DecodeMergeRecord(v);
-      if (!rec.ok()) {
-        decode_status = rec.status();
-        return false;
-      }
-      view.merges.push_back(std::move(*rec));
-      return true;
-    }));
-    RETURN_IF_ERROR(decode_status);
+    RETURN_IF_ERROR(store::ScanRecords<MergeRecord>(*store_, MergePrefix(id), DecodeMergeRecord, &view.merges));
   }
   std::sort(view.merges.begin(), view.merges.end(),
             [](const MergeRecord& a, const MergeRecord& b) { return a.at_ms < b.at_ms; });
