@@ -42,7 +42,7 @@ void BM_CollectBatch(benchmark::State& state) {
     inflight.push_back(p->get_future());
     service::Credentials c;
     c.basic_user = "demo-write-key";
-    f.collect().Collect(c, std::nullopt, body, [p](Result<service::CollectReport> r) {
+    f.collect().Collect(c, std::nullopt, body, false, [p](Result<service::CollectReport> r) {
       if (!r.ok()) std::abort();
       p->set_value();
     });

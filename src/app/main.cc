@@ -13,6 +13,7 @@
 #include "http/server.h"
 #include "schema/config.h"
 #include "service/collect_service.h"
+#include "service/consent_service.h"
 #include "service/profile_service.h"
 #include "store/staged_writer.h"
 #include "store/store.h"
@@ -83,12 +84,14 @@ int Serve(const cli::ServeCommand& cmd) {
     std::unique_ptr<http::Server> server;
     {
       store::StagedWriter writer(store->get());
-      service::CollectService collect(&*config, &access, store->get(), &writer, Env::Default());
+      service::WriteSerializer serializer;
+      service::CollectService collect(&*config, &access, store->get(), &writer, &serializer, Env::Default());
       service::ProfileService profiles(&*config, store->get());
+      service::ConsentService consent(&*config, store->get(), &writer, &serializer, Env::Default());
       if (Status s = collect.Load(); !s.ok()) return Fail(s);
       if (Status s = MaybeLoadDemo(cmd, *config, **store, collect); !s.ok()) return Fail(s);
 
-      http::Api api({&*config, &access, &collect, &profiles, &writer});
+      http::Api api({&*config, &access, &collect, &profiles, &consent, &writer});
       server = std::make_unique<http::Server>(sopts, [&api](http::Request& req, http::Respond respond) {
         api.Handle(req, std::move(respond));
       });

@@ -1,5 +1,6 @@
 #include "consent/ledger.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "core/hash.h"
@@ -11,11 +12,9 @@ namespace shinrai::consent {
 namespace {
 
 std::string LedgerPrefix(std::string_view subject) { return "cs/" + std::string(subject) + "/"; }
+std::string StateKey(std::string_view subject) { return "cc/" + std::string(subject); }
 
-Result<ConsentRecord> Decode(std::string_view bytes) {
-  std::optional<nlohmann::json> parsed = FromMsgpackObject(bytes);
-  if (!parsed) return Internal("a stored consent record is corrupt");
-  const nlohmann::json& j = *parsed;
+Result<ConsentRecord> FromJson(const nlohmann::json& j) {
   ConsentRecord r;
   r.subject = j.value("subject", "");
   r.purpose = j.value("purpose", "");
@@ -29,6 +28,18 @@ Result<ConsentRecord> Decode(std::string_view bytes) {
   r.proof = j.value("proof", "");
   if (j.value("fingerprint", "") != r.Fingerprint()) return Internal("a stored consent record was altered");
   return r;
+}
+
+nlohmann::json ToStoredJson(const ConsentRecord& r) {
+  nlohmann::json j = ConsentRecordToJson(r);
+  j["fingerprint"] = r.Fingerprint();
+  return j;
+}
+
+Result<ConsentRecord> Decode(std::string_view bytes) {
+  std::optional<nlohmann::json> parsed = FromMsgpackObject(bytes);
+  if (!parsed) return Internal("a stored consent record is corrupt");
+  return FromJson(*parsed);
 }
 
 }  // namespace
@@ -66,6 +77,30 @@ nlohmann::json ConsentRecordToJson(const ConsentRecord& r) {
 
 void ConsentState::Apply(const ConsentRecord& r) { latest_[{r.purpose, r.channel}] = r; }
 
+void ConsentState::Merge(const ConsentState& other) {
+  for (const auto& [key, r] : other.latest_) {
+    auto it = latest_.find(key);
+    if (it == latest_.end() || it->second.at_ms < r.at_ms) latest_[key] = r;
+  }
+}
+
+std::string EncodeConsentState(const ConsentState& state) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& [_, r] : state.records()) list.push_back(ToStoredJson(r));
+  return ToMsgpack(nlohmann::json{{"records", std::move(list)}});
+}
+
+Result<ConsentState> DecodeConsentState(std::string_view bytes) {
+  std::optional<nlohmann::json> parsed = FromMsgpackObject(bytes);
+  if (!parsed || !parsed->contains("records")) return Internal("a stored consent state is corrupt");
+  ConsentState state;
+  for (const auto& j : parsed->at("records")) {
+    ASSIGN_OR_RETURN(ConsentRecord r, FromJson(j));
+    state.Apply(r);
+  }
+  return state;
+}
+
 const ConsentRecord* ConsentState::Find(std::string_view purpose, std::string_view channel) const {
   const ConsentRecord* own = nullptr;
   const ConsentRecord* all = nullptr;
@@ -80,23 +115,51 @@ void ConsentLedger::Append(store::Transaction& txn, const std::vector<ConsentRec
     std::string key = LedgerPrefix(r.subject);
     AppendBigEndian64(&key, static_cast<uint64_t>(r.at_ms));
     AppendBigEndian64(&key, seq++);
-    nlohmann::json j = ConsentRecordToJson(r);
-    j["fingerprint"] = r.Fingerprint();
-    txn.Put(std::move(key), ToMsgpack(j));
+    txn.Put(std::move(key), ToMsgpack(ToStoredJson(r)));
   }
 }
 
-Result<std::vector<ConsentRecord>> ConsentLedger::History(std::string_view subject) {
+int ConsentLedger::Record(store::Transaction& txn, const std::string& subject, ConsentState* state,
+                          const std::vector<ConsentRecord>& records, uint64_t seq) {
+  std::vector<ConsentRecord> changes;
+  for (const auto& r : records) {
+    auto it = state->records().find({r.purpose, r.channel});
+    if (it != state->records().end() && it->second.status == r.status && it->second.source == r.source &&
+        it->second.notice_version == r.notice_version)
+      continue;
+    state->Apply(r);
+    changes.push_back(r);
+  }
+  if (changes.empty()) return 0;
+  Append(txn, changes, seq);
+  SaveState(txn, subject, *state);
+  return static_cast<int>(changes.size());
+}
+
+Result<ConsentState> ConsentLedger::CurrentState(store::Transaction& txn, std::string_view subject) {
+  ASSIGN_OR_RETURN(std::optional<std::string> raw, txn.Get(StateKey(subject)));
+  if (!raw) return ConsentState();
+  return DecodeConsentState(*raw);
+}
+
+void ConsentLedger::SaveState(store::Transaction& txn, std::string_view subject, const ConsentState& state) {
+  txn.Put(StateKey(subject), EncodeConsentState(state));
+}
+
+Result<std::vector<ConsentRecord>> ConsentLedger::History(const std::vector<std::string>& subjects) {
   std::vector<ConsentRecord> out;
-  RETURN_IF_ERROR(store::ScanRecords<ConsentRecord>(*store_, LedgerPrefix(subject), Decode, &out));
+  for (const auto& s : subjects) {
+    RETURN_IF_ERROR(store::ScanRecords<ConsentRecord>(*store_, LedgerPrefix(s), Decode, &out));
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const ConsentRecord& a, const ConsentRecord& b) { return a.at_ms < b.at_ms; });
   return out;
 }
 
 Result<ConsentState> ConsentLedger::State(std::string_view subject) {
-  ASSIGN_OR_RETURN(std::vector<ConsentRecord> history, History(subject));
-  ConsentState state;
-  for (const auto& r : history) state.Apply(r);
-  return state;
+  ASSIGN_OR_RETURN(std::optional<std::string> raw, store_->Get(StateKey(subject)));
+  if (!raw) return ConsentState();
+  return DecodeConsentState(*raw);
 }
 
 }  // namespace shinrai::consent

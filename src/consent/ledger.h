@@ -6,7 +6,9 @@
 // the history stays readable. A record for channel "*" covers every channel
 // not given a record of its own later.
 //
-// Keys: cs/<subject>/<time:8><seq:8> (docs/key-encoding.md).
+// Keys: cs/<subject>/<time:8><seq:8> for the records, and cc/<subject> for
+// the derived state, so that collection reads one key per event
+// (docs/key-encoding.md).
 //
 // Thread-safety: Append goes through the caller's transaction; reads are safe
 // for concurrent use.
@@ -53,6 +55,9 @@ nlohmann::json ConsentRecordToJson(const ConsentRecord& r);
 class ConsentState {
  public:
   void Apply(const ConsentRecord& r);
+  // Takes every record of `other` that is later than this state's record
+  // for the same (purpose, channel): merging two people's consent.
+  void Merge(const ConsentState& other);
   // The record deciding `purpose` on `channel`: the channel's own, else the
   // all-channels one, whichever is later; null when there is none.
   const ConsentRecord* Find(std::string_view purpose, std::string_view channel) const;
@@ -62,15 +67,30 @@ class ConsentState {
   std::map<std::pair<std::string, std::string>, ConsentRecord> latest_;
 };
 
+std::string EncodeConsentState(const ConsentState& state);
+Result<ConsentState> DecodeConsentState(std::string_view bytes);
+
 class ConsentLedger {
  public:
   explicit ConsentLedger(store::Store* store) : store_(store) {}
 
-  // Stages the records in `txn`, all or none. `seq` keeps records of one
-  // millisecond in their given order.
+  // Stages the records in `txn`, all or none, without touching the derived
+  // state. `seq` keeps records of one millisecond in their given order.
   static void Append(store::Transaction& txn, const std::vector<ConsentRecord>& records, uint64_t seq);
-  // Every record of `subject`, oldest first.
-  Result<std::vector<ConsentRecord>> History(std::string_view subject);
+  // Appends the records that change `state` (a repeat of the current status,
+  // source and notice is not recorded again), applies them to `state` and
+  // stages the new derived state. Returns how many were appended.
+  static int Record(store::Transaction& txn, const std::string& subject, ConsentState* state,
+                    const std::vector<ConsentRecord>& records, uint64_t seq);
+  // The derived state through a transaction (staged writes included).
+  static Result<ConsentState> CurrentState(store::Transaction& txn, std::string_view subject);
+  // Stages the derived state of `subject`.
+  static void SaveState(store::Transaction& txn, std::string_view subject, const ConsentState& state);
+
+  // Every record of the subjects (a person and the profiles merged into it),
+  // oldest first.
+  Result<std::vector<ConsentRecord>> History(const std::vector<std::string>& subjects);
+  // The committed derived state.
   Result<ConsentState> State(std::string_view subject);
 
  private:

@@ -219,7 +219,7 @@ Result<DemoSummary> LoadDemoShop(service::CollectService& collect, const std::st
     pending.push_back(promise->get_future());
     service::Credentials c;
     c.basic_user = write_key;
-    collect.Collect(c, std::nullopt, body, [promise](Result<service::CollectReport> r) {
+    collect.Collect(c, std::nullopt, body, /*gpc=*/false, [promise](Result<service::CollectReport> r) {
       promise->set_value(r.ok() ? Status::Ok() : r.status());
     });
   }

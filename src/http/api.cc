@@ -77,6 +77,10 @@ void Api::Handle(Request& req, Respond respond) {
     if (!id) return respond(ErrorResponse(InvalidArgument("the profile id is not correctly percent-encoded")));
     return GetProfile(req, *id, std::move(respond));
   }
+  constexpr std::string_view kConsent = "/v1/consent/";
+  if (path.rfind(kConsent, 0) == 0 && path.size() > kConsent.size()) {
+    return Consent(req, path.substr(kConsent.size()), std::move(respond));
+  }
   if (path == "/v1/stats/collection") {
     if (method != bhttp::verb::get) return respond(ErrorResponse(Status(Code::kMethodNotAllowed, "stats are read with GET")));
     return GetStats(req, std::move(respond));
@@ -100,7 +104,10 @@ void Api::Collect(Request& req, std::optional<profile::CallType> type, Respond r
   }
   // Content-Type is not checked: SDKs send JSON as application/json,
   // text/plain (browser beacons) or, gzip-compressed, as form data (axios).
-  d_.collect->Collect(CredentialsOf(req), type, body, [respond = std::move(respond)](Result<service::CollectReport> r) {
+  // Global Privacy Control: browsers send Sec-GPC: 1 when the person opted out of sale and sharing.
+  auto gpc_header = req.find("Sec-GPC");
+  const bool gpc = gpc_header != req.end() && gpc_header->value() == "1";
+  d_.collect->Collect(CredentialsOf(req), type, body, gpc, [respond = std::move(respond)](Result<service::CollectReport> r) {
     if (!r.ok()) return respond(WithCors(ErrorResponse(r.status())));
     respond(WithCors(JsonResponse(200, service::CollectReportToJson(*r).dump())));
   });
@@ -121,6 +128,30 @@ void Api::GetStats(Request& req, Respond respond) {
   if (!allowed.ok()) return respond(ErrorResponse(allowed));
   nlohmann::json counters = d_.collect->Counters();
   respond(JsonResponse(200, nlohmann::json{{"counters", counters}}.dump()));
+}
+
+void Api::Consent(Request& req, std::string_view rest, Respond respond) {
+  constexpr std::string_view kHistory = "/history";
+  const bool history = rest.size() > kHistory.size() && rest.substr(rest.size() - kHistory.size()) == kHistory;
+  if (history) rest.remove_suffix(kHistory.size());
+  auto id = PercentDecode(rest);
+  if (!id || id->empty() || id->find('/') != std::string::npos)
+    return respond(ErrorResponse(InvalidArgument("expected /v1/consent/{id} or /v1/consent/{id}/history")));
+  const auto method = req.method();
+  if (method != bhttp::verb::get && !(method == bhttp::verb::put && !history))
+    return respond(ErrorResponse(Status(Code::kMethodNotAllowed, history ? "consent history is read with GET"
+                                                                          : "consent is read with GET and changed with PUT")));
+  auto who = Authenticate(req);
+  if (!who.ok()) return respond(ErrorResponse(who.status()));
+  if (method == bhttp::verb::put) {
+    return d_.consent->Change(*who, *id, req.body(), [respond = std::move(respond)](Result<nlohmann::json> r) {
+      if (!r.ok()) return respond(ErrorResponse(r.status()));
+      respond(JsonResponse(200, r->dump()));
+    });
+  }
+  auto r = history ? d_.consent->History(*who, *id) : d_.consent->State(*who, *id);
+  if (!r.ok()) return respond(ErrorResponse(r.status()));
+  respond(JsonResponse(200, r->dump()));
 }
 
 }  // namespace shinrai::http

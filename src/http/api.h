@@ -4,6 +4,8 @@
 // Endpoints (docs/api.md):
 //   POST /v1/{identify,track,page,screen,group,alias,batch}   write key (Basic) or admin
 //   GET  /v1/profiles/{id}                                     admin
+//   GET  /v1/consent/{id}, GET /v1/consent/{id}/history        admin, privacy_officer, service
+//   PUT  /v1/consent/{id}                                      admin, privacy_officer, service
 //   GET  /v1/stats/collection                                  admin, privacy_officer
 //   GET  /healthz   GET /readyz                                no key
 //
@@ -13,6 +15,7 @@
 #include "http/server.h"
 #include "service/access.h"
 #include "service/collect_service.h"
+#include "service/consent_service.h"
 #include "service/profile_service.h"
 #include "store/staged_writer.h"
 
@@ -23,6 +26,7 @@ struct ApiDeps {
   const service::Access* access;
   service::CollectService* collect;
   service::ProfileService* profiles;
+  service::ConsentService* consent;
   store::StagedWriter* writer;  // for readiness
 };
 
@@ -35,6 +39,7 @@ class Api {
   void Collect(Request& req, std::optional<profile::CallType> type, Respond respond);
   void GetProfile(Request& req, std::string_view id, Respond respond);
   void GetStats(Request& req, Respond respond);
+  void Consent(Request& req, std::string_view rest, Respond respond);
   Result<service::Principal> Authenticate(const Request& req) const;
 
   ApiDeps d_;

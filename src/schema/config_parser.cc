@@ -64,7 +64,7 @@ class Parser {
       return cfg;
     }
     CheckKeys(root, "", {"version", "server", "keys", "identity", "channels", "purposes", "categories",
-                         "traits", "group_traits", "context", "events", "forbidden"});
+                         "traits", "group_traits", "context", "events", "forbidden", "consent"});
     ParseServer(root["server"], &cfg.server);
     ParseKeys(root["keys"], &cfg.keys);
     Declaration& d = cfg.declaration;
@@ -78,6 +78,7 @@ class Parser {
     ParseFieldMap(root["context"], "context", nullptr, &d.context);
     ParseEvents(root["events"], &d);
     ParseForbidden(root["forbidden"], &d.forbidden);
+    ParseConsent(root["consent"], &d.consent);
     CheckForbiddenNotDeclared(d);
     return cfg;
   }
@@ -337,6 +338,71 @@ class Parser {
       ParseFieldMap(v["properties"], "properties", &as_field, &ev.properties);
       d->events[name] = std::move(ev);
     }
+  }
+
+  std::vector<std::string> PurposeList(const YAML::Node& n, const std::string& field) {
+    std::vector<std::string> out;
+    if (!n.IsSequence()) {
+      Error(n, field, "expected a list of purpose ids");
+      return out;
+    }
+    for (size_t i = 0; i < n.size(); ++i) {
+      std::string p = Str(n[i], field);
+      if (!decl_->purposes.count(p)) Error(n[i], field, "unknown purpose '" + p + "'");
+      out.push_back(std::move(p));
+    }
+    return out;
+  }
+
+  void ParseConsent(const YAML::Node& n, ConsentSignals* c) {
+    if (!n.IsDefined()) return;
+    if (!n.IsMap()) return Error(n, "consent", "expected a mapping");
+    CheckKeys(n, "consent", {"notice_version", "categories", "tcf_purposes", "consent_mode", "gpc_denies"});
+    c->notice_version = Scalar<std::string>(n["notice_version"], "consent.notice_version", "", "text");
+    if (n["categories"].IsMap()) {
+      for (const auto& kv : n["categories"]) {
+        const std::string k = kv.first.as<std::string>();
+        c->categories[k] = PurposeList(kv.second, "consent.categories." + k);
+      }
+    } else if (n["categories"].IsDefined()) {
+      Error(n["categories"], "consent.categories", "expected a mapping of category names to purpose lists");
+    }
+    if (n["tcf_purposes"].IsMap()) {
+      for (const auto& kv : n["tcf_purposes"]) {
+        const std::string k = kv.first.as<std::string>();
+        int id = 0;
+        try {
+          id = std::stoi(k);
+        } catch (const std::exception&) {
+        }
+        if (id < 1 || id > 24) Error(kv.first, "consent.tcf_purposes." + k, "expected a TCF purpose id from 1 to 24");
+        c->tcf_purposes[id] = PurposeList(kv.second, "consent.tcf_purposes." + k);
+      }
+    } else if (n["tcf_purposes"].IsDefined()) {
+      Error(n["tcf_purposes"], "consent.tcf_purposes", "expected a mapping of TCF purpose ids to purpose lists");
+    }
+    static const std::set<std::string> kModes = {"ad_storage", "analytics_storage", "ad_user_data", "ad_personalization",
+                                                 "functionality_storage", "personalization_storage", "security_storage"};
+    if (n["consent_mode"].IsMap()) {
+      for (const auto& kv : n["consent_mode"]) {
+        const std::string k = kv.first.as<std::string>();
+        if (!kModes.count(k)) Error(kv.first, "consent.consent_mode." + k, "unknown Consent Mode signal");
+        c->consent_mode[k] = PurposeList(kv.second, "consent.consent_mode." + k);
+      }
+    } else if (n["consent_mode"].IsDefined()) {
+      Error(n["consent_mode"], "consent.consent_mode", "expected a mapping of Consent Mode signals to purpose lists");
+    }
+    if (n["gpc_denies"].IsDefined()) c->gpc_denies = PurposeList(n["gpc_denies"], "consent.gpc_denies");
+    auto needs_consent = [&](const std::vector<std::string>& ps, const std::string& field, const YAML::Node& at) {
+      for (const auto& p : ps) {
+        auto it = decl_->purposes.find(p);
+        if (it != decl_->purposes.end() && (it->second.legal_basis == LegalBasis::kContract ||
+                                            it->second.legal_basis == LegalBasis::kLegalObligation))
+          Error(at, field, "purpose '" + p + "' does not rest on consent; a consent signal cannot turn it off");
+      }
+    };
+    needs_consent(c->gpc_denies, "consent.gpc_denies", n["gpc_denies"]);
+    for (const auto& [k, ps] : c->categories) needs_consent(ps, "consent.categories." + k, n["categories"]);
   }
 
   void ParseForbidden(const YAML::Node& n, std::vector<ForbiddenRule>* out) {

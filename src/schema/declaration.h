@@ -80,6 +80,22 @@ struct IdentityLimits {
   std::string default_country_code;  // e.g. "+44": used for national phone numbers
 };
 
+// How consent signals that arrive with tracking calls map to purposes.
+struct ConsentSignals {
+  std::string notice_version;  // the privacy notice currently shown
+  // Consent-manager categories (Segment's categoryPreferences, RudderStack's
+  // consent ids, OneTrust groups) -> purposes.
+  std::map<std::string, std::vector<std::string>, std::less<>> categories;
+  // IAB TCF purpose ids (1-11) -> purposes. A purpose mapped from several TCF
+  // purposes is granted only when all of them are.
+  std::map<int, std::vector<std::string>> tcf_purposes;
+  // Google Consent Mode signals (ad_storage, analytics_storage, ad_user_data,
+  // ad_personalization) -> purposes.
+  std::map<std::string, std::vector<std::string>, std::less<>> consent_mode;
+  // Purposes a Global Privacy Control signal (Sec-GPC: 1) denies: sale and sharing.
+  std::vector<std::string> gpc_denies;
+};
+
 struct Declaration {
   std::map<std::string, Purpose, std::less<>> purposes;
   std::map<std::string, Category, std::less<>> categories;
@@ -91,6 +107,7 @@ struct Declaration {
   FieldMap common_properties;                            // events["*"]: allowed on every event
   std::vector<ForbiddenRule> forbidden;
   IdentityLimits identity;
+  ConsentSignals consent;
 
   const EventSpec* FindEvent(std::string_view name) const;
   bool HasChannel(std::string_view channel) const;

@@ -1,5 +1,6 @@
 #include "schema/field_filter.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/time_format.h"
@@ -13,6 +14,8 @@ std::string_view DropReasonName(DropReason r) {
     case DropReason::kForbiddenField: return "forbidden_field";
     case DropReason::kTypeMismatch: return "type_mismatch";
     case DropReason::kUndeclaredEvent: return "undeclared_event";
+    case DropReason::kNoPermittedPurpose: return "no_permitted_purpose";
+    case DropReason::kEventNotPermitted: return "event_not_permitted";
   }
   return "undeclared_field";
 }
@@ -28,20 +31,24 @@ const ForbiddenRule* FieldFilter::Forbidden(std::string_view path, std::string_v
 }
 
 nlohmann::json FieldFilter::Filter(simdjson::dom::element input, const FieldMap& spec, std::string_view root,
-                                   std::vector<Drop>* drops, const FieldMap* extra) const {
+                                   std::vector<Drop>* drops, const FieldMap* extra,
+                                   const std::vector<std::string_view>* consumed) const {
   simdjson::dom::object obj;
   if (input.get_object().get(obj) != simdjson::SUCCESS) {
     drops->push_back({std::string(root), DropReason::kTypeMismatch, "expected an object"});
     return nlohmann::json::object();
   }
-  return FilterObject(obj, spec, extra, std::string(root), drops);
+  return FilterObject(obj, spec, extra, std::string(root), drops, consumed);
 }
 
 nlohmann::json FieldFilter::FilterObject(simdjson::dom::object obj, const FieldMap& spec, const FieldMap* extra,
-                                         const std::string& path, std::vector<Drop>* drops) const {
+                                         const std::string& path, std::vector<Drop>* drops,
+                                         const std::vector<std::string_view>* consumed) const {
   nlohmann::json out = nlohmann::json::object();
   for (auto field : obj) {
     const std::string_view name = field.key;
+    // Fields another part of collection takes (consent signals) are not data to keep.
+    if (consumed && std::find(consumed->begin(), consumed->end(), name) != consumed->end()) continue;
     std::string child = path;
     child.push_back('.');
     child.append(name);
@@ -155,6 +162,39 @@ bool FieldFilter::FilterValue(simdjson::dom::element v, const FieldSpec& spec, c
     }
   }
   return mismatch();
+}
+
+namespace {
+
+void PruneValue(nlohmann::json* v, const FieldSpec& spec, const std::string& path,
+                const std::function<bool(const FieldSpec&)>& allowed, std::vector<Drop>* drops) {
+  if (spec.type == FieldType::kObject && v->is_object()) {
+    PruneFields(v, spec.fields, nullptr, path, allowed, drops);
+  } else if (spec.type == FieldType::kList && v->is_array() && spec.items && spec.items->type == FieldType::kObject) {
+    for (auto& item : *v) PruneFields(&item, spec.items->fields, nullptr, path + "[]", allowed, drops);
+  }
+}
+
+}  // namespace
+
+void PruneFields(nlohmann::json* obj, const FieldMap& spec, const FieldMap* extra, const std::string& path,
+                 const std::function<bool(const FieldSpec&)>& allowed, std::vector<Drop>* drops) {
+  if (!obj->is_object()) return;
+  for (auto it = obj->begin(); it != obj->end();) {
+    const FieldSpec* fs = nullptr;
+    if (auto s = spec.find(it.key()); s != spec.end()) fs = &s->second;
+    else if (extra) {
+      if (auto s2 = extra->find(it.key()); s2 != extra->end()) fs = &s2->second;
+    }
+    const std::string child = path + "." + it.key();
+    if (fs && !allowed(*fs)) {
+      drops->push_back({child, DropReason::kNoPermittedPurpose, ""});
+      it = obj->erase(it);
+      continue;
+    }
+    if (fs) PruneValue(&it.value(), *fs, child, allowed, drops);
+    ++it;
+  }
 }
 
 }  // namespace shinrai::schema

@@ -25,6 +25,8 @@ std::string_view OperationName(Operation op) {
     case Operation::kCollect: return "collect events";
     case Operation::kReadProfile: return "read a person's profile";
     case Operation::kReadStats: return "read collection statistics";
+    case Operation::kReadConsent: return "read a person's consent";
+    case Operation::kWriteConsent: return "change a person's consent";
   }
   return "this operation";
 }
@@ -68,6 +70,12 @@ Status Access::Authorize(const Principal& p, Operation op) {
     case Operation::kCollect: allowed = p.role == Role::kWriteKey || p.role == Role::kAdmin; break;
     case Operation::kReadProfile: allowed = p.role == Role::kAdmin; break;
     case Operation::kReadStats: allowed = p.role == Role::kAdmin || p.role == Role::kPrivacyOfficer; break;
+    case Operation::kReadConsent:
+    case Operation::kWriteConsent:
+      // The brand's back end (service) records what the person chose in the
+      // privacy center or a banner; privacy officers handle requests.
+      allowed = p.role == Role::kAdmin || p.role == Role::kPrivacyOfficer || p.role == Role::kService;
+      break;
   }
   if (allowed) return Status::Ok();
   return PermissionDenied("a key with role '" + std::string(RoleName(p.role)) + "' may not " +

@@ -25,7 +25,7 @@ struct Principal {
   std::string key_id;    // a short fingerprint of the key, never the key
 };
 
-enum class Operation { kCollect, kReadProfile, kReadStats };
+enum class Operation { kCollect, kReadProfile, kReadStats, kReadConsent, kWriteConsent };
 
 struct Credentials {
   std::string basic_user;    // HTTP Basic user name: the write key, as SDKs send it

@@ -1,5 +1,7 @@
 #include "service/collect_service.h"
 
+#include "consent/ledger.h"
+#include "consent/policy.h"
 #include "profile/keys.h"
 
 namespace shinrai::service {
@@ -24,6 +26,7 @@ Status JsonError(simdjson::error_code code) {
 nlohmann::json CollectReportToJson(const CollectReport& r) {
   nlohmann::json j = {{"success", true}, {"accepted", r.accepted}, {"duplicates", r.duplicates}};
   if (r.dropped_events) j["dropped_events"] = r.dropped_events;
+  if (r.consent_records) j["consent_records"] = r.consent_records;
   if (!r.dropped.empty()) {
     nlohmann::json d = nlohmann::json::array();
     nlohmann::json counts = nlohmann::json::object();
@@ -45,18 +48,19 @@ nlohmann::json CollectReportToJson(const CollectReport& r) {
 }
 
 CollectService::CollectService(const schema::Config* config, const Access* access, store::Store* store,
-                               store::StagedWriter* writer, Env* env)
+                               store::StagedWriter* writer, WriteSerializer* serializer, Env* env)
     : config_(config),
       access_(access),
       store_(store),
       writer_(writer),
+      serializer_(serializer),
       env_(env),
       parser_(config->declaration),
       graph_(config->declaration.identity, env),
       dedup_(config->server.dedup_window_seconds * 1000) {}
 
 Status CollectService::Load() {
-  std::lock_guard<std::mutex> lock(mu_);
+  auto lock = serializer_->Lock();
   RETURN_IF_ERROR(dedup_.Load(*store_, env_->NowMillis()));
   store::ScanOptions so;
   so.prefix = std::string(profile::kCounterPrefix);
@@ -67,7 +71,7 @@ Status CollectService::Load() {
 }
 
 std::map<std::string, int64_t> CollectService::Counters() {
-  std::lock_guard<std::mutex> lock(mu_);
+  auto lock = serializer_->Lock();
   return counters_;
 }
 
@@ -78,7 +82,7 @@ void CollectService::Count(store::Transaction& txn, const std::string& name, int
   txn.Put(profile::CounterKey(name), std::to_string(c));
 }
 
-void CollectService::Collect(Credentials credentials, std::optional<CallType> endpoint, std::string_view body,
+void CollectService::Collect(Credentials credentials, std::optional<CallType> endpoint, std::string_view body, bool gpc,
                              Done done) {
   const bool header_credentials = !credentials.basic_user.empty() || !credentials.bearer_token.empty();
   if (header_credentials) {
@@ -105,7 +109,7 @@ void CollectService::Collect(Credentials credentials, std::optional<CallType> en
 
   std::vector<ParsedMessage> messages;
   if (endpoint) {
-    auto m = parser_.Parse(root, endpoint, "body", now);
+    auto m = parser_.Parse(root, endpoint, "body", now, gpc);
     if (!m.ok()) return done(m.status());
     messages.push_back(std::move(*m));
   } else {
@@ -117,7 +121,7 @@ void CollectService::Collect(Credentials credentials, std::optional<CallType> en
                                                      std::to_string(config_->server.max_batch_events)));
     size_t i = 0;
     for (auto item : batch) {
-      auto m = parser_.Parse(item, std::nullopt, "batch[" + std::to_string(i++) + "]", now);
+      auto m = parser_.Parse(item, std::nullopt, "batch[" + std::to_string(i++) + "]", now, gpc);
       if (!m.ok()) return done(m.status());
       messages.push_back(std::move(*m));
     }
@@ -144,7 +148,7 @@ void CollectService::Collect(Credentials credentials, std::optional<CallType> en
     encoded.push_back(m.undeclared_event ? std::string() : profile::EncodeEvent(m.event));
   }
 
-  std::unique_lock<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock = serializer_->Lock();
   store::Transaction txn = writer_->Begin();
   for (size_t i = 0; i < messages.size(); ++i) {
     Status st = Apply(txn, messages[i], std::move(encoded[i]), &report);
@@ -178,7 +182,17 @@ Status CollectService::Apply(store::Transaction& txn, ParsedMessage& m, std::str
   }
   ASSIGN_OR_RETURN(profile::Resolution r, graph_.Resolve(txn, m.ids, e.message_id, e.received_ms));
   for (auto& rec : r.merges) report->merges.push_back(rec);
+  const size_t drops_before = report->dropped.size();
+  ASSIGN_OR_RETURN(bool keep_event, ApplyConsent(txn, m, r, report));
   profile::Profile& p = r.profile;
+  if (!keep_event) {
+    // The person exists (and their consent is recorded) even when the event may not be kept.
+    profile::IdentityGraph::Save(txn, p);
+    dedup_.Add(e.message_id, e.received_ms);
+    ++report->dropped_events;
+    return Status::Ok();
+  }
+  if (report->dropped.size() != drops_before) encoded_event = profile::EncodeEvent(e);
   if (e.type == CallType::kIdentify) {
     for (const auto& [k, v] : e.traits.items()) p.traits[k] = v;
   }
@@ -191,6 +205,61 @@ Status CollectService::Apply(store::Transaction& txn, ParsedMessage& m, std::str
   dedup_.Add(e.message_id, e.received_ms);
   ++report->accepted;
   return Status::Ok();
+}
+
+Result<bool> CollectService::ApplyConsent(store::Transaction& txn, ParsedMessage& m, const profile::Resolution& r,
+                                          CollectReport* report) {
+  const schema::Declaration& decl = config_->declaration;
+  profile::Event& e = m.event;
+  const std::string& subject = r.profile.id;
+  ASSIGN_OR_RETURN(consent::ConsentState state, consent::ConsentLedger::CurrentState(txn, subject));
+  // A merged person keeps every consent statement either profile had; the
+  // later statement wins per purpose and channel.
+  bool merged = false;
+  for (const auto& rec : r.merges) {
+    if (!rec.refused.empty() || rec.from.empty()) continue;
+    ASSIGN_OR_RETURN(consent::ConsentState from, consent::ConsentLedger::CurrentState(txn, rec.from));
+    state.Merge(from);
+    merged = true;
+  }
+  int recorded = 0;
+  if (!m.signals.empty()) {
+    ASSIGN_OR_RETURN(std::vector<consent::ConsentRecord> records,
+                     consent::RecordsFromSignals(decl.consent, m.signals, subject, e.channel, e.received_ms));
+    recorded = consent::ConsentLedger::Record(txn, subject, &state, records, consent_seq_);
+    consent_seq_ += records.size();
+    report->consent_records += recorded;
+  }
+  if (merged && recorded == 0) consent::ConsentLedger::SaveState(txn, subject, state);
+
+  // Purpose limitation: keep a field only if one of its purposes is allowed
+  // for this person on this channel, now.
+  std::map<std::pair<std::string_view, std::string_view>, bool> decided;
+  auto permitted = [&](const std::vector<std::string>& purposes, const std::string& category) {
+    for (const auto& purpose : purposes) {
+      auto [it, fresh] = decided.try_emplace({purpose, category}, false);
+      if (fresh) it->second = policy::Decide(decl, state, purpose, e.channel, category).allowed;
+      if (it->second) return true;
+    }
+    return false;
+  };
+  auto field_allowed = [&](const schema::FieldSpec& fs) { return permitted(fs.purposes, fs.category); };
+  if (e.type == CallType::kTrack || e.type == CallType::kPage || e.type == CallType::kScreen) {
+    const schema::EventSpec* spec =
+        decl.FindEvent(e.type == CallType::kTrack ? e.name : std::string(profile::CallTypeName(e.type)));
+    if (spec && !permitted(spec->purposes, spec->category)) {
+      report->dropped.push_back({"event:" + spec->name, schema::DropReason::kEventNotPermitted, ""});
+      return false;
+    }
+    if (spec) schema::PruneFields(&e.properties, spec->properties, &decl.common_properties, "properties", field_allowed,
+                                  &report->dropped);
+  } else if (e.type == CallType::kIdentify) {
+    schema::PruneFields(&e.traits, decl.traits, nullptr, "traits", field_allowed, &report->dropped);
+  } else if (e.type == CallType::kGroup) {
+    schema::PruneFields(&e.traits, decl.group_traits, nullptr, "traits", field_allowed, &report->dropped);
+  }
+  schema::PruneFields(&e.context, decl.context, nullptr, "context", field_allowed, &report->dropped);
+  return true;
 }
 
 }  // namespace shinrai::service

@@ -27,6 +27,7 @@
 #include "service/access.h"
 #include "service/message_dedup.h"
 #include "service/message_parser.h"
+#include "service/write_serializer.h"
 #include "store/staged_writer.h"
 
 namespace shinrai::service {
@@ -34,7 +35,8 @@ namespace shinrai::service {
 struct CollectReport {
   int accepted = 0;
   int duplicates = 0;
-  int dropped_events = 0;               // undeclared events, not kept
+  int dropped_events = 0;               // undeclared or not permitted events, not kept
+  int consent_records = 0;              // consent changes recorded from signals
   std::vector<schema::Drop> dropped;    // fields not kept, with reasons
   std::vector<profile::MergeRecord> merges;
 };
@@ -46,13 +48,15 @@ class CollectService {
 
   // REQUIRES: every pointer outlives the service.
   CollectService(const schema::Config* config, const Access* access, store::Store* store,
-                 store::StagedWriter* writer, Env* env);
+                 store::StagedWriter* writer, WriteSerializer* serializer, Env* env);
 
   // `endpoint` is the call type of /v1/<type>, or nullopt for /v1/batch.
   // Without header credentials, a "writeKey" in the body authenticates (the
   // Segment HTTP API allows it; browsers sending text/plain beacons use it).
   // `done` runs exactly once: at once on a bad request, else after commit.
-  void Collect(Credentials credentials, std::optional<profile::CallType> endpoint, std::string_view body, Done done);
+  // `gpc`: the request carried the Global Privacy Control signal (Sec-GPC: 1).
+  void Collect(Credentials credentials, std::optional<profile::CallType> endpoint, std::string_view body, bool gpc,
+               Done done);
 
   // Counters of what collection dropped or de-duplicated, by reason.
   std::map<std::string, int64_t> Counters();
@@ -61,19 +65,26 @@ class CollectService {
 
  private:
   Status Apply(store::Transaction& txn, ParsedMessage& m, std::string encoded_event, CollectReport* report);
+  // Consent: merges the state of merged profiles, records the message's
+  // signals, and removes what no permitted purpose covers. False when the
+  // event itself may not be kept.
+  Result<bool> ApplyConsent(store::Transaction& txn, ParsedMessage& m, const profile::Resolution& r,
+                            CollectReport* report);
   void Count(store::Transaction& txn, const std::string& name, int64_t n);
 
   const schema::Config* const config_;
   const Access* const access_;
   store::Store* const store_;
   store::StagedWriter* const writer_;
+  WriteSerializer* const serializer_;
   Env* const env_;
   MessageParser parser_;
   profile::IdentityGraph graph_;
 
-  std::mutex mu_;  // serialises read-modify-write of profiles
-  std::map<std::string, int64_t> counters_;  // GUARDED_BY(mu_)
-  MessageDedup dedup_;                       // GUARDED_BY(mu_)
+  // Guarded by serializer_'s lock:
+  std::map<std::string, int64_t> counters_;
+  MessageDedup dedup_;
+  uint64_t consent_seq_ = 0;
 };
 
 }  // namespace shinrai::service

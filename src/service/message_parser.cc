@@ -20,7 +20,7 @@ const std::set<std::string_view>& KnownTopLevel() {
       "type",     "messageId",  "timestamp", "originalTimestamp", "sentAt",  "receivedAt", "userId",
       "anonymousId", "previousId", "groupId", "event",            "name",    "category",   "properties",
       "traits",   "context",    "integrations", "writeKey",       "channel", "_metadata",  "version",
-      "rudderId", "request_ip", "options"};
+      "rudderId", "request_ip", "options", "gdpr_consent"};
   return k;
 }
 
@@ -75,8 +75,44 @@ std::string MessageParser::ChannelOf(simdjson::dom::element message) const {
   return "unknown";
 }
 
+namespace {
+
+// Context fields that carry consent signals: read into the ledger, never
+// kept as context data.
+const std::vector<std::string_view>& ConsentContextFields() {
+  static const std::vector<std::string_view> k = {"consent", "consentManagement", "consentMode", "tcf", "gdpr_consent"};
+  return k;
+}
+
+nlohmann::json ToNlohmann(simdjson::dom::element v) {
+  return nlohmann::json::parse(simdjson::to_string(v), nullptr, false);
+}
+
+}  // namespace
+
+Result<consent::SignalInput> MessageParser::Signals(simdjson::dom::element msg, const std::string& where, bool gpc) const {
+  nlohmann::json context = nlohmann::json::object();
+  simdjson::dom::element ctx;
+  if (msg["context"].get(ctx) == simdjson::SUCCESS && ctx.is_object()) {
+    for (std::string_view name : ConsentContextFields()) {
+      simdjson::dom::element v;
+      if (ctx[name].get(v) == simdjson::SUCCESS) context[std::string(name)] = ToNlohmann(v);
+    }
+  }
+  nlohmann::json gdpr;
+  simdjson::dom::element g;
+  if (msg["gdpr_consent"].get(g) == simdjson::SUCCESS) gdpr = ToNlohmann(g);
+  if (context.empty() && gdpr.is_null() && !gpc) return consent::SignalInput{};
+  auto in = consent::ReadSignals(context, gdpr, gpc);
+  if (!in.ok()) return InvalidArgument(where + "." + in.status().message());
+  // Validate now, so a bad signal rejects the request before anything is written.
+  auto dry = consent::RecordsFromSignals(decl_.consent, *in, "", "", 0);
+  if (!dry.ok()) return InvalidArgument(where + ": " + dry.status().message());
+  return std::move(*in);
+}
+
 Result<ParsedMessage> MessageParser::Parse(simdjson::dom::element msg, std::optional<CallType> endpoint_type,
-                                           const std::string& where, int64_t received_ms) const {
+                                           const std::string& where, int64_t received_ms, bool gpc) const {
   if (!msg.is_object()) return InvalidArgument(where + ": expected a JSON object");
   ParsedMessage out;
   profile::Event& e = out.event;
@@ -128,7 +164,8 @@ Result<ParsedMessage> MessageParser::Parse(simdjson::dom::element msg, std::opti
 
   simdjson::dom::element context;
   if (msg["context"].get(context) == simdjson::SUCCESS && !context.is_null())
-    e.context = filter_.Filter(context, decl_.context, "context", &out.drops);
+    e.context = filter_.Filter(context, decl_.context, "context", &out.drops, nullptr, &ConsentContextFields());
+  ASSIGN_OR_RETURN(out.signals, Signals(msg, where, gpc));
 
   simdjson::dom::element traits;
   const bool has_traits = msg["traits"].get(traits) == simdjson::SUCCESS && !traits.is_null();

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "consent/signals.h"
 #include "core/status.h"
 #include "profile/event.h"
 #include "profile/identity_graph.h"
@@ -25,6 +26,7 @@ namespace shinrai::service {
 struct ParsedMessage {
   profile::Event event;
   profile::Identifiers ids;
+  consent::SignalInput signals;  // consent stated with the message
   std::vector<schema::Drop> drops;
   bool undeclared_event = false;  // the whole event is not kept
 };
@@ -36,14 +38,17 @@ class MessageParser {
   // `endpoint_type` is the call type of a single-call endpoint (/v1/track),
   // or nullopt inside a batch, where each message names its "type". `where`
   // prefixes error messages ("batch[3]"). InvalidArgument names the field.
+  // `gpc`: the request carried Sec-GPC: 1.
   Result<ParsedMessage> Parse(simdjson::dom::element message, std::optional<profile::CallType> endpoint_type,
-                              const std::string& where, int64_t received_ms) const;
+                              const std::string& where, int64_t received_ms, bool gpc = false) const;
 
   // The channel an event came from: context.channel or the top-level channel
   // when declared, else inferred from the sending library.
   std::string ChannelOf(simdjson::dom::element message) const;
 
  private:
+  Result<consent::SignalInput> Signals(simdjson::dom::element message, const std::string& where, bool gpc) const;
+
   const schema::Declaration& decl_;
   schema::FieldFilter filter_;
 };

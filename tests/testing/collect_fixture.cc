@@ -17,7 +17,8 @@ CollectFixture::CollectFixture(schema::Config config, std::unique_ptr<store::Sto
       store_(store ? std::move(store) : store::NewMemoryStore()) {
   writer_ = std::make_unique<store::StagedWriter>(store_.get());
   access_ = std::make_unique<service::Access>(config_->keys);
-  collect_ = std::make_unique<service::CollectService>(config_.get(), access_.get(), store_.get(), writer_.get(), &env_);
+  collect_ = std::make_unique<service::CollectService>(config_.get(), access_.get(), store_.get(), writer_.get(),
+                                                       &serializer_, &env_);
   if (!collect_->Load().ok()) throw std::runtime_error("cannot load collection state");
   reader_ = std::make_unique<profile::ProfileReader>(store_.get(), &config_->declaration);
 }
@@ -28,11 +29,11 @@ CollectFixture::~CollectFixture() {
 }
 
 Result<service::CollectReport> CollectFixture::Send(std::optional<profile::CallType> endpoint, const std::string& body,
-                                                    const std::string& write_key) {
+                                                    const std::string& write_key, bool gpc) {
   std::promise<Result<service::CollectReport>> p;
   service::Credentials c;
   c.basic_user = write_key;
-  collect_->Collect(c, endpoint, body, [&p](Result<service::CollectReport> r) { p.set_value(std::move(r)); });
+  collect_->Collect(c, endpoint, body, gpc, [&p](Result<service::CollectReport> r) { p.set_value(std::move(r)); });
   return p.get_future().get();
 }
 

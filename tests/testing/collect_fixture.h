@@ -30,7 +30,7 @@ class CollectFixture {
   // Sends one call (endpoint type, or nullopt for a batch) with the demo
   // write key and waits for the reply.
   Result<service::CollectReport> Send(std::optional<profile::CallType> endpoint, const std::string& body,
-                                      const std::string& write_key = "demo-write-key");
+                                      const std::string& write_key = "demo-write-key", bool gpc = false);
   Result<service::CollectReport> Track(const std::string& json) { return Send(profile::CallType::kTrack, json); }
   Result<service::CollectReport> Identify(const std::string& json) { return Send(profile::CallType::kIdentify, json); }
 
@@ -50,6 +50,7 @@ class CollectFixture {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<store::StagedWriter> writer_;
   std::unique_ptr<service::Access> access_;
+  service::WriteSerializer serializer_;
   std::unique_ptr<service::CollectService> collect_;
   std::unique_ptr<profile::ProfileReader> reader_;
 };

@@ -110,12 +110,17 @@ TEST(ConsentLedger, AppendOnlyHistoryAndDerivedStateSurviveTheStore) {
   auto store = store::NewMemoryStore();
   store::StagedWriter writer(store.get());
   auto txn = writer.Begin();
-  consent::ConsentLedger::Append(txn, {Rec("personalization", "web", ConsentStatus::kGranted, 100),
-                                       Rec("personalization", "web", ConsentStatus::kWithdrawn, 200)}, 1);
+  consent::ConsentState staged;
+  EXPECT_EQ(consent::ConsentLedger::Record(txn, "p1", &staged,
+                                           {Rec("personalization", "web", ConsentStatus::kGranted, 100),
+                                            Rec("personalization", "web", ConsentStatus::kGranted, 150),
+                                            Rec("personalization", "web", ConsentStatus::kWithdrawn, 200)},
+                                           1),
+            2);  // the repeated grant changes nothing and is not recorded
   writer.Submit(std::move(txn), [](const Status& st) { EXPECT_OK(st); });
   ASSERT_OK(writer.Flush());
   consent::ConsentLedger ledger(store.get());
-  auto history = ledger.History("p1");
+  auto history = ledger.History({"p1"});
   ASSERT_OK(history);
   ASSERT_EQ(history->size(), 2u);
   EXPECT_EQ((*history)[0].status, ConsentStatus::kGranted);
@@ -123,7 +128,7 @@ TEST(ConsentLedger, AppendOnlyHistoryAndDerivedStateSurviveTheStore) {
   auto state = ledger.State("p1");
   ASSERT_OK(state);
   EXPECT_EQ(state->Find("personalization", "web")->status, ConsentStatus::kWithdrawn);
-  EXPECT_TRUE(ledger.History("nobody")->empty());
+  EXPECT_TRUE(ledger.History({"nobody"})->empty());
 }
 
 TEST(ConsentLedger, AnAlteredRecordIsDetected) {
@@ -150,7 +155,7 @@ TEST(ConsentLedger, AnAlteredRecordIsDetected) {
   wb.Put(key, value);
   ASSERT_OK(store->Write(wb, true));
   consent::ConsentLedger ledger(store.get());
-  EXPECT_THAT(ledger.History("p1"), testing::StatusIs(Code::kInternal, ::testing::HasSubstr("altered")));
+  EXPECT_THAT(ledger.History({"p1"}), testing::StatusIs(Code::kInternal, ::testing::HasSubstr("altered")));
 }
 
 }  // namespace

@@ -1,0 +1,58 @@
+// ConsentService: reading and changing a person's consent through the API.
+//
+//   State(id)    every declared purpose on every channel: the policy's
+//                decision and reason, and the record behind it
+//   History(id)  every consent record, oldest first (merged profiles too)
+//   Change(id)   {"changes": [{"purpose", "channel"?, "status", "source"?,
+//                "notice_version"?, "proof"?}], "source"?, "notice_version"?}
+//                applied atomically; replies once durable
+//
+// An unknown id in Change creates the person (a user id, or "email:...",
+// "phone:..."), so consent can be stated before any event arrives.
+//
+// Thread-safety: safe for concurrent use; writes hold the WriteSerializer.
+#pragma once
+
+#include <functional>
+#include <nlohmann/json.hpp>
+
+#include "consent/ledger.h"
+#include "core/env.h"
+#include "profile/identity_graph.h"
+#include "profile/profile_reader.h"
+#include "schema/config.h"
+#include "service/access.h"
+#include "service/write_serializer.h"
+#include "store/staged_writer.h"
+
+namespace shinrai::service {
+
+class ConsentService {
+ public:
+  using Done = std::function<void(Result<nlohmann::json>)>;
+
+  // REQUIRES: every pointer outlives the service.
+  ConsentService(const schema::Config* config, store::Store* store, store::StagedWriter* writer,
+                 WriteSerializer* serializer, Env* env);
+
+  Result<nlohmann::json> State(const Principal& who, std::string_view lookup);
+  Result<nlohmann::json> History(const Principal& who, std::string_view lookup);
+  void Change(const Principal& who, std::string_view lookup, std::string_view body, Done done);
+
+ private:
+  Result<std::vector<consent::ConsentRecord>> ParseChanges(std::string_view body, int64_t now_ms);
+  Result<profile::Profile> ResolveForWrite(store::Transaction& txn, std::string_view lookup, int64_t now_ms);
+  nlohmann::json StateJson(const profile::Profile& p, const consent::ConsentState& state);
+
+  const schema::Config* const config_;
+  store::Store* const store_;
+  store::StagedWriter* const writer_;
+  WriteSerializer* const serializer_;
+  Env* const env_;
+  profile::ProfileReader reader_;
+  consent::ConsentLedger ledger_;
+  profile::IdentityGraph graph_;
+  uint64_t seq_ = 0;  // guarded by serializer_'s lock
+};
+
+}  // namespace shinrai::service
