@@ -40,7 +40,6 @@ class ConsentService {
   void Change(const Principal& who, std::string_view lookup, std::string_view body, Done done);
 
  private:
-  Result<std::vector<consent::ConsentRecord>> ParseChanges(std::string_view body, int64_t now_ms);
   Result<profile::Profile> ResolveForWrite(store::Transaction& txn, std::string_view lookup, int64_t now_ms);
   nlohmann::json StateJson(const profile::Profile& p, const consent::ConsentState& state);
 
