@@ -84,6 +84,23 @@ void ConsentState::Merge(const ConsentState& other) {
   }
 }
 
+bool ConsentState::Redundant(const ConsentRecord& r) const {
+  auto it = latest_.find({r.purpose, r.channel});
+  if (it == latest_.end()) return false;
+  const ConsentRecord& cur = it->second;
+  if (cur.status != r.status || cur.source != r.source || cur.notice_version != r.notice_version) return false;
+  if (r.channel == kAllChannels) {
+    // A later channel-specific statement overrides the old all-channels one
+    // there; stating it again takes that channel back.
+    for (const auto& [key, rec] : latest_) {
+      if (key.first == r.purpose && key.second != kAllChannels && rec.at_ms >= cur.at_ms) return false;
+    }
+    return true;
+  }
+  auto all = latest_.find({r.purpose, std::string(kAllChannels)});
+  return all == latest_.end() || all->second.at_ms < cur.at_ms;
+}
+
 std::string EncodeConsentState(const ConsentState& state) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& [_, r] : state.records()) list.push_back(ToStoredJson(r));
@@ -106,7 +123,11 @@ const ConsentRecord* ConsentState::Find(std::string_view purpose, std::string_vi
   const ConsentRecord* all = nullptr;
   if (auto it = latest_.find({std::string(purpose), std::string(channel)}); it != latest_.end()) own = &it->second;
   if (auto it = latest_.find({std::string(purpose), std::string(kAllChannels)}); it != latest_.end()) all = &it->second;
-  if (own && all) return own->at_ms >= all->at_ms ? own : all;
+  if (own && all) {
+    if (own->at_ms != all->at_ms) return own->at_ms > all->at_ms ? own : all;
+    // Stated in the same millisecond: the more protective statement wins.
+    return own->status == ConsentStatus::kGranted ? all : own;
+  }
   return own ? own : all;
 }
 
@@ -123,10 +144,7 @@ int ConsentLedger::Record(store::Transaction& txn, const std::string& subject, C
                           const std::vector<ConsentRecord>& records, uint64_t seq) {
   std::vector<ConsentRecord> changes;
   for (const auto& r : records) {
-    auto it = state->records().find({r.purpose, r.channel});
-    if (it != state->records().end() && it->second.status == r.status && it->second.source == r.source &&
-        it->second.notice_version == r.notice_version)
-      continue;
+    if (state->Redundant(r)) continue;
     state->Apply(r);
     changes.push_back(r);
   }

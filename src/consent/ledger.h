@@ -58,8 +58,13 @@ class ConsentState {
   // Takes every record of `other` that is later than this state's record
   // for the same (purpose, channel): merging two people's consent.
   void Merge(const ConsentState& other);
-  // The record deciding `purpose` on `channel`: the channel's own, else the
-  // all-channels one, whichever is later; null when there is none.
+  // True when recording `r` would change no decision: the same statement
+  // (status, source, notice) is already the one in force for its purpose on
+  // every channel it covers.
+  bool Redundant(const ConsentRecord& r) const;
+  // The record deciding `purpose` on `channel`: the channel's own or the
+  // all-channels one, whichever is later (on a tie, the one that does not
+  // grant); null when there is none.
   const ConsentRecord* Find(std::string_view purpose, std::string_view channel) const;
   const std::map<std::pair<std::string, std::string>, ConsentRecord>& records() const { return latest_; }
 
@@ -77,8 +82,8 @@ class ConsentLedger {
   // Stages the records in `txn`, all or none, without touching the derived
   // state. `seq` keeps records of one millisecond in their given order.
   static void Append(store::Transaction& txn, const std::vector<ConsentRecord>& records, uint64_t seq);
-  // Appends the records that change `state` (a repeat of the current status,
-  // source and notice is not recorded again), applies them to `state` and
+  // Appends the records that change `state` (see ConsentState::Redundant:
+  // a repeat of the statement in force is not recorded again), applies them and
   // stages the new derived state. Returns how many were appended.
   static int Record(store::Transaction& txn, const std::string& subject, ConsentState* state,
                     const std::vector<ConsentRecord>& records, uint64_t seq);

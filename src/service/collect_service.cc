@@ -178,6 +178,13 @@ Status CollectService::Apply(store::Transaction& txn, ParsedMessage& m, std::str
   }
   if (m.undeclared_event) {
     ++report->dropped_events;
+    // Its data is not kept, but consent stated with it is: the person said it.
+    if (m.signals.empty()) return Status::Ok();
+    ASSIGN_OR_RETURN(profile::Resolution r, graph_.Resolve(txn, m.ids, e.message_id, e.received_ms));
+    ASSIGN_OR_RETURN(bool ignored, ApplyConsent(txn, m, r, report));
+    (void)ignored;
+    profile::IdentityGraph::Save(txn, r.profile);
+    dedup_.Add(e.message_id, e.received_ms);
     return Status::Ok();
   }
   ASSIGN_OR_RETURN(profile::Resolution r, graph_.Resolve(txn, m.ids, e.message_id, e.received_ms));

@@ -131,6 +131,27 @@ TEST(ConsentLedger, AppendOnlyHistoryAndDerivedStateSurviveTheStore) {
   EXPECT_TRUE(ledger.History({"nobody"})->empty());
 }
 
+// Regression (found by the consent property test): a second GPC denial after
+// a channel's own grant was skipped as "unchanged", leaving the grant in force.
+TEST(ConsentLedger, RestatingAnAllChannelsDenialOverridesALaterChannelGrant) {
+  auto store = store::NewMemoryStore();
+  store::StagedWriter writer(store.get());
+  auto txn = writer.Begin();
+  consent::ConsentState state;
+  auto gpc = [](int64_t at) {
+    ConsentRecord r = Rec("advertising", "*", ConsentStatus::kDenied, at);
+    r.source = "gpc";
+    return r;
+  };
+  consent::ConsentLedger::Record(txn, "p1", &state, {gpc(10)}, 1);
+  consent::ConsentLedger::Record(txn, "p1", &state, {Rec("advertising", "email", ConsentStatus::kGranted, 20)}, 2);
+  EXPECT_EQ(state.Find("advertising", "email")->status, ConsentStatus::kGranted);
+  EXPECT_EQ(consent::ConsentLedger::Record(txn, "p1", &state, {gpc(30)}, 3), 1);
+  EXPECT_EQ(state.Find("advertising", "email")->status, ConsentStatus::kDenied);
+  // Stating it once more changes nothing and is not recorded.
+  EXPECT_EQ(consent::ConsentLedger::Record(txn, "p1", &state, {gpc(40)}, 4), 0);
+}
+
 TEST(ConsentLedger, AnAlteredRecordIsDetected) {
   auto store = store::NewMemoryStore();
   {
