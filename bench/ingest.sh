@@ -15,10 +15,14 @@ command -v wrk >/dev/null || { echo "wrk is missing: scripts/install-deps.sh"; e
 run_case() {
   local name=$1 script=$2 events_per_request=$3
   local data; data=$(mktemp -d /tmp/shinrai-bench-XXXXXX)
-  local port=18099
-  "$BIN" serve --data "$data" --config examples/shinrai.yaml --listen 127.0.0.1:$port >"$data.log" 2>&1 &
-  local pid=$!
-  for _ in $(seq 50); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
+  "$BIN" serve --data "$data" --config examples/shinrai.yaml --listen 127.0.0.1:0 >"$data.log" 2>&1 &
+  local pid=$! port=""
+  for _ in $(seq 100); do
+    port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$data.log")
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  [ -n "$port" ] || { echo "shinrai did not start:"; cat "$data.log"; exit 1; }
   local out; out=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s "bench/wrk/$script" http://127.0.0.1:$port)
   local rss_kb; rss_kb=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
   kill $pid; wait $pid 2>/dev/null || true

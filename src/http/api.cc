@@ -124,10 +124,9 @@ void Api::GetProfile(Request& req, std::string_view id, Respond respond) {
 void Api::GetStats(Request& req, Respond respond) {
   auto who = Authenticate(req);
   if (!who.ok()) return respond(ErrorResponse(who.status()));
-  Status allowed = service::Access::Authorize(*who, service::Operation::kReadStats);
-  if (!allowed.ok()) return respond(ErrorResponse(allowed));
-  nlohmann::json counters = d_.collect->Counters();
-  respond(JsonResponse(200, nlohmann::json{{"counters", counters}}.dump()));
+  auto counters = d_.collect->Counters(*who);
+  if (!counters.ok()) return respond(ErrorResponse(counters.status()));
+  respond(JsonResponse(200, nlohmann::json{{"counters", *counters}}.dump()));
 }
 
 void Api::Consent(Request& req, std::string_view rest, Respond respond) {

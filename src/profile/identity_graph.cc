@@ -115,14 +115,14 @@ void IdentityGraph::Record(store::Transaction& txn, MergeRecord rec) {
   txn.Put(MergeKey(rec.into, rec.at_ms, env_->Random64()), MergeRecordToJson(rec).dump());
 }
 
-void IdentityGraph::Link(store::Transaction& txn, Resolution* r, IdKind kind, const std::string& value,
-                         const std::string& message_id, int64_t now_ms) {
-  if (value.empty()) return;
+Status IdentityGraph::Link(store::Transaction& txn, Resolution* r, IdKind kind, const std::string& value,
+                           const std::string& message_id, int64_t now_ms) {
+  if (value.empty()) return Status::Ok();
   Profile& p = r->profile;
   std::vector<std::string>* list = ListFor(&p, kind);
-  if (!list || std::find(list->begin(), list->end(), value) != list->end()) return;
-  auto existing = txn.Get(IdentityKey(kind, value));
-  if (existing.ok() && existing->has_value()) return;  // belongs to a profile that refused to merge
+  if (!list || std::find(list->begin(), list->end(), value) != list->end()) return Status::Ok();
+  ASSIGN_OR_RETURN(std::optional<std::string> existing, txn.Get(IdentityKey(kind, value)));
+  if (existing) return Status::Ok();  // belongs to a profile that refused to merge
   const int limit = kind == IdKind::kAnonymous ? limits_.max_anonymous_ids
                     : kind == IdKind::kEmail   ? limits_.max_emails
                                                : limits_.max_phones;
@@ -135,10 +135,11 @@ void IdentityGraph::Link(store::Transaction& txn, Resolution* r, IdKind kind, co
     rec.at_ms = now_ms;
     r->merges.push_back(rec);
     Record(txn, std::move(rec));
-    return;
+    return Status::Ok();
   }
   list->push_back(value);
   txn.Put(IdentityKey(kind, value), p.id);
+  return Status::Ok();
 }
 
 Result<Resolution> IdentityGraph::Resolve(store::Transaction& txn, const Identifiers& ids,
@@ -224,10 +225,10 @@ Result<Resolution> IdentityGraph::Resolve(store::Transaction& txn, const Identif
     Record(txn, std::move(rec));
   }
 
-  Link(txn, &r, IdKind::kAnonymous, previous_as_anonymous, message_id, now_ms);
-  Link(txn, &r, IdKind::kAnonymous, ids.anonymous_id, message_id, now_ms);
-  Link(txn, &r, IdKind::kEmail, ids.email, message_id, now_ms);
-  Link(txn, &r, IdKind::kPhone, ids.phone, message_id, now_ms);
+  RETURN_IF_ERROR(Link(txn, &r, IdKind::kAnonymous, previous_as_anonymous, message_id, now_ms));
+  RETURN_IF_ERROR(Link(txn, &r, IdKind::kAnonymous, ids.anonymous_id, message_id, now_ms));
+  RETURN_IF_ERROR(Link(txn, &r, IdKind::kEmail, ids.email, message_id, now_ms));
+  RETURN_IF_ERROR(Link(txn, &r, IdKind::kPhone, ids.phone, message_id, now_ms));
   return r;
 }
 

@@ -64,8 +64,8 @@ class IdentityGraph {
   Result<std::optional<Profile>> Lookup(store::Transaction& txn, IdKind kind, const std::string& value);
   Status CanMerge(const Profile& into, const Profile& from) const;
   void MergeInto(store::Transaction& txn, Profile* into, const Profile& from);
-  void Link(store::Transaction& txn, Resolution* r, IdKind kind, const std::string& value,
-            const std::string& message_id, int64_t now_ms);
+  Status Link(store::Transaction& txn, Resolution* r, IdKind kind, const std::string& value,
+              const std::string& message_id, int64_t now_ms);
   void Record(store::Transaction& txn, MergeRecord rec);
 
   const schema::IdentityLimits limits_;

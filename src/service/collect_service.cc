@@ -75,6 +75,11 @@ std::map<std::string, int64_t> CollectService::Counters() {
   return counters_;
 }
 
+Result<std::map<std::string, int64_t>> CollectService::Counters(const Principal& who) {
+  RETURN_IF_ERROR(Access::Authorize(who, Operation::kReadStats));
+  return Counters();
+}
+
 void CollectService::Count(store::Transaction& txn, const std::string& name, int64_t n) {
   if (n == 0) return;
   int64_t& c = counters_[name];

@@ -60,6 +60,8 @@ class CollectService {
 
   // Counters of what collection dropped or de-duplicated, by reason.
   std::map<std::string, int64_t> Counters();
+  // The same, for an API caller: PermissionDenied unless the role may read them.
+  Result<std::map<std::string, int64_t>> Counters(const Principal& who);
   // Reloads counters and recently seen messageIds. Call once before serving.
   Status Load();
 
