@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-scripts/build.sh
+scripts/build.sh --target shinrai
 exec build/shinrai serve --data shinrai-data --config examples/shinrai.yaml --demo "$@"
