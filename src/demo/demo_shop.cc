@@ -3,6 +3,7 @@
 #include <future>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 
 #include "core/time_format.h"
 
@@ -102,6 +103,12 @@ class Generator {
       int64_t t = o_.now_ms - static_cast<int64_t>((20 + Pick(70)) * day);
       const int sessions = 1 + Pick(known ? 6 : 2);
       bool identified = false;
+      // What this visitor answers in the cookie banner (web) and the app's
+      // consent screen: the choices differ, as real people's do.
+      const bool likes_personalization = Uniform() < 0.65;
+      const bool accepts_ads = Uniform() < 0.35;
+      const bool wants_newsletter = Uniform() < 0.4;
+      std::set<std::string> asked;
       for (int s = 0; s < sessions; ++s) {
         const bool in_app = known && Uniform() < 0.3;
         const std::string channel = in_app ? "app" : "web";
@@ -114,6 +121,13 @@ class Generator {
         };
         json page = with_ids(Base(in_app ? "screen" : "page", channel, t, lib));
         page["name"] = "Home";
+        if (asked.insert(channel).second) {
+          page["context"]["consent"] = {{"categoryPreferences",
+                                         {{"Personalization", likes_personalization && (channel == "web" || Uniform() < 0.8)},
+                                          {"Advertising", accepts_ads},
+                                          {"Analytics", true},
+                                          {"Marketing", wants_newsletter}}}};
+        }
         if (!in_app) page["properties"] = {{"path", "/"}, {"title", "Shinrai Demo Shop"}, {"url", "https://shop.example/"}};
         batch.push_back(page);
         const int views = 1 + Pick(5);
