@@ -64,9 +64,7 @@ std::string ConsentRecord::Fingerprint() const {
   const std::string all = subject + '\x1f' + purpose + '\x1f' + channel + '\x1f' +
                           std::string(ConsentStatusName(status)) + '\x1f' + source + '\x1f' + notice_version + '\x1f' +
                           std::to_string(at_ms) + '\x1f' + proof;
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(Fnv1a64(all)));
-  return buf;
+  return Fnv1a64Hex(all);
 }
 
 nlohmann::json ConsentRecordToJson(const ConsentRecord& r) {

@@ -10,11 +10,7 @@ namespace shinrai::consent {
 
 namespace {
 
-std::string Proof(std::string_view what) {
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(Fnv1a64(what)));
-  return std::string("fnv64:") + buf;
-}
+std::string Proof(std::string_view what) { return "fnv64:" + Fnv1a64Hex(what); }
 
 // purpose -> granted? for one source; a denial is final within the source.
 using Verdicts = std::map<std::string, bool>;

@@ -11,6 +11,14 @@ uint64_t Fnv1a64(std::string_view data) {
   return h;
 }
 
+std::string Fnv1a64Hex(std::string_view data) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  uint64_t h = Fnv1a64(data);
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, h >>= 4) out[i] = kHex[h & 0xf];
+  return out;
+}
+
 void AppendBigEndian64(std::string* out, uint64_t v) {
   for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>((v >> shift) & 0xff));
 }

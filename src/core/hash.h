@@ -9,6 +9,8 @@
 namespace shinrai {
 
 uint64_t Fnv1a64(std::string_view data);
+// The same as 16 lower-case hex digits: fingerprints and checksums in records.
+std::string Fnv1a64Hex(std::string_view data);
 
 // Big-endian fixed-width encodings, so that byte order equals numeric order
 // in store keys.

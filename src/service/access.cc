@@ -46,9 +46,7 @@ Access::Access(const std::vector<schema::KeySpec>& keys) {
     Principal p;
     p.role = k.kind == "write" ? Role::kWriteKey : ParseRole(k.role);
     p.key_name = k.name.empty() ? std::string(RoleName(p.role)) : k.name;
-    char buf[17];
-    std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(Fnv1a64(k.key)));
-    p.key_id = buf;
+    p.key_id = Fnv1a64Hex(k.key);
     by_key_[k.key] = p;
   }
 }
