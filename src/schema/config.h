@@ -29,6 +29,7 @@ struct ServerSettings {
   int threads = 0;                        // Default: 0 = one per core
   int recent_events = 50;                 // events shown on a profile
   int64_t dedup_window_seconds = 7 * 86400;  // Default: 7 days; retries are dropped within it
+  size_t dedup_max_ids = 2'000'000;          // Default: 2M ids (~100 MiB); the oldest go first past it
 };
 
 struct Config {

@@ -88,7 +88,8 @@ class Parser {
     if (!n.IsDefined()) return;
     if (!n.IsMap()) return Error(n, "server", "expected a mapping");
     CheckKeys(n, "server", {"listen", "max_body_bytes", "max_batch_events", "strict", "threads", "recent_events",
-                            "dedup_window"});
+                            "dedup_window", "dedup_max_ids"});
+    s->dedup_max_ids = Scalar<size_t>(n["dedup_max_ids"], "server.dedup_max_ids", s->dedup_max_ids, "a number");
     if (n["dedup_window"].IsDefined()) {
       const std::string w = Str(n["dedup_window"], "server.dedup_window");
       auto secs = ParseDurationSeconds(w);

@@ -57,7 +57,7 @@ CollectService::CollectService(const schema::Config* config, const Access* acces
       env_(env),
       parser_(config->declaration),
       graph_(config->declaration.identity, env),
-      dedup_(config->server.dedup_window_seconds * 1000) {}
+      dedup_(config->server.dedup_window_seconds * 1000, config->server.dedup_max_ids) {}
 
 Status CollectService::Load() {
   auto lock = serializer_->Lock();

@@ -1,5 +1,7 @@
 #include "service/message_dedup.h"
 
+#include <algorithm>
+
 #include "core/hash.h"
 #include "profile/keys.h"
 
@@ -47,6 +49,15 @@ void MessageDedup::Persist(store::Transaction& txn, int64_t now_ms, uint64_t ran
     records_.emplace_back(now_ms, key);
     txn.Put(std::move(key), std::move(value));
     unpersisted_.clear();
+  }
+  if (seen_.size() > max_ids_) {
+    // Over the memory bound: forget the older half of what is remembered.
+    std::vector<int64_t> times;
+    times.reserve(seen_.size());
+    for (const auto& [_, t] : seen_) times.push_back(t);
+    std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
+    const int64_t median = times[times.size() / 2];
+    std::erase_if(seen_, [&](const auto& kv) { return kv.second < median; });
   }
   // Sweep at most once a minute: forgetting old ids is not urgent.
   if (now_ms - last_sweep_ms_ < 60'000) return;

@@ -24,7 +24,9 @@ namespace shinrai::service {
 
 class MessageDedup {
  public:
-  explicit MessageDedup(int64_t window_ms) : window_ms_(window_ms) {}
+  // Past `max_ids` remembered ids the oldest are forgotten first (the window
+  // shrinks under load) so memory stays bounded: about 50 bytes an id.
+  MessageDedup(int64_t window_ms, size_t max_ids) : window_ms_(window_ms), max_ids_(max_ids) {}
 
   // Reloads the ids recorded within the window before `now_ms`.
   Status Load(store::Store& store, int64_t now_ms);
@@ -39,6 +41,7 @@ class MessageDedup {
 
  private:
   const int64_t window_ms_;
+  const size_t max_ids_;
   std::unordered_map<uint64_t, int64_t> seen_;  // hash -> when seen
   std::vector<uint64_t> unpersisted_;
   std::vector<std::pair<int64_t, std::string>> records_;  // (time, key), oldest first

@@ -117,7 +117,9 @@ Result<std::unique_ptr<Store>> OpenRocksStore(const RocksOptions& options) {
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(ro, options.path, &raw);
   if (!s.ok()) {
-    return Unavailable("cannot open the data directory '" + options.path + "': " + s.ToString());
+    std::string hint;
+    if (s.ToString().find("lock") != std::string::npos) hint = " (is another shinrai using this data directory?)";
+    return Unavailable("cannot open the data directory '" + options.path + "': " + s.ToString() + hint);
   }
   return std::unique_ptr<Store>(new RocksStore(std::unique_ptr<rocksdb::DB>(raw)));
 }
