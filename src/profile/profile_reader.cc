@@ -4,7 +4,7 @@
 
 #include "profile/keys.h"
 #include "store/scan_records.h"
-#include "schema/identifiers.h"
+#include "profile/lookup.h"
 
 namespace shinrai::profile {
 
@@ -20,23 +20,20 @@ Result<std::optional<Profile>> ProfileReader::Load(std::string id) {
 }
 
 Result<Profile> ProfileReader::Find(std::string_view lookup) {
+  ASSIGN_OR_RETURN(Lookup l, ParseLookup(lookup, decl_->identity.default_country_code));
   std::vector<std::string> keys;
-  if (lookup.rfind("email:", 0) == 0) {
-    auto e = schema::NormalizeEmail(lookup.substr(6));
-    if (!e) return InvalidArgument("'" + std::string(lookup.substr(6)) + "' is not an e-mail address");
-    keys.push_back(IdentityKey(IdKind::kEmail, *e));
-  } else if (lookup.rfind("phone:", 0) == 0) {
-    auto p = schema::NormalizePhone(lookup.substr(6), decl_->identity.default_country_code);
-    if (!p) return InvalidArgument("'" + std::string(lookup.substr(6)) + "' is not a phone number");
-    keys.push_back(IdentityKey(IdKind::kPhone, *p));
-  } else if (lookup.rfind("profile:", 0) == 0) {
-    ASSIGN_OR_RETURN(std::optional<Profile> p, Load(std::string(lookup.substr(8))));
-    if (!p) return NotFound("no profile with id '" + std::string(lookup.substr(8)) + "'");
-    return std::move(*p);
-  } else {
-    const std::string id(schema::Trim(lookup));
-    keys.push_back(IdentityKey(IdKind::kUser, id));
-    keys.push_back(IdentityKey(IdKind::kAnonymous, id));
+  switch (l.kind) {
+    case Lookup::Kind::kEmail: keys.push_back(IdentityKey(IdKind::kEmail, l.value)); break;
+    case Lookup::Kind::kPhone: keys.push_back(IdentityKey(IdKind::kPhone, l.value)); break;
+    case Lookup::Kind::kProfile: {
+      ASSIGN_OR_RETURN(std::optional<Profile> p, Load(l.value));
+      if (!p) return NotFound("no profile with id '" + l.value + "'");
+      return std::move(*p);
+    }
+    case Lookup::Kind::kId:
+      keys.push_back(IdentityKey(IdKind::kUser, l.value));
+      keys.push_back(IdentityKey(IdKind::kAnonymous, l.value));
+      break;
   }
   for (const auto& key : keys) {
     ASSIGN_OR_RETURN(std::optional<std::string> pid, store_->Get(key));

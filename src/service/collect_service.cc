@@ -256,15 +256,13 @@ Result<bool> CollectService::ApplyConsent(store::Transaction& txn, ParsedMessage
     return false;
   };
   auto field_allowed = [&](const schema::FieldSpec& fs) { return permitted(fs.purposes, fs.category); };
-  if (e.type == CallType::kTrack || e.type == CallType::kPage || e.type == CallType::kScreen) {
-    const schema::EventSpec* spec =
-        decl.FindEvent(e.type == CallType::kTrack ? e.name : std::string(profile::CallTypeName(e.type)));
-    if (spec && !permitted(spec->purposes, spec->category)) {
+  if (const schema::EventSpec* spec = m.spec) {
+    if (!permitted(spec->purposes, spec->category)) {
       report->dropped.push_back({"event:" + spec->name, schema::DropReason::kEventNotPermitted, ""});
       return false;
     }
-    if (spec) schema::PruneFields(&e.properties, spec->properties, &decl.common_properties, "properties", field_allowed,
-                                  &report->dropped);
+    schema::PruneFields(&e.properties, spec->properties, &decl.common_properties, "properties", field_allowed,
+                        &report->dropped);
   } else if (e.type == CallType::kIdentify) {
     schema::PruneFields(&e.traits, decl.traits, nullptr, "traits", field_allowed, &report->dropped);
   } else if (e.type == CallType::kGroup) {

@@ -5,7 +5,7 @@
 #include "consent/changes.h"
 #include "consent/policy.h"
 #include "core/time_format.h"
-#include "schema/identifiers.h"
+#include "profile/lookup.h"
 
 namespace shinrai::service {
 
@@ -71,19 +71,15 @@ Result<nlohmann::json> ConsentService::History(const Principal& who, std::string
 Result<profile::Profile> ConsentService::ResolveForWrite(store::Transaction& txn, std::string_view lookup,
                                                          int64_t now_ms) {
   profile::Identifiers ids;
-  const schema::Declaration& d = config_->declaration;
-  if (lookup.rfind("email:", 0) == 0) {
-    auto e = schema::NormalizeEmail(lookup.substr(6));
-    if (!e) return InvalidArgument("'" + std::string(lookup.substr(6)) + "' is not an e-mail address");
-    ids.email = *e;
-  } else if (lookup.rfind("phone:", 0) == 0) {
-    auto p = schema::NormalizePhone(lookup.substr(6), d.identity.default_country_code);
-    if (!p) return InvalidArgument("'" + std::string(lookup.substr(6)) + "' is not a phone number");
-    ids.phone = *p;
-  } else if (lookup.rfind("profile:", 0) == 0) {
+  ASSIGN_OR_RETURN(profile::Lookup l, profile::ParseLookup(lookup, config_->declaration.identity.default_country_code));
+  if (l.kind == profile::Lookup::Kind::kEmail) {
+    ids.email = l.value;
+  } else if (l.kind == profile::Lookup::Kind::kPhone) {
+    ids.phone = l.value;
+  } else if (l.kind == profile::Lookup::Kind::kProfile) {
     return reader_.Find(lookup);
   } else {
-    const std::string id(schema::Trim(lookup));
+    const std::string& id = l.value;
     if (id.empty() || id.size() > 256) return InvalidArgument("the id must be 1 to 256 characters");
     // An existing anonymous visitor keeps their profile; otherwise it is a user id.
     ASSIGN_OR_RETURN(std::optional<std::string> anon, txn.Get(profile::IdentityKey(profile::IdKind::kAnonymous, id)));

@@ -182,6 +182,7 @@ Result<ParsedMessage> MessageParser::Parse(simdjson::dom::element msg, std::opti
   if (e.type == CallType::kTrack || e.type == CallType::kPage || e.type == CallType::kScreen) {
     const std::string spec_name = e.type == CallType::kTrack ? e.name : std::string(profile::CallTypeName(e.type));
     const schema::EventSpec* spec = decl_.FindEvent(spec_name);
+    out.spec = spec;
     if (!spec) {
       out.undeclared_event = true;
       out.drops.push_back({"event:" + spec_name, schema::DropReason::kUndeclaredEvent, ""});

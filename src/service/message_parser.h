@@ -29,6 +29,7 @@ struct ParsedMessage {
   consent::SignalInput signals;  // consent stated with the message
   std::vector<schema::Drop> drops;
   bool undeclared_event = false;  // the whole event is not kept
+  const schema::EventSpec* spec = nullptr;  // track/page/screen: the declared event
 };
 
 class MessageParser {

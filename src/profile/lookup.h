@@ -1,0 +1,22 @@
+// Lookup: how the API names a person. A user id or anonymous id as given,
+// "email:<address>", "phone:<number>" or "profile:<id>"; e-mails and phones
+// are normalised the way collection stores them.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace shinrai::profile {
+
+struct Lookup {
+  enum class Kind { kId, kEmail, kPhone, kProfile };
+  Kind kind = Kind::kId;
+  std::string value;  // trimmed id, normalised e-mail or phone, or profile id
+};
+
+// InvalidArgument when an "email:" or "phone:" value cannot be normalised.
+Result<Lookup> ParseLookup(std::string_view text, std::string_view default_country_code);
+
+}  // namespace shinrai::profile
