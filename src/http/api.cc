@@ -16,6 +16,11 @@ Response WithCors(Response r) {
   return r;
 }
 
+// 200 with the JSON, or the error the service gave.
+Response JsonOrError(const Result<nlohmann::json>& r) {
+  return r.ok() ? JsonResponse(200, r->dump()) : ErrorResponse(r.status());
+}
+
 Response Preflight() {
   Response r;
   r.status = 204;
@@ -104,6 +109,7 @@ void Api::Collect(Request& req, std::optional<profile::CallType> type, Respond r
   }
   // Content-Type is not checked: SDKs send JSON as application/json,
   // text/plain (browser beacons) or, gzip-compressed, as form data (axios).
+
   // Global Privacy Control: browsers send Sec-GPC: 1 when the person opted out of sale and sharing.
   auto gpc_header = req.find("Sec-GPC");
   const bool gpc = gpc_header != req.end() && gpc_header->value() == "1";
@@ -116,9 +122,7 @@ void Api::Collect(Request& req, std::optional<profile::CallType> type, Respond r
 void Api::GetProfile(Request& req, std::string_view id, Respond respond) {
   auto who = Authenticate(req);
   if (!who.ok()) return respond(ErrorResponse(who.status()));
-  auto profile = d_.profiles->Get(*who, id);
-  if (!profile.ok()) return respond(ErrorResponse(profile.status()));
-  respond(JsonResponse(200, profile->dump()));
+  respond(JsonOrError(d_.profiles->Get(*who, id)));
 }
 
 void Api::GetStats(Request& req, Respond respond) {
@@ -144,13 +148,10 @@ void Api::Consent(Request& req, std::string_view rest, Respond respond) {
   if (!who.ok()) return respond(ErrorResponse(who.status()));
   if (method == bhttp::verb::put) {
     return d_.consent->Change(*who, *id, req.body(), [respond = std::move(respond)](Result<nlohmann::json> r) {
-      if (!r.ok()) return respond(ErrorResponse(r.status()));
-      respond(JsonResponse(200, r->dump()));
+      respond(JsonOrError(r));
     });
   }
-  auto r = history ? d_.consent->History(*who, *id) : d_.consent->State(*who, *id);
-  if (!r.ok()) return respond(ErrorResponse(r.status()));
-  respond(JsonResponse(200, r->dump()));
+  respond(JsonOrError(history ? d_.consent->History(*who, *id) : d_.consent->State(*who, *id)));
 }
 
 }  // namespace shinrai::http
