@@ -12,6 +12,7 @@
 #include "http/api.h"
 #include "http/server.h"
 #include "schema/config.h"
+#include "recs/evaluation.h"
 #include "service/collect_service.h"
 #include "service/consent_service.h"
 #include "service/profile_service.h"
@@ -159,6 +160,44 @@ int TcfDecode(const cli::TcfDecodeCommand& cmd) {
   return exit_code;
 }
 
+int Eval(const cli::EvalCommand& cmd) {
+  recs::ReadOptions ropts;
+  if (cmd.min_weight > -1e300) ropts.min_weight = cmd.min_weight;
+  Result<recs::Dataset> data = Status();
+  if (cmd.format == "movielens") {
+    data = recs::ReadMovieLens(cmd.dataset, ropts);
+  } else {
+    data = recs::ReadCsv(cmd.dataset, {cmd.user_col, cmd.item_col, cmd.time_col, cmd.weight_col}, ropts);
+  }
+  if (!data.ok()) return Fail(data.status());
+  recs::EvalOptions eopts;
+  eopts.split = cmd.split == "lastout" ? "leave-last-out" : cmd.split;
+  eopts.k = cmd.k;
+  eopts.tune = !cmd.no_tune;
+  eopts.threads = cmd.threads;
+  eopts.models.clear();
+  for (size_t start = 0; start <= cmd.models.size();) {
+    size_t comma = cmd.models.find(',', start);
+    if (comma == std::string::npos) comma = cmd.models.size();
+    if (comma > start) eopts.models.push_back(cmd.models.substr(start, comma - start));
+    start = comma + 1;
+  }
+  auto report = recs::Evaluate(*data, eopts);
+  if (!report.ok()) return Fail(report.status());
+  nlohmann::json out = recs::EvalReportToJson(*report, *data, eopts);
+  if (!cmd.json) {
+    std::printf("%-8s %8s %8s %8s %8s %8s %8s  settings\n", "model", "P@k", "R@k", "NDCG@k", "MAP@k", "cover", "train s");
+    for (const auto& m : out["models"]) {
+      std::printf("%-8s %8.4f %8.4f %8.4f %8.4f %8.4f %8.3f  %s\n", m["model"].get<std::string>().c_str(),
+                  m["precision_at_k"].get<double>(), m["recall_at_k"].get<double>(), m["ndcg_at_k"].get<double>(),
+                  m["map_at_k"].get<double>(), m["coverage"].get<double>(), m["train_seconds"].get<double>(),
+                  m["settings"].dump().c_str());
+    }
+  }
+  std::puts(out.dump().c_str());
+  return 0;
+}
+
 }  // namespace
 }  // namespace shinrai
 
@@ -169,6 +208,7 @@ int main(int argc, char** argv) {
   if (auto* s = std::get_if<cli::ServeCommand>(&cmd)) return Serve(*s);
   if (auto* c = std::get_if<cli::CheckConfigCommand>(&cmd)) return CheckConfig(*c);
   if (auto* t = std::get_if<cli::TcfDecodeCommand>(&cmd)) return TcfDecode(*t);
+  if (auto* e = std::get_if<cli::EvalCommand>(&cmd)) return Eval(*e);
   std::printf("shinrai %s\n", kVersion);
   return 0;
 }

@@ -51,6 +51,24 @@ Command ParseCommandLine(int argc, char** argv) {
   td->add_option("string", tcf.tc_string, "A TC string; without one, one string per line of standard input");
   t->require_subcommand(1);
 
+  EvalCommand eval;
+  auto* e = app.add_subcommand("eval", "Evaluate the recommenders offline on a dataset (peer-baseline splits and metrics)");
+  e->add_option("--dataset", eval.dataset, "MovieLens directory/u.data/ratings.csv/zip, or a CSV file (.gz too)")->required();
+  e->add_option("--format", eval.format, "movielens | csv")->check(CLI::IsMember({"movielens", "csv"}))->capture_default_str();
+  e->add_option("--split", eval.split, "random80 | leave-last-out")
+      ->check(CLI::IsMember({"random80", "leave-last-out", "lastout"}))
+      ->capture_default_str();
+  e->add_option("--k", eval.k, "Cut-off of the ranking metrics")->check(CLI::Range(1, 1000))->capture_default_str();
+  e->add_flag("--json", eval.json, "Print one JSON object (the default prints a table and the JSON)");
+  e->add_option("--user-col", eval.user_col, "CSV: user column")->capture_default_str();
+  e->add_option("--item-col", eval.item_col, "CSV: item column")->capture_default_str();
+  e->add_option("--time-col", eval.time_col, "CSV: time column (unix seconds, dd-mm-yyyy or yyyy-mm-dd)");
+  e->add_option("--weight-col", eval.weight_col, "CSV: weight column (filtered by --min-weight)");
+  e->add_option("--min-weight", eval.min_weight, "Keep rows whose weight/rating is at least this");
+  e->add_option("--models", eval.models, "Comma-separated families: popular,itemknn,als,ease")->capture_default_str();
+  e->add_flag("--no-tune", eval.no_tune, "Use each family's default setting instead of the validation search");
+  e->add_option("--threads", eval.threads, "Worker threads (0: all cores)")->capture_default_str();
+
   app.add_subcommand("version", "Print the version");
   try {
     app.parse(argc, argv);
@@ -60,6 +78,7 @@ Command ParseCommandLine(int argc, char** argv) {
   if (s->parsed()) return serve;
   if (c->parsed()) return check;
   if (td->parsed()) return tcf;
+  if (e->parsed()) return eval;
   return VersionCommand{};
 }
 

@@ -25,6 +25,20 @@ struct TcfDecodeCommand {
   std::string tc_string;  // empty: read standard input
 };
 
+// Offline evaluation of the recommenders on a dataset file (see recs/evaluation.h).
+struct EvalCommand {
+  std::string dataset;
+  std::string format = "movielens";  // movielens | csv
+  std::string split = "random80";    // random80 | leave-last-out
+  int k = 10;
+  bool json = false;
+  std::string user_col = "user", item_col = "item", time_col, weight_col;
+  double min_weight = -1e300;  // keep rows whose weight is at least this
+  std::string models = "popular,itemknn,als,ease";
+  bool no_tune = false;
+  int threads = 0;
+};
+
 struct VersionCommand {};
 
 // Help was printed, or the arguments were wrong: exit with `exit_code`.
@@ -32,7 +46,7 @@ struct ExitCommand {
   int exit_code = 0;
 };
 
-using Command = std::variant<ServeCommand, CheckConfigCommand, TcfDecodeCommand, VersionCommand, ExitCommand>;
+using Command = std::variant<ServeCommand, CheckConfigCommand, TcfDecodeCommand, EvalCommand, VersionCommand, ExitCommand>;
 
 Command ParseCommandLine(int argc, char** argv);
 

@@ -1,0 +1,42 @@
+// Implicit-feedback matrix factorization (Hu, Koren & Volinsky 2008) solved by
+// alternating least squares with a few conjugate-gradient steps per row
+// (Takács et al. 2011), the algorithm `implicit` ships. Confidence of an
+// observed entry is alpha × value; regularization is a plain λI.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "recs/csr.h"
+#include "recs/factors.h"
+
+namespace shinrai::recs {
+
+struct AlsParams {
+  int factors = 64;
+  float regularization = 10.0f;
+  float alpha = 5.0f;
+  int iterations = 15;
+  int cg_steps = 3;
+  uint64_t seed = 42;
+  int threads = 0;  // 0: all cores
+};
+
+struct AlsModel {
+  AlsParams params;
+  RowMatrix user_factors;
+  RowMatrix item_factors;
+  Eigen::MatrixXf item_gramian;  // Y^T Y, kept for fold-in
+
+  // The vector a person with this history would get, solved exactly against
+  // the current item factors: how fold-in reacts to new events without retraining.
+  Vector FoldIn(std::span<const int32_t> items, std::span<const float> values) const;
+  // How much each past item contributed to `item`'s score for that history
+  // (score = sum of the contributions), in the order of `items`.
+  std::vector<float> Explain(std::span<const int32_t> items, std::span<const float> values, int32_t item) const;
+};
+
+AlsModel FitAls(const Csr& user_items, const AlsParams& params);
+
+}  // namespace shinrai::recs

@@ -1,0 +1,29 @@
+// EASE (Steck 2019): a closed-form item-item model B = I - P·diag(1/diag(P)),
+// P = (XᵀX + λI)⁻¹, with a zero diagonal. Exact and strong on small and
+// medium catalogues; its cost grows with items³, so the trainer only picks it
+// below a declared catalogue size.
+#pragma once
+
+#include <span>
+
+#include "core/status.h"
+#include "recs/csr.h"
+#include "recs/factors.h"
+
+namespace shinrai::recs {
+
+struct EaseParams {
+  float lambda = 250.0f;
+  int max_items = 6000;  // above this the O(items³) inverse is refused
+};
+
+struct EaseModel {
+  EaseParams params;
+  RowMatrix weights;  // items × items; row j says how history item j raises each item
+
+  void Score(std::span<const int32_t> items, std::span<const float> values, std::span<float> scores) const;
+};
+
+Result<EaseModel> FitEase(const Csr& user_items, const EaseParams& params);
+
+}  // namespace shinrai::recs

@@ -1,0 +1,200 @@
+#include "recs/evaluation.h"
+
+#include <omp.h>
+
+#include <chrono>
+#include <functional>
+
+#include "recs/als.h"
+#include "recs/ease.h"
+#include "recs/item_knn.h"
+#include "recs/popularity.h"
+#include "recs/top_k.h"
+
+namespace shinrai::recs {
+namespace {
+
+using nlohmann::json;
+
+double SecondsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Scores every item for user u of `train` (the user's row is the history).
+using ScoreFn = std::function<void(int32_t u, std::span<float> scores)>;
+
+// A fitted family member: how to fit it and how it scores.
+struct Candidate {
+  json settings;
+  std::function<Result<ScoreFn>(const Csr& train)> fit;
+};
+
+RankingMetrics Score(const Csr& train, const Csr& test, int k, const ScoreFn& score) {
+  std::vector<float> scores(static_cast<size_t>(train.cols));
+  std::vector<char> seen(static_cast<size_t>(train.cols), 0);
+  return EvaluateRanking(train, test, k, [&](int32_t u, std::span<int32_t> top) {
+    score(u, scores);
+    for (int32_t i : train.Row(u)) seen[i] = 1;
+    TopK(scores, seen, top);
+    for (int32_t i : train.Row(u)) seen[i] = 0;
+  });
+}
+
+std::vector<Candidate> Family(const std::string& family, bool tune, int threads, int32_t items) {
+  std::vector<Candidate> out;
+  if (family == "popular") {
+    out.push_back({json::object(), [](const Csr& train) -> Result<ScoreFn> {
+                     auto p = std::make_shared<PopularityModel>(FitPopularity(train));
+                     return ScoreFn([p](int32_t, std::span<float> s) { p->Score(s); });
+                   }});
+  } else if (family == "itemknn") {
+    std::vector<int> ks = tune ? std::vector<int>{20, 50, 100, 200} : std::vector<int>{100};
+    for (int k : ks) {
+      for (bool bm25 : tune ? std::vector<bool>{true, false} : std::vector<bool>{true}) {
+        ItemKnnParams p;
+        p.neighbours = k;
+        p.bm25 = bm25;
+        out.push_back({{{"neighbours", k}, {"weighting", bm25 ? "bm25" : "none"}},
+                       [p](const Csr& train) -> Result<ScoreFn> {
+                         auto m = std::make_shared<ItemKnnModel>(FitItemKnn(train, p));
+                         return ScoreFn([m, &train](int32_t u, std::span<float> s) {
+                           m->Score(train.Row(u), train.RowValues(u), s);
+                         });
+                       }});
+      }
+    }
+  } else if (family == "als") {
+    std::vector<int> factors = tune ? std::vector<int>{64, 128} : std::vector<int>{64};
+    std::vector<float> regs = tune ? std::vector<float>{1, 10, 50, 150} : std::vector<float>{10};
+    std::vector<float> alphas = tune ? std::vector<float>{1, 5, 20} : std::vector<float>{5};
+    for (int f : factors) {
+      for (float r : regs) {
+        for (float a : alphas) {
+          AlsParams p;
+          p.factors = f;
+          p.regularization = r;
+          p.alpha = a;
+          p.threads = threads;
+          out.push_back({{{"factors", f}, {"regularization", r}, {"alpha", a}, {"iterations", p.iterations},
+                          {"cg_steps", p.cg_steps}},
+                         [p](const Csr& train) -> Result<ScoreFn> {
+                           auto m = std::make_shared<AlsModel>(FitAls(train, p));
+                           return ScoreFn([m](int32_t u, std::span<float> s) {
+                             Eigen::Map<Eigen::VectorXf> out(s.data(), static_cast<Eigen::Index>(s.size()));
+                             out.noalias() = m->item_factors * m->user_factors.row(u).transpose();
+                           });
+                         }});
+        }
+      }
+    }
+  } else if (family == "ease") {
+    if (items > EaseParams{}.max_items) return out;
+    std::vector<float> lambdas = tune ? std::vector<float>{50, 100, 200, 400, 800, 1600} : std::vector<float>{250};
+    for (float l : lambdas) {
+      EaseParams p;
+      p.lambda = l;
+      out.push_back({{{"lambda", l}}, [p](const Csr& train) -> Result<ScoreFn> {
+                       ASSIGN_OR_RETURN(EaseModel fitted, FitEase(train, p));
+                       auto m = std::make_shared<EaseModel>(std::move(fitted));
+                       return ScoreFn([m, &train](int32_t u, std::span<float> s) {
+                         m->Score(train.Row(u), train.RowValues(u), s);
+                       });
+                     }});
+    }
+  }
+  return out;
+}
+
+Split ValidationSplit(const Split& outer, const std::string& split) {
+  if (split == "random80") return SplitRandom(outer.train, Pcg64::FromSeed(7), 0.8);
+  return SplitLeaveLastOut(outer.train, outer.train_times);
+}
+
+}  // namespace
+
+Result<EvalReport> Evaluate(const Dataset& data, const EvalOptions& options) {
+  EvalReport report;
+  Split split;
+  if (options.split == "random80") {
+    split = SplitRandom(data.matrix, Pcg64::NumpyDefaultRng42(), 0.8);
+  } else if (options.split == "leave-last-out" || options.split == "lastout") {
+    split = SplitLeaveLastOut(data.matrix, data.times);
+  } else {
+    return InvalidArgument("unknown split '" + options.split + "' (random80 | leave-last-out)");
+  }
+  if (options.k < 1 || options.k > 1000) return InvalidArgument("--k must be between 1 and 1000");
+  report.fingerprint = FingerprintOf(split);
+  const Split validation = ValidationSplit(split, options.split);
+  const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
+  for (const std::string& family : options.models) {
+    std::vector<Candidate> candidates = Family(family, options.tune, threads, data.matrix.cols);
+    if (candidates.empty()) {
+      if (family == "ease") continue;  // catalogue too large for the closed form
+      return InvalidArgument("unknown model family '" + family + "' (popular | itemknn | als | ease)");
+    }
+    ModelResult r;
+    r.family = family;
+    auto search_start = std::chrono::steady_clock::now();
+    size_t best = 0;
+    double best_ndcg = -1;
+    if (candidates.size() > 1) {
+      for (size_t c = 0; c < candidates.size(); ++c) {
+        ASSIGN_OR_RETURN(ScoreFn fn, candidates[c].fit(validation.train));
+        double ndcg = Score(validation.train, validation.test, options.k, fn).ndcg;
+        if (ndcg > best_ndcg) best_ndcg = ndcg, best = c;
+      }
+    }
+    r.search_seconds = SecondsSince(search_start);
+    r.settings_tried = static_cast<int>(candidates.size());
+    r.validation_ndcg = best_ndcg;
+    r.settings = candidates[best].settings;
+    auto fit_start = std::chrono::steady_clock::now();
+    ASSIGN_OR_RETURN(ScoreFn fn, candidates[best].fit(split.train));
+    r.train_seconds = SecondsSince(fit_start);
+    r.test = Score(split.train, split.test, options.k, fn);
+    report.results.push_back(std::move(r));
+  }
+  double best_validation = -2;
+  for (size_t i = 0; i < report.results.size(); ++i) {
+    if (report.results[i].validation_ndcg > best_validation) {
+      best_validation = report.results[i].validation_ndcg;
+      report.chosen = i;
+    }
+  }
+  if (report.results.empty()) return InvalidArgument("no model family could be evaluated");
+  return report;
+}
+
+json EvalReportToJson(const EvalReport& report, const Dataset& data, const EvalOptions& options) {
+  auto metrics = [&](const ModelResult& r) {
+    return json{{"precision_at_k", r.test.precision}, {"recall_at_k", r.test.recall}, {"ndcg_at_k", r.test.ndcg},
+                {"map_at_k", r.test.map},           {"coverage", r.test.coverage},  {"train_seconds", r.train_seconds}};
+  };
+  const ModelResult& chosen = report.results[report.chosen];
+  json out = metrics(chosen);
+  out["k"] = options.k;
+  out["split"] = options.split;
+  out["model"] = chosen.family;
+  out["settings"] = chosen.settings;
+  out["selected_by"] = "validation ndcg on a split of the training part";
+  out["dataset"] = {{"users", data.matrix.rows}, {"items", data.matrix.cols}, {"interactions", data.matrix.nnz()},
+                    {"rows_read", data.rows_read}};
+  const Fingerprint& f = report.fingerprint;
+  out["fingerprint"] = {{"train_nnz", f.train_nnz}, {"test_nnz", f.test_nnz}, {"test_users", f.test_users},
+                        {"sum_u", f.sum_u},         {"sum_i", f.sum_i}};
+  out["evaluated_users"] = chosen.test.users;
+  json models = json::array();
+  for (const ModelResult& r : report.results) {
+    json m = metrics(r);
+    m["model"] = r.family;
+    m["settings"] = r.settings;
+    m["validation_ndcg_at_k"] = r.validation_ndcg;
+    m["search_seconds"] = r.search_seconds;
+    m["settings_tried"] = r.settings_tried;
+    models.push_back(std::move(m));
+  }
+  out["models"] = std::move(models);
+  return out;
+}
+
+}  // namespace shinrai::recs

@@ -1,0 +1,86 @@
+#include "recs/item_knn.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace shinrai::recs {
+
+Csr Bm25Weight(const Csr& m, float k1, float b) {
+  Csr w = m;
+  std::vector<int32_t> df(static_cast<size_t>(m.cols), 0);
+  for (int32_t i : m.indices) ++df[i];
+  const double avg_len = m.rows > 0 ? static_cast<double>(m.nnz()) / m.rows : 1.0;
+  for (int32_t u = 0; u < m.rows; ++u) {
+    const double len_norm = (1.0 - b) + b * static_cast<double>(m.indptr[u + 1] - m.indptr[u]) / avg_len;
+    for (int64_t n = m.indptr[u]; n < m.indptr[u + 1]; ++n) {
+      const double idf = std::log(static_cast<double>(m.rows)) - std::log1p(df[m.indices[n]]);
+      const double x = m.values[n];
+      w.values[n] = static_cast<float>(x * (k1 + 1.0) / (k1 * len_norm + x) * idf);
+    }
+  }
+  return w;
+}
+
+ItemKnnModel FitItemKnn(const Csr& user_items, const ItemKnnParams& params) {
+  ItemKnnModel model;
+  model.params = params;
+  const Csr x = params.bm25 ? Bm25Weight(user_items, params.k1, params.b) : user_items;
+  const Csr xt = x.Transposed();
+  const int32_t n = x.cols;
+  std::vector<float> norm(static_cast<size_t>(n), 0.0f);
+  for (int32_t i = 0; i < n; ++i) {
+    double s = 0;
+    for (float v : xt.RowValues(i)) s += double(v) * v;
+    norm[i] = static_cast<float>(std::sqrt(s));
+  }
+  model.neighbours.resize(static_cast<size_t>(n));
+#pragma omp parallel
+  {
+    std::vector<float> dot(static_cast<size_t>(n), 0.0f);
+    std::vector<int32_t> count(static_cast<size_t>(n), 0);
+    std::vector<int32_t> touched;
+#pragma omp for schedule(dynamic, 16)
+    for (int32_t i = 0; i < n; ++i) {
+      touched.clear();
+      auto users = xt.Row(i);
+      auto uv = xt.RowValues(i);
+      for (size_t a = 0; a < users.size(); ++a) {
+        auto items = x.Row(users[a]);
+        auto iv = x.RowValues(users[a]);
+        for (size_t c = 0; c < items.size(); ++c) {
+          const int32_t j = items[c];
+          if (j == i) continue;
+          if (count[j]++ == 0) touched.push_back(j);
+          dot[j] += uv[a] * iv[c];
+        }
+      }
+      std::vector<Neighbour> out;
+      out.reserve(touched.size());
+      for (int32_t j : touched) {
+        float sim = norm[i] > 0 && norm[j] > 0 ? dot[j] / (norm[i] * norm[j]) : 0.0f;
+        if (params.shrink > 0) sim *= count[j] / (count[j] + params.shrink);
+        if (sim > 0) out.push_back({j, sim});
+        dot[j] = 0;
+        count[j] = 0;
+      }
+      const size_t keep = std::min<size_t>(out.size(), static_cast<size_t>(params.neighbours));
+      std::partial_sort(out.begin(), out.begin() + keep, out.end(), [](const Neighbour& a, const Neighbour& b) {
+        return a.similarity != b.similarity ? a.similarity > b.similarity : a.item < b.item;
+      });
+      out.resize(keep);
+      model.neighbours[i] = std::move(out);
+    }
+  }
+  return model;
+}
+
+void ItemKnnModel::Score(std::span<const int32_t> items, std::span<const float> values, std::span<float> scores) const {
+  std::fill(scores.begin(), scores.end(), 0.0f);
+  for (size_t n = 0; n < items.size(); ++n) {
+    for (const Neighbour& nb : neighbours[items[n]]) scores[nb.item] += values[n] * nb.similarity;
+  }
+}
+
+}  // namespace shinrai::recs

@@ -1,0 +1,98 @@
+#include "recs/split.h"
+
+namespace shinrai::recs {
+namespace {
+
+using u128 = unsigned __int128;
+
+constexpr u128 Make128(uint64_t hi, uint64_t lo) { return (static_cast<u128>(hi) << 64) | lo; }
+
+void Push(Csr* m, int32_t col, float v) {
+  m->indices.push_back(col);
+  m->values.push_back(v);
+}
+
+}  // namespace
+
+Pcg64 Pcg64::NumpyDefaultRng42() {
+  return Pcg64(Make128(0xcea44f6798798f2aULL, 0xacbc7c9d68860ac8ULL), Make128(0xfa505436c9a8416eULL, 0x66caf2e28d25abffULL));
+}
+
+Pcg64 Pcg64::FromSeed(uint64_t seed) {
+  auto mix = [&seed]() {
+    uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  uint64_t a = mix(), b = mix(), c = mix(), d = mix();
+  return Pcg64(Make128(a, b), Make128(c, d) | 1);
+}
+
+uint64_t Pcg64::NextU64() {
+  static constexpr u128 kMult = Make128(0x2360ED051FC65DA4ULL, 0x4385DF649FCCF645ULL);
+  state_ = state_ * kMult + inc_;
+  uint64_t hi = static_cast<uint64_t>(state_ >> 64);
+  uint64_t lo = static_cast<uint64_t>(state_);
+  unsigned rot = static_cast<unsigned>(hi >> 58);
+  uint64_t x = hi ^ lo;
+  return (x >> rot) | (x << ((64 - rot) & 63));
+}
+
+Split SplitRandom(const Csr& m, Pcg64 rng, double train_share) {
+  Split s;
+  s.train.rows = s.test.rows = m.rows;
+  s.train.cols = s.test.cols = m.cols;
+  for (int32_t u = 0; u < m.rows; ++u) {
+    for (int64_t k = m.indptr[u]; k < m.indptr[u + 1]; ++k) {
+      Push(rng.NextDouble() < train_share ? &s.train : &s.test, m.indices[k], m.values[k]);
+    }
+    s.train.indptr.push_back(s.train.nnz());
+    s.test.indptr.push_back(s.test.nnz());
+  }
+  return s;
+}
+
+Split SplitLeaveLastOut(const Csr& m, const std::vector<int64_t>& times) {
+  Split s;
+  s.train.rows = s.test.rows = m.rows;
+  s.train.cols = s.test.cols = m.cols;
+  for (int32_t u = 0; u < m.rows; ++u) {
+    int64_t begin = m.indptr[u], end = m.indptr[u + 1];
+    int64_t last = -1;
+    if (end - begin >= 2) {
+      last = begin;
+      // Indices ascend within a row, so ">=" makes ties go to the larger item.
+      for (int64_t k = begin; k < end; ++k)
+        if (times[k] >= times[last]) last = k;
+    }
+    for (int64_t k = begin; k < end; ++k) {
+      if (k == last) {
+        Push(&s.test, m.indices[k], m.values[k]);
+      } else {
+        Push(&s.train, m.indices[k], m.values[k]);
+        s.train_times.push_back(times[k]);
+      }
+    }
+    s.train.indptr.push_back(s.train.nnz());
+    s.test.indptr.push_back(s.test.nnz());
+  }
+  return s;
+}
+
+Fingerprint FingerprintOf(const Split& s) {
+  Fingerprint f;
+  f.train_nnz = s.train.nnz();
+  f.test_nnz = s.test.nnz();
+  for (int32_t u = 0; u < s.test.rows; ++u) {
+    auto row = s.test.Row(u);
+    if (!row.empty()) ++f.test_users;
+    for (int32_t i : row) {
+      f.sum_u += u;
+      f.sum_i += i;
+    }
+  }
+  return f;
+}
+
+}  // namespace shinrai::recs

@@ -1,0 +1,33 @@
+#include "recs/top_k.h"
+
+#include <algorithm>
+#include <cmath>
+#include <queue>
+
+namespace shinrai::recs {
+
+int TopK(std::span<const float> scores, std::span<const char> excluded, std::span<int32_t> out) {
+  const size_t k = out.size();
+  if (k == 0) return 0;
+  // Under "better" the heap front is the worst of the best k kept so far.
+  auto better = [&](int32_t a, int32_t b) { return scores[a] != scores[b] ? scores[a] > scores[b] : a < b; };
+  std::vector<int32_t> heap;
+  heap.reserve(k + 1);
+  for (int32_t i = 0; i < static_cast<int32_t>(scores.size()); ++i) {
+    if (!excluded.empty() && excluded[i]) continue;
+    if (std::isinf(scores[i]) && scores[i] < 0) continue;
+    if (heap.size() < k) {
+      heap.push_back(i);
+      std::push_heap(heap.begin(), heap.end(), better);
+    } else if (better(i, heap.front())) {
+      std::pop_heap(heap.begin(), heap.end(), better);
+      heap.back() = i;
+      std::push_heap(heap.begin(), heap.end(), better);
+    }
+  }
+  std::sort_heap(heap.begin(), heap.end(), better);
+  std::copy(heap.begin(), heap.end(), out.begin());
+  return static_cast<int>(heap.size());
+}
+
+}  // namespace shinrai::recs

@@ -1,0 +1,15 @@
+// Exact top-k selection over a dense score vector, skipping excluded items.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace shinrai::recs {
+
+// Writes the indices of the k best scores (best first; ties to the smaller
+// index) into `out`, skipping items whose `excluded` flag is set and -inf scores.
+// Returns how many were written.
+int TopK(std::span<const float> scores, std::span<const char> excluded, std::span<int32_t> out);
+
+}  // namespace shinrai::recs
