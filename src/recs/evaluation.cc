@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <chrono>
+#include <cmath>
 #include <functional>
 
 #include "recs/als.h"
@@ -105,6 +106,44 @@ std::vector<Candidate> Family(const std::string& family, bool tune, int threads,
   return out;
 }
 
+// Per-user z-scores, so models on different scales can be added.
+void Standardize(std::span<float> s) {
+  double mean = 0, sq = 0;
+  for (float v : s) mean += v;
+  mean /= static_cast<double>(s.size());
+  for (float v : s) sq += (v - mean) * (v - mean);
+  const double sd = std::sqrt(sq / static_cast<double>(s.size())) + 1e-9;
+  for (float& v : s) v = static_cast<float>((v - mean) / sd);
+}
+
+// A weighted sum of standardized member scores.
+ScoreFn Blend(std::vector<ScoreFn> members, std::vector<float> weights, int32_t items) {
+  return [members = std::move(members), weights = std::move(weights), items](int32_t u, std::span<float> out) {
+    std::vector<float> buf(static_cast<size_t>(items));
+    std::fill(out.begin(), out.end(), 0.0f);
+    for (size_t m = 0; m < members.size(); ++m) {
+      if (weights[m] == 0) continue;
+      members[m](u, buf);
+      Standardize(buf);
+      for (int32_t i = 0; i < items; ++i) out[i] += weights[m] * buf[i];
+    }
+  };
+}
+
+// Every weight vector over {0, 0.5, 1} with at least one non-zero weight.
+std::vector<std::vector<float>> WeightGrid(size_t members) {
+  std::vector<std::vector<float>> out;
+  size_t total = 1;
+  for (size_t m = 0; m < members; ++m) total *= 3;
+  for (size_t code = 1; code < total; ++code) {
+    std::vector<float> w(members);
+    size_t c = code;
+    for (size_t m = 0; m < members; ++m, c /= 3) w[m] = static_cast<float>(c % 3) * 0.5f;
+    out.push_back(std::move(w));
+  }
+  return out;
+}
+
 Split ValidationSplit(const Split& outer, const std::string& split) {
   if (split == "random80") return SplitRandom(outer.train, Pcg64::FromSeed(7), 0.8);
   return SplitLeaveLastOut(outer.train, outer.train_times);
@@ -126,11 +165,17 @@ Result<EvalReport> Evaluate(const Dataset& data, const EvalOptions& options) {
   report.fingerprint = FingerprintOf(split);
   const Split validation = ValidationSplit(split, options.split);
   const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
+  std::vector<Candidate> best_of_family;  // aligned with report.results
+  bool hybrid = false;
   for (const std::string& family : options.models) {
+    if (family == "hybrid") {
+      hybrid = true;
+      continue;
+    }
     std::vector<Candidate> candidates = Family(family, options.tune, threads, data.matrix.cols);
     if (candidates.empty()) {
       if (family == "ease") continue;  // catalogue too large for the closed form
-      return InvalidArgument("unknown model family '" + family + "' (popular | itemknn | als | ease)");
+      return InvalidArgument("unknown model family '" + family + "' (popular | itemknn | als | ease | hybrid)");
     }
     ModelResult r;
     r.family = family;
@@ -152,6 +197,42 @@ Result<EvalReport> Evaluate(const Dataset& data, const EvalOptions& options) {
     ASSIGN_OR_RETURN(ScoreFn fn, candidates[best].fit(split.train));
     r.train_seconds = SecondsSince(fit_start);
     r.test = Score(split.train, split.test, options.k, fn);
+    if (candidates.size() == 1) r.validation_ndcg = Score(validation.train, validation.test, options.k, fn).ndcg;
+    report.results.push_back(std::move(r));
+    best_of_family.push_back(candidates[best]);
+  }
+  if (hybrid && best_of_family.size() > 1) {
+    ModelResult r;
+    r.family = "hybrid";
+    auto search_start = std::chrono::steady_clock::now();
+    std::vector<ScoreFn> members;
+    for (const Candidate& c : best_of_family) {
+      ASSIGN_OR_RETURN(ScoreFn fn, c.fit(validation.train));
+      members.push_back(std::move(fn));
+    }
+    std::vector<float> best_weights;
+    double best_ndcg = -1;
+    for (std::vector<float>& w : WeightGrid(members.size())) {
+      ++r.settings_tried;
+      double ndcg = Score(validation.train, validation.test, options.k, Blend(members, w, data.matrix.cols)).ndcg;
+      if (ndcg > best_ndcg) best_ndcg = ndcg, best_weights = std::move(w);
+    }
+    r.search_seconds = SecondsSince(search_start);
+    r.validation_ndcg = best_ndcg;
+    r.settings = json::object();
+    auto fit_start = std::chrono::steady_clock::now();
+    members.clear();
+    for (size_t m = 0; m < best_of_family.size(); ++m) {
+      r.settings[report.results[m].family] = {{"weight", best_weights[m]}, {"settings", best_of_family[m].settings}};
+      if (best_weights[m] == 0) {
+        members.push_back(nullptr);
+        continue;
+      }
+      ASSIGN_OR_RETURN(ScoreFn fn, best_of_family[m].fit(split.train));
+      members.push_back(std::move(fn));
+    }
+    r.train_seconds = SecondsSince(fit_start);
+    r.test = Score(split.train, split.test, options.k, Blend(members, best_weights, data.matrix.cols));
     report.results.push_back(std::move(r));
   }
   double best_validation = -2;
