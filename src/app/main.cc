@@ -16,6 +16,7 @@
 #include "service/collect_service.h"
 #include "service/consent_service.h"
 #include "service/profile_service.h"
+#include "service/recommendation_service.h"
 #include "store/staged_writer.h"
 #include "store/store.h"
 
@@ -31,7 +32,7 @@ int Fail(const Status& st) {
 }
 
 Status MaybeLoadDemo(const cli::ServeCommand& cmd, const schema::Config& config, store::Store& store,
-                     service::CollectService& collect) {
+                     service::CollectService& collect, service::RecommendationService& recs) {
   if (!cmd.demo) return Status::Ok();
   ASSIGN_OR_RETURN(std::optional<std::string> marker, store.Get(kDemoMarker));
   if (marker) {
@@ -49,6 +50,8 @@ Status MaybeLoadDemo(const cli::ServeCommand& cmd, const schema::Config& config,
   demo::DemoOptions opts;
   opts.now_ms = Env::Default()->NowMillis();
   ASSIGN_OR_RETURN(demo::DemoSummary summary, demo::LoadDemoShop(collect, write_key, opts));
+  ASSIGN_OR_RETURN(std::vector<service::ItemInfo> items, service::ParseCatalogItems(summary.catalog_json));
+  RETURN_IF_ERROR(recs.catalog().Upsert(store, std::move(items)));
   store::WriteBatch wb;
   const std::string note = std::to_string(summary.events) + " events, " + std::to_string(summary.customers) +
                            " customers, " + std::to_string(summary.products) + " products; try user " +
@@ -89,10 +92,13 @@ int Serve(const cli::ServeCommand& cmd) {
       service::CollectService collect(&*config, &access, store->get(), &writer, &serializer, Env::Default());
       service::ProfileService profiles(&*config, store->get());
       service::ConsentService consent(&*config, store->get(), &writer, &serializer, Env::Default());
+      service::RecommendationService recs(&*config, store->get(), &writer, Env::Default(), cmd.data_dir + "/models");
       if (Status s = collect.Load(); !s.ok()) return Fail(s);
-      if (Status s = MaybeLoadDemo(cmd, *config, **store, collect); !s.ok()) return Fail(s);
+      if (Status s = recs.Load(); !s.ok()) return Fail(s);
+      if (Status s = MaybeLoadDemo(cmd, *config, **store, collect, recs); !s.ok()) return Fail(s);
+      recs.StartSchedule();
 
-      http::Api api({&*config, &access, &collect, &profiles, &consent, &writer});
+      http::Api api({&*config, &access, &collect, &profiles, &consent, &writer, &recs});
       server = std::make_unique<http::Server>(sopts, [&api](http::Request& req, http::Respond respond) {
         api.Handle(req, std::move(respond));
       });
@@ -114,6 +120,7 @@ int Serve(const cli::ServeCommand& cmd) {
       server->Wait();
       spdlog::info("shutting down");
       server->Stop();
+      recs.StopSchedule();
       Status flushed = writer.Flush();
       if (!flushed.ok()) {
         spdlog::error("could not commit the last writes: {}", flushed.ToString());
@@ -158,6 +165,30 @@ int TcfDecode(const cli::TcfDecodeCommand& cmd) {
     }
   }
   return exit_code;
+}
+
+int Train(const cli::TrainCommand& cmd) {
+  auto config = schema::LoadConfig(cmd.config);
+  if (!config.ok()) return Fail(config.status());
+  if (!config->recommendations.enabled) return Fail(InvalidArgument(cmd.config + " has no recommendations section"));
+  store::RocksOptions ropts;
+  ropts.path = cmd.data_dir;
+  auto store = store::OpenRocksStore(ropts);
+  if (!store.ok()) return Fail(store.status());
+  store::StagedWriter writer(store->get());
+  service::RecommendationService recs(&*config, store->get(), &writer, Env::Default(), cmd.data_dir + "/models");
+  auto report = recs.Train();
+  if (!report.ok()) return Fail(report.status());
+  std::printf("%s\n", nlohmann::json{{"version", report->version},
+                                      {"subjects", report->subjects},
+                                      {"items", report->items},
+                                      {"interactions", report->interactions},
+                                      {"not_allowed", report->excluded_events},
+                                      {"seconds", report->seconds},
+                                      {"model_file", cmd.data_dir + "/models/model.bin"}}
+                           .dump()
+                           .c_str());
+  return 0;
 }
 
 int Eval(const cli::EvalCommand& cmd) {
@@ -209,6 +240,7 @@ int main(int argc, char** argv) {
   if (auto* c = std::get_if<cli::CheckConfigCommand>(&cmd)) return CheckConfig(*c);
   if (auto* t = std::get_if<cli::TcfDecodeCommand>(&cmd)) return TcfDecode(*t);
   if (auto* e = std::get_if<cli::EvalCommand>(&cmd)) return Eval(*e);
+  if (auto* t = std::get_if<cli::TrainCommand>(&cmd)) return Train(*t);
   std::printf("shinrai %s\n", kVersion);
   return 0;
 }

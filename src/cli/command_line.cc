@@ -69,6 +69,13 @@ Command ParseCommandLine(int argc, char** argv) {
   e->add_flag("--no-tune", eval.no_tune, "Use each family's default setting instead of the validation search");
   e->add_option("--threads", eval.threads, "Worker threads (0: all cores)")->capture_default_str();
 
+  TrainCommand train;
+  train.config = DefaultConfigPath();
+  auto* tr = app.add_subcommand("train", "Train the recommendation model into DATA/models/model.bin (server stopped; "
+                                         "a running server retrains on its schedule or on POST /v1/models/train)");
+  tr->add_option("--data", train.data_dir, "Data directory")->capture_default_str();
+  tr->add_option("--config", train.config, "Declaration and configuration (YAML)")->capture_default_str();
+
   app.add_subcommand("version", "Print the version");
   try {
     app.parse(argc, argv);
@@ -79,6 +86,7 @@ Command ParseCommandLine(int argc, char** argv) {
   if (c->parsed()) return check;
   if (td->parsed()) return tcf;
   if (e->parsed()) return eval;
+  if (tr->parsed()) return train;
   return VersionCommand{};
 }
 

@@ -39,6 +39,12 @@ struct EvalCommand {
   int threads = 0;
 };
 
+// Trains the recommendation model from a data directory the server is not using.
+struct TrainCommand {
+  std::string data_dir = "shinrai-data";
+  std::string config;
+};
+
 struct VersionCommand {};
 
 // Help was printed, or the arguments were wrong: exit with `exit_code`.
@@ -46,7 +52,7 @@ struct ExitCommand {
   int exit_code = 0;
 };
 
-using Command = std::variant<ServeCommand, CheckConfigCommand, TcfDecodeCommand, EvalCommand, VersionCommand, ExitCommand>;
+using Command = std::variant<ServeCommand, CheckConfigCommand, TcfDecodeCommand, EvalCommand, TrainCommand, VersionCommand, ExitCommand>;
 
 Command ParseCommandLine(int argc, char** argv);
 

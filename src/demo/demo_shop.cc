@@ -207,6 +207,17 @@ class Generator {
       batches.push_back(json{{"batch", std::move(batch)}}.dump());
     }
     summary->products = static_cast<int>(products_.size());
+    json items = json::array();
+    for (size_t i = 0; i < products_.size(); ++i) {
+      const Product& p = products_[i];
+      const CategoryInfo& c = kCategories[i % std::size(kCategories)];
+      // A few items sold out, and the in-store exclusives not offered online.
+      json item = {{"id", p.id}, {"name", p.name}, {"category", p.category}, {"repurchasable", c.consumable},
+                   {"in_stock", i % 17 != 5}};
+      if (i % 23 == 7) item["channels"] = {"store"};
+      items.push_back(std::move(item));
+    }
+    summary->catalog_json = json{{"items", std::move(items)}}.dump();
     return batches;
   }
 

@@ -29,6 +29,7 @@ struct DemoSummary {
   int products = 0;
   std::string sample_user_id;  // a customer with a rich history, for the README's curl
   std::string sample_email;
+  std::string catalog_json;    // {"items": [...]} for POST /v1/items
 };
 
 // One Segment-spec batch body per visitor, in the order they should be sent.

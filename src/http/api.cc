@@ -1,5 +1,7 @@
 #include "http/api.h"
 
+#include <algorithm>
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "http/encoding.h"
@@ -30,6 +32,34 @@ Response Preflight() {
                {"Access-Control-Max-Age", "86400"}};
   return r;
 }
+
+// The value of `name` in a query string, percent-decoded; nullopt when absent.
+std::optional<std::string> QueryParam(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    size_t eq = pair.find('=');
+    if (pair.substr(0, eq) != name) continue;
+    std::string value(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    std::replace(value.begin(), value.end(), '+', ' ');
+    auto decoded = PercentDecode(value);
+    return decoded ? *decoded : value;
+  }
+  return std::nullopt;
+}
+
+Result<int> IntParam(std::string_view query, std::string_view name, int fallback) {
+  auto v = QueryParam(query, name);
+  if (!v) return fallback;
+  int out = 0;
+  auto r = std::from_chars(v->data(), v->data() + v->size(), out);
+  if (r.ec != std::errc() || r.ptr != v->data() + v->size())
+    return InvalidArgument(std::string(name) + ": expected a whole number, got '" + *v + "'");
+  return out;
+}
+
+Response MethodNotAllowed(std::string message) { return ErrorResponse(Status(Code::kMethodNotAllowed, std::move(message))); }
 
 }  // namespace
 
@@ -90,7 +120,72 @@ void Api::Handle(Request& req, Respond respond) {
     if (method != bhttp::verb::get) return respond(ErrorResponse(Status(Code::kMethodNotAllowed, "stats are read with GET")));
     return GetStats(req, std::move(respond));
   }
+  const std::string_view query = path.size() < target.size() ? target.substr(path.size() + 1) : std::string_view();
+  if (Recommendations(req, path, query, respond)) return;
   respond(ErrorResponse(NotFound("no endpoint " + std::string(req.method_string()) + " " + std::string(path))));
+}
+
+bool Api::Recommendations(Request& req, std::string_view path, std::string_view query, Respond& respond) {
+  const auto method = req.method();
+  auto with_principal = [&](bhttp::verb allowed, const char* how, auto call) {
+    if (method == bhttp::verb::options && allowed == bhttp::verb::post) return respond(Preflight());
+    if (method != allowed) return respond(MethodNotAllowed(std::string(path) + " " + how));
+    auto who = Authenticate(req);
+    if (!who.ok()) return respond(WithCors(ErrorResponse(who.status())));
+    respond(WithCors(JsonOrError(call(*who))));
+  };
+  constexpr std::string_view kRecs = "/v1/recommendations/";
+  constexpr std::string_view kItems = "/v1/items/";
+  constexpr std::string_view kSimilar = "/similar";
+  if (path.rfind(kRecs, 0) == 0 && path.size() > kRecs.size()) {
+    auto id = PercentDecode(path.substr(kRecs.size()));
+    if (!id) {
+      respond(ErrorResponse(InvalidArgument("the subject is not correctly percent-encoded")));
+      return true;
+    }
+    with_principal(bhttp::verb::get, "is read with GET", [&](const service::Principal& who) -> Result<nlohmann::json> {
+      service::RecommendRequest r;
+      ASSIGN_OR_RETURN(r.n, IntParam(query, "n", r.n));
+      r.context_item = QueryParam(query, "context_item").value_or("");
+      r.channel = QueryParam(query, "channel").value_or(r.channel);
+      return d_.recs->Recommend(who, *id, r);
+    });
+    return true;
+  }
+  if (path.rfind(kItems, 0) == 0 && path.size() > kItems.size() + kSimilar.size() &&
+      path.substr(path.size() - kSimilar.size()) == kSimilar) {
+    auto item = PercentDecode(path.substr(kItems.size(), path.size() - kItems.size() - kSimilar.size()));
+    if (!item) {
+      respond(ErrorResponse(InvalidArgument("the item id is not correctly percent-encoded")));
+      return true;
+    }
+    with_principal(bhttp::verb::get, "is read with GET", [&](const service::Principal& who) -> Result<nlohmann::json> {
+      ASSIGN_OR_RETURN(int n, IntParam(query, "n", 10));
+      return d_.recs->Similar(who, *item, n);
+    });
+    return true;
+  }
+  if (path == "/v1/items") {
+    with_principal(bhttp::verb::post, "takes POST", [&](const service::Principal& who) {
+      return d_.recs->UpsertCatalog(who, req.body());
+    });
+    return true;
+  }
+  if (path == "/v1/feedback") {
+    with_principal(bhttp::verb::post, "takes POST", [&](const service::Principal& who) {
+      return d_.recs->Feedback(who, req.body());
+    });
+    return true;
+  }
+  if (path == "/v1/models/train") {
+    with_principal(bhttp::verb::post, "takes POST", [&](const service::Principal& who) { return d_.recs->TrainNow(who); });
+    return true;
+  }
+  if (path == "/v1/stats/recommendations") {
+    with_principal(bhttp::verb::get, "is read with GET", [&](const service::Principal& who) { return d_.recs->Stats(who); });
+    return true;
+  }
+  return false;
 }
 
 void Api::Collect(Request& req, std::optional<profile::CallType> type, Respond respond) {

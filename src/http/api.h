@@ -7,6 +7,11 @@
 //   GET  /v1/consent/{id}, GET /v1/consent/{id}/history        admin, privacy_officer, service
 //   PUT  /v1/consent/{id}                                      admin, privacy_officer, service
 //   GET  /v1/stats/collection                                  admin, privacy_officer
+//   GET  /v1/recommendations/{id}?n=&context_item=&channel=    admin, service
+//   GET  /v1/items/{item}/similar?n=                           any API key
+//   POST /v1/items (catalogue upsert), POST /v1/models/train   admin, service
+//   POST /v1/feedback                                          write key, admin, service
+//   GET  /v1/stats/recommendations                             admin, analyst
 //   GET  /healthz   GET /readyz                                no key
 //
 // Thread-safety: Handle() is called concurrently from the I/O threads.
@@ -17,6 +22,7 @@
 #include "service/collect_service.h"
 #include "service/consent_service.h"
 #include "service/profile_service.h"
+#include "service/recommendation_service.h"
 #include "store/staged_writer.h"
 
 namespace shinrai::http {
@@ -28,6 +34,7 @@ struct ApiDeps {
   service::ProfileService* profiles;
   service::ConsentService* consent;
   store::StagedWriter* writer;  // for readiness
+  service::RecommendationService* recs;
 };
 
 class Api {
@@ -40,6 +47,8 @@ class Api {
   void GetProfile(Request& req, std::string_view id, Respond respond);
   void GetStats(Request& req, Respond respond);
   void Consent(Request& req, std::string_view rest, Respond respond);
+  // /v1/recommendations, /v1/items, /v1/feedback, /v1/models, /v1/stats/recommendations
+  bool Recommendations(Request& req, std::string_view path, std::string_view query, Respond& respond);
   Result<service::Principal> Authenticate(const Request& req) const;
 
   ApiDeps d_;

@@ -52,4 +52,15 @@ std::string MergeKey(std::string_view profile_id, int64_t at_ms, uint64_t random
 
 std::string CounterKey(std::string_view name) { return std::string(kCounterPrefix) + std::string(name); }
 
+std::string FeedbackPrefix(std::string_view profile_id) {
+  return std::string(kFeedbackFamily) + std::string(profile_id) + "/";
+}
+
+std::string FeedbackKey(std::string_view profile_id, int64_t at_ms, uint64_t random) {
+  std::string k = FeedbackPrefix(profile_id);
+  AppendBigEndian64(&k, static_cast<uint64_t>(at_ms));
+  AppendBigEndian64(&k, random);
+  return k;
+}
+
 }  // namespace shinrai::profile

@@ -6,6 +6,8 @@
 //   mq/<ts><random>              -> 8-byte hashes       (messageIds seen in one request, for de-duplication)
 //   mg/<profile id>/<ts><random> -> merge record        (JSON; merges into, or refused for, that profile)
 //   st/<counter>                 -> decimal count       (minimisation and collection counters)
+//   fb/<profile id>/<ts><random> -> feedback record     (JSON; impressions, clicks, conversions of recommendations)
+//   it/<item id>                 -> catalogue item      (JSON; not personal data)
 //
 // Every key of one person's data starts with its profile id after the family
 // prefix, so a backend can distribute by subject and erasure can delete ranges.
@@ -29,6 +31,10 @@ inline constexpr std::string_view kDedupPrefix = "mq/";
 std::string MergePrefix(std::string_view profile_id);
 std::string MergeKey(std::string_view profile_id, int64_t at_ms, uint64_t random);
 std::string CounterKey(std::string_view name);
+std::string FeedbackPrefix(std::string_view profile_id);
+std::string FeedbackKey(std::string_view profile_id, int64_t at_ms, uint64_t random);
+inline constexpr std::string_view kFeedbackFamily = "fb/";
+inline constexpr std::string_view kItemPrefix = "it/";
 inline constexpr std::string_view kCounterPrefix = "st/";
 
 }  // namespace shinrai::profile

@@ -90,19 +90,24 @@ Eigen::MatrixXf UserSystem(const AlsModel& m, std::span<const int32_t> items, st
 
 }  // namespace
 
-Vector AlsModel::FoldIn(std::span<const int32_t> items, std::span<const float> values) const {
+AlsModel::UserSolve AlsModel::FoldIn(std::span<const int32_t> items, std::span<const float> values) const {
   const int k = static_cast<int>(item_factors.cols());
+  UserSolve out;
+  out.vector = Vector::Zero(k);
+  out.system.compute(UserSystem(*this, items, values));
+  if (items.empty()) return out;
   Vector b = Vector::Zero(k);
-  if (items.empty()) return b;
   for (size_t n = 0; n < items.size(); ++n) b.noalias() += (params.alpha * values[n]) * item_factors.row(items[n]).transpose();
-  return UserSystem(*this, items, values).ldlt().solve(b);
+  out.vector = out.system.solve(b);
+  return out;
 }
 
-std::vector<float> AlsModel::Explain(std::span<const int32_t> items, std::span<const float> values, int32_t item) const {
+std::vector<float> AlsModel::Explain(const UserSolve& solve, std::span<const int32_t> items,
+                                     std::span<const float> values, int32_t item) const {
   // score(i) = y_iᵀ A⁻¹ Σ_j c_j y_j, so past item j contributes c_j · y_iᵀ A⁻¹ y_j.
   std::vector<float> out(items.size(), 0.0f);
   if (items.empty()) return out;
-  Vector w = UserSystem(*this, items, values).ldlt().solve(Vector(item_factors.row(item).transpose()));
+  Vector w = solve.system.solve(Vector(item_factors.row(item).transpose()));
   for (size_t n = 0; n < items.size(); ++n) out[n] = params.alpha * values[n] * item_factors.row(items[n]).dot(w);
   return out;
 }

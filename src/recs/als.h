@@ -29,12 +29,19 @@ struct AlsModel {
   RowMatrix item_factors;
   Eigen::MatrixXf item_gramian;  // Y^T Y, kept for fold-in
 
+  // A person's solved system: their vector, and the factorization that
+  // explains any item's score for them without solving again.
+  struct UserSolve {
+    Vector vector;
+    Eigen::LDLT<Eigen::MatrixXf> system;
+  };
   // The vector a person with this history would get, solved exactly against
   // the current item factors: how fold-in reacts to new events without retraining.
-  Vector FoldIn(std::span<const int32_t> items, std::span<const float> values) const;
+  UserSolve FoldIn(std::span<const int32_t> items, std::span<const float> values) const;
   // How much each past item contributed to `item`'s score for that history
   // (score = sum of the contributions), in the order of `items`.
-  std::vector<float> Explain(std::span<const int32_t> items, std::span<const float> values, int32_t item) const;
+  std::vector<float> Explain(const UserSolve& solve, std::span<const int32_t> items, std::span<const float> values,
+                             int32_t item) const;
 };
 
 AlsModel FitAls(const Csr& user_items, const AlsParams& params);

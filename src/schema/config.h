@@ -6,6 +6,7 @@
 // purpose 'marketing'").
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -32,9 +33,37 @@ struct ServerSettings {
   size_t dedup_max_ids = 2'000'000;          // Default: 2M ids (~100 MiB); the oldest go first past it
 };
 
+// How an event becomes recommender training signal.
+struct InteractionSpec {
+  std::string event;          // declared track event name
+  double weight = 1.0;        // confidence added per occurrence
+  std::string item_property = "product_id";
+  std::string list_property;  // e.g. "products": the items are in this list of objects
+  bool purchase = false;      // a purchase: never recommended again unless re-purchasable
+};
+
+struct RecommendationSettings {
+  bool enabled = false;
+  std::string purpose = "personalization";  // what policy::Decide is asked before personalizing
+  std::vector<InteractionSpec> interactions;
+  int min_interactions = 5;           // below: blend towards popular/contextual items
+  int frequency_cap = 3;              // impressions without a click before an item rests
+  int64_t rest_seconds = 86400;       // how long it rests
+  int max_per_category = 3;           // diversity: at most this many items of one category
+  double holdout_share = 0.05;        // share of subjects served non-personalized (uplift)
+  int64_t retrain_seconds = 3600;     // 0: no scheduled retraining
+  std::map<std::string, std::string> sensitive_item_categories;  // item category -> declared data category
+  int factors = 64;
+  double regularization = 10.0;
+  double alpha = 5.0;
+  int iterations = 15;
+  size_t ann_min_items = 50'000;      // above this, top-k comes from an HNSW index
+};
+
 struct Config {
   Declaration declaration;
   ServerSettings server;
+  RecommendationSettings recommendations;
   std::vector<KeySpec> keys;
 };
 

@@ -64,7 +64,8 @@ class Parser {
       return cfg;
     }
     CheckKeys(root, "", {"version", "server", "keys", "identity", "channels", "purposes", "categories",
-                         "traits", "group_traits", "context", "events", "forbidden", "consent"});
+                         "traits", "group_traits", "context", "events", "forbidden", "consent",
+                         "recommendations"});
     ParseServer(root["server"], &cfg.server);
     ParseKeys(root["keys"], &cfg.keys);
     Declaration& d = cfg.declaration;
@@ -80,10 +81,72 @@ class Parser {
     ParseForbidden(root["forbidden"], &d.forbidden);
     ParseConsent(root["consent"], &d.consent);
     CheckForbiddenNotDeclared(d);
+    ParseRecommendations(root["recommendations"], d, &cfg.recommendations);
     return cfg;
   }
 
  private:
+  void ParseRecommendations(const YAML::Node& n, const Declaration& d, RecommendationSettings* r) {
+    if (!n.IsDefined()) return;
+    if (!n.IsMap()) return Error(n, "recommendations", "expected a mapping");
+    CheckKeys(n, "recommendations", {"purpose", "interactions", "min_interactions", "frequency_cap", "rest",
+                                     "max_per_category", "holdout_share", "retrain_every", "sensitive_item_categories",
+                                     "model", "ann_min_items"});
+    r->enabled = true;
+    r->purpose = Scalar<std::string>(n["purpose"], "recommendations.purpose", r->purpose, "a purpose name");
+    if (!d.purposes.count(r->purpose))
+      Error(n["purpose"], "recommendations.purpose", "unknown purpose '" + r->purpose + "'");
+    r->min_interactions = Scalar<int>(n["min_interactions"], "recommendations.min_interactions", r->min_interactions, "a number");
+    r->frequency_cap = Scalar<int>(n["frequency_cap"], "recommendations.frequency_cap", r->frequency_cap, "a number");
+    r->max_per_category = Scalar<int>(n["max_per_category"], "recommendations.max_per_category", r->max_per_category, "a number");
+    r->holdout_share = Scalar<double>(n["holdout_share"], "recommendations.holdout_share", r->holdout_share, "a share from 0 to 1");
+    if (r->holdout_share < 0 || r->holdout_share > 1)
+      Error(n["holdout_share"], "recommendations.holdout_share", "must be between 0 and 1");
+    r->ann_min_items = Scalar<size_t>(n["ann_min_items"], "recommendations.ann_min_items", r->ann_min_items, "a number");
+    for (auto [key, out] : {std::pair{"rest", &r->rest_seconds}, {"retrain_every", &r->retrain_seconds}}) {
+      if (!n[key].IsDefined()) continue;
+      const std::string field = std::string("recommendations.") + key;
+      const std::string w = Str(n[key], field);
+      auto secs = ParseDurationSeconds(w);
+      if (!secs || *secs < 0) Error(n[key], field, "expected a duration like 30m, 24h or 7d, got '" + w + "'");
+      else *out = *secs;
+    }
+    if (const YAML::Node m = n["model"]; m.IsDefined()) {
+      CheckKeys(m, "recommendations.model", {"factors", "regularization", "alpha", "iterations"});
+      r->factors = Scalar<int>(m["factors"], "recommendations.model.factors", r->factors, "a number");
+      r->regularization = Scalar<double>(m["regularization"], "recommendations.model.regularization", r->regularization, "a number");
+      r->alpha = Scalar<double>(m["alpha"], "recommendations.model.alpha", r->alpha, "a number");
+      r->iterations = Scalar<int>(m["iterations"], "recommendations.model.iterations", r->iterations, "a number");
+      if (r->factors < 1 || r->factors > 1024) Error(m["factors"], "recommendations.model.factors", "must be 1..1024");
+    }
+    if (const YAML::Node m = n["sensitive_item_categories"]; m.IsDefined()) {
+      if (!m.IsMap()) Error(m, "recommendations.sensitive_item_categories", "expected item category: data category");
+      else
+        for (const auto& kv : m) {
+          const std::string item_cat = kv.first.as<std::string>();
+          const std::string data_cat = Str(kv.second, "recommendations.sensitive_item_categories." + item_cat);
+          if (!d.categories.count(data_cat))
+            Error(kv.second, "recommendations.sensitive_item_categories." + item_cat, "unknown category '" + data_cat + "'");
+          r->sensitive_item_categories[item_cat] = data_cat;
+        }
+    }
+    const YAML::Node list = n["interactions"];
+    if (!list.IsMap()) return Error(list, "recommendations.interactions", "expected event name: {weight, item, ...}");
+    for (const auto& kv : list) {
+      InteractionSpec spec;
+      spec.event = kv.first.as<std::string>();
+      const std::string field = "recommendations.interactions." + spec.event;
+      if (!d.events.count(spec.event)) Error(kv.first, field, "unknown event '" + spec.event + "' (declare it under events)");
+      CheckKeys(kv.second, field, {"weight", "item", "list", "purchase"});
+      spec.weight = Scalar<double>(kv.second["weight"], field + ".weight", spec.weight, "a number");
+      if (spec.weight <= 0) Error(kv.second["weight"], field + ".weight", "must be positive");
+      spec.item_property = Scalar<std::string>(kv.second["item"], field + ".item", spec.item_property, "a property name");
+      spec.list_property = Scalar<std::string>(kv.second["list"], field + ".list", spec.list_property, "a property name");
+      spec.purchase = Scalar<bool>(kv.second["purchase"], field + ".purchase", spec.purchase, "true or false");
+      r->interactions.push_back(std::move(spec));
+    }
+  }
+
   void ParseServer(const YAML::Node& n, ServerSettings* s) {
     if (!n.IsDefined()) return;
     if (!n.IsMap()) return Error(n, "server", "expected a mapping");

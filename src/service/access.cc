@@ -27,6 +27,12 @@ std::string_view OperationName(Operation op) {
     case Operation::kReadStats: return "read collection statistics";
     case Operation::kReadConsent: return "read a person's consent";
     case Operation::kWriteConsent: return "change a person's consent";
+    case Operation::kRecommend: return "get recommendations for a person";
+    case Operation::kReadSimilar: return "read similar items";
+    case Operation::kSendFeedback: return "send recommendation feedback";
+    case Operation::kWriteCatalog: return "change the catalogue";
+    case Operation::kReadRecsStats: return "read recommendation statistics";
+    case Operation::kTrain: return "retrain the recommendation model";
   }
   return "this operation";
 }
@@ -68,6 +74,23 @@ Status Access::Authorize(const Principal& p, Operation op) {
     case Operation::kCollect: allowed = p.role == Role::kWriteKey || p.role == Role::kAdmin; break;
     case Operation::kReadProfile: allowed = p.role == Role::kAdmin; break;
     case Operation::kReadStats: allowed = p.role == Role::kAdmin || p.role == Role::kPrivacyOfficer; break;
+    case Operation::kRecommend:
+      allowed = p.role == Role::kAdmin || p.role == Role::kService;
+      break;
+    case Operation::kReadSimilar:
+      allowed = p.role != Role::kWriteKey;
+      break;
+    case Operation::kSendFeedback:
+      // Browsers report impressions and clicks with the write key, like events.
+      allowed = p.role == Role::kWriteKey || p.role == Role::kAdmin || p.role == Role::kService;
+      break;
+    case Operation::kWriteCatalog:
+    case Operation::kTrain:
+      allowed = p.role == Role::kAdmin || p.role == Role::kService;
+      break;
+    case Operation::kReadRecsStats:
+      allowed = p.role == Role::kAdmin || p.role == Role::kAnalyst;
+      break;
     case Operation::kReadConsent:
     case Operation::kWriteConsent:
       // The brand's back end (service) records what the person chose in the

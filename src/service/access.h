@@ -25,7 +25,19 @@ struct Principal {
   std::string key_id;    // a short fingerprint of the key, never the key
 };
 
-enum class Operation { kCollect, kReadProfile, kReadStats, kReadConsent, kWriteConsent };
+enum class Operation {
+  kCollect,
+  kReadProfile,
+  kReadStats,
+  kReadConsent,
+  kWriteConsent,
+  kRecommend,        // personal recommendations for one person
+  kReadSimilar,      // non-personal "similar items"
+  kSendFeedback,     // impressions, clicks, conversions of recommendations
+  kWriteCatalog,
+  kReadRecsStats,    // aggregates: model state, holdout uplift
+  kTrain,
+};
 
 struct Credentials {
   std::string basic_user;    // HTTP Basic user name: the write key, as SDKs send it

@@ -43,6 +43,7 @@ class CollectFixture {
   store::Store& store() { return *store_; }
   FakeEnv& env() { return env_; }
   service::CollectService& collect() { return *collect_; }
+  store::StagedWriter& writer() { return *writer_; }
 
  private:
   std::unique_ptr<schema::Config> config_;

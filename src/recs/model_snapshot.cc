@@ -1,0 +1,141 @@
+#include "recs/model_snapshot.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "recs/popularity.h"
+
+namespace shinrai::recs {
+namespace {
+
+constexpr char kMagic[8] = {'S', 'H', 'R', 'N', 'M', 'D', 'L', '1'};
+
+class Writer {
+ public:
+  explicit Writer(std::ofstream* out) : out_(out) {}
+  template <typename T>
+  void Pod(const T& v) { out_->write(reinterpret_cast<const char*>(&v), sizeof v); }
+  void String(const std::string& s) {
+    Pod<uint32_t>(static_cast<uint32_t>(s.size()));
+    out_->write(s.data(), static_cast<std::streamsize>(s.size()));
+  }
+  template <typename T>
+  void Array(const T* data, uint64_t n) {
+    Pod(n);
+    out_->write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(n * sizeof(T)));
+  }
+
+ private:
+  std::ofstream* out_;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::ifstream* in) : in_(in) {}
+  template <typename T>
+  bool Pod(T* v) { return static_cast<bool>(in_->read(reinterpret_cast<char*>(v), sizeof *v)); }
+  bool String(std::string* s) {
+    uint32_t n = 0;
+    if (!Pod(&n) || n > (1u << 20)) return false;
+    s->resize(n);
+    return static_cast<bool>(in_->read(s->data(), n));
+  }
+  template <typename T>
+  bool Array(std::vector<T>* v, uint64_t max) {
+    uint64_t n = 0;
+    if (!Pod(&n) || n > max) return false;
+    v->resize(n);
+    return static_cast<bool>(in_->read(reinterpret_cast<char*>(v->data()), static_cast<std::streamsize>(n * sizeof(T))));
+  }
+
+ private:
+  std::ifstream* in_;
+};
+
+void Finish(ModelSnapshot* m, size_t ann_min_items) {
+  m->index.clear();
+  for (size_t i = 0; i < m->items.size(); ++i) m->index.emplace(m->items[i], static_cast<int32_t>(i));
+  m->als.item_gramian = Gramian(m->als.item_factors);
+  if (m->items.size() >= ann_min_items) m->ann = std::make_unique<AnnIndex>(m->als.item_factors);
+}
+
+}  // namespace
+
+std::shared_ptr<ModelSnapshot> TrainSnapshot(const Dataset& data, const TrainOptions& options) {
+  auto t0 = std::chrono::steady_clock::now();
+  auto m = std::make_shared<ModelSnapshot>();
+  m->items = data.items;
+  m->subjects = data.matrix.rows;
+  m->interactions = data.matrix.nnz();
+  m->als = FitAls(data.matrix, options.als);
+  m->als.user_factors.resize(0, options.als.factors);  // nobody's vector outlives training
+  m->knn = FitItemKnn(data.matrix, options.knn);
+  m->popularity = TrendingScores(data.matrix, data.times, options.now, options.trending_half_life);
+  Finish(m.get(), options.ann_min_items);
+  m->version = options.now * 1000;
+  m->train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return m;
+}
+
+Status SaveSnapshot(const ModelSnapshot& m, const std::string& path) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return Internal("cannot write the model file " + tmp);
+    Writer w(&out);
+    out.write(kMagic, sizeof kMagic);
+    w.Pod(m.version);
+    w.Pod(m.subjects);
+    w.Pod(m.interactions);
+    w.Pod(m.train_seconds);
+    w.Pod(m.als.params);
+    w.Pod<uint64_t>(m.items.size());
+    for (const auto& s : m.items) w.String(s);
+    w.Pod<int64_t>(m.als.item_factors.cols());
+    w.Array(m.als.item_factors.data(), static_cast<uint64_t>(m.als.item_factors.size()));
+    w.Pod(m.knn.params);
+    for (const auto& list : m.knn.neighbours) w.Array(list.data(), list.size());
+    w.Array(m.popularity.data(), m.popularity.size());
+    out.flush();
+    if (!out) return Internal("could not write the whole model file " + tmp);
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return Internal("cannot rename " + tmp + ": " + ec.message());
+  return Status::Ok();
+}
+
+Result<std::shared_ptr<ModelSnapshot>> LoadSnapshot(const std::string& path, size_t ann_min_items) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFound("no model file at " + path);
+  auto bad = [&path](const char* what) { return InvalidArgument("model file " + path + ": " + what); };
+  char magic[sizeof kMagic];
+  if (!in.read(magic, sizeof magic) || std::string_view(magic, 8) != std::string_view(kMagic, 8))
+    return bad("not a Shinrai model (wrong magic)");
+  auto m = std::make_shared<ModelSnapshot>();
+  Reader r(&in);
+  uint64_t n = 0;
+  int64_t k = 0;
+  if (!r.Pod(&m->version) || !r.Pod(&m->subjects) || !r.Pod(&m->interactions) || !r.Pod(&m->train_seconds) ||
+      !r.Pod(&m->als.params) || !r.Pod(&n) || n > (1ull << 28))
+    return bad("truncated header");
+  m->items.resize(n);
+  for (auto& s : m->items)
+    if (!r.String(&s)) return bad("truncated item ids");
+  std::vector<float> factors;
+  if (!r.Pod(&k) || k < 1 || k > 1024 || !r.Array(&factors, n * static_cast<uint64_t>(k)) || factors.size() != n * k)
+    return bad("truncated item factors");
+  m->als.item_factors = Eigen::Map<RowMatrix>(factors.data(), static_cast<Eigen::Index>(n), k);
+  if (!r.Pod(&m->knn.params)) return bad("truncated neighbour settings");
+  m->knn.neighbours.resize(n);
+  for (auto& list : m->knn.neighbours)
+    if (!r.Array(&list, n)) return bad("truncated neighbours");
+  if (!r.Array(&m->popularity, n) || m->popularity.size() != n) return bad("truncated popularity");
+  Finish(m.get(), ann_min_items);
+  return m;
+}
+
+}  // namespace shinrai::recs

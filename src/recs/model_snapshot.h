@@ -1,0 +1,55 @@
+// ModelSnapshot: everything a trained model serves from, immutable once
+// built, so serving threads share it through a shared_ptr and a new one is
+// swapped in without stopping them. It holds no per-person data: user vectors
+// are folded in per request from the person's current history, so a
+// withdrawal or an erasure leaves nothing of theirs in the model file.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/status.h"
+#include "recs/als.h"
+#include "recs/ann_index.h"
+#include "recs/dataset.h"
+#include "recs/item_knn.h"
+
+namespace shinrai::recs {
+
+struct ModelSnapshot {
+  int64_t version = 0;        // trained-at time in ms; later is newer
+  int64_t subjects = 0;       // people whose consented history trained it
+  int64_t interactions = 0;
+  double train_seconds = 0;
+  std::vector<std::string> items;
+  std::unordered_map<std::string, int32_t> index;
+  AlsModel als;               // item factors only
+  ItemKnnModel knn;           // similar items
+  std::vector<float> popularity;  // recency-weighted interaction counts
+  std::unique_ptr<AnnIndex> ann;  // large catalogues only
+
+  int32_t Find(std::string_view item) const {
+    auto it = index.find(std::string(item));
+    return it == index.end() ? -1 : it->second;
+  }
+};
+
+struct TrainOptions {
+  AlsParams als;
+  ItemKnnParams knn;
+  int64_t now = 0;                       // seconds, for trending
+  double trending_half_life = 14 * 86400.0;
+  size_t ann_min_items = 50'000;
+};
+
+// `data` uses summed interaction weights (ReadOptions::use_weights).
+std::shared_ptr<ModelSnapshot> TrainSnapshot(const Dataset& data, const TrainOptions& options);
+
+// The model file (docs/model-file.md): written to a temporary name, then renamed.
+Status SaveSnapshot(const ModelSnapshot& model, const std::string& path);
+Result<std::shared_ptr<ModelSnapshot>> LoadSnapshot(const std::string& path, size_t ann_min_items);
+
+}  // namespace shinrai::recs

@@ -1,0 +1,60 @@
+// The rules that keep recommendations from being creepy, as pure functions
+// over what the service read: purchases, impressions, the catalogue and the
+// consent decisions. They run after scoring, in this order: not the context
+// item, not bought (unless re-purchasable), in stock, offered on the channel,
+// sensitive categories only with explicit consent, not resting after too many
+// ignored impressions, and at most `max_per_category` per category.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "service/catalog.h"
+
+namespace shinrai::service {
+
+struct FeedbackEvent {
+  std::string type;  // impression | click | conversion
+  std::string item;
+  int64_t at_ms = 0;
+};
+
+// Items resting at `now_ms`: `cap` impressions without a click or conversion
+// put an item to rest for `rest_ms` after the cap-th one; the count restarts then.
+std::unordered_set<std::string> RestingItems(std::vector<FeedbackEvent> feedback, int cap, int64_t rest_ms,
+                                             int64_t now_ms);
+
+struct RuleContext {
+  std::string context_item;
+  std::string channel;
+  std::unordered_set<std::string> purchased;
+  std::unordered_set<std::string> resting;
+  int max_per_category = 3;
+  // item category -> whether the policy allows using it (sensitive categories)
+  std::function<bool(const std::string& item_category)> category_allowed;
+};
+
+class RuleFilter {
+ public:
+  RuleFilter(const RuleContext& ctx, const Catalog& catalog) : ctx_(ctx), catalog_(catalog) {}
+  // True when the item may be shown next; counts why it may not otherwise.
+  bool Admit(const std::string& item);
+  const std::map<std::string, int>& excluded() const { return excluded_; }
+
+ private:
+  bool Reject(const char* why) {
+    ++excluded_[why];
+    return false;
+  }
+  const RuleContext& ctx_;
+  const Catalog& catalog_;
+  std::unordered_map<std::string, int> per_category_;
+  std::map<std::string, int> excluded_;
+};
+
+}  // namespace shinrai::service

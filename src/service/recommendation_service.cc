@@ -1,0 +1,375 @@
+#include "service/recommendation_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <future>
+#include <cmath>
+#include <filesystem>
+#include <unordered_map>
+
+#include "consent/policy.h"
+#include "core/hash.h"
+#include "profile/keys.h"
+#include "recs/top_k.h"
+#include "service/interactions.h"
+#include "service/recommendation_rules.h"
+
+namespace shinrai::service {
+
+using nlohmann::json;
+
+struct RecommendationService::History {
+  std::vector<int32_t> items;  // model indices, distinct
+  std::vector<float> weights;
+  std::unordered_set<std::string> purchased;
+  std::set<std::string> categories_used;
+  int64_t excluded_by_policy = 0;
+};
+
+namespace {
+
+// Per-item z-scores over a candidate set, so a thin profile's collaborative
+// scores and the fallback can be blended by confidence.
+void Standardize(std::vector<float>& s) {
+  if (s.empty()) return;
+  double mean = 0, sq = 0;
+  for (float v : s) mean += v;
+  mean /= static_cast<double>(s.size());
+  for (float v : s) sq += (v - mean) * (v - mean);
+  const double sd = std::sqrt(sq / static_cast<double>(s.size())) + 1e-9;
+  for (float& v : s) v = static_cast<float>((v - mean) / sd);
+}
+
+std::string NewId(uint64_t seq, int64_t now) {
+  return Fnv1a64Hex(std::to_string(now) + "/" + std::to_string(seq));
+}
+
+}  // namespace
+
+RecommendationService::RecommendationService(const schema::Config* config, store::Store* store,
+                                             store::StagedWriter* writer, Env* env, std::string model_dir)
+    : config_(config),
+      store_(store),
+      writer_(writer),
+      env_(env),
+      model_path_(model_dir.empty() ? "" : model_dir + "/model.bin"),
+      reader_(store, &config->declaration) {
+  if (!model_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(model_dir, ec);
+  }
+}
+
+RecommendationService::~RecommendationService() { StopSchedule(); }
+
+Status RecommendationService::Load() {
+  RETURN_IF_ERROR(catalog_.Load(*store_));
+  if (model_path_.empty() || !std::filesystem::exists(model_path_)) return Status::Ok();
+  auto m = recs::LoadSnapshot(model_path_, config_->recommendations.ann_min_items);
+  if (!m.ok()) {
+    spdlog::warn("ignoring the model file: {} (the next training replaces it)", m.status().ToString());
+    return Status::Ok();
+  }
+  Swap(std::move(*m));
+  return Status::Ok();
+}
+
+bool RecommendationService::InHoldout(std::string_view profile_id) const {
+  const double share = config_->recommendations.holdout_share;
+  if (share <= 0) return false;
+  return static_cast<double>(Fnv1a64(std::string("holdout/") + std::string(profile_id)) % 10000) < share * 10000;
+}
+
+Result<RecommendationService::History> RecommendationService::ReadHistory(const profile::Profile& p,
+                                                                          const consent::ConsentState& state,
+                                                                          const std::string& channel) {
+  History h;
+  std::vector<profile::Event> events;
+  RETURN_IF_ERROR(reader_.Events(p, 2000, &events));
+  std::vector<Interaction> interactions;
+  for (const auto& e : events) ExtractInteractions(*config_, e, &interactions);
+  auto model = this->model();
+  std::unordered_map<int32_t, size_t> position;
+  std::map<std::string, bool> allowed_by_category;
+  for (const Interaction& in : interactions) {
+    auto [it, fresh] = allowed_by_category.emplace(in.category, false);
+    if (fresh)
+      it->second = policy::Decide(config_->declaration, state, config_->recommendations.purpose, channel, in.category).allowed;
+    if (!it->second) {
+      ++h.excluded_by_policy;
+      continue;
+    }
+    h.categories_used.insert(in.category);
+    if (in.purchase) h.purchased.insert(in.item);
+    const int32_t idx = model ? model->Find(in.item) : -1;
+    if (idx < 0) continue;
+    auto [pos, added] = position.emplace(idx, h.items.size());
+    if (added) {
+      h.items.push_back(idx);
+      h.weights.push_back(in.weight);
+    } else {
+      h.weights[pos->second] += in.weight;
+    }
+  }
+  return h;
+}
+
+Result<json> RecommendationService::Recommend(const Principal& who, std::string_view lookup,
+                                              const RecommendRequest& req) {
+  RETURN_IF_ERROR(Access::Authorize(who, Operation::kRecommend));
+  if (req.n < 1 || req.n > 100) return InvalidArgument("n: must be between 1 and 100");
+  if (!req.channel.empty() &&
+      std::find(config_->declaration.channels.begin(), config_->declaration.channels.end(), req.channel) ==
+          config_->declaration.channels.end())
+    return InvalidArgument("channel: unknown channel '" + req.channel + "'");
+  const auto& settings = config_->recommendations;
+  const int64_t now = env_->NowMillis();
+  auto model = this->model();
+
+  json reply = {{"subject", lookup}, {"channel", req.channel}, {"items", json::array()}};
+  reply["recommendation_id"] = NewId(feedback_seq_++, now);
+  reply["model_version"] = model ? json(model->version) : json(nullptr);
+
+  // Who is asking about whom, and may we personalize?
+  consent::ConsentState state;
+  std::optional<profile::Profile> person;
+  auto found = reader_.Find(lookup);
+  if (found.ok()) {
+    person = std::move(*found);
+    store::Transaction txn = writer_->Begin();
+    ASSIGN_OR_RETURN(state, consent::ConsentLedger::CurrentState(txn, person->id));
+  } else if (found.status().code() != Code::kNotFound) {
+    return found.status();
+  }
+  policy::Decision decision{false, "no_profile"};
+  if (person) decision = policy::Decide(config_->declaration, state, settings.purpose, req.channel, "");
+  const bool holdout = person && decision.allowed && InHoldout(person->id);
+  const bool personalize = person && decision.allowed && !holdout;
+  reply["profile_id"] = person ? json(person->id) : json(nullptr);
+  reply["holdout"] = holdout;
+  reply["reason"] = holdout ? "holdout" : decision.reason;
+
+  History history;
+  std::vector<FeedbackEvent> feedback;
+  if (person) {
+    // Purchases and impressions drive the rules even when nothing is personalized.
+    ASSIGN_OR_RETURN(history, ReadHistory(*person, state, req.channel));
+    store::ScanOptions so;
+    so.prefix = profile::FeedbackPrefix(person->id);
+    RETURN_IF_ERROR(store_->Scan(so, [&](std::string_view, std::string_view v) {
+      json f = json::parse(v, nullptr, false);
+      if (f.is_object()) feedback.push_back({f.value("type", ""), f.value("item", ""), f.value("at", int64_t{0})});
+      return true;
+    }));
+  }
+  if (!personalize) {
+    history.items.clear();
+    history.weights.clear();
+    history.categories_used.clear();
+  }
+
+  const int distinct = static_cast<int>(history.items.size());
+  const double confidence =
+      personalize ? std::min(1.0, static_cast<double>(distinct) / std::max(1, settings.min_interactions)) : 0.0;
+  reply["personalized"] = personalize && confidence > 0;
+  reply["confidence"] = confidence;
+  reply["history_items"] = distinct;
+  reply["data_categories_used"] = history.categories_used;
+  if (!model) {
+    reply["reason_no_items"] = "no model has been trained yet";
+    return reply;
+  }
+
+  // Candidates: everything for exact scoring, or the index's nearest plus
+  // popular and contextual ones on large catalogues.
+  const int32_t context = req.context_item.empty() ? -1 : model->Find(req.context_item);
+  recs::AlsModel::UserSolve solve;
+  if (confidence > 0) solve = model->als.FoldIn(history.items, history.weights);
+  std::vector<int32_t> candidates;
+  const int32_t items = static_cast<int32_t>(model->items.size());
+  if (!model->ann) {
+    candidates.resize(static_cast<size_t>(items));
+    for (int32_t i = 0; i < items; ++i) candidates[i] = i;
+  } else {
+    std::unordered_set<int32_t> set;
+    if (confidence > 0)
+      for (int32_t i : model->ann->Search(solve.vector, 400)) set.insert(i);
+    std::vector<int32_t> top(200);
+    int got = recs::TopK(model->popularity, {}, top);
+    set.insert(top.begin(), top.begin() + got);
+    if (context >= 0)
+      for (const auto& nb : model->knn.neighbours[context]) set.insert(nb.item);
+    candidates.assign(set.begin(), set.end());
+  }
+  std::vector<float> personal(candidates.size(), 0.0f), fallback(candidates.size(), 0.0f);
+  if (confidence > 0) {
+    for (size_t c = 0; c < candidates.size(); ++c) personal[c] = model->als.item_factors.row(candidates[c]).dot(solve.vector);
+    Standardize(personal);
+  }
+  std::unordered_map<int32_t, float> similar_to_context;
+  if (context >= 0)
+    for (const auto& nb : model->knn.neighbours[context]) similar_to_context[nb.item] = nb.similarity;
+  for (size_t c = 0; c < candidates.size(); ++c) {
+    // Popularity breaks ties among contextual items and stands alone without context.
+    const float pop = std::log1p(model->popularity[candidates[c]]);
+    auto s = similar_to_context.find(candidates[c]);
+    fallback[c] = context >= 0 ? (s == similar_to_context.end() ? 0.0f : s->second) * 10.0f + 0.01f * pop : pop;
+  }
+  Standardize(fallback);
+  std::vector<float> blended(candidates.size());
+  for (size_t c = 0; c < candidates.size(); ++c)
+    blended[c] = static_cast<float>(confidence * personal[c] + (1.0 - confidence) * fallback[c]);
+  std::vector<size_t> order(candidates.size());
+  for (size_t c = 0; c < order.size(); ++c) order[c] = c;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return blended[a] != blended[b] ? blended[a] > blended[b] : candidates[a] < candidates[b];
+  });
+
+  RuleContext rules;
+  rules.context_item = req.context_item;
+  rules.channel = req.channel;
+  rules.purchased = history.purchased;
+  rules.resting = RestingItems(std::move(feedback), settings.frequency_cap, settings.rest_seconds * 1000, now);
+  rules.max_per_category = settings.max_per_category;
+  std::map<std::string, bool> sensitive_allowed;
+  rules.category_allowed = [&](const std::string& item_category) {
+    auto s = settings.sensitive_item_categories.find(item_category);
+    if (s == settings.sensitive_item_categories.end()) return true;
+    auto [it, fresh] = sensitive_allowed.emplace(s->second, false);
+    if (fresh && person)
+      it->second = policy::Decide(config_->declaration, state, settings.purpose, req.channel, s->second).allowed;
+    return it->second;
+  };
+  RuleFilter filter(rules, catalog_);
+  json& out = reply["items"];
+  for (size_t c : order) {
+    if (static_cast<int>(out.size()) >= req.n) break;
+    const int32_t idx = candidates[c];
+    const std::string& id = model->items[idx];
+    if (!filter.Admit(id)) continue;
+    json item = {{"item", id}, {"score", blended[c]}};
+    if (auto info = catalog_.Find(id)) {
+      item["name"] = info->name;
+      item["category"] = info->category;
+    }
+    const bool collaborative = confidence * personal[c] >= (1.0 - confidence) * fallback[c] && confidence > 0;
+    json because = json::object();
+    if (collaborative) {
+      item["source"] = "collaborative";
+      std::vector<float> contrib = model->als.Explain(solve, history.items, history.weights, idx);
+      std::vector<size_t> best(contrib.size());
+      for (size_t k = 0; k < best.size(); ++k) best[k] = k;
+      std::sort(best.begin(), best.end(), [&](size_t a, size_t b) { return contrib[a] > contrib[b]; });
+      json past = json::array();
+      for (size_t k = 0; k < best.size() && past.size() < 3; ++k) {
+        if (contrib[best[k]] <= 0) break;
+        past.push_back({{"item", model->items[history.items[best[k]]]}, {"contribution", contrib[best[k]]}});
+      }
+      because["items"] = std::move(past);
+      because["rule"] = "similar people also chose it";
+    } else if (context >= 0 && similar_to_context.count(idx)) {
+      item["source"] = "contextual";
+      because["rule"] = "often chosen with " + req.context_item;
+    } else {
+      item["source"] = "popular";
+      because["rule"] = "popular now";
+    }
+    item["because"] = std::move(because);
+    out.push_back(std::move(item));
+  }
+  reply["excluded"] = filter.excluded();
+  return reply;
+}
+
+Result<json> RecommendationService::Similar(const Principal& who, std::string_view item, int n) {
+  RETURN_IF_ERROR(Access::Authorize(who, Operation::kReadSimilar));
+  if (n < 1 || n > 100) return InvalidArgument("n: must be between 1 and 100");
+  auto model = this->model();
+  if (!model) return Unavailable("no model has been trained yet");
+  const int32_t idx = model->Find(item);
+  if (idx < 0) return NotFound("item '" + std::string(item) + "' is not in the model");
+  json out = {{"item", item}, {"model_version", model->version}, {"items", json::array()}};
+  for (const auto& nb : model->knn.neighbours[idx]) {
+    if (static_cast<int>(out["items"].size()) >= n) break;
+    const std::string& id = model->items[nb.item];
+    auto info = catalog_.Find(id);
+    if (info && !info->in_stock) continue;
+    json j = {{"item", id}, {"similarity", nb.similarity}};
+    if (info) j["name"] = info->name, j["category"] = info->category;
+    out["items"].push_back(std::move(j));
+  }
+  return out;
+}
+
+Result<json> RecommendationService::Feedback(const Principal& who, std::string_view body) {
+  RETURN_IF_ERROR(Access::Authorize(who, Operation::kSendFeedback));
+  json doc = json::parse(body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return InvalidArgument("body: expected a JSON object");
+  const std::string type = doc.value("type", "");
+  if (type != "impression" && type != "click" && type != "conversion")
+    return InvalidArgument("type: expected impression, click or conversion");
+  if (!doc.contains("subject") || !doc["subject"].is_string()) return InvalidArgument("subject: required string");
+  if (!doc.contains("items") || !doc["items"].is_array() || doc["items"].empty() || doc["items"].size() > 100)
+    return InvalidArgument("items: expected a list of 1 to 100 item ids");
+  for (const auto& i : doc["items"])
+    if (!i.is_string() || i.get_ref<const std::string&>().empty()) return InvalidArgument("items: expected item ids (strings)");
+  const std::string rec_id = doc.value("recommendation_id", "");
+  ASSIGN_OR_RETURN(profile::Profile p, reader_.Find(doc["subject"].get<std::string>()));
+  const int64_t now = env_->NowMillis();
+  const std::string group = InHoldout(p.id) ? "holdout" : "personalized";
+  store::Transaction txn = writer_->Begin();
+  for (const auto& i : doc["items"]) {
+    json rec = {{"type", type}, {"item", i}, {"at", now}, {"group", group}, {"recommendation_id", rec_id}};
+    txn.Put(profile::FeedbackKey(p.id, now, (feedback_seq_++ << 16) ^ Fnv1a64(i.get<std::string>())), rec.dump());
+  }
+  std::promise<Status> committed;
+  auto future = committed.get_future();
+  writer_->Submit(std::move(txn), [&committed](const Status& st) { committed.set_value(st); });
+  RETURN_IF_ERROR(future.get());
+  return json{{"recorded", doc["items"].size()}, {"profile_id", p.id}, {"group", group}};
+}
+
+Result<json> RecommendationService::UpsertCatalog(const Principal& who, std::string_view body) {
+  RETURN_IF_ERROR(Access::Authorize(who, Operation::kWriteCatalog));
+  ASSIGN_OR_RETURN(std::vector<ItemInfo> items, ParseCatalogItems(body));
+  const size_t n = items.size();
+  RETURN_IF_ERROR(catalog_.Upsert(*store_, std::move(items)));
+  return json{{"upserted", n}, {"catalog_size", catalog_.size()}};
+}
+
+Result<json> RecommendationService::Stats(const Principal& who) {
+  RETURN_IF_ERROR(Access::Authorize(who, Operation::kReadRecsStats));
+  std::map<std::string, std::map<std::string, int64_t>> counts;
+  store::ScanOptions so;
+  so.prefix = std::string(profile::kFeedbackFamily);
+  RETURN_IF_ERROR(store_->Scan(so, [&](std::string_view, std::string_view v) {
+    json f = json::parse(v, nullptr, false);
+    if (f.is_object()) ++counts[f.value("group", "personalized")][f.value("type", "")];
+    return true;
+  }));
+  json groups = json::object();
+  std::map<std::string, double> ctr, cvr;
+  for (const char* g : {"personalized", "holdout"}) {
+    auto& c = counts[g];
+    const double imp = static_cast<double>(c["impression"]);
+    ctr[g] = imp > 0 ? c["click"] / imp : 0;
+    cvr[g] = imp > 0 ? c["conversion"] / imp : 0;
+    groups[g] = {{"impressions", c["impression"]}, {"clicks", c["click"]}, {"conversions", c["conversion"]},
+                 {"click_rate", ctr[g]}, {"conversion_rate", cvr[g]}};
+  }
+  auto uplift = [](double a, double b) { return b > 0 ? json(a / b - 1.0) : json(nullptr); };
+  auto model = this->model();
+  json m = model ? json{{"version", model->version}, {"items", model->items.size()}, {"subjects", model->subjects},
+                        {"interactions", model->interactions}, {"train_seconds", model->train_seconds},
+                        {"approximate_top_k", model->ann != nullptr}}
+                 : json(nullptr);
+  return json{{"groups", groups},
+              {"holdout_share", config_->recommendations.holdout_share},
+              {"click_uplift", uplift(ctr["personalized"], ctr["holdout"])},
+              {"conversion_uplift", uplift(cvr["personalized"], cvr["holdout"])},
+              {"model", m},
+              {"catalog_items", catalog_.size()}};
+}
+
+}  // namespace shinrai::service

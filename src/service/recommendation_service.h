@@ -1,0 +1,98 @@
+// RecommendationService: personal and non-personal recommendations, the
+// feedback loop, the catalogue and model training.
+//
+// Every personal read goes through policy::Decide with the declared
+// recommendations purpose: without consent for the channel a person gets
+// popular or contextual items and `personalized: false` with the reason.
+// User vectors are never stored: each request folds the person's current,
+// consented history into the model (so new behaviour counts at once, and a
+// withdrawal leaves nothing behind). The model is an immutable snapshot,
+// swapped atomically while requests are served.
+//
+// Thread-safety: safe for concurrent use.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+
+#include "consent/ledger.h"
+#include "core/env.h"
+#include "profile/profile_reader.h"
+#include "recs/model_snapshot.h"
+#include "schema/config.h"
+#include "service/access.h"
+#include "service/catalog.h"
+#include "store/staged_writer.h"
+
+namespace shinrai::service {
+
+struct RecommendRequest {
+  int n = 10;
+  std::string context_item;  // the item being viewed: contextual results
+  std::string channel = "web";
+};
+
+struct TrainReport {
+  int64_t subjects = 0;
+  int64_t interactions = 0;
+  int64_t items = 0;
+  int64_t excluded_events = 0;  // interactions whose use the policy did not allow
+  double seconds = 0;
+  int64_t version = 0;
+};
+
+class RecommendationService {
+ public:
+  // `model_dir`: where the model file lives (created when missing).
+  RecommendationService(const schema::Config* config, store::Store* store, store::StagedWriter* writer, Env* env,
+                        std::string model_dir);
+  ~RecommendationService();
+
+  // Reads the catalogue and the newest model file, if any.
+  Status Load();
+  // Retrains every `recommendations.retrain_every` (and at once when no model exists).
+  void StartSchedule();
+  void StopSchedule();
+
+  Result<nlohmann::json> Recommend(const Principal& who, std::string_view lookup, const RecommendRequest& request);
+  Result<nlohmann::json> Similar(const Principal& who, std::string_view item, int n);
+  Result<nlohmann::json> Feedback(const Principal& who, std::string_view body);
+  Result<nlohmann::json> UpsertCatalog(const Principal& who, std::string_view body);
+  Result<nlohmann::json> Stats(const Principal& who);
+  Result<nlohmann::json> TrainNow(const Principal& who);
+
+  // Trains from every consented interaction in the store, saves the model
+  // file and swaps the new model in.
+  Result<TrainReport> Train();
+  std::shared_ptr<const recs::ModelSnapshot> model() const { return model_.load(); }
+  void Swap(std::shared_ptr<const recs::ModelSnapshot> next) { model_.store(std::move(next)); }
+  Catalog& catalog() { return catalog_; }
+
+ private:
+  struct History;
+  Result<History> ReadHistory(const profile::Profile& p, const consent::ConsentState& state, const std::string& channel);
+  bool InHoldout(std::string_view profile_id) const;
+
+  const schema::Config* const config_;
+  store::Store* const store_;
+  store::StagedWriter* const writer_;
+  Env* const env_;
+  const std::string model_path_;
+  profile::ProfileReader reader_;
+  Catalog catalog_;
+  std::atomic<std::shared_ptr<const recs::ModelSnapshot>> model_;
+  std::mutex train_mu_;  // one training at a time
+  std::atomic<uint64_t> feedback_seq_{0};
+
+  std::mutex schedule_mu_;
+  std::condition_variable schedule_cv_;
+  bool stopping_ = false;  // GUARDED_BY(schedule_mu_)
+  std::thread scheduler_;
+};
+
+}  // namespace shinrai::service

@@ -1,0 +1,110 @@
+// The offline half of the recommender against research/peer-baseline.md:
+// the PCG64 stream, the split fingerprints and the most-popular metrics are
+// pinned there, so a drift in any of them fails here. Runs on the public
+// datasets when ../shared/datasets is present (CI) and skips otherwise.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "recs/dataset.h"
+#include "recs/evaluation.h"
+#include "recs/split.h"
+
+namespace shinrai::recs {
+namespace {
+
+std::string DatasetsDir() { return std::string(SHINRAI_SOURCE_DIR) + "/../shared/datasets"; }
+
+TEST(Pcg64, MatchesNumpyDefaultRng42) {
+  Pcg64 rng = Pcg64::NumpyDefaultRng42();
+  EXPECT_EQ(rng.NextU64(), 0xc621fbcd16d92688ULL);
+  EXPECT_EQ(rng.NextU64(), 0x705a5661a791ffc1ULL);
+  Pcg64 again = Pcg64::NumpyDefaultRng42();
+  EXPECT_DOUBLE_EQ(again.NextDouble(), 0.7739560485559633);
+}
+
+TEST(Split, LeaveLastOutBreaksTiesToTheLargerItem) {
+  Dataset d = BuildDataset({{"1", "10", 1, 5}, {"1", "11", 1, 5}, {"1", "12", 1, 3}, {"2", "10", 1, 1}}, {});
+  Split s = SplitLeaveLastOut(d.matrix, d.times);
+  ASSERT_EQ(s.test.Row(0).size(), 1u);
+  EXPECT_EQ(s.test.Row(0)[0], 1);      // item "11": same time as "10", larger index
+  EXPECT_TRUE(s.test.Row(1).empty());  // one interaction: stays in train
+}
+
+struct Pinned {
+  const char* key;
+  int64_t train_nnz, test_nnz, test_users, sum_u, sum_i;
+};
+
+TEST(PeerBaseline, SplitFingerprintsMatch) {
+  const std::string dir = DatasetsDir();
+  if (!std::filesystem::exists(dir + "/movielens-100k/u.data"))
+    GTEST_SKIP() << "../shared/datasets is absent: the public-data checks run in CI";
+  const Pinned pinned[] = {
+      {"ml100k/random80", 80081, 19919, 942, 9211681, 8493939},
+      {"ml100k/lastout", 99057, 943, 943, 444153, 566364},
+      {"ml100k_ge4/random80", 44387, 10988, 925, 5017557, 4109345},
+      {"ml100k_ge4/lastout", 54433, 942, 942, 443211, 468247},
+      {"mlsmall/random80", 80712, 20124, 610, 6565154, 62424030},
+      {"mlsmall/lastout", 100226, 610, 610, 185745, 1964984},
+      {"mlsmall_ge4/random80", 38924, 9656, 591, 3045922, 20734592},
+      {"mlsmall_ge4/lastout", 47972, 608, 608, 184923, 1355818},
+      {"groceries/random80", 27872, 6894, 3100, 13450068, 616782},
+      {"groceries/lastout", 30874, 3892, 3892, 7578799, 507893},
+  };
+  for (const Pinned& p : pinned) {
+    const std::string key = p.key;
+    const std::string data = key.substr(0, key.find('/'));
+    ReadOptions o;
+    if (data.ends_with("_ge4")) o.min_weight = 4.0;
+    Result<Dataset> ds = Status();
+    if (data.starts_with("ml100k")) ds = ReadMovieLens(dir + "/movielens-100k", o);
+    else if (data.starts_with("mlsmall")) ds = ReadMovieLens(dir + "/movielens-latest-small/ml-latest-small.zip", o);
+    else ds = ReadCsv(dir + "/groceries-kaggle/Groceries_dataset.csv", {"Member_number", "itemDescription", "Date", ""}, o);
+    ASSERT_TRUE(ds.ok()) << key << ": " << ds.status().ToString();
+    Split s = key.ends_with("random80") ? SplitRandom(ds->matrix, Pcg64::NumpyDefaultRng42())
+                                        : SplitLeaveLastOut(ds->matrix, ds->times);
+    Fingerprint f = FingerprintOf(s);
+    EXPECT_EQ(f.train_nnz, p.train_nnz) << key;
+    EXPECT_EQ(f.test_nnz, p.test_nnz) << key;
+    EXPECT_EQ(f.test_users, p.test_users) << key;
+    EXPECT_EQ(f.sum_u, p.sum_u) << key;
+    EXPECT_EQ(f.sum_i, p.sum_i) << key;
+  }
+}
+
+TEST(PeerBaseline, MostPopularMetricsMatchThePeerEvaluator) {
+  const std::string dir = DatasetsDir();
+  if (!std::filesystem::exists(dir + "/movielens-100k/u.data"))
+    GTEST_SKIP() << "../shared/datasets is absent: the public-data checks run in CI";
+  auto ds = ReadMovieLens(dir + "/movielens-100k", {});
+  ASSERT_TRUE(ds.ok());
+  EvalOptions o;
+  o.models = {"popular", "als"};
+  o.tune = false;
+  auto r = Evaluate(*ds, o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  // Peer table: most-popular P@10 0.2271, NDCG@10 0.2155, MAP@10 0.1131.
+  EXPECT_NEAR(r->results[0].test.precision, 0.2271, 0.0001);
+  EXPECT_NEAR(r->results[0].test.ndcg, 0.2155, 0.0001);
+  EXPECT_NEAR(r->results[0].test.map, 0.1131, 0.0001);
+  // ALS at its default setting must clearly beat popularity.
+  EXPECT_GT(r->results[1].test.ndcg, 0.35);  // ALS at its default setting: far above popularity
+}
+
+TEST(Dataset, BadCsvNamesTheProblem) {
+  const std::string path = std::filesystem::temp_directory_path() / "shinrai_bad.csv";
+  FILE* f = std::fopen(path.c_str(), "w");
+  std::fputs("user,item,when\nu1,i1,notadate\n", f);
+  std::fclose(f);
+  auto ds = ReadCsv(path, {"user", "item", "when", ""}, {});
+  ASSERT_FALSE(ds.ok());
+  EXPECT_NE(ds.status().message().find("line 2"), std::string::npos) << ds.status().message();
+  auto missing = ReadCsv(path, {"customer", "item", "", ""}, {});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("customer"), std::string::npos);
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace shinrai::recs
