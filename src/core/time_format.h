@@ -19,5 +19,7 @@ std::string FormatIso8601Millis(int64_t millis);
 // Durations as the declaration writes them: "30d", "12h", "3y", "6m" (months
 // of 30 days), "90s". Returns nullopt when malformed.
 std::optional<int64_t> ParseDurationSeconds(std::string_view text);
+// Days from 1970-01-01 to a proleptic Gregorian date.
+int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day);
 
 }  // namespace shinrai

@@ -1,5 +1,7 @@
 #include "recs/dataset.h"
 
+#include "core/time_format.h"
+
 #include <zip.h>
 #include <zlib.h>
 
@@ -207,15 +209,6 @@ Result<std::vector<RawInteraction>> ParseRows(const std::string& text, const Csv
   }
   if (rows.empty()) return InvalidArgument("the dataset holds no interactions");
   return rows;
-}
-
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
 }  // namespace

@@ -106,15 +106,6 @@ std::vector<Candidate> Family(const std::string& family, bool tune, int threads,
   return out;
 }
 
-// Per-user z-scores, so models on different scales can be added.
-void Standardize(std::span<float> s) {
-  double mean = 0, sq = 0;
-  for (float v : s) mean += v;
-  mean /= static_cast<double>(s.size());
-  for (float v : s) sq += (v - mean) * (v - mean);
-  const double sd = std::sqrt(sq / static_cast<double>(s.size())) + 1e-9;
-  for (float& v : s) v = static_cast<float>((v - mean) / sd);
-}
 
 // A weighted sum of standardized member scores.
 ScoreFn Blend(std::vector<ScoreFn> members, std::vector<float> weights, int32_t items) {

@@ -30,4 +30,14 @@ int TopK(std::span<const float> scores, std::span<const char> excluded, std::spa
   return static_cast<int>(heap.size());
 }
 
+void Standardize(std::span<float> s) {
+  if (s.empty()) return;
+  double mean = 0, sq = 0;
+  for (float v : s) mean += v;
+  mean /= static_cast<double>(s.size());
+  for (float v : s) sq += (v - mean) * (v - mean);
+  const double sd = std::sqrt(sq / static_cast<double>(s.size())) + 1e-9;
+  for (float& v : s) v = static_cast<float>((v - mean) / sd);
+}
+
 }  // namespace shinrai::recs

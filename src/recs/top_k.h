@@ -12,4 +12,8 @@ namespace shinrai::recs {
 // Returns how many were written.
 int TopK(std::span<const float> scores, std::span<const char> excluded, std::span<int32_t> out);
 
+// Replaces scores by their z-scores, so scores of different models (or a
+// model and a fallback) can be added with weights.
+void Standardize(std::span<float> scores);
+
 }  // namespace shinrai::recs

@@ -29,17 +29,6 @@ struct RecommendationService::History {
 
 namespace {
 
-// Per-item z-scores over a candidate set, so a thin profile's collaborative
-// scores and the fallback can be blended by confidence.
-void Standardize(std::vector<float>& s) {
-  if (s.empty()) return;
-  double mean = 0, sq = 0;
-  for (float v : s) mean += v;
-  mean /= static_cast<double>(s.size());
-  for (float v : s) sq += (v - mean) * (v - mean);
-  const double sd = std::sqrt(sq / static_cast<double>(s.size())) + 1e-9;
-  for (float& v : s) v = static_cast<float>((v - mean) / sd);
-}
 
 std::string NewId(uint64_t seq, int64_t now) {
   return Fnv1a64Hex(std::to_string(now) + "/" + std::to_string(seq));
@@ -205,7 +194,7 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
   std::vector<float> personal(candidates.size(), 0.0f), fallback(candidates.size(), 0.0f);
   if (confidence > 0) {
     for (size_t c = 0; c < candidates.size(); ++c) personal[c] = model->als.item_factors.row(candidates[c]).dot(solve.vector);
-    Standardize(personal);
+    recs::Standardize(personal);
   }
   std::unordered_map<int32_t, float> similar_to_context;
   if (context >= 0)
@@ -216,7 +205,7 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
     auto s = similar_to_context.find(candidates[c]);
     fallback[c] = context >= 0 ? (s == similar_to_context.end() ? 0.0f : s->second) * 10.0f + 0.01f * pop : pop;
   }
-  Standardize(fallback);
+  recs::Standardize(fallback);
   std::vector<float> blended(candidates.size());
   for (size_t c = 0; c < candidates.size(); ++c)
     blended[c] = static_cast<float>(confidence * personal[c] + (1.0 - confidence) * fallback[c]);
