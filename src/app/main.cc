@@ -4,9 +4,15 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
+#include "app/data_dir.h"
+#include "app/security_commands.h"
+#include "audit/audit_log.h"
 #include "cli/command_line.h"
+#include "crypto/aead.h"
 #include "consent/tcf_string.h"
 #include "demo/demo_shop.h"
 #include "http/api.h"
@@ -17,6 +23,7 @@
 #include "service/consent_service.h"
 #include "service/profile_service.h"
 #include "service/recommendation_service.h"
+#include "service/rights_service.h"
 #include "store/staged_writer.h"
 #include "store/store.h"
 
@@ -53,12 +60,12 @@ Status MaybeLoadDemo(const cli::ServeCommand& cmd, const schema::Config& config,
   ASSIGN_OR_RETURN(std::vector<service::ItemInfo> items, service::ParseCatalogItems(summary.catalog_json));
   RETURN_IF_ERROR(recs.catalog().Upsert(store, std::move(items)));
   store::WriteBatch wb;
+  // The marker is not personal data: no sample person goes into it.
   const std::string note = std::to_string(summary.events) + " events, " + std::to_string(summary.customers) +
-                           " customers, " + std::to_string(summary.products) + " products; try user " +
-                           summary.sample_user_id + " or email:" + summary.sample_email;
+                           " customers, " + std::to_string(summary.products) + " products";
   wb.Put(std::string(kDemoMarker), note);
   RETURN_IF_ERROR(store.Write(wb, true));
-  spdlog::info("demo shop loaded: {}", note);
+  spdlog::info("demo shop loaded: {}; try user {} or email:{}", note, summary.sample_user_id, summary.sample_email);
   return Status::Ok();
 }
 
@@ -70,12 +77,29 @@ int Serve(const cli::ServeCommand& cmd) {
   Status st = cli::SplitListen(cmd.listen.empty() ? config->server.listen : cmd.listen, &host, &port);
   if (!st.ok()) return Fail(st);
 
-  store::RocksOptions ropts;
-  ropts.path = cmd.data_dir;
-  auto store = store::OpenRocksStore(ropts);
-  if (!store.ok()) return Fail(store.status());
+  auto data = app::OpenData(cmd.data_dir, *config);
+  if (!data.ok()) return Fail(data.status());
+  store::Store* const store = data->store;
+  if (data->master_key_created) {
+    spdlog::warn("generated a master key at {}: keep it away from the data (SHINRAI_MASTER_KEY or "
+                 "security.master_key_file) before real data goes in", data->paths.master_key_file);
+  }
+  auto audit_log = audit::AuditLog::Open(data->paths.audit_dir, Env::Default());
+  if (!audit_log.ok()) return Fail(audit_log.status());
+  audit::AuditLog& audit = **audit_log;
+  {
+    std::ifstream in(cmd.config);
+    std::stringstream text;
+    text << in.rdbuf();
+    Status s = audit.Append({"config.load", {"", "shinrai serve", "system"}, "", {}, "",
+                             {{"file", cmd.config}, {"sha256", crypto::Sha256Hex(text.str())},
+                              {"encrypt_at_rest", config->security.encrypt_at_rest},
+                              {"master_key", data->vault ? data->vault->master_fingerprint() : ""}}},
+                            true);
+    if (!s.ok()) return Fail(s);
+  }
 
-  service::Access access(config->keys);
+  service::Access access(config->keys, data->paths.api_keys_file, config->security.default_rate_limit);
   int exit_code = 0;
   {
     // The writer is destroyed before the server so that its last replies
@@ -87,24 +111,28 @@ int Serve(const cli::ServeCommand& cmd) {
     sopts.max_body_bytes = config->server.max_body_bytes;
     std::unique_ptr<http::Server> server;
     {
-      store::StagedWriter writer(store->get());
+      store::StagedWriter writer(store);
       service::WriteSerializer serializer;
-      service::CollectService collect(&*config, &access, store->get(), &writer, &serializer, Env::Default());
-      service::ProfileService profiles(&*config, store->get());
-      service::ConsentService consent(&*config, store->get(), &writer, &serializer, Env::Default());
-      service::RecommendationService recs(&*config, store->get(), &writer, Env::Default(), cmd.data_dir + "/models");
+      service::CollectService collect(&*config, &access, store, &writer, &serializer, Env::Default(),
+                                      data->suppression.get(), &audit);
+      service::ProfileService profiles(&*config, store, &audit);
+      service::ConsentService consent(&*config, store, &writer, &serializer, Env::Default());
+      service::RecommendationService recs(&*config, store, &writer, Env::Default(), cmd.data_dir + "/models");
+      service::RightsService rights({&*config, store, &writer, &serializer, Env::Default(), data->suppression.get(),
+                                     &audit, data->vault.get(), &recs});
       if (Status s = collect.Load(); !s.ok()) return Fail(s);
       if (Status s = recs.Load(); !s.ok()) return Fail(s);
-      if (Status s = MaybeLoadDemo(cmd, *config, **store, collect, recs); !s.ok()) return Fail(s);
+      if (Status s = MaybeLoadDemo(cmd, *config, *store, collect, recs); !s.ok()) return Fail(s);
       recs.StartSchedule();
 
-      http::Api api({&*config, &access, &collect, &profiles, &consent, &writer, &recs});
+      http::Api api({&*config, &access, &collect, &profiles, &consent, &writer, &recs, &rights});
       server = std::make_unique<http::Server>(sopts, [&api](http::Request& req, http::Respond respond) {
         api.Handle(req, std::move(respond));
       });
       if (Status s = server->Start(); !s.ok()) return Fail(s);
-      std::printf("Shinrai %s listening on http://%s:%d (store: %s at %s)\n", kVersion, host.c_str(), server->port(),
-                  (*store)->Name().data(), cmd.data_dir.c_str());
+      std::printf("Shinrai %s listening on http://%s:%d (store: %s at %s, %s)\n", kVersion, host.c_str(),
+                  server->port(), store->Name().data(), cmd.data_dir.c_str(),
+                  data->vault ? "encrypted at rest" : "NOT encrypted at rest");
       bool demo_keys = false;
       for (const auto& k : config->keys) {
         if (k.key.rfind("demo-", 0) == 0) {
@@ -171,12 +199,10 @@ int Train(const cli::TrainCommand& cmd) {
   auto config = schema::LoadConfig(cmd.config);
   if (!config.ok()) return Fail(config.status());
   if (!config->recommendations.enabled) return Fail(InvalidArgument(cmd.config + " has no recommendations section"));
-  store::RocksOptions ropts;
-  ropts.path = cmd.data_dir;
-  auto store = store::OpenRocksStore(ropts);
-  if (!store.ok()) return Fail(store.status());
-  store::StagedWriter writer(store->get());
-  service::RecommendationService recs(&*config, store->get(), &writer, Env::Default(), cmd.data_dir + "/models");
+  auto data = app::OpenData(cmd.data_dir, *config);
+  if (!data.ok()) return Fail(data.status());
+  store::StagedWriter writer(data->store);
+  service::RecommendationService recs(&*config, data->store, &writer, Env::Default(), cmd.data_dir + "/models");
   auto report = recs.Train();
   if (!report.ok()) return Fail(report.status());
   std::printf("%s\n", nlohmann::json{{"version", report->version},
@@ -241,6 +267,8 @@ int main(int argc, char** argv) {
   if (auto* t = std::get_if<cli::TcfDecodeCommand>(&cmd)) return TcfDecode(*t);
   if (auto* e = std::get_if<cli::EvalCommand>(&cmd)) return Eval(*e);
   if (auto* t = std::get_if<cli::TrainCommand>(&cmd)) return Train(*t);
+  if (auto* a = std::get_if<cli::AuditCommand>(&cmd)) return app::RunAudit(*a);
+  if (auto* k = std::get_if<cli::KeysCommand>(&cmd)) return app::RunKeys(*k);
   std::printf("shinrai %s\n", kVersion);
   return 0;
 }

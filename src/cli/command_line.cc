@@ -76,6 +76,40 @@ Command ParseCommandLine(int argc, char** argv) {
   tr->add_option("--data", train.data_dir, "Data directory")->capture_default_str();
   tr->add_option("--config", train.config, "Declaration and configuration (YAML)")->capture_default_str();
 
+  AuditCommand audit;
+  audit.config = DefaultConfigPath();
+  auto* au = app.add_subcommand("audit", "The tamper-evident audit log and the privacy audit");
+  au->require_subcommand(1);
+  auto* av = au->add_subcommand("verify", "Check the hash chain: exit 0 when it holds, 1 naming the first bad entry");
+  auto* as = au->add_subcommand("subjects", "List whose data a key read (breach notification)");
+  auto* ar = au->add_subcommand("report", "The periodic privacy audit as JSON (and HTML with --html)");
+  for (auto* sub : {av, as, ar}) {
+    sub->add_option("--data", audit.data_dir, "Data directory")->capture_default_str();
+    sub->add_option("--config", audit.config, "Declaration and configuration (YAML)")->capture_default_str();
+  }
+  as->add_option("--since", audit.since, "Only reads at or after this time (ISO 8601)")->required();
+  as->add_option("--key", audit.key_id, "The key id (from `shinrai keys list` or the audit log)")->required();
+  ar->add_option("--html", audit.html, "Also write the report as an HTML page to this file");
+
+  KeysCommand keys;
+  keys.config = DefaultConfigPath();
+  auto* ks = app.add_subcommand("keys", "API keys (stored hashed) and the master key");
+  ks->require_subcommand(1);
+  auto* kc = ks->add_subcommand("create", "Make a key; its secret is printed once and never stored");
+  auto* kl = ks->add_subcommand("list", "List keys (ids, roles, names; never secrets)");
+  auto* kr = ks->add_subcommand("revoke", "Revoke a key by id (a running server stops accepting it within a second)");
+  auto* km = ks->add_subcommand("rotate-master", "Re-wrap every data key with a new master key (server stopped)");
+  for (auto* sub : {kc, kl, kr, km}) {
+    sub->add_option("--data", keys.data_dir, "Data directory")->capture_default_str();
+    sub->add_option("--config", keys.config, "Declaration and configuration (YAML)")->capture_default_str();
+  }
+  kc->add_option("--role", keys.role, "write | admin | privacy_officer | agent | analyst | service")->required();
+  kc->add_option("--name", keys.name, "Who holds it (shown in the audit log)")->required();
+  kc->add_option("--rate-limit", keys.rate_limit, "Requests per second (0: the configured default)");
+  kr->add_option("--id", keys.id, "The key id")->required();
+  km->add_option("--new-key-file", keys.new_master_key_file,
+                 "File with the new master key (64 hex digits); created with a random key when missing")->required();
+
   app.add_subcommand("version", "Print the version");
   try {
     app.parse(argc, argv);
@@ -87,6 +121,19 @@ Command ParseCommandLine(int argc, char** argv) {
   if (td->parsed()) return tcf;
   if (e->parsed()) return eval;
   if (tr->parsed()) return train;
+  for (auto [sub, name] : {std::pair{av, "verify"}, std::pair{as, "subjects"}, std::pair{ar, "report"}}) {
+    if (sub->parsed()) {
+      audit.action = name;
+      return audit;
+    }
+  }
+  for (auto [sub, name] : {std::pair{kc, "create"}, std::pair{kl, "list"}, std::pair{kr, "revoke"},
+                           std::pair{km, "rotate-master"}}) {
+    if (sub->parsed()) {
+      keys.action = name;
+      return keys;
+    }
+  }
   return VersionCommand{};
 }
 

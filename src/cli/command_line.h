@@ -45,6 +45,30 @@ struct TrainCommand {
   std::string config;
 };
 
+// The audit log: `audit verify` checks the hash chain (exit 1 naming the
+// first bad entry); `audit subjects` lists whose data a key read since a time
+// (breach notification); `audit report` writes the periodic privacy audit.
+struct AuditCommand {
+  std::string action;  // verify | subjects | report
+  std::string data_dir = "shinrai-data";
+  std::string config;
+  std::string since;   // subjects: ISO 8601
+  std::string key_id;  // subjects: the key's id (as `keys list` shows it)
+  std::string html;    // report: also write HTML here
+};
+
+// API keys and the master key: create | list | revoke | rotate-master.
+struct KeysCommand {
+  std::string action;
+  std::string data_dir = "shinrai-data";
+  std::string config;
+  std::string role;
+  std::string name;
+  double rate_limit = 0;
+  std::string id;
+  std::string new_master_key_file;
+};
+
 struct VersionCommand {};
 
 // Help was printed, or the arguments were wrong: exit with `exit_code`.
@@ -52,7 +76,8 @@ struct ExitCommand {
   int exit_code = 0;
 };
 
-using Command = std::variant<ServeCommand, CheckConfigCommand, TcfDecodeCommand, EvalCommand, TrainCommand, VersionCommand, ExitCommand>;
+using Command = std::variant<ServeCommand, CheckConfigCommand, TcfDecodeCommand, EvalCommand, TrainCommand,
+                             AuditCommand, KeysCommand, VersionCommand, ExitCommand>;
 
 Command ParseCommandLine(int argc, char** argv);
 

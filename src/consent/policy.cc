@@ -12,6 +12,15 @@ Decision Decide(const schema::Declaration& declaration, const consent::ConsentSt
     if (c == declaration.categories.end()) return {false, "unknown_category"};
     sensitive = c->second.sensitive;
   }
+  // Rights requests (GDPR art. 18 and 21) outrank consent.
+  if (const auto* r = state.Find(kRestrictionPurpose, consent::kAllChannels);
+      r && r->status == consent::ConsentStatus::kGranted && p->second.legal_basis != schema::LegalBasis::kLegalObligation) {
+    return {false, "restricted"};
+  }
+  if (const auto* o = state.Find(kProfilingObjectionPurpose, consent::kAllChannels);
+      o && o->status == consent::ConsentStatus::kGranted && p->second.profiling) {
+    return {false, "objected_to_profiling"};
+  }
   const consent::ConsentRecord* record = state.Find(purpose, channel);
   const bool granted = record && record->status == consent::ConsentStatus::kGranted;
   // Special categories need explicit consent whatever the purpose's basis.

@@ -11,6 +11,8 @@
 //   consent_denied, consent_withdrawn the record says no
 //   explicit_consent_required         a sensitive category without consent
 //   unknown_purpose, unknown_category the declaration does not know it
+//   restricted                        the person asked to restrict processing (only legal obligations go on)
+//   objected_to_profiling             the person objected to profiling, and the purpose profiles
 //
 // Pure: no I/O, no clock; safe anywhere.
 #pragma once
@@ -22,6 +24,12 @@
 #include "schema/declaration.h"
 
 namespace shinrai::policy {
+
+// Rights requests are recorded in the consent ledger under these reserved
+// purposes (channel "*"), "granted" meaning the restriction or objection is
+// in force and "withdrawn" that it was lifted; the history shows both.
+inline constexpr std::string_view kRestrictionPurpose = "_restriction";
+inline constexpr std::string_view kProfilingObjectionPurpose = "_profiling_objection";
 
 struct Decision {
   bool allowed = false;

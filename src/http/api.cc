@@ -122,6 +122,7 @@ void Api::Handle(Request& req, Respond respond) {
   }
   const std::string_view query = path.size() < target.size() ? target.substr(path.size() + 1) : std::string_view();
   if (Recommendations(req, path, query, respond)) return;
+  if (Rights(req, path, query, respond)) return;
   respond(ErrorResponse(NotFound("no endpoint " + std::string(req.method_string()) + " " + std::string(path))));
 }
 
@@ -188,6 +189,65 @@ bool Api::Recommendations(Request& req, std::string_view path, std::string_view 
   return false;
 }
 
+bool Api::Rights(Request& req, std::string_view path, std::string_view query, Respond& respond) {
+  constexpr std::string_view kRequests = "/v1/rights/requests";
+  if (path.rfind(kRequests, 0) != 0) return false;
+  const auto method = req.method();
+  if (path == kRequests) {
+    if (method != bhttp::verb::post) {
+      respond(MethodNotAllowed(std::string(kRequests) + " takes POST (one request per demand)"));
+      return true;
+    }
+    auto who = Authenticate(req);
+    if (!who.ok()) {
+      respond(ErrorResponse(who.status()));
+      return true;
+    }
+    auto r = d_.rights->Create(*who, req.body());
+    if (!r.ok()) {
+      respond(ErrorResponse(r.status()));
+      return true;
+    }
+    respond(JsonResponse(201, r->dump()));
+    return true;
+  }
+  if (path.size() <= kRequests.size() + 1 || path[kRequests.size()] != '/') return false;
+  auto id = PercentDecode(path.substr(kRequests.size() + 1));
+  if (!id) {
+    respond(ErrorResponse(InvalidArgument("the request id is not correctly percent-encoded")));
+    return true;
+  }
+  if (method != bhttp::verb::get) {
+    respond(MethodNotAllowed("a rights request is read with GET"));
+    return true;
+  }
+  auto who = Authenticate(req);
+  if (!who.ok()) {
+    respond(ErrorResponse(who.status()));
+    return true;
+  }
+  const std::string format = QueryParam(query, "format").value_or("json");
+  if (format == "html") {
+    auto html = d_.rights->GetHtml(*who, *id);
+    if (!html.ok()) {
+      respond(ErrorResponse(html.status()));
+      return true;
+    }
+    Response r;
+    r.status = 200;
+    r.content_type = "text/html; charset=utf-8";
+    r.body = std::move(*html);
+    respond(std::move(r));
+    return true;
+  }
+  if (format != "json") {
+    respond(ErrorResponse(InvalidArgument("format: expected json or html, got '" + format + "'")));
+    return true;
+  }
+  respond(JsonOrError(d_.rights->Get(*who, *id)));
+  return true;
+}
+
 void Api::Collect(Request& req, std::optional<profile::CallType> type, Respond respond) {
   std::string body = std::move(req.body());
   auto enc = req.find(bhttp::field::content_encoding);
@@ -217,7 +277,11 @@ void Api::Collect(Request& req, std::optional<profile::CallType> type, Respond r
 void Api::GetProfile(Request& req, std::string_view id, Respond respond) {
   auto who = Authenticate(req);
   if (!who.ok()) return respond(ErrorResponse(who.status()));
-  respond(JsonOrError(d_.profiles->Get(*who, id)));
+  std::string_view target(req.target().data(), req.target().size());
+  const size_t q = target.find('?');
+  const std::string reason =
+      q == std::string_view::npos ? std::string() : QueryParam(target.substr(q + 1), "reason").value_or("");
+  respond(JsonOrError(d_.profiles->Get(*who, id, reason)));
 }
 
 void Api::GetStats(Request& req, Respond respond) {

@@ -12,6 +12,7 @@
 //   POST /v1/items (catalogue upsert), POST /v1/models/train   admin, service
 //   POST /v1/feedback                                          write key, admin, service
 //   GET  /v1/stats/recommendations                             admin, analyst
+//   POST /v1/rights/requests, GET /v1/rights/requests/{id}[?format=html]   admin, privacy_officer
 //   GET  /healthz   GET /readyz                                no key
 //
 // Thread-safety: Handle() is called concurrently from the I/O threads.
@@ -23,6 +24,7 @@
 #include "service/consent_service.h"
 #include "service/profile_service.h"
 #include "service/recommendation_service.h"
+#include "service/rights_service.h"
 #include "store/staged_writer.h"
 
 namespace shinrai::http {
@@ -35,6 +37,7 @@ struct ApiDeps {
   service::ConsentService* consent;
   store::StagedWriter* writer;  // for readiness
   service::RecommendationService* recs;
+  service::RightsService* rights;
 };
 
 class Api {
@@ -49,6 +52,8 @@ class Api {
   void Consent(Request& req, std::string_view rest, Respond respond);
   // /v1/recommendations, /v1/items, /v1/feedback, /v1/models, /v1/stats/recommendations
   bool Recommendations(Request& req, std::string_view path, std::string_view query, Respond& respond);
+  // /v1/rights/requests
+  bool Rights(Request& req, std::string_view path, std::string_view query, Respond& respond);
   Result<service::Principal> Authenticate(const Request& req) const;
 
   ApiDeps d_;

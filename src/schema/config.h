@@ -16,10 +16,27 @@
 namespace shinrai::schema {
 
 struct KeySpec {
-  std::string key;    // the secret as configured (demo keys only; see README)
+  std::string key;       // the secret as configured (demo keys only; see README)
+  std::string key_hash;  // or its SHA-256 in hex, so the file holds no secret
   std::string kind;   // "write" (collection only) or "api"
   std::string role;   // for api keys: "admin", ...
   std::string name;   // who holds it, for logs and audit
+  double rate_limit = 0;  // requests per second; 0: the role's default
+};
+
+// Encryption at rest, keys, audit, rights and retention (issue #5). Paths
+// left empty are placed in the data directory at start.
+struct SecuritySettings {
+  bool encrypt_at_rest = true;
+  std::string master_key_file;   // Default: <data>/keyvault/master.key, created on first start
+  std::string key_vault;         // Default: <data>/keyvault (never inside a backup of the store)
+  std::string api_keys_file;     // Default: <data>/api-keys.json (keys made by `shinrai keys create`)
+  std::string audit_dir;         // Default: <data>/audit
+  int64_t rights_deadline_seconds = 30 * 86400;
+  int64_t retention_check_seconds = 3600;  // 0: no background retention job
+  std::string tls_cert_file;     // both set: the server speaks HTTPS only
+  std::string tls_key_file;
+  double default_rate_limit = 200;  // requests per second per API key; write keys are not limited
 };
 
 struct ServerSettings {
@@ -64,6 +81,7 @@ struct Config {
   Declaration declaration;
   ServerSettings server;
   RecommendationSettings recommendations;
+  SecuritySettings security;
   std::vector<KeySpec> keys;
 };
 

@@ -65,7 +65,7 @@ class Parser {
     }
     CheckKeys(root, "", {"version", "server", "keys", "identity", "channels", "purposes", "categories",
                          "traits", "group_traits", "context", "events", "forbidden", "consent",
-                         "recommendations"});
+                         "recommendations", "security"});
     ParseServer(root["server"], &cfg.server);
     ParseKeys(root["keys"], &cfg.keys);
     Declaration& d = cfg.declaration;
@@ -82,6 +82,7 @@ class Parser {
     ParseConsent(root["consent"], &d.consent);
     CheckForbiddenNotDeclared(d);
     ParseRecommendations(root["recommendations"], d, &cfg.recommendations);
+    ParseSecurity(root["security"], &cfg.security);
     return cfg;
   }
 
@@ -147,6 +148,34 @@ class Parser {
     }
   }
 
+  void ParseSecurity(const YAML::Node& n, SecuritySettings* s) {
+    if (!n.IsDefined()) return;
+    if (!n.IsMap()) return Error(n, "security", "expected a mapping");
+    CheckKeys(n, "security", {"encrypt_at_rest", "master_key_file", "key_vault", "api_keys_file", "audit_dir",
+                              "rights_deadline", "retention_check_every", "tls_cert_file", "tls_key_file",
+                              "default_rate_limit"});
+    s->encrypt_at_rest = Scalar<bool>(n["encrypt_at_rest"], "security.encrypt_at_rest", s->encrypt_at_rest, "true or false");
+    s->master_key_file = Scalar<std::string>(n["master_key_file"], "security.master_key_file", "", "a path");
+    s->key_vault = Scalar<std::string>(n["key_vault"], "security.key_vault", "", "a path");
+    s->api_keys_file = Scalar<std::string>(n["api_keys_file"], "security.api_keys_file", "", "a path");
+    s->audit_dir = Scalar<std::string>(n["audit_dir"], "security.audit_dir", "", "a path");
+    s->tls_cert_file = Scalar<std::string>(n["tls_cert_file"], "security.tls_cert_file", "", "a path");
+    s->tls_key_file = Scalar<std::string>(n["tls_key_file"], "security.tls_key_file", "", "a path");
+    if (s->tls_cert_file.empty() != s->tls_key_file.empty())
+      Error(n, "security", "tls_cert_file and tls_key_file go together: set both or neither");
+    s->default_rate_limit = Scalar<double>(n["default_rate_limit"], "security.default_rate_limit", s->default_rate_limit, "requests per second");
+    if (s->default_rate_limit <= 0) Error(n["default_rate_limit"], "security.default_rate_limit", "must be positive");
+    for (auto [key, target] : {std::pair{"rights_deadline", &s->rights_deadline_seconds},
+                               std::pair{"retention_check_every", &s->retention_check_seconds}}) {
+      if (!n[key].IsDefined()) continue;
+      const std::string field = std::string("security.") + key;
+      const std::string w = Str(n[key], field);
+      auto secs = ParseDurationSeconds(w);
+      if (!secs || *secs < 0) Error(n[key], field, "expected a duration like 30d or 1h, got '" + w + "'");
+      else *target = *secs;
+    }
+  }
+
   void ParseServer(const YAML::Node& n, ServerSettings* s) {
     if (!n.IsDefined()) return;
     if (!n.IsMap()) return Error(n, "server", "expected a mapping");
@@ -180,14 +209,23 @@ class Parser {
         Error(k, f, "expected a mapping with key, kind and role");
         continue;
       }
-      CheckKeys(k, f, {"key", "kind", "role", "name"});
+      CheckKeys(k, f, {"key", "key_hash", "kind", "role", "name", "rate_limit"});
       KeySpec spec;
       spec.key = Scalar<std::string>(k["key"], f + ".key", "", "text");
+      spec.key_hash = Scalar<std::string>(k["key_hash"], f + ".key_hash", "", "64 hex digits (SHA-256 of the key)");
+      spec.rate_limit = Scalar<double>(k["rate_limit"], f + ".rate_limit", 0, "requests per second");
+      if (spec.rate_limit < 0) Error(k["rate_limit"], f + ".rate_limit", "must not be negative");
       spec.kind = Scalar<std::string>(k["kind"], f + ".kind", "api", "write or api");
       spec.role = Scalar<std::string>(k["role"], f + ".role", "", "a role");
       spec.name = Scalar<std::string>(k["name"], f + ".name", "", "text");
-      if (spec.key.size() < 8) Error(k, f + ".key", "a key needs at least 8 characters");
-      if (!seen.insert(spec.key).second) Error(k, f + ".key", "the same key is listed twice");
+      if (!spec.key_hash.empty()) {
+        if (!spec.key.empty()) Error(k, f, "give key or key_hash, not both");
+        if (spec.key_hash.size() != 64 || spec.key_hash.find_first_not_of("0123456789abcdef") != std::string::npos)
+          Error(k["key_hash"], f + ".key_hash", "expected 64 lower-case hex digits (sha256sum of the key)");
+      } else if (spec.key.size() < 8) {
+        Error(k, f + ".key", "a key needs at least 8 characters");
+      }
+      if (!seen.insert(spec.key + "|" + spec.key_hash).second) Error(k, f + ".key", "the same key is listed twice");
       if (spec.kind == "write") {
         if (!spec.role.empty()) Error(k["role"], f + ".role", "write keys have no role (they can only collect)");
       } else if (spec.kind == "api") {
@@ -235,8 +273,13 @@ class Parser {
       if (v.IsScalar()) {
         basis = v.Scalar();
       } else if (v.IsMap()) {
-        CheckKeys(v, f, {"legal_basis", "description"});
+        CheckKeys(v, f, {"legal_basis", "description", "profiling", "recipients"});
+        if (v["recipients"].IsDefined()) {
+          if (!v["recipients"].IsSequence()) Error(v["recipients"], f + ".recipients", "expected a list of names");
+          else for (size_t i = 0; i < v["recipients"].size(); ++i) p.recipients.push_back(Str(v["recipients"][i], f + ".recipients"));
+        }
         basis = Scalar<std::string>(v["legal_basis"], f + ".legal_basis", "", "a legal basis");
+        p.profiling = Scalar<bool>(v["profiling"], f + ".profiling", false, "true or false");
         p.description = Scalar<std::string>(v["description"], f + ".description", "", "text");
       } else {
         Error(v, f, "expected a legal basis or a mapping");

@@ -33,6 +33,8 @@ struct Purpose {
   std::string id;
   LegalBasis legal_basis = LegalBasis::kConsent;
   std::string description;
+  bool profiling = false;  // builds a profile of the person: an objection to profiling stops it
+  std::vector<std::string> recipients;  // who data used for it is disclosed to (shown in exports and notices)
 };
 
 struct Category {

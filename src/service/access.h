@@ -4,13 +4,22 @@
 // a role. The role table is the single place that says which role may do
 // which operation; docs/roles.md renders it.
 //
-// Thread-safety: immutable after construction.
+// Keys are held as SHA-256 hashes only: from the configuration (hashed at
+// load, or given as key_hash) and from the key file of `shinrai keys`, which
+// is re-read when it changes, so a revoked key stops working within a second.
+// API keys are rate-limited (a token bucket per key); write keys are not, as
+// collection throughput is bounded by the store, not by a key.
+//
+// Thread-safety: all methods may be called concurrently.
 #pragma once
 
+#include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "core/env.h"
 #include "core/status.h"
 #include "schema/config.h"
 
@@ -23,6 +32,7 @@ struct Principal {
   Role role = Role::kWriteKey;
   std::string key_name;  // from the configuration, for logs and audit
   std::string key_id;    // a short fingerprint of the key, never the key
+  double rate_limit = 0; // requests per second (API keys)
 };
 
 enum class Operation {
@@ -37,6 +47,9 @@ enum class Operation {
   kWriteCatalog,
   kReadRecsStats,    // aggregates: model state, holdout uplift
   kTrain,
+  kRightsRequest,    // file and follow data-subject requests
+  kReadAudit,        // the audit log and the privacy audit report
+  kListKeys,
 };
 
 struct Credentials {
@@ -47,15 +60,38 @@ struct Credentials {
 
 class Access {
  public:
-  explicit Access(const std::vector<schema::KeySpec>& keys);
+  // `key_file`: the file `shinrai keys` manages ("" for none).
+  // `default_rate_limit`: requests per second for API keys without their own.
+  explicit Access(const std::vector<schema::KeySpec>& keys, std::string key_file = "",
+                  double default_rate_limit = 200, Env* env = Env::Default());
 
-  // Unauthenticated when no credentials or an unknown key are given.
+  // Unauthenticated when no credentials, an unknown or a revoked key are
+  // given; ResourceExhausted when an API key is over its rate limit.
   Result<Principal> Authenticate(const Credentials& c) const;
   // PermissionDenied naming the role and the operation when not allowed.
   static Status Authorize(const Principal& p, Operation op);
 
  private:
-  std::unordered_map<std::string, Principal> by_key_;
+  void ReloadKeyFileIfChanged() const;
+  Status Admit(const Principal& p) const;
+
+  std::unordered_map<std::string, Principal> configured_;  // by SHA-256
+  const std::string key_file_;
+  const double default_rate_limit_;
+  Env* const env_;
+
+  mutable std::shared_mutex mu_;
+  mutable std::unordered_map<std::string, Principal> from_file_;  // by SHA-256
+  mutable std::unordered_map<std::string, int64_t> revoked_;      // SHA-256 -> when
+  mutable int64_t checked_ms_ = -1'000'000;
+  mutable int64_t file_stamp_ = -1;
+
+  struct Bucket {
+    double tokens = 0;
+    int64_t at_us = 0;
+  };
+  mutable std::mutex buckets_mu_;
+  mutable std::unordered_map<std::string, Bucket> buckets_;  // by key id
 };
 
 }  // namespace shinrai::service

@@ -48,13 +48,16 @@ nlohmann::json CollectReportToJson(const CollectReport& r) {
 }
 
 CollectService::CollectService(const schema::Config* config, const Access* access, store::Store* store,
-                               store::StagedWriter* writer, WriteSerializer* serializer, Env* env)
+                               store::StagedWriter* writer, WriteSerializer* serializer, Env* env,
+                               const SuppressionList* suppression, audit::AuditLog* audit)
     : config_(config),
       access_(access),
       store_(store),
       writer_(writer),
       serializer_(serializer),
       env_(env),
+      suppression_(suppression),
+      audit_(audit),
       parser_(config->declaration),
       graph_(config->declaration.identity, env),
       dedup_(config->server.dedup_window_seconds * 1000, config->server.dedup_max_ids) {}
@@ -181,6 +184,13 @@ Status CollectService::Apply(store::Transaction& txn, ParsedMessage& m, std::str
     ++report->duplicates;
     return Status::Ok();
   }
+  ASSIGN_OR_RETURN(bool suppressed, Suppressed(txn, m));
+  if (suppressed) {
+    dedup_.Add(e.message_id, e.received_ms);
+    ++report->dropped_events;
+    Count(txn, "suppressed_erased_subject", 1);
+    return Status::Ok();
+  }
   if (m.undeclared_event) {
     ++report->dropped_events;
     // Its data is not kept, but consent stated with it is: the person said it.
@@ -193,7 +203,13 @@ Status CollectService::Apply(store::Transaction& txn, ParsedMessage& m, std::str
     return Status::Ok();
   }
   ASSIGN_OR_RETURN(profile::Resolution r, graph_.Resolve(txn, m.ids, e.message_id, e.received_ms));
-  for (auto& rec : r.merges) report->merges.push_back(rec);
+  for (auto& rec : r.merges) {
+    if (audit_ && !rec.from.empty() && rec.refused.empty()) {
+      RETURN_IF_ERROR(audit_->Append({"profile.merge", {"", e.source, "write_key"}, rec.into, {}, "", 
+                                      {{"from", rec.from}, {"trigger", rec.trigger}}}));
+    }
+    report->merges.push_back(rec);
+  }
   const size_t drops_before = report->dropped.size();
   ASSIGN_OR_RETURN(bool keep_event, ApplyConsent(txn, m, r, report));
   profile::Profile& p = r.profile;
@@ -219,6 +235,22 @@ Status CollectService::Apply(store::Transaction& txn, ParsedMessage& m, std::str
   return Status::Ok();
 }
 
+Result<bool> CollectService::Suppressed(store::Transaction& txn, const ParsedMessage& m) {
+  if (!suppression_) return false;
+  ASSIGN_OR_RETURN(std::vector<std::string> hits, suppression_->Matches(txn, m.ids));
+  if (hits.empty()) return false;
+  bool grants = false;
+  if (!m.signals.empty()) {
+    ASSIGN_OR_RETURN(std::vector<consent::ConsentRecord> records,
+                     consent::RecordsFromSignals(config_->declaration.consent, m.signals, "", m.event.channel,
+                                                 m.event.received_ms));
+    for (const auto& r : records) grants = grants || r.status == consent::ConsentStatus::kGranted;
+  }
+  if (!grants) return true;
+  for (auto& k : hits) txn.Delete(std::move(k));
+  return false;
+}
+
 Result<bool> CollectService::ApplyConsent(store::Transaction& txn, ParsedMessage& m, const profile::Resolution& r,
                                           CollectReport* report) {
   const schema::Declaration& decl = config_->declaration;
@@ -241,6 +273,13 @@ Result<bool> CollectService::ApplyConsent(store::Transaction& txn, ParsedMessage
     recorded = consent::ConsentLedger::Record(txn, subject, &state, records, consent_seq_);
     consent_seq_ += records.size();
     report->consent_records += recorded;
+    if (audit_ && recorded > 0) {
+      audit::AuditEntry a{"consent.change", {"", e.source, "write_key"}, subject, {}, "consent signal with an event", {}};
+      for (const auto& rec : records) a.fields.push_back(rec.purpose + "@" + rec.channel + "=" +
+                                                         std::string(consent::ConsentStatusName(rec.status)));
+      a.detail = {{"source", "signals"}, {"channel", e.channel}};
+      RETURN_IF_ERROR(audit_->Append(a));
+    }
   }
   if (merged && recorded == 0) consent::ConsentLedger::SaveState(txn, subject, state);
 

@@ -21,12 +21,14 @@
 #include <optional>
 #include <string>
 
+#include "audit/audit_log.h"
 #include "core/env.h"
 #include "profile/identity_graph.h"
 #include "schema/config.h"
 #include "service/access.h"
 #include "service/message_dedup.h"
 #include "service/message_parser.h"
+#include "service/suppression.h"
 #include "service/write_serializer.h"
 #include "store/staged_writer.h"
 
@@ -47,8 +49,10 @@ class CollectService {
   using Done = std::function<void(Result<CollectReport>)>;
 
   // REQUIRES: every pointer outlives the service.
+  // `suppression` and `audit` may be null (tests of collection alone).
   CollectService(const schema::Config* config, const Access* access, store::Store* store,
-                 store::StagedWriter* writer, WriteSerializer* serializer, Env* env);
+                 store::StagedWriter* writer, WriteSerializer* serializer, Env* env,
+                 const SuppressionList* suppression = nullptr, audit::AuditLog* audit = nullptr);
 
   // `endpoint` is the call type of /v1/<type>, or nullopt for /v1/batch.
   // Without header credentials, a "writeKey" in the body authenticates (the
@@ -73,6 +77,9 @@ class CollectService {
   Result<bool> ApplyConsent(store::Transaction& txn, ParsedMessage& m, const profile::Resolution& r,
                             CollectReport* report);
   void Count(store::Transaction& txn, const std::string& name, int64_t n);
+  // True when the message's identifiers were erased and it does not grant
+  // consent anew: it must not rebuild a profile. Lifts the suppression otherwise.
+  Result<bool> Suppressed(store::Transaction& txn, const ParsedMessage& m);
 
   const schema::Config* const config_;
   const Access* const access_;
@@ -80,6 +87,8 @@ class CollectService {
   store::StagedWriter* const writer_;
   WriteSerializer* const serializer_;
   Env* const env_;
+  const SuppressionList* const suppression_;
+  audit::AuditLog* const audit_;
   MessageParser parser_;
   profile::IdentityGraph graph_;
 

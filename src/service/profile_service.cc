@@ -4,11 +4,21 @@
 
 namespace shinrai::service {
 
-Result<nlohmann::json> ProfileService::Get(const Principal& who, std::string_view lookup) {
+Result<nlohmann::json> ProfileService::Get(const Principal& who, std::string_view lookup, std::string_view reason) {
   RETURN_IF_ERROR(Access::Authorize(who, Operation::kReadProfile));
   if (lookup.empty()) return InvalidArgument("give a user id, an anonymous id, email:<address> or phone:<number>");
+  if (who.role == Role::kAgent && reason.empty())
+    return InvalidArgument("agents must state why they read a profile: add ?reason=... (it is kept in the audit log)");
   ASSIGN_OR_RETURN(profile::ProfileView view, reader_.View(lookup, config_->server.recent_events));
   const profile::Profile& p = view.profile;
+  if (audit_) {
+    RETURN_IF_ERROR(audit_->Append({"profile.read",
+                                    {who.key_id, who.key_name, std::string(RoleName(who.role))},
+                                    p.id,
+                                    {"identities", "traits", "channels", "recent_events", "merges"},
+                                    std::string(reason),
+                                    {}}));
+  }
   nlohmann::json channels = nlohmann::json::object();
   int64_t total = 0;
   for (const auto& [name, s] : p.channels) {

@@ -58,6 +58,8 @@ class RecommendationService {
   // Retrains every `recommendations.retrain_every` (and at once when no model exists).
   void StartSchedule();
   void StopSchedule();
+  // Asks the scheduler to retrain soon (after an erasure), even between periods.
+  void RequestRetrain();
 
   Result<nlohmann::json> Recommend(const Principal& who, std::string_view lookup, const RecommendRequest& request);
   Result<nlohmann::json> Similar(const Principal& who, std::string_view item, int n);
@@ -92,6 +94,7 @@ class RecommendationService {
   std::mutex schedule_mu_;
   std::condition_variable schedule_cv_;
   bool stopping_ = false;  // GUARDED_BY(schedule_mu_)
+  bool retrain_requested_ = false;  // GUARDED_BY(schedule_mu_)
   std::thread scheduler_;
 };
 

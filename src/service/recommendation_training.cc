@@ -117,19 +117,27 @@ void RecommendationService::StartSchedule() {
     std::unique_lock lock(schedule_mu_);
     while (!stopping_) {
       if (!first) {
-        if (config_->recommendations.retrain_seconds <= 0) {
-          schedule_cv_.wait(lock, [this] { return stopping_; });
-          break;
-        }
-        if (schedule_cv_.wait_for(lock, every, [this] { return stopping_; })) break;
+        auto woken = [this] { return stopping_ || retrain_requested_; };
+        if (config_->recommendations.retrain_seconds <= 0) schedule_cv_.wait(lock, woken);
+        else schedule_cv_.wait_for(lock, every, woken);
+        if (stopping_) break;
       }
       first = false;
+      retrain_requested_ = false;
       lock.unlock();
       auto r = Train();
       if (!r.ok() && r.status().code() != Code::kUnavailable) spdlog::warn("training failed: {}", r.status().ToString());
       lock.lock();
     }
   });
+}
+
+void RecommendationService::RequestRetrain() {
+  {
+    std::lock_guard lock(schedule_mu_);
+    retrain_requested_ = true;
+  }
+  schedule_cv_.notify_all();
 }
 
 void RecommendationService::StopSchedule() {

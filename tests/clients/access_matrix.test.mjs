@@ -15,16 +15,35 @@ const KEYS = {
   service: 'demo-service-key',
 };
 
-// endpoint -> roles allowed
+const ADMIN_KEY = { Authorization: 'Bearer demo-admin-key' };
+let accessRequestId = 'unset';
+
+// endpoint -> roles allowed. `refusal` names the error of a refused role
+// when it is not permission_denied.
 const MATRIX = [
   { name: 'POST /v1/track', method: 'POST', path: '/v1/track', body: { userId: 'm-user', event: 'Product Viewed' }, allowed: ['write_key', 'admin'] },
   { name: 'POST /v1/batch', method: 'POST', path: '/v1/batch', body: { batch: [{ type: 'identify', userId: 'm-user' }] }, allowed: ['write_key', 'admin'] },
-  { name: 'GET /v1/profiles/{id}', method: 'GET', path: '/v1/profiles/m-user', allowed: ['admin'] },
+  { name: 'GET /v1/profiles/{id}', method: 'GET', path: '/v1/profiles/m-user', allowed: ['admin'],
+    refusal: { agent: 'invalid_argument' } },  // agents may read, but only stating a reason
+  { name: 'GET /v1/profiles/{id}?reason=', method: 'GET', path: '/v1/profiles/m-user?reason=caller%20asked', allowed: ['admin', 'agent'] },
   { name: 'GET /v1/consent/{id}', method: 'GET', path: '/v1/consent/m-user', allowed: ['admin', 'privacy_officer', 'service'] },
   { name: 'GET /v1/consent/{id}/history', method: 'GET', path: '/v1/consent/m-user/history', allowed: ['admin', 'privacy_officer', 'service'] },
   { name: 'PUT /v1/consent/{id}', method: 'PUT', path: '/v1/consent/m-user',
     body: { changes: [{ purpose: 'personalization', channel: 'web', status: 'granted' }] }, allowed: ['admin', 'privacy_officer', 'service'] },
   { name: 'GET /v1/stats/collection', method: 'GET', path: '/v1/stats/collection', allowed: ['admin', 'privacy_officer'] },
+  { name: 'GET /v1/recommendations/{id}', method: 'GET', path: '/v1/recommendations/m-user?n=3', allowed: ['admin', 'service'] },
+  { name: 'GET /v1/items/{item}/similar', method: 'GET', path: '/v1/items/sku-1000/similar?n=3',
+    allowed: ['admin', 'privacy_officer', 'agent', 'analyst', 'service'] },
+  { name: 'POST /v1/items', method: 'POST', path: '/v1/items',
+    body: { items: [{ id: 'm-item', name: 'Matrix mug', category: 'kitchen' }] }, allowed: ['admin', 'service'] },
+  { name: 'POST /v1/feedback', method: 'POST', path: '/v1/feedback',
+    body: { type: 'impression', subject: 'm-user', items: ['sku-1000'] }, allowed: ['write_key', 'admin', 'service'] },
+  { name: 'GET /v1/stats/recommendations', method: 'GET', path: '/v1/stats/recommendations', allowed: ['admin', 'analyst'] },
+  { name: 'POST /v1/rights/requests', method: 'POST', path: '/v1/rights/requests',
+    body: { type: 'access', subject: 'm-user' }, allowed: ['admin', 'privacy_officer'] },
+  { name: 'GET /v1/rights/requests/{id}', method: 'GET', path: () => `/v1/rights/requests/${accessRequestId}`,
+    allowed: ['admin', 'privacy_officer'] },
+  { name: 'POST /v1/models/train', method: 'POST', path: '/v1/models/train', allowed: ['admin', 'service'] },
   { name: 'GET /healthz', method: 'GET', path: '/healthz', allowed: Object.keys(KEYS) },
 ];
 
@@ -32,9 +51,14 @@ let server;
 let dir;
 before(async () => {
   dir = tempDataDir();
-  server = await startServer({ dataDir: dir });
+  // The demo shop gives the recommender a catalogue and a model to serve.
+  server = await startServer({ dataDir: dir, args: ['--demo'] });
   // The person the reads are about.
   assert.equal((await postJson(`${server.url}/v1/identify`, { userId: 'm-user', messageId: 'seed' })).status, 200);
+  assert.equal((await postJson(`${server.url}/v1/models/train`, {}, ADMIN_KEY)).status, 200);
+  const filed = await postJson(`${server.url}/v1/rights/requests`, { type: 'access', subject: 'm-user' }, ADMIN_KEY);
+  assert.equal(filed.status, 201);
+  accessRequestId = filed.body.id;
 });
 after(async () => {
   await server.stop();
@@ -48,13 +72,14 @@ test('role × endpoint matrix', async () => {
       const headers = { 'Content-Type': 'application/json' };
       // Write keys travel as the SDKs send them (Basic), API keys as Bearer.
       if (key) headers.Authorization = role === 'write_key' ? 'Basic ' + Buffer.from(`${key}:`).toString('base64') : `Bearer ${key}`;
-      const res = await fetch(server.url + e.path, { method: e.method, headers, body: e.body ? JSON.stringify(e.body) : undefined });
+      const path = typeof e.path === 'function' ? e.path() : e.path;
+      const res = await fetch(server.url + path, { method: e.method, headers, body: e.body ? JSON.stringify(e.body) : undefined });
       const ok = res.status >= 200 && res.status < 300;
       const expected = e.allowed.includes(role);
       if (ok !== expected) wrong.push(`${e.name} as ${role}: HTTP ${res.status}, expected ${expected ? 'success' : 'refusal'}`);
       if (!ok) {
         const body = await res.json();
-        const code = role === 'none' ? 'unauthenticated' : 'permission_denied';
+        const code = role === 'none' ? 'unauthenticated' : (e.refusal?.[role] ?? 'permission_denied');
         if (body.error?.code !== code) wrong.push(`${e.name} as ${role}: error code ${body.error?.code}, expected ${code}`);
       } else {
         await res.arrayBuffer();

@@ -1,0 +1,51 @@
+#include "app/data_dir.h"
+
+namespace shinrai::app {
+
+SecurityPaths ResolvePaths(const schema::SecuritySettings& s, const std::string& data_dir) {
+  SecurityPaths p;
+  p.key_vault = s.key_vault.empty() ? data_dir + "/keyvault" : s.key_vault;
+  p.master_key_file = s.master_key_file.empty() ? p.key_vault + "/master.key" : s.master_key_file;
+  p.api_keys_file = s.api_keys_file.empty() ? data_dir + "/api-keys.json" : s.api_keys_file;
+  p.audit_dir = s.audit_dir.empty() ? data_dir + "/audit" : s.audit_dir;
+  return p;
+}
+
+crypto::RecordScheme PersonalDataScheme() {
+  crypto::RecordScheme scheme;
+  // profile/keys.h: profiles, events, merge records, recommendation feedback;
+  // consent/ledger.h: consent records and the derived state.
+  scheme.subject_families = {"pr/", "ev/", "mg/", "fb/", "cs/", "cc/"};
+  // profile/keys.h: the identity index (user ids, device ids, e-mails, phones).
+  scheme.pseudonymized_families = {"id/"};
+  // service/rights_service.h: rights request records.
+  scheme.service_families = {"rr/"};
+  return scheme;
+}
+
+Result<OpenedData> OpenData(const std::string& data_dir, const schema::Config& config) {
+  OpenedData d;
+  d.paths = ResolvePaths(config.security, data_dir);
+  RETURN_IF_ERROR(crypto::InitCrypto());
+  store::RocksOptions ropts;
+  ropts.path = data_dir;
+  ASSIGN_OR_RETURN(d.rocks, store::OpenRocksStore(ropts));
+  d.store = d.rocks.get();
+  crypto::SecretKey suppression_key;  // all zero without a vault: nothing is secret then anyway
+  if (config.security.encrypt_at_rest) {
+    store::RocksOptions vopts;
+    vopts.path = d.paths.key_vault;
+    vopts.block_cache_bytes = 16 << 20;
+    ASSIGN_OR_RETURN(d.vault_store, store::OpenRocksStore(vopts));
+    ASSIGN_OR_RETURN(crypto::SecretKey master,
+                     crypto::LoadMasterKey({d.paths.master_key_file, /*create_missing=*/true}, &d.master_key_created));
+    ASSIGN_OR_RETURN(d.vault, crypto::KeyVault::Open(d.vault_store.get(), master));
+    d.encrypted = crypto::NewEncryptedStore(d.rocks.get(), d.vault.get(), PersonalDataScheme());
+    d.store = d.encrypted.get();
+    suppression_key = d.vault->suppression_key();
+  }
+  d.suppression = std::make_unique<service::SuppressionList>(suppression_key);
+  return d;
+}
+
+}  // namespace shinrai::app

@@ -1,0 +1,41 @@
+// Opening a data directory: the store, and, with encryption at rest on, the
+// key vault beside it and the encrypting layer over it. Shared by every
+// command that reads or writes people's data (serve, train, keys, audit).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "crypto/encrypted_store.h"
+#include "crypto/key_vault.h"
+#include "schema/config.h"
+#include "service/suppression.h"
+#include "store/store.h"
+
+namespace shinrai::app {
+
+struct SecurityPaths {
+  std::string key_vault;
+  std::string master_key_file;
+  std::string api_keys_file;
+  std::string audit_dir;
+};
+SecurityPaths ResolvePaths(const schema::SecuritySettings& s, const std::string& data_dir);
+
+// Which store key families hold personal data, and how (docs/encryption.md).
+crypto::RecordScheme PersonalDataScheme();
+
+struct OpenedData {
+  SecurityPaths paths;
+  std::unique_ptr<store::Store> rocks;
+  std::unique_ptr<store::Store> vault_store;
+  std::unique_ptr<crypto::KeyVault> vault;  // null with encryption off
+  std::unique_ptr<store::Store> encrypted;
+  std::unique_ptr<service::SuppressionList> suppression;
+  store::Store* store = nullptr;  // what the services use
+  bool master_key_created = false;
+};
+
+Result<OpenedData> OpenData(const std::string& data_dir, const schema::Config& config);
+
+}  // namespace shinrai::app

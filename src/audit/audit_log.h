@@ -1,0 +1,98 @@
+// AuditLog: the tamper-evident record of every use of personal data.
+//
+// Every read of a person's data (who, which key, which person, which fields,
+// why), consent change, merge, export, erasure, key operation and
+// configuration change is one line of <dir>/audit.jsonl. Each entry carries
+// its sequence number, the previous entry's hash and its own hash
+// (SHA-256 over the previous hash and the entry), so altering, removing or
+// reordering any entry breaks the chain; <dir>/head.json names the last
+// entry, so cutting entries off the end is caught too. (An attacker who can
+// rewrite the whole file and the head can forge a new chain: publish the head
+// hash `shinrai audit verify` prints to somewhere they cannot write.)
+//
+// Several processes may append (the server, `shinrai keys`): each append
+// holds an exclusive flock and continues the chain from the file's real end.
+// Appends are written at once and synced by a background flusher every
+// 200 ms, or at once when `sync` is asked (erasure, key operations).
+//
+// Thread-safety: Append and Flush may be called concurrently.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/env.h"
+#include "core/status.h"
+
+namespace shinrai::audit {
+
+struct Actor {
+  std::string key_id;    // fingerprint of the key, never the key
+  std::string key_name;
+  std::string role;      // "admin", ..., or "system" for the server's own jobs, "cli" for commands
+};
+
+struct AuditEntry {
+  std::string action;    // profile.read, consent.change, rights.erasure, key.create, config.load, ...
+  Actor actor;
+  std::string subject;   // a profile id, or "" when no one person is concerned
+  std::vector<std::string> fields;
+  std::string reason;    // the stated reason (agents must give one)
+  nlohmann::json detail = nlohmann::json::object();
+};
+
+class AuditLog {
+ public:
+  // Creates the directory and the file when missing.
+  static Result<std::unique_ptr<AuditLog>> Open(const std::string& dir, Env* env);
+  ~AuditLog();  // flushes
+
+  Status Append(const AuditEntry& e, bool sync = false);
+  // Syncs what was appended and updates the head.
+  Status Flush();
+  const std::string& dir() const { return dir_; }
+
+ private:
+  AuditLog(std::string dir, Env* env);
+  Status WriteHeadLocked();
+  void FlusherLoop();
+
+  const std::string dir_;
+  Env* const env_;
+  int fd_ = -1;
+  std::mutex mu_;
+  int64_t seq_ = 0;       // last sequence number written
+  std::string last_hash_; // its hash
+  int64_t known_end_ = 0; // file size after our last append
+  bool dirty_ = false;
+
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+  std::thread flusher_;
+};
+
+struct VerifyReport {
+  bool ok = true;
+  int64_t entries = 0;
+  std::string head_hash;   // hash of the last entry
+  int64_t bad_line = 0;    // 1-based line of the first bad entry
+  std::string problem;     // what is wrong with it
+};
+// Reads <dir>/audit.jsonl and <dir>/head.json. An error only when the log
+// cannot be read at all; a broken chain is reported in the VerifyReport.
+Result<VerifyReport> Verify(const std::string& dir);
+
+// Every entry, parsed (for reports and `shinrai audit subjects`).
+Result<std::vector<nlohmann::json>> ReadEntries(const std::string& dir);
+
+// The hash of an entry given the previous hash: SHA-256 hex.
+std::string EntryHash(const std::string& prev_hash, const nlohmann::json& entry_without_hash);
+
+}  // namespace shinrai::audit

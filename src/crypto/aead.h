@@ -1,0 +1,34 @@
+// Authenticated encryption (XChaCha20-Poly1305, libsodium) and keyed hashing
+// (BLAKE2b), the two primitives everything in crypto/ is built from.
+//
+// A sealed value is [version 1][nonce 24][ciphertext + tag 16]: 41 bytes more
+// than the plaintext. The associated data binds it to where it is stored (the
+// store key: family, subject and record), so a value copied to another key or
+// subject does not open.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+#include "crypto/secret_key.h"
+
+namespace shinrai::crypto {
+
+inline constexpr size_t kSealOverhead = 1 + 24 + 16;
+
+std::string Seal(const SecretKey& key, std::string_view plaintext, std::string_view associated_data);
+// DataLoss-like Internal error when the value was altered, the key is wrong or
+// the associated data differs.
+Result<std::string> Open(const SecretKey& key, std::string_view sealed, std::string_view associated_data);
+
+// A keyed BLAKE2b hash of `data` (`out_bytes` long, 16..64), as raw bytes.
+std::string KeyedHash(const SecretKey& key, std::string_view data, size_t out_bytes = 16);
+std::string ToHex(std::string_view bytes);
+// SHA-256 in hex: for API keys, which are long random strings (a slow
+// password hash would add nothing but latency).
+std::string Sha256Hex(std::string_view data);
+// `bytes` random bytes from the system's CSPRNG, in hex.
+std::string RandomHex(size_t bytes);
+
+}  // namespace shinrai::crypto

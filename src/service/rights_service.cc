@@ -1,0 +1,433 @@
+#include "service/rights_service.h"
+
+#include <simdjson.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <set>
+
+#include "consent/ledger.h"
+#include "consent/policy.h"
+#include "core/time_format.h"
+#include "profile/keys.h"
+#include "service/export_html.h"
+#include "profile/lookup.h"
+#include "schema/field_filter.h"
+
+namespace shinrai::service {
+
+namespace {
+
+const std::set<std::string> kTypes = {"access", "erasure", "rectification", "restriction", "objection"};
+std::atomic<uint64_t> g_ledger_seq{0};
+
+std::string RightsKey(std::string_view id) { return std::string(kRightsPrefix) + std::string(id); }
+
+nlohmann::json PurposeJson(const schema::Declaration& d, const std::string& id) {
+  auto it = d.purposes.find(id);
+  if (it == d.purposes.end()) return {{"id", id}};
+  const schema::Purpose& p = it->second;
+  return {{"id", id},
+          {"legal_basis", schema::LegalBasisName(p.legal_basis)},
+          {"description", p.description},
+          {"recipients", p.recipients}};
+}
+
+nlohmann::json Retention(int64_t seconds) {
+  if (seconds <= 0) return "as long as the purpose needs it (no fixed period declared)";
+  return std::to_string(seconds / 86400) + " days";
+}
+
+// Every profile id of a person: the survivor and those merged into it, transitively.
+Result<std::vector<profile::Profile>> AllProfiles(store::Transaction& txn, const profile::Profile& survivor) {
+  std::vector<profile::Profile> out = {survivor};
+  std::set<std::string> seen = {survivor.id};
+  for (size_t i = 0; i < out.size(); ++i) {
+    const std::vector<std::string> absorbed = out[i].absorbed;
+    for (const auto& id : absorbed) {
+      if (!seen.insert(id).second) continue;
+      ASSIGN_OR_RETURN(std::optional<std::string> raw, txn.Get(profile::ProfileKey(id)));
+      if (!raw) continue;
+      ASSIGN_OR_RETURN(profile::Profile p, profile::DecodeProfile(*raw));
+      out.push_back(std::move(p));
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> PersonPrefixes(const std::string& pid) {
+  return {profile::EventPrefix(pid), profile::MergePrefix(pid), profile::FeedbackPrefix(pid), "cs/" + pid + "/"};
+}
+
+}  // namespace
+
+Status RightsService::Commit(store::Transaction txn) {
+  std::promise<Status> committed;
+  auto future = committed.get_future();
+  d_.writer->Submit(std::move(txn), [&committed](const Status& st) { committed.set_value(st); });
+  return future.get();
+}
+
+Status RightsService::Audit(const Principal& who, std::string action, const std::string& subject,
+                            nlohmann::json detail, bool sync) {
+  if (!d_.audit) return Status::Ok();
+  audit::AuditEntry e;
+  e.action = std::move(action);
+  e.actor = {who.key_id, who.key_name, std::string(RoleName(who.role))};
+  e.subject = subject;
+  e.detail = std::move(detail);
+  return d_.audit->Append(e, sync);
+}
+
+Result<nlohmann::json> RightsService::Create(const Principal& who, std::string_view body) {
+  RETURN_IF_ERROR(Access::Authorize(who, Operation::kRightsRequest));
+  nlohmann::json req = nlohmann::json::parse(body, nullptr, false);
+  if (req.is_discarded() || !req.is_object()) return InvalidArgument("the body must be a JSON object {\"type\", \"subject\"}");
+  for (const auto& [k, _] : req.items()) {
+    if (k != "type" && k != "subject" && k != "traits" && k != "lift" && k != "note")
+      return InvalidArgument("unknown field '" + k + "' (expected type, subject, traits, lift, note)");
+  }
+  if (!req.contains("type") || !req["type"].is_string() || !kTypes.count(req["type"].get<std::string>()))
+    return InvalidArgument("type: expected one of access, erasure, rectification, restriction, objection");
+  if (!req.contains("subject") || !req["subject"].is_string() || req["subject"].get<std::string>().empty())
+    return InvalidArgument("subject: expected a user id, an anonymous id, email:<address> or phone:<number>");
+  const std::string type = req["type"];
+  const std::string subject = req["subject"];
+  if (req.contains("traits") && type != "rectification") return InvalidArgument("traits: only for rectification");
+  if (type == "rectification" && (!req.contains("traits") || !req["traits"].is_object() || req["traits"].empty()))
+    return InvalidArgument("traits: a rectification names the traits to correct, e.g. {\"traits\": {\"name\": \"...\"}}");
+  if (req.contains("lift") && (!req["lift"].is_boolean() || (type != "restriction" && type != "objection")))
+    return InvalidArgument("lift: true or false, for restriction and objection only");
+  if (req.contains("note") && !req["note"].is_string()) return InvalidArgument("note: expected text");
+
+  const int64_t received = d_.env->NowMillis();
+  nlohmann::json record = {{"id", "rr_" + d_.env->NewId()},
+                           {"type", type},
+                           {"status", "in_progress"},
+                           {"received_at", FormatIso8601Millis(received)},
+                           {"due", FormatIso8601Millis(received + d_.config->security.rights_deadline_seconds * 1000)},
+                           {"requested_by", who.key_name},
+                           {"note", req.value("note", "")}};
+  auto found = reader_.Find(subject);
+  if (!found.ok() && found.status().code() != Code::kNotFound) return found.status();
+  nlohmann::json outcome;
+  std::string pid;
+  if (!found.ok()) {
+    if (type == "erasure") {
+      // Nothing held, but the person asked not to be held: suppress the identifier.
+      ASSIGN_OR_RETURN(profile::Lookup l, profile::ParseLookup(subject, d_.config->declaration.identity.default_country_code));
+      profile::Profile ghost;
+      if (l.kind == profile::Lookup::Kind::kEmail) ghost.emails = {l.value};
+      else if (l.kind == profile::Lookup::Kind::kPhone) ghost.phones = {l.value};
+      else if (l.kind == profile::Lookup::Kind::kId) ghost.user_id = l.value, ghost.anonymous_ids = {l.value};
+      auto lock = d_.serializer->Lock();
+      store::Transaction txn = d_.writer->Begin();
+      if (d_.suppression) d_.suppression->Add(txn, ghost, received);
+      RETURN_IF_ERROR(Commit(std::move(txn)));
+      outcome = {{"found", false}, {"identifiers_suppressed", d_.suppression ? 1 : 0}};
+      record["status"] = "completed";
+    } else {
+      outcome = {{"found", false}, {"reason", "no data is held about this subject"}};
+      record["status"] = type == "access" ? "completed" : "rejected";
+    }
+  } else {
+    pid = found->id;
+    if (type == "access") {
+      outcome = {{"found", true}, {"export", "GET /v1/rights/requests/" + record["id"].get<std::string>()}};
+    } else if (type == "erasure") {
+      ASSIGN_OR_RETURN(outcome, Erase(who, *found));
+    } else if (type == "rectification") {
+      ASSIGN_OR_RETURN(outcome, Rectify(who, *found, req["traits"]));
+    } else {
+      ASSIGN_OR_RETURN(outcome, RecordRight(who, *found,
+                                            type == "restriction" ? policy::kRestrictionPurpose
+                                                                  : policy::kProfilingObjectionPurpose,
+                                            req.value("lift", false)));
+    }
+    record["status"] = "completed";
+  }
+  record["profile_id"] = pid;
+  record["outcome"] = outcome;
+  record["completed_at"] = FormatIso8601Millis(d_.env->NowMillis());
+  store::Transaction txn = d_.writer->Begin();
+  txn.Put(RightsKey(record["id"].get<std::string>()), record.dump());
+  RETURN_IF_ERROR(Commit(std::move(txn)));
+  RETURN_IF_ERROR(Audit(who, "rights." + type, pid, {{"request", record["id"]}, {"status", record["status"]}},
+                        type == "erasure"));
+  return record;
+}
+
+Result<nlohmann::json> RightsService::Get(const Principal& who, std::string_view id) {
+  RETURN_IF_ERROR(Access::Authorize(who, Operation::kRightsRequest));
+  ASSIGN_OR_RETURN(std::optional<std::string> raw, d_.store->Get(RightsKey(id)));
+  if (!raw) return NotFound("no rights request '" + std::string(id) + "'");
+  nlohmann::json record = nlohmann::json::parse(*raw, nullptr, false);
+  if (record.is_discarded()) return Internal("rights request '" + std::string(id) + "' is damaged");
+  const std::string pid = record.value("profile_id", "");
+  if (record["type"] == "access" && record["status"] == "completed" && !pid.empty()) {
+    auto exported = Export("profile:" + pid);
+    if (exported.ok()) {
+      record["export"] = std::move(*exported);
+      RETURN_IF_ERROR(Audit(who, "rights.export", pid, {{"request", record["id"]}}, false));
+    } else if (exported.status().code() == Code::kNotFound) {
+      record["export"] = nullptr;
+      record["export_note"] = "the person's data was erased since";
+    } else {
+      return exported.status();
+    }
+  }
+  return record;
+}
+
+Result<std::string> RightsService::GetHtml(const Principal& who, std::string_view id) {
+  ASSIGN_OR_RETURN(nlohmann::json record, Get(who, id));
+  if (record["type"] != "access") return InvalidArgument("only access requests have a page to show (this is " +
+                                                         record["type"].get<std::string>() + ")");
+  return RenderExportHtml(record);
+}
+
+Result<std::vector<nlohmann::json>> RightsService::List() {
+  std::vector<nlohmann::json> out;
+  store::ScanOptions so;
+  so.prefix = std::string(kRightsPrefix);
+  RETURN_IF_ERROR(d_.store->Scan(so, [&](std::string_view, std::string_view v) {
+    nlohmann::json j = nlohmann::json::parse(v, nullptr, false);
+    if (!j.is_discarded()) out.push_back(std::move(j));
+    return true;
+  }));
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.value("received_at", "") < b.value("received_at", "");
+  });
+  return out;
+}
+
+Result<nlohmann::json> RightsService::Export(std::string_view lookup) {
+  const schema::Declaration& d = d_.config->declaration;
+  ASSIGN_OR_RETURN(profile::Profile p, reader_.Find(lookup));
+  std::vector<std::string> ids = {p.id};
+  ids.insert(ids.end(), p.absorbed.begin(), p.absorbed.end());
+  std::set<std::string> purposes_used;
+
+  nlohmann::json traits = nlohmann::json::array();
+  for (const auto& [name, value] : p.traits.items()) {
+    nlohmann::json t = {{"name", name}, {"value", value}, {"source", "identify calls and rectifications"}};
+    if (auto spec = d.traits.find(name); spec != d.traits.end()) {
+      t["category"] = spec->second.category;
+      t["sensitivity"] = schema::SensitivityName(spec->second.sensitivity);
+      t["purposes"] = spec->second.purposes;
+      t["retention"] = Retention(spec->second.retention_seconds);
+      for (const auto& pu : spec->second.purposes) purposes_used.insert(pu);
+    }
+    traits.push_back(std::move(t));
+  }
+
+  std::vector<profile::Event> events;
+  RETURN_IF_ERROR(reader_.Events(p, 0, &events));
+  nlohmann::json event_list = nlohmann::json::array();
+  for (const auto& e : events) {
+    nlohmann::json j = profile::EventToJson(e);
+    j["source"] = e.source;
+    const std::string spec_name = e.type == profile::CallType::kTrack ? e.name : std::string(profile::CallTypeName(e.type));
+    if (const schema::EventSpec* spec = d.FindEvent(spec_name)) {
+      j["category"] = spec->category;
+      j["purposes"] = spec->purposes;
+      j["retention"] = Retention(spec->retention_seconds);
+      if (spec->retention_seconds > 0)
+        j["kept_until"] = FormatIso8601Millis(e.timestamp_ms + spec->retention_seconds * 1000);
+      for (const auto& pu : spec->purposes) purposes_used.insert(pu);
+    }
+    event_list.push_back(std::move(j));
+  }
+
+  consent::ConsentLedger ledger(d_.store);
+  ASSIGN_OR_RETURN(std::vector<consent::ConsentRecord> history, ledger.History(ids));
+  nlohmann::json consent_history = nlohmann::json::array();
+  for (const auto& r : history) consent_history.push_back(consent::ConsentRecordToJson(r));
+  ASSIGN_OR_RETURN(consent::ConsentState state, ledger.State(p.id));
+  nlohmann::json decisions = nlohmann::json::object();
+  for (const auto& [id, purpose] : d.purposes) {
+    policy::Decision dec = policy::Decide(d, state, id, consent::kAllChannels, "");
+    decisions[id] = {{"allowed", dec.allowed}, {"reason", dec.reason}};
+  }
+
+  nlohmann::json merges = nlohmann::json::array();
+  nlohmann::json feedback = nlohmann::json::array();
+  for (const auto& id : ids) {
+    for (auto [prefix, out] : {std::pair{profile::MergePrefix(id), &merges}, std::pair{profile::FeedbackPrefix(id), &feedback}}) {
+      store::ScanOptions so;
+      so.prefix = prefix;
+      RETURN_IF_ERROR(d_.store->Scan(so, [&](std::string_view, std::string_view v) {
+        nlohmann::json j = nlohmann::json::parse(v, nullptr, false);
+        if (!j.is_discarded()) out->push_back(std::move(j));
+        return true;
+      }));
+    }
+  }
+
+  ASSIGN_OR_RETURN(std::vector<nlohmann::json> requests, List());
+  nlohmann::json own_requests = nlohmann::json::array();
+  for (auto& r : requests) {
+    if (r.value("profile_id", "") == p.id) {
+      r.erase("requested_by");
+      own_requests.push_back(std::move(r));
+    }
+  }
+
+  nlohmann::json purposes = nlohmann::json::array();
+  for (const auto& [id, _] : d.purposes) {
+    nlohmann::json pj = PurposeJson(d, id);
+    pj["applies_to_your_data"] = purposes_used.count(id) > 0;
+    purposes.push_back(std::move(pj));
+  }
+  nlohmann::json identities = {{"user_id", p.user_id}, {"anonymous_ids", p.anonymous_ids},
+                               {"emails", p.emails}, {"phones", p.phones}};
+  return nlohmann::json{{"format", "shinrai-export/1"},
+                        {"generated_at", FormatIso8601Millis(d_.env->NowMillis())},
+                        {"profile_id", p.id},
+                        {"merged_profiles", p.absorbed},
+                        {"created_at", FormatIso8601Millis(p.created_ms)},
+                        {"identities", identities},
+                        {"traits", traits},
+                        {"groups", p.groups},
+                        {"events", event_list},
+                        {"consent", {{"decisions", decisions}, {"history", consent_history}}},
+                        {"merges", merges},
+                        {"recommendation_feedback", feedback},
+                        {"rights_requests", own_requests},
+                        {"purposes", purposes}};
+}
+
+Result<nlohmann::json> RightsService::Erase(const Principal& who, const profile::Profile& found) {
+  const auto start = std::chrono::steady_clock::now();
+  const int64_t now = d_.env->NowMillis();
+  std::vector<profile::Profile> people;
+  int64_t deleted = 0;
+  {
+    auto lock = d_.serializer->Lock();
+    // Whatever collection staged for this person before the lock must be on disk
+    // before we list what to delete.
+    RETURN_IF_ERROR(d_.writer->Flush());
+    store::Transaction txn = d_.writer->Begin();
+    ASSIGN_OR_RETURN(std::optional<std::string> raw, txn.Get(profile::ProfileKey(found.id)));
+    if (!raw) return NotFound("the profile was erased meanwhile");
+    ASSIGN_OR_RETURN(profile::Profile survivor, profile::DecodeProfile(*raw));
+    ASSIGN_OR_RETURN(people, AllProfiles(txn, survivor));
+    for (const auto& p : people) {
+      for (const auto& prefix : PersonPrefixes(p.id)) {
+        store::ScanOptions so;
+        so.prefix = prefix;
+        RETURN_IF_ERROR(d_.store->Scan(so, [&](std::string_view k, std::string_view) {
+          txn.Delete(std::string(k));
+          ++deleted;
+          return true;
+        }));
+      }
+      txn.Delete(profile::ProfileKey(p.id));
+      txn.Delete("cc/" + p.id);
+      deleted += 2;
+      auto unlink = [&](profile::IdKind kind, const std::string& value) {
+        txn.Delete(profile::IdentityKey(kind, value));
+        ++deleted;
+      };
+      if (!p.user_id.empty()) unlink(profile::IdKind::kUser, p.user_id);
+      for (const auto& a : p.anonymous_ids) unlink(profile::IdKind::kAnonymous, a);
+      for (const auto& e : p.emails) unlink(profile::IdKind::kEmail, e);
+      for (const auto& ph : p.phones) unlink(profile::IdKind::kPhone, ph);
+      if (d_.suppression) d_.suppression->Add(txn, p, now);
+    }
+    RETURN_IF_ERROR(Commit(std::move(txn)));
+  }
+  // Crypto-shredding: with the keys gone, copies of the records anywhere
+  // (backups, files not yet compacted) cannot be read.
+  if (d_.vault) {
+    for (const auto& p : people) RETURN_IF_ERROR(d_.vault->Destroy(p.id));
+  }
+  for (const auto& p : people) {
+    for (const auto& prefix : PersonPrefixes(p.id)) RETURN_IF_ERROR(d_.store->CompactPrefix(prefix));
+    RETURN_IF_ERROR(d_.store->CompactPrefix(profile::ProfileKey(p.id)));
+    RETURN_IF_ERROR(d_.store->CompactPrefix("cc/" + p.id));
+    auto compact = [&](profile::IdKind kind, const std::string& v) { return d_.store->CompactPrefix(profile::IdentityKey(kind, v)); };
+    if (!p.user_id.empty()) RETURN_IF_ERROR(compact(profile::IdKind::kUser, p.user_id));
+    for (const auto& a : p.anonymous_ids) RETURN_IF_ERROR(compact(profile::IdKind::kAnonymous, a));
+    for (const auto& e : p.emails) RETURN_IF_ERROR(compact(profile::IdKind::kEmail, e));
+    for (const auto& ph : p.phones) RETURN_IF_ERROR(compact(profile::IdKind::kPhone, ph));
+  }
+  // The model holds no per-person vectors, but its item factors learned from
+  // this person's behaviour: retrain without it.
+  if (d_.recs) d_.recs->RequestRetrain();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return nlohmann::json{{"found", true},
+                        {"profiles_erased", people.size()},
+                        {"records_deleted", deleted},
+                        {"keys_destroyed", d_.vault ? people.size() : 0},
+                        {"identifiers_suppressed", d_.suppression != nullptr},
+                        {"model_retrain", d_.recs != nullptr},
+                        {"seconds", seconds}};
+}
+
+Result<nlohmann::json> RightsService::Rectify(const Principal& who, const profile::Profile& found,
+                                              const nlohmann::json& changes) {
+  const schema::Declaration& d = d_.config->declaration;
+  nlohmann::json set = nlohmann::json::object();
+  std::vector<std::string> removed;
+  for (const auto& [k, v] : changes.items()) {
+    if (v.is_null()) removed.push_back(k);
+    else set[k] = v;
+  }
+  nlohmann::json filtered = nlohmann::json::object();
+  if (!set.empty()) {
+    simdjson::dom::parser parser;
+    simdjson::padded_string text(set.dump());
+    simdjson::dom::element root;
+    if (parser.parse(text).get(root)) return Internal("could not re-read the traits");
+    std::vector<schema::Drop> drops;
+    filtered = schema::FieldFilter(d).Filter(root, d.traits, "traits", &drops);
+    if (!drops.empty()) {
+      return InvalidArgument(drops.front().path + ": cannot be set (" + std::string(schema::DropReasonName(drops.front().reason)) +
+                             (drops.front().detail.empty() ? "" : ": " + drops.front().detail) + ")");
+    }
+  }
+  auto lock = d_.serializer->Lock();
+  store::Transaction txn = d_.writer->Begin();
+  ASSIGN_OR_RETURN(std::optional<std::string> raw, txn.Get(profile::ProfileKey(found.id)));
+  if (!raw) return NotFound("the profile was erased meanwhile");
+  ASSIGN_OR_RETURN(profile::Profile p, profile::DecodeProfile(*raw));
+  std::vector<std::string> changed;
+  for (const auto& [k, v] : filtered.items()) {
+    p.traits[k] = v;
+    changed.push_back(k);
+  }
+  for (const auto& k : removed) {
+    if (p.traits.erase(k)) changed.push_back(k);
+  }
+  p.updated_ms = d_.env->NowMillis();
+  profile::IdentityGraph::Save(txn, p);
+  RETURN_IF_ERROR(Commit(std::move(txn)));
+  return nlohmann::json{{"found", true}, {"traits_changed", changed}};
+}
+
+Result<nlohmann::json> RightsService::RecordRight(const Principal& who, const profile::Profile& found,
+                                                  std::string_view purpose, bool lift) {
+  consent::ConsentRecord r;
+  r.subject = found.id;
+  r.purpose = std::string(purpose);
+  r.channel = std::string(consent::kAllChannels);
+  r.status = lift ? consent::ConsentStatus::kWithdrawn : consent::ConsentStatus::kGranted;
+  r.source = "rights_request";
+  r.notice_version = d_.config->declaration.consent.notice_version;
+  r.at_ms = d_.env->NowMillis();
+  auto lock = d_.serializer->Lock();
+  store::Transaction txn = d_.writer->Begin();
+  ASSIGN_OR_RETURN(consent::ConsentState state, consent::ConsentLedger::CurrentState(txn, found.id));
+  const int recorded = consent::ConsentLedger::Record(txn, found.id, &state, {r}, g_ledger_seq.fetch_add(1));
+  RETURN_IF_ERROR(Commit(std::move(txn)));
+  std::vector<std::string> stopped;
+  for (const auto& [id, _] : d_.config->declaration.purposes) {
+    if (!policy::Decide(d_.config->declaration, state, id, consent::kAllChannels, "").allowed) stopped.push_back(id);
+  }
+  return nlohmann::json{{"found", true}, {"in_force", !lift}, {"recorded", recorded > 0},
+                        {"purposes_not_allowed_now", stopped}};
+}
+
+}  // namespace shinrai::service
