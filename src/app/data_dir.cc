@@ -29,6 +29,7 @@ Result<OpenedData> OpenData(const std::string& data_dir, const schema::Config& c
   RETURN_IF_ERROR(crypto::InitCrypto());
   store::RocksOptions ropts;
   ropts.path = data_dir;
+  ropts.compress = !config.security.encrypt_at_rest;
   ASSIGN_OR_RETURN(d.rocks, store::OpenRocksStore(ropts));
   d.store = d.rocks.get();
   crypto::SecretKey suppression_key;  // all zero without a vault: nothing is secret then anyway
@@ -36,6 +37,7 @@ Result<OpenedData> OpenData(const std::string& data_dir, const schema::Config& c
     store::RocksOptions vopts;
     vopts.path = d.paths.key_vault;
     vopts.block_cache_bytes = 16 << 20;
+    vopts.compress = false;
     ASSIGN_OR_RETURN(d.vault_store, store::OpenRocksStore(vopts));
     ASSIGN_OR_RETURN(crypto::SecretKey master,
                      crypto::LoadMasterKey({d.paths.master_key_file, /*create_missing=*/true}, &d.master_key_created));

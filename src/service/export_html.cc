@@ -74,9 +74,14 @@ std::string RenderExportHtml(const nlohmann::json& record) {
               Text(ev.value("kept_until", nlohmann::json())),
               Text(ev.value("properties", nlohmann::json::object()))});
   }
-  h += "</table>\n<h2>Your choices</h2><table>\n" + Row({"Purpose", "Allowed now", "Why"}, "th");
-  for (const auto& [purpose, d] : e["consent"]["decisions"].items()) {
-    h += Row({Escape(purpose), d["allowed"].get<bool>() ? "yes" : "no", Text(d["reason"])});
+  h += "</table>\n<h2>Your choices</h2><table>\n" + Row({"Purpose", "Allowed on", "Not allowed on"}, "th");
+  for (const auto& [purpose, by_channel] : e["consent"]["decisions"].items()) {
+    std::string yes, no;
+    for (const auto& [channel, d] : by_channel.items()) {
+      std::string& list = d["allowed"].get<bool>() ? yes : no;
+      list += (list.empty() ? "" : ", ") + Escape(channel) + (d["allowed"].get<bool>() ? "" : " (" + Text(d["reason"]) + ")");
+    }
+    h += Row({Escape(purpose), yes, no});
   }
   h += "</table>\n<h2>Why we use data, and who receives it</h2><table>\n" +
        Row({"Purpose", "Legal basis", "Description", "Recipients"}, "th");

@@ -229,7 +229,23 @@ Result<nlohmann::json> RightsService::Export(std::string_view lookup) {
     nlohmann::json j = profile::EventToJson(e);
     j["source"] = e.source;
     const std::string spec_name = e.type == profile::CallType::kTrack ? e.name : std::string(profile::CallTypeName(e.type));
-    if (const schema::EventSpec* spec = d.FindEvent(spec_name)) {
+    if (e.type == profile::CallType::kIdentify || e.type == profile::CallType::kGroup ||
+        e.type == profile::CallType::kAlias) {
+      // These calls carry traits and identities: the traits' declarations say why and how long.
+      std::set<std::string> why;
+      int64_t longest = 0;
+      const schema::FieldMap& fields = e.type == profile::CallType::kGroup ? d.group_traits : d.traits;
+      for (const auto& [name, _] : e.traits.items()) {
+        if (auto f = fields.find(name); f != fields.end()) {
+          why.insert(f->second.purposes.begin(), f->second.purposes.end());
+          longest = std::max(longest, f->second.retention_seconds);
+        }
+      }
+      if (why.empty()) why.insert("service");  // linking identities runs the customer's account
+      j["purposes"] = why;
+      j["retention"] = Retention(longest);
+      purposes_used.insert(why.begin(), why.end());
+    } else if (const schema::EventSpec* spec = d.FindEvent(spec_name)) {
       j["category"] = spec->category;
       j["purposes"] = spec->purposes;
       j["retention"] = Retention(spec->retention_seconds);
@@ -245,10 +261,13 @@ Result<nlohmann::json> RightsService::Export(std::string_view lookup) {
   nlohmann::json consent_history = nlohmann::json::array();
   for (const auto& r : history) consent_history.push_back(consent::ConsentRecordToJson(r));
   ASSIGN_OR_RETURN(consent::ConsentState state, ledger.State(p.id));
+  // What the person's choices allow now, per purpose and channel.
   nlohmann::json decisions = nlohmann::json::object();
   for (const auto& [id, purpose] : d.purposes) {
-    policy::Decision dec = policy::Decide(d, state, id, consent::kAllChannels, "");
-    decisions[id] = {{"allowed", dec.allowed}, {"reason", dec.reason}};
+    for (const auto& channel : d.channels) {
+      policy::Decision dec = policy::Decide(d, state, id, channel, "");
+      decisions[id][channel] = {{"allowed", dec.allowed}, {"reason", dec.reason}};
+    }
   }
 
   nlohmann::json merges = nlohmann::json::array();

@@ -75,6 +75,9 @@ struct RocksOptions {
   std::string path;                  // REQUIRES: a writable directory path
   size_t block_cache_bytes = 256 << 20;  // Default: 256 MiB
   bool create_if_missing = true;     // Default: true
+  // LZ4 block compression. Off where values are ciphertext (it cannot shrink
+  // them, and uncompressed files can be checked byte by byte for plaintext).
+  bool compress = true;
 };
 
 Result<std::unique_ptr<Store>> OpenRocksStore(const RocksOptions& options);

@@ -100,7 +100,7 @@ Result<std::unique_ptr<Store>> OpenRocksStore(const RocksOptions& options) {
   ro.create_if_missing = options.create_if_missing;
   ro.IncreaseParallelism(2);
   ro.OptimizeLevelStyleCompaction();
-  ro.compression = rocksdb::kLZ4Compression;
+  ro.compression = options.compress ? rocksdb::kLZ4Compression : rocksdb::kNoCompression;
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);

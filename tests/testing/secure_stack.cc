@@ -1,0 +1,84 @@
+#include "testing/secure_stack.h"
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <sstream>
+
+#include "testing/collect_fixture.h"
+
+namespace shinrai::testing {
+
+SecureStack::SecureStack(const std::string& dir, bool encrypt) : config_(ExampleConfig()) {
+  config_.security.encrypt_at_rest = encrypt;
+  auto opened = app::OpenData(dir, config_);
+  if (!opened.ok()) throw std::runtime_error(opened.status().ToString());
+  data_ = std::make_unique<app::OpenedData>(std::move(*opened));
+  auto log = audit::AuditLog::Open(data_->paths.audit_dir, &env_);
+  if (!log.ok()) throw std::runtime_error(log.status().ToString());
+  audit_ = std::move(*log);
+  writer_ = std::make_unique<store::StagedWriter>(data_->store);
+  access_ = std::make_unique<service::Access>(config_.keys, data_->paths.api_keys_file, 1e9, &env_);
+  collect_ = std::make_unique<service::CollectService>(&config_, access_.get(), data_->store, writer_.get(),
+                                                       &serializer_, &env_, data_->suppression.get(), audit_.get());
+  if (!collect_->Load().ok()) throw std::runtime_error("cannot load collection state");
+  profiles_ = std::make_unique<service::ProfileService>(&config_, data_->store, audit_.get());
+  recs_ = std::make_unique<service::RecommendationService>(&config_, data_->store, writer_.get(), &env_,
+                                                          dir + "/models");
+  if (!recs_->Load().ok()) throw std::runtime_error("cannot load the recommender");
+  rights_ = std::make_unique<service::RightsService>(service::RightsDeps{
+      &config_, data_->store, writer_.get(), &serializer_, &env_, data_->suppression.get(), audit_.get(),
+      data_->vault.get(), recs_.get()});
+}
+
+SecureStack::~SecureStack() {
+  rights_.reset();
+  recs_.reset();
+  collect_.reset();
+  writer_.reset();
+}
+
+Result<service::CollectReport> SecureStack::Send(std::optional<profile::CallType> endpoint, const std::string& body) {
+  std::promise<Result<service::CollectReport>> p;
+  service::Credentials c;
+  c.basic_user = "demo-write-key";
+  collect_->Collect(c, endpoint, body, false, [&p](Result<service::CollectReport> r) { p.set_value(std::move(r)); });
+  return p.get_future().get();
+}
+
+service::Principal SecureStack::Officer() const {
+  service::Credentials c;
+  c.bearer_token = "demo-privacy-officer-key";
+  return *access_->Authenticate(c);
+}
+
+service::Principal SecureStack::Admin() const {
+  service::Credentials c;
+  c.bearer_token = "demo-admin-key";
+  return *access_->Authenticate(c);
+}
+
+Result<nlohmann::json> SecureStack::Request(const nlohmann::json& body) {
+  return rights_->Create(Officer(), body.dump());
+}
+
+void SecureStack::FlushToDisk() {
+  (void)writer_->Flush();
+  (void)data_->store->CompactPrefix("");
+  (void)audit_->Flush();
+}
+
+std::string ReadAllFiles(const std::string& dir) {
+  std::string all;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    all += text.str();
+    all.push_back('\n');
+  }
+  return all;
+}
+
+}  // namespace shinrai::testing

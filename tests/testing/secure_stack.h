@@ -1,0 +1,67 @@
+// The server's whole stack over a real data directory (RocksDB, key vault,
+// encryption at rest, audit log), with a fake clock and no HTTP: for tests of
+// what lands on disk and of the rights requests.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "app/data_dir.h"
+#include "audit/audit_log.h"
+#include "core/env.h"
+#include "schema/config.h"
+#include "service/access.h"
+#include "service/collect_service.h"
+#include "service/consent_service.h"
+#include "service/profile_service.h"
+#include "service/recommendation_service.h"
+#include "service/rights_service.h"
+#include "store/staged_writer.h"
+
+namespace shinrai::testing {
+
+class SecureStack {
+ public:
+  // Opens (or reopens) the data directory `dir` with the example declaration.
+  explicit SecureStack(const std::string& dir, bool encrypt = true);
+  ~SecureStack();
+
+  Result<service::CollectReport> Send(std::optional<profile::CallType> endpoint, const std::string& body);
+  Result<service::CollectReport> Track(const std::string& json) { return Send(profile::CallType::kTrack, json); }
+  Result<service::CollectReport> Identify(const std::string& json) { return Send(profile::CallType::kIdentify, json); }
+  // A rights request as the demo privacy officer would file it.
+  Result<nlohmann::json> Request(const nlohmann::json& body);
+  service::Principal Officer() const;
+  service::Principal Admin() const;
+
+  // Flushes staged writes and the memtables, so everything is in files.
+  void FlushToDisk();
+
+  schema::Config& config() { return config_; }
+  FakeEnv& env() { return env_; }
+  app::OpenedData& data() { return *data_; }
+  store::Store& store() { return *data_->store; }
+  service::RightsService& rights() { return *rights_; }
+  service::ProfileService& profiles() { return *profiles_; }
+  service::RecommendationService& recs() { return *recs_; }
+  store::StagedWriter& writer() { return *writer_; }
+  audit::AuditLog& audit() { return *audit_; }
+
+ private:
+  schema::Config config_;
+  FakeEnv env_;
+  std::unique_ptr<app::OpenedData> data_;
+  std::unique_ptr<audit::AuditLog> audit_;
+  std::unique_ptr<store::StagedWriter> writer_;
+  std::unique_ptr<service::Access> access_;
+  service::WriteSerializer serializer_;
+  std::unique_ptr<service::CollectService> collect_;
+  std::unique_ptr<service::ProfileService> profiles_;
+  std::unique_ptr<service::RecommendationService> recs_;
+  std::unique_ptr<service::RightsService> rights_;
+};
+
+// Every file under `dir`, read whole: for "is it anywhere on disk" checks.
+std::string ReadAllFiles(const std::string& dir);
+
+}  // namespace shinrai::testing
