@@ -23,6 +23,8 @@
 #include "service/consent_service.h"
 #include "service/profile_service.h"
 #include "service/recommendation_service.h"
+#include "service/privacy_report.h"
+#include "service/retention_service.h"
 #include "service/rights_service.h"
 #include "store/staged_writer.h"
 #include "store/store.h"
@@ -120,12 +122,15 @@ int Serve(const cli::ServeCommand& cmd) {
       service::RecommendationService recs(&*config, store, &writer, Env::Default(), cmd.data_dir + "/models");
       service::RightsService rights({&*config, store, &writer, &serializer, Env::Default(), data->suppression.get(),
                                      &audit, data->vault.get(), &recs});
+      service::RetentionService retention(&*config, store, &writer, &serializer, Env::Default(), &audit, &recs);
+      const service::PrivacyReportDeps report{&*config, store, &retention, data->paths.audit_dir, Env::Default()};
       if (Status s = collect.Load(); !s.ok()) return Fail(s);
       if (Status s = recs.Load(); !s.ok()) return Fail(s);
       if (Status s = MaybeLoadDemo(cmd, *config, *store, collect, recs); !s.ok()) return Fail(s);
       recs.StartSchedule();
+      retention.StartSchedule();
 
-      http::Api api({&*config, &access, &collect, &profiles, &consent, &writer, &recs, &rights});
+      http::Api api({&*config, &access, &collect, &profiles, &consent, &writer, &recs, &rights, &report});
       server = std::make_unique<http::Server>(sopts, [&api](http::Request& req, http::Respond respond) {
         api.Handle(req, std::move(respond));
       });
@@ -149,6 +154,7 @@ int Serve(const cli::ServeCommand& cmd) {
       spdlog::info("shutting down");
       server->Stop();
       recs.StopSchedule();
+      retention.StopSchedule();
       Status flushed = writer.Flush();
       if (!flushed.ok()) {
         spdlog::error("could not commit the last writes: {}", flushed.ToString());

@@ -1,6 +1,7 @@
 #include "app/security_commands.h"
 
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -11,6 +12,9 @@
 #include "crypto/key_vault.h"
 #include "schema/config.h"
 #include "service/api_key_file.h"
+#include "service/privacy_report.h"
+#include "service/retention_service.h"
+#include "store/staged_writer.h"
 
 namespace shinrai::app {
 
@@ -101,6 +105,25 @@ int RotateMaster(const cli::KeysCommand& cmd, const SecurityPaths& paths) {
   return 0;
 }
 
+int Report(const cli::AuditCommand& cmd) {
+  auto config = schema::LoadConfig(cmd.config);
+  if (!config.ok()) return Fail(config.status());
+  auto data = OpenData(cmd.data_dir, *config);
+  if (!data.ok()) return Fail(data.status());
+  store::StagedWriter writer(data->store);
+  service::WriteSerializer serializer;
+  service::RetentionService retention(&*config, data->store, &writer, &serializer, Env::Default(), nullptr, nullptr);
+  auto report = service::BuildPrivacyReport({&*config, data->store, &retention, data->paths.audit_dir, Env::Default()});
+  if (!report.ok()) return Fail(report.status());
+  if (!cmd.html.empty()) {
+    std::ofstream out(cmd.html);
+    out << service::RenderPrivacyReportHtml(*report);
+    if (!out) return Fail(InvalidArgument("cannot write " + cmd.html));
+  }
+  std::puts(report->dump(2).c_str());
+  return 0;
+}
+
 }  // namespace
 
 int RunAudit(const cli::AuditCommand& cmd) {
@@ -118,6 +141,7 @@ int RunAudit(const cli::AuditCommand& cmd) {
     return 0;
   }
   if (cmd.action == "subjects") return Subjects(cmd, *paths);
+  if (cmd.action == "report") return Report(cmd);
   return Fail(InvalidArgument("unknown audit action '" + cmd.action + "'"));
 }
 

@@ -190,6 +190,27 @@ bool Api::Recommendations(Request& req, std::string_view path, std::string_view 
 }
 
 bool Api::Rights(Request& req, std::string_view path, std::string_view query, Respond& respond) {
+  if (path == "/v1/audit/report") {
+    if (req.method() != bhttp::verb::get) {
+      respond(MethodNotAllowed("the audit report is read with GET"));
+      return true;
+    }
+    auto who = Authenticate(req);
+    if (!who.ok()) {
+      respond(ErrorResponse(who.status()));
+      return true;
+    }
+    auto report = service::BuildPrivacyReport(*who, *d_.report);
+    if (report.ok() && QueryParam(query, "format").value_or("json") == "html") {
+      Response r;
+      r.content_type = "text/html; charset=utf-8";
+      r.body = service::RenderPrivacyReportHtml(*report);
+      respond(std::move(r));
+      return true;
+    }
+    respond(JsonOrError(report));
+    return true;
+  }
   constexpr std::string_view kRequests = "/v1/rights/requests";
   if (path.rfind(kRequests, 0) != 0) return false;
   const auto method = req.method();

@@ -13,6 +13,7 @@
 //   POST /v1/feedback                                          write key, admin, service
 //   GET  /v1/stats/recommendations                             admin, analyst
 //   POST /v1/rights/requests, GET /v1/rights/requests/{id}[?format=html]   admin, privacy_officer
+//   GET  /v1/audit/report[?format=html]                        admin, privacy_officer
 //   GET  /healthz   GET /readyz                                no key
 //
 // Thread-safety: Handle() is called concurrently from the I/O threads.
@@ -24,6 +25,7 @@
 #include "service/consent_service.h"
 #include "service/profile_service.h"
 #include "service/recommendation_service.h"
+#include "service/privacy_report.h"
 #include "service/rights_service.h"
 #include "store/staged_writer.h"
 
@@ -38,6 +40,7 @@ struct ApiDeps {
   store::StagedWriter* writer;  // for readiness
   service::RecommendationService* recs;
   service::RightsService* rights;
+  const service::PrivacyReportDeps* report;
 };
 
 class Api {

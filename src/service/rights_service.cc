@@ -187,11 +187,13 @@ Result<std::string> RightsService::GetHtml(const Principal& who, std::string_vie
   return RenderExportHtml(record);
 }
 
-Result<std::vector<nlohmann::json>> RightsService::List() {
+Result<std::vector<nlohmann::json>> RightsService::List() { return ListRightsRequests(*d_.store); }
+
+Result<std::vector<nlohmann::json>> ListRightsRequests(store::Store& store) {
   std::vector<nlohmann::json> out;
   store::ScanOptions so;
   so.prefix = std::string(kRightsPrefix);
-  RETURN_IF_ERROR(d_.store->Scan(so, [&](std::string_view, std::string_view v) {
+  RETURN_IF_ERROR(store.Scan(so, [&](std::string_view, std::string_view v) {
     nlohmann::json j = nlohmann::json::parse(v, nullptr, false);
     if (!j.is_discarded()) out.push_back(std::move(j));
     return true;

@@ -40,6 +40,9 @@ namespace shinrai::service {
 
 inline constexpr std::string_view kRightsPrefix = "rr/";
 
+// Every rights request record in the store, oldest first.
+Result<std::vector<nlohmann::json>> ListRightsRequests(store::Store& store);
+
 struct RightsDeps {
   const schema::Config* config;
   store::Store* store;

@@ -43,6 +43,7 @@ const MATRIX = [
     body: { type: 'access', subject: 'm-user' }, allowed: ['admin', 'privacy_officer'] },
   { name: 'GET /v1/rights/requests/{id}', method: 'GET', path: () => `/v1/rights/requests/${accessRequestId}`,
     allowed: ['admin', 'privacy_officer'] },
+  { name: 'GET /v1/audit/report', method: 'GET', path: '/v1/audit/report', allowed: ['admin', 'privacy_officer'] },
   { name: 'POST /v1/models/train', method: 'POST', path: '/v1/models/train', allowed: ['admin', 'service'] },
   { name: 'GET /healthz', method: 'GET', path: '/healthz', allowed: Object.keys(KEYS) },
 ];

@@ -14,7 +14,9 @@
 #include "service/collect_service.h"
 #include "service/consent_service.h"
 #include "service/profile_service.h"
+#include "service/privacy_report.h"
 #include "service/recommendation_service.h"
+#include "service/retention_service.h"
 #include "service/rights_service.h"
 #include "store/staged_writer.h"
 
@@ -44,6 +46,10 @@ class SecureStack {
   service::RightsService& rights() { return *rights_; }
   service::ProfileService& profiles() { return *profiles_; }
   service::RecommendationService& recs() { return *recs_; }
+  service::RetentionService& retention() { return *retention_; }
+  Result<nlohmann::json> Report() {
+    return service::BuildPrivacyReport({&config_, data_->store, retention_.get(), data_->paths.audit_dir, &env_});
+  }
   store::StagedWriter& writer() { return *writer_; }
   audit::AuditLog& audit() { return *audit_; }
 
@@ -59,6 +65,7 @@ class SecureStack {
   std::unique_ptr<service::ProfileService> profiles_;
   std::unique_ptr<service::RecommendationService> recs_;
   std::unique_ptr<service::RightsService> rights_;
+  std::unique_ptr<service::RetentionService> retention_;
 };
 
 // Every file under `dir`, read whole: for "is it anywhere on disk" checks.
