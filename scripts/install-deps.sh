@@ -15,7 +15,7 @@ PACKAGES=(
   libsodium-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
   clang libclang-rt-14-dev
-  wrk curl
+  wrk curl openssl
 )
 if ! command -v node >/dev/null 2>&1; then PACKAGES+=(nodejs npm); fi
 

@@ -111,6 +111,8 @@ int Serve(const cli::ServeCommand& cmd) {
     sopts.port = port;
     sopts.threads = config->server.threads;
     sopts.max_body_bytes = config->server.max_body_bytes;
+    sopts.tls_cert_file = config->security.tls_cert_file;
+    sopts.tls_key_file = config->security.tls_key_file;
     std::unique_ptr<http::Server> server;
     {
       store::StagedWriter writer(store);
@@ -135,7 +137,8 @@ int Serve(const cli::ServeCommand& cmd) {
         api.Handle(req, std::move(respond));
       });
       if (Status s = server->Start(); !s.ok()) return Fail(s);
-      std::printf("Shinrai %s listening on http://%s:%d (store: %s at %s, %s)\n", kVersion, host.c_str(),
+      const char* scheme = sopts.tls_cert_file.empty() ? "http" : "https";
+      std::printf("Shinrai %s listening on %s://%s:%d (store: %s at %s, %s)\n", kVersion, scheme, host.c_str(),
                   server->port(), store->Name().data(), cmd.data_dir.c_str(),
                   data->vault ? "encrypted at rest" : "NOT encrypted at rest");
       bool demo_keys = false;

@@ -3,7 +3,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
 #include <nlohmann/json.hpp>
 #include <condition_variable>
 #include <mutex>
@@ -31,27 +33,48 @@ Response ErrorResponse(const Status& status) {
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+// One connection. kTls: the stream is TLS over TCP, and the session begins
+// with the handshake and ends with a TLS shutdown.
+template <bool kTls>
+class Session : public std::enable_shared_from_this<Session<kTls>> {
+  using Stream = std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
+
  public:
-  Session(tcp::socket socket, const Handler* handler, size_t max_body)
-      : stream_(std::move(socket)), handler_(handler), max_body_(max_body) {}
+  Session(tcp::socket socket, net::ssl::context* tls, const Handler* handler, size_t max_body)
+      : stream_(MakeStream(std::move(socket), tls)), handler_(handler), max_body_(max_body) {}
 
   void Start() {
-    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::Read, shared_from_this()));
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        beast::get_lowest_layer(self->stream_).expires_after(std::chrono::seconds(30));
+        self->stream_.async_handshake(net::ssl::stream_base::server, [self](beast::error_code ec) {
+          if (!ec) self->Read();  // a failed handshake (plain HTTP, bad client) just ends the connection
+        });
+      } else {
+        self->Read();
+      }
+    });
   }
 
  private:
+  static Stream MakeStream(tcp::socket socket, net::ssl::context* tls) {
+    if constexpr (kTls) return Stream(std::move(socket), *tls);
+    else return Stream(std::move(socket));
+  }
+  auto shared_from_this() { return std::enable_shared_from_this<Session<kTls>>::shared_from_this(); }
+  tcp::socket& Socket() { return beast::get_lowest_layer(stream_).socket(); }
+
   void Read() {
     parser_.emplace();
     parser_->body_limit(max_body_);
     parser_->header_limit(16 * 1024);
-    stream_.expires_after(std::chrono::seconds(60));
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(60));
     bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::OnRead, shared_from_this()));
   }
 
   void OnRead(beast::error_code ec, std::size_t) {
     if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout ||
-        ec == net::error::connection_reset || ec == net::error::eof) {
+        ec == net::error::connection_reset || ec == net::error::eof || ec == net::ssl::error::stream_truncated) {
       return Close();
     }
     if (ec == bhttp::error::body_limit) {
@@ -97,8 +120,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void Drain() {
     constexpr size_t kMaxDrain = 64 << 20;
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(std::chrono::seconds(5));
+    if constexpr (!kTls) Socket().shutdown(tcp::socket::shutdown_send, ignored);
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
     drain_buffer_.resize(64 * 1024);
     stream_.async_read_some(net::buffer(drain_buffer_), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
       self->drained_ += n;
@@ -108,11 +131,16 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if constexpr (kTls) {
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+      stream_.async_shutdown([self = shared_from_this()](beast::error_code) {});
+    } else {
+      beast::error_code ec;
+      Socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   const Handler* handler_;
   const size_t max_body_;
@@ -130,6 +158,7 @@ struct Server::Impl {
   ServerOptions options;
   Handler handler;
   net::io_context ioc;
+  std::unique_ptr<net::ssl::context> tls;  // set when a certificate is configured
   tcp::acceptor acceptor{ioc};
   net::signal_set signals{ioc, SIGINT, SIGTERM};
   std::vector<std::thread> threads;
@@ -142,7 +171,8 @@ struct Server::Impl {
       if (ec == net::error::operation_aborted) return;
       if (!ec) {
         socket.set_option(tcp::no_delay(true), ec);
-        std::make_shared<Session>(std::move(socket), &handler, options.max_body_bytes)->Start();
+        if (tls) std::make_shared<Session<true>>(std::move(socket), tls.get(), &handler, options.max_body_bytes)->Start();
+        else std::make_shared<Session<false>>(std::move(socket), nullptr, &handler, options.max_body_bytes)->Start();
       }
       Accept();
     });
@@ -158,6 +188,18 @@ Server::~Server() { Stop(); }
 
 Status Server::Start() {
   beast::error_code ec;
+  if (!impl_->options.tls_cert_file.empty()) {
+    auto ctx = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+    // TLS 1.2 and later only.
+    ctx->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                     net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 |
+                     net::ssl::context::single_dh_use);
+    ctx->use_certificate_chain_file(impl_->options.tls_cert_file, ec);
+    if (ec) return InvalidArgument("cannot use the TLS certificate '" + impl_->options.tls_cert_file + "': " + ec.message());
+    ctx->use_private_key_file(impl_->options.tls_key_file, net::ssl::context::pem, ec);
+    if (ec) return InvalidArgument("cannot use the TLS key '" + impl_->options.tls_key_file + "': " + ec.message());
+    impl_->tls = std::move(ctx);
+  }
   auto address = net::ip::make_address(impl_->options.address, ec);
   if (ec) return InvalidArgument("'" + impl_->options.address + "' is not an IP address");
   tcp::endpoint ep(address, static_cast<unsigned short>(impl_->options.port));

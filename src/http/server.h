@@ -35,6 +35,9 @@ struct ServerOptions {
   int port = 8088;                     // 0 picks a free port
   int threads = 0;                     // Default: 0 = one per core
   size_t max_body_bytes = 512 * 1024;
+  // Both set: HTTPS only (TLS 1.2+), from PEM files.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 class Server {

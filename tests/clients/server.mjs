@@ -32,7 +32,7 @@ export function startServer({ dataDir, config = CONFIG, args = [], timeoutMs = 3
     }, timeoutMs);
     const onData = (chunk) => {
       out += chunk;
-      const m = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      const m = out.match(/listening on (https?:\/\/127\.0\.0\.1:\d+)/);
       if (m) {
         clearTimeout(timer);
         resolve({
