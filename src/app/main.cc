@@ -120,8 +120,8 @@ int Serve(const cli::ServeCommand& cmd) {
       service::CollectService collect(&*config, &access, store, &writer, &serializer, Env::Default(),
                                       data->suppression.get(), &audit);
       service::ProfileService profiles(&*config, store, &audit);
-      service::ConsentService consent(&*config, store, &writer, &serializer, Env::Default());
-      service::RecommendationService recs(&*config, store, &writer, Env::Default(), cmd.data_dir + "/models");
+      service::ConsentService consent(&*config, store, &writer, &serializer, Env::Default(), &audit);
+      service::RecommendationService recs(&*config, store, &writer, Env::Default(), cmd.data_dir + "/models", &audit);
       service::RightsService rights({&*config, store, &writer, &serializer, Env::Default(), data->suppression.get(),
                                      &audit, data->vault.get(), &recs});
       service::RetentionService retention(&*config, store, &writer, &serializer, Env::Default(), &audit, &recs);

@@ -10,12 +10,13 @@
 namespace shinrai::service {
 
 ConsentService::ConsentService(const schema::Config* config, store::Store* store, store::StagedWriter* writer,
-                               WriteSerializer* serializer, Env* env)
+                               WriteSerializer* serializer, Env* env, audit::AuditLog* audit)
     : config_(config),
       store_(store),
       writer_(writer),
       serializer_(serializer),
       env_(env),
+      audit_(audit),
       reader_(store, &config->declaration),
       ledger_(store),
       graph_(config->declaration.identity, env) {}
@@ -46,10 +47,18 @@ nlohmann::json ConsentService::StateJson(const profile::Profile& p, const consen
   return {{"profile_id", p.id}, {"notice_version", d.consent.notice_version}, {"purposes", std::move(purposes)}};
 }
 
+Status ConsentService::Audit(const Principal& who, const char* action, const std::string& subject,
+                             std::vector<std::string> fields) {
+  if (!audit_) return Status::Ok();
+  return audit_->Append({action, {who.key_id, who.key_name, std::string(RoleName(who.role))}, subject,
+                         std::move(fields), "", {}});
+}
+
 Result<nlohmann::json> ConsentService::State(const Principal& who, std::string_view lookup) {
   RETURN_IF_ERROR(Access::Authorize(who, Operation::kReadConsent));
   ASSIGN_OR_RETURN(profile::Profile p, reader_.Find(lookup));
   ASSIGN_OR_RETURN(consent::ConsentState state, ledger_.State(p.id));
+  RETURN_IF_ERROR(Audit(who, "consent.read", p.id, {"consent_state"}));
   return StateJson(p, state);
 }
 
@@ -59,6 +68,7 @@ Result<nlohmann::json> ConsentService::History(const Principal& who, std::string
   std::vector<std::string> subjects = {p.id};
   subjects.insert(subjects.end(), p.absorbed.begin(), p.absorbed.end());
   ASSIGN_OR_RETURN(std::vector<consent::ConsentRecord> history, ledger_.History(subjects));
+  RETURN_IF_ERROR(Audit(who, "consent.read", p.id, {"consent_history"}));
   nlohmann::json list = nlohmann::json::array();
   for (const auto& r : history) {
     nlohmann::json j = consent::ConsentRecordToJson(r);
@@ -110,6 +120,12 @@ void ConsentService::Change(const Principal& who, std::string_view lookup, std::
   seq_ += records->size();
   nlohmann::json reply = StateJson(*p, *state);
   reply["recorded"] = recorded;
+  if (recorded > 0) {
+    std::vector<std::string> changes;
+    for (const auto& r : *records)
+      changes.push_back(r.purpose + "@" + r.channel + "=" + std::string(consent::ConsentStatusName(r.status)));
+    if (Status s = Audit(who, "consent.change", p->id, changes); !s.ok()) return done(s);
+  }
   writer_->Submit(std::move(txn), [reply = std::move(reply), done = std::move(done)](const Status& st) mutable {
     if (!st.ok()) return done(st);
     done(std::move(reply));

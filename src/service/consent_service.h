@@ -16,6 +16,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "audit/audit_log.h"
 #include "consent/ledger.h"
 #include "core/env.h"
 #include "profile/identity_graph.h"
@@ -32,8 +33,9 @@ class ConsentService {
   using Done = std::function<void(Result<nlohmann::json>)>;
 
   // REQUIRES: every pointer outlives the service.
+  // `audit` may be null (tests): every read and change is logged there.
   ConsentService(const schema::Config* config, store::Store* store, store::StagedWriter* writer,
-                 WriteSerializer* serializer, Env* env);
+                 WriteSerializer* serializer, Env* env, audit::AuditLog* audit = nullptr);
 
   Result<nlohmann::json> State(const Principal& who, std::string_view lookup);
   Result<nlohmann::json> History(const Principal& who, std::string_view lookup);
@@ -42,12 +44,14 @@ class ConsentService {
  private:
   Result<profile::Profile> ResolveForWrite(store::Transaction& txn, std::string_view lookup, int64_t now_ms);
   nlohmann::json StateJson(const profile::Profile& p, const consent::ConsentState& state);
+  Status Audit(const Principal& who, const char* action, const std::string& subject, std::vector<std::string> fields);
 
   const schema::Config* const config_;
   store::Store* const store_;
   store::StagedWriter* const writer_;
   WriteSerializer* const serializer_;
   Env* const env_;
+  audit::AuditLog* const audit_;
   profile::ProfileReader reader_;
   consent::ConsentLedger ledger_;
   profile::IdentityGraph graph_;

@@ -37,12 +37,14 @@ std::string NewId(uint64_t seq, int64_t now) {
 }  // namespace
 
 RecommendationService::RecommendationService(const schema::Config* config, store::Store* store,
-                                             store::StagedWriter* writer, Env* env, std::string model_dir)
+                                             store::StagedWriter* writer, Env* env, std::string model_dir,
+                                             audit::AuditLog* audit)
     : config_(config),
       store_(store),
       writer_(writer),
       env_(env),
       model_path_(model_dir.empty() ? "" : model_dir + "/model.bin"),
+      audit_(audit),
       reader_(store, &config->declaration) {
   if (!model_dir.empty()) {
     std::error_code ec;
@@ -141,6 +143,15 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
 
   History history;
   std::vector<FeedbackEvent> feedback;
+  if (person && audit_) {
+    RETURN_IF_ERROR(audit_->Append({"recommendations.serve",
+                                    {who.key_id, who.key_name, std::string(RoleName(who.role))},
+                                    person->id,
+                                    personalize ? std::vector<std::string>{"events", "consent_state", "feedback"}
+                                                : std::vector<std::string>{"purchases", "feedback"},
+                                    "",
+                                    {{"personalized", personalize}, {"channel", req.channel}}}));
+  }
   if (person) {
     // Purchases and impressions drive the rules even when nothing is personalized.
     ASSIGN_OR_RETURN(history, ReadHistory(*person, state, req.channel));

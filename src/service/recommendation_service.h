@@ -20,6 +20,7 @@
 #include <string>
 #include <thread>
 
+#include "audit/audit_log.h"
 #include "consent/ledger.h"
 #include "core/env.h"
 #include "profile/profile_reader.h"
@@ -49,8 +50,10 @@ struct TrainReport {
 class RecommendationService {
  public:
   // `model_dir`: where the model file lives (created when missing).
+  // `audit` may be null (tests): each personal recommendation (a use of the
+  // person's history) is logged there.
   RecommendationService(const schema::Config* config, store::Store* store, store::StagedWriter* writer, Env* env,
-                        std::string model_dir);
+                        std::string model_dir, audit::AuditLog* audit = nullptr);
   ~RecommendationService();
 
   // Reads the catalogue and the newest model file, if any.
@@ -85,6 +88,7 @@ class RecommendationService {
   store::StagedWriter* const writer_;
   Env* const env_;
   const std::string model_path_;
+  audit::AuditLog* const audit_;
   profile::ProfileReader reader_;
   Catalog catalog_;
   std::atomic<std::shared_ptr<const recs::ModelSnapshot>> model_;

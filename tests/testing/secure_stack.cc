@@ -24,7 +24,7 @@ SecureStack::SecureStack(const std::string& dir, bool encrypt) : config_(Example
   if (!collect_->Load().ok()) throw std::runtime_error("cannot load collection state");
   profiles_ = std::make_unique<service::ProfileService>(&config_, data_->store, audit_.get());
   recs_ = std::make_unique<service::RecommendationService>(&config_, data_->store, writer_.get(), &env_,
-                                                          dir + "/models");
+                                                          dir + "/models", audit_.get());
   if (!recs_->Load().ok()) throw std::runtime_error("cannot load the recommender");
   rights_ = std::make_unique<service::RightsService>(service::RightsDeps{
       &config_, data_->store, writer_.get(), &serializer_, &env_, data_->suppression.get(), audit_.get(),
