@@ -1,5 +1,8 @@
 #include "crypto/encrypted_store.h"
 
+#include <future>
+#include <unordered_map>
+
 #include "crypto/aead.h"
 
 namespace shinrai::crypto {
@@ -25,26 +28,22 @@ class EncryptedStore : public store::Store {
     // missing ones in one vault write.
     std::vector<std::string> subjects;
     std::vector<int> subject_of(batch.size(), -1);
+    std::unordered_map<std::string_view, int> index;
     size_t i = 0;
     for (const auto& op : batch.ops()) {
       if (op.kind == store::WriteBatch::Op::kPut) {
         if (std::string_view s = SubjectOf(op.key); !s.empty()) {
-          int idx = -1;
-          for (size_t j = 0; j < subjects.size(); ++j) {
-            if (subjects[j] == s) idx = static_cast<int>(j);
-          }
-          if (idx < 0) {
-            idx = static_cast<int>(subjects.size());
-            subjects.emplace_back(s);
-          }
-          subject_of[i] = idx;
+          auto [it, fresh] = index.try_emplace(s, static_cast<int>(subjects.size()));
+          if (fresh) subjects.emplace_back(s);
+          subject_of[i] = it->second;
         }
       }
       ++i;
     }
     std::vector<SecretKey> keys;
+    KeyVault::Minted minted;
     if (!subjects.empty()) {
-      ASSIGN_OR_RETURN(keys, vault_->FindOrCreate(subjects));
+      ASSIGN_OR_RETURN(keys, vault_->FindOrMint(subjects, &minted));
     }
     store::WriteBatch out;
     i = 0;
@@ -63,7 +62,14 @@ class EncryptedStore : public store::Store {
       }
       ++i;
     }
-    return inner_->Write(out, sync);
+    if (minted.batch.empty()) return inner_->Write(out, sync);
+    // New subjects: their keys and their first records are synced side by
+    // side; the write succeeds only when both are durable.
+    auto keys_stored = std::async(std::launch::async, [&] { return vault_->Persist(minted); });
+    Status written = inner_->Write(out, sync);
+    Status persisted = keys_stored.get();
+    RETURN_IF_ERROR(persisted);
+    return written;
   }
 
   Status Scan(const store::ScanOptions& options, const store::ScanVisitor& visit) override {

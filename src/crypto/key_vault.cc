@@ -94,6 +94,13 @@ Result<std::optional<SecretKey>> KeyVault::FindLocked(std::string_view subject) 
 Result<std::optional<SecretKey>> KeyVault::Find(std::string_view subject) { return FindLocked(subject); }
 
 Result<std::vector<SecretKey>> KeyVault::FindOrCreate(const std::vector<std::string>& subjects) {
+  Minted minted;
+  ASSIGN_OR_RETURN(std::vector<SecretKey> keys, FindOrMint(subjects, &minted));
+  RETURN_IF_ERROR(Persist(minted));
+  return keys;
+}
+
+Result<std::vector<SecretKey>> KeyVault::FindOrMint(const std::vector<std::string>& subjects, Minted* minted) {
   std::vector<SecretKey> keys(subjects.size());
   std::vector<size_t> missing;
   for (size_t i = 0; i < subjects.size(); ++i) {
@@ -102,33 +109,35 @@ Result<std::vector<SecretKey>> KeyVault::FindOrCreate(const std::vector<std::str
   }
   if (missing.empty()) return keys;
   std::lock_guard create(create_mu_);
-  store::WriteBatch wb;
-  std::vector<std::pair<std::string, SecretKey>> minted;
   SecretKey master;
   {
     std::lock_guard lock(master_mu_);
     master = master_;
   }
   for (size_t i : missing) {
-    // Another writer may have created it while we waited for the lock.
+    // Another writer may have minted it while we waited for the lock (the
+    // cache has it then), or it is listed twice.
     ASSIGN_OR_RETURN(std::optional<SecretKey> k, FindLocked(subjects[i]));
-    if (!k) {
-      for (const auto& [s, key] : minted) {
-        if (s == subjects[i]) k = key;
-      }
-    }
     if (!k) {
       k = SecretKey::Random();
       const std::string where = SubjectKeyName(subjects[i]);
-      wb.Put(where, Wrap(master, *k, where));
-      minted.emplace_back(subjects[i], *k);
+      minted->batch.Put(where, Wrap(master, *k, where));
+      minted->subjects.push_back(subjects[i]);
+      Remember(subjects[i], *k);
     }
     keys[i] = *k;
   }
-  // The key is durable before any record sealed with it can be.
-  if (!wb.empty()) RETURN_IF_ERROR(store_->Write(wb, true));
-  for (const auto& [s, key] : minted) Remember(s, key);
   return keys;
+}
+
+Status KeyVault::Persist(const Minted& minted) {
+  if (minted.batch.empty()) return Status::Ok();
+  Status s = store_->Write(minted.batch, true);
+  if (!s.ok()) {
+    std::unique_lock lock(cache_mu_);
+    for (const auto& subject : minted.subjects) cache_.erase(subject);
+  }
+  return s;
 }
 
 Status KeyVault::Destroy(std::string_view subject) {

@@ -45,6 +45,17 @@ class KeyVault {
   // The keys of `subjects`, creating (and durably storing, before this
   // returns) those that do not exist yet.
   Result<std::vector<SecretKey>> FindOrCreate(const std::vector<std::string>& subjects);
+
+  // The same in two steps, so the caller can store the new keys at the same
+  // time as the records sealed with them (two fsyncs in parallel, not in
+  // turn). The records must not be acknowledged before Persist succeeds;
+  // when it fails, the minted keys are forgotten.
+  struct Minted {
+    store::WriteBatch batch;
+    std::vector<std::string> subjects;
+  };
+  Result<std::vector<SecretKey>> FindOrMint(const std::vector<std::string>& subjects, Minted* minted);
+  Status Persist(const Minted& minted);
   // Crypto-shredding: deletes the subject's key, synced, and compacts the vault.
   Status Destroy(std::string_view subject);
   // Re-wraps every key with `new_master` in one atomic write; data is not

@@ -51,6 +51,7 @@ class SecureStack {
     return service::BuildPrivacyReport({&config_, data_->store, retention_.get(), data_->paths.audit_dir, &env_});
   }
   store::StagedWriter& writer() { return *writer_; }
+  service::CollectService& collect() { return *collect_; }
   audit::AuditLog& audit() { return *audit_; }
 
  private:
