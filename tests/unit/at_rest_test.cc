@@ -148,7 +148,8 @@ TEST(AtRest, ErasureLeavesNothingOfThePersonOnDiskAndShredsBackups) {
   EXPECT_EQ(left, 0);
   service::RecommendRequest rr;
   auto recs = s.recs().Recommend(s.Admin(), gone.user_id, rr);
-  if (recs.ok()) EXPECT_FALSE((*recs)["personalized"].get<bool>());
+  ASSERT_TRUE(recs.ok()) << recs.status().ToString();
+  EXPECT_FALSE((*recs)["personalized"].get<bool>());
   auto other = s.rights().Export("email:" + kept.email);
   ASSERT_TRUE(other.ok());
   EXPECT_EQ((*other)["events"].size(), 3u);

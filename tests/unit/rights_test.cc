@@ -121,8 +121,11 @@ TEST_F(RightsTest, RestrictionStopsProcessingUntilLiftedAndObjectionStopsProfili
   EXPECT_EQ(decide("service").reason, "restricted");
   EXPECT_TRUE(decide("accounting").allowed) << "legal obligations go on";
   service::RecommendRequest rr;
+  rr.channel = "app";
   auto recs = s_.recs().Recommend(s_.Admin(), "alice-1", rr);
-  if (recs.ok()) EXPECT_FALSE((*recs)["personalized"].get<bool>());
+  ASSERT_TRUE(recs.ok()) << recs.status().ToString();
+  EXPECT_FALSE((*recs)["personalized"].get<bool>());
+  EXPECT_EQ((*recs)["reason"], "restricted");
 
   Filed({{"type", "restriction"}, {"subject", "alice-1"}, {"lift", true}});
   EXPECT_TRUE(decide("personalization").allowed);
