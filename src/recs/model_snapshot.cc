@@ -7,8 +7,17 @@
 #include <fstream>
 
 #include "recs/popularity.h"
+#include "recs/top_k.h"
 
 namespace shinrai::recs {
+
+namespace {
+std::vector<float> LogPopularity(const std::vector<float>& popularity) {
+  std::vector<float> out(popularity.size());
+  for (size_t i = 0; i < out.size(); ++i) out[i] = std::log1p(popularity[i]);
+  return out;
+}
+}  // namespace
 namespace {
 
 constexpr char kMagic[8] = {'S', 'H', 'R', 'N', 'M', 'D', 'L', '1'};
@@ -74,6 +83,9 @@ std::shared_ptr<ModelSnapshot> TrainSnapshot(const Dataset& data, const TrainOpt
   m->als.user_factors.resize(0, options.als.factors);  // nobody's vector outlives training
   m->knn = FitItemKnn(data.matrix, options.knn);
   m->popularity = TrendingScores(data.matrix, data.times, options.now, options.trending_half_life);
+  m->log_popularity = LogPopularity(m->popularity);
+  m->popular_z = m->log_popularity;
+  Standardize(m->popular_z);
   Finish(m.get(), options.ann_min_items);
   m->version = options.now * 1000;
   m->train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -134,6 +146,9 @@ Result<std::shared_ptr<ModelSnapshot>> LoadSnapshot(const std::string& path, siz
   for (auto& list : m->knn.neighbours)
     if (!r.Array(&list, n)) return bad("truncated neighbours");
   if (!r.Array(&m->popularity, n) || m->popularity.size() != n) return bad("truncated popularity");
+  m->log_popularity = LogPopularity(m->popularity);
+  m->popular_z = m->log_popularity;
+  Standardize(m->popular_z);
   Finish(m.get(), ann_min_items);
   return m;
 }

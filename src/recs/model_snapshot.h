@@ -29,6 +29,8 @@ struct ModelSnapshot {
   AlsModel als;               // item factors only
   ItemKnnModel knn;           // similar items
   std::vector<float> popularity;  // recency-weighted interaction counts
+  std::vector<float> log_popularity;  // log1p(popularity), what serving blends (computed once, not per request)
+  std::vector<float> popular_z;       // log_popularity standardized over the catalogue: the no-context fallback
   std::unique_ptr<AnnIndex> ann;  // large catalogues only
 
   int32_t Find(std::string_view item) const {

@@ -202,29 +202,51 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
       for (const auto& nb : model->knn.neighbours[context]) set.insert(nb.item);
     candidates.assign(set.begin(), set.end());
   }
-  std::vector<float> personal(candidates.size(), 0.0f), fallback(candidates.size(), 0.0f);
+  const bool whole_catalogue = !model->ann;  // candidates[c] == c
+  std::vector<float> personal(candidates.size(), 0.0f), fallback;
   if (confidence > 0) {
-    for (size_t c = 0; c < candidates.size(); ++c) personal[c] = model->als.item_factors.row(candidates[c]).dot(solve.vector);
+    if (whole_catalogue) {
+      // One matrix-vector product over the catalogue, not a dot product per item.
+      Eigen::Map<Eigen::VectorXf>(personal.data(), static_cast<Eigen::Index>(personal.size())).noalias() =
+          model->als.item_factors * solve.vector;
+    } else {
+      for (size_t c = 0; c < candidates.size(); ++c) personal[c] = model->als.item_factors.row(candidates[c]).dot(solve.vector);
+    }
     recs::Standardize(personal);
   }
   std::unordered_map<int32_t, float> similar_to_context;
   if (context >= 0)
     for (const auto& nb : model->knn.neighbours[context]) similar_to_context[nb.item] = nb.similarity;
-  for (size_t c = 0; c < candidates.size(); ++c) {
-    // Popularity breaks ties among contextual items and stands alone without context.
-    const float pop = std::log1p(model->popularity[candidates[c]]);
-    auto s = similar_to_context.find(candidates[c]);
-    fallback[c] = context >= 0 ? (s == similar_to_context.end() ? 0.0f : s->second) * 10.0f + 0.01f * pop : pop;
+  if (context < 0 && whole_catalogue) {
+    fallback = model->popular_z;  // the same for every request: computed with the model
+  } else {
+    fallback.assign(candidates.size(), 0.0f);
+    for (size_t c = 0; c < candidates.size(); ++c) {
+      // Popularity breaks ties among contextual items and stands alone without context.
+      const float pop = model->log_popularity[candidates[c]];
+      auto s = similar_to_context.find(candidates[c]);
+      fallback[c] = context >= 0 ? (s == similar_to_context.end() ? 0.0f : s->second) * 10.0f + 0.01f * pop : pop;
+    }
+    recs::Standardize(fallback);
   }
-  recs::Standardize(fallback);
   std::vector<float> blended(candidates.size());
   for (size_t c = 0; c < candidates.size(); ++c)
     blended[c] = static_cast<float>(confidence * personal[c] + (1.0 - confidence) * fallback[c]);
   std::vector<size_t> order(candidates.size());
   for (size_t c = 0; c < order.size(); ++c) order[c] = c;
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+  // Best first, but only as far as the rules make us look: sorting a whole
+  // catalogue per request was most of a request's time.
+  auto better = [&](size_t a, size_t b) {
     return blended[a] != blended[b] ? blended[a] > blended[b] : candidates[a] < candidates[b];
-  });
+  };
+  size_t sorted = 0;
+  auto sort_up_to = [&](size_t want) {
+    want = std::min(want, order.size());
+    if (want <= sorted) return;
+    std::partial_sort(order.begin() + sorted, order.begin() + want, order.end(), better);
+    sorted = want;
+  };
+  sort_up_to(static_cast<size_t>(std::max(64, 4 * req.n + 32)));
 
   RuleContext rules;
   rules.context_item = req.context_item;
@@ -243,8 +265,10 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
   };
   RuleFilter filter(rules, catalog_);
   json& out = reply["items"];
-  for (size_t c : order) {
+  for (size_t pos = 0; pos < order.size(); ++pos) {
     if (static_cast<int>(out.size()) >= req.n) break;
+    if (pos >= sorted) sort_up_to(2 * sorted);
+    const size_t c = order[pos];
     const int32_t idx = candidates[c];
     const std::string& id = model->items[idx];
     if (!filter.Admit(id)) continue;

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Recommendation serving benchmark on loopback: builds a shop with a 10,000-item
+# and a 100,000-item catalogue (bench/recs_bench_data), serves each with
+# `shinrai serve`, and drives GET /v1/recommendations/{id} with wrk (rules,
+# consent check, fold-in, audit on). Reports requests/s, latency percentiles
+# and the server's peak memory. Not a test: run it by hand.
+#
+#   bench/recs_serve.sh [DURATION_SECONDS] [CONNECTIONS] [USERS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${1:-10}
+CONNS=${2:-32}
+USERS=${3:-20000}
+GEN=build-bench/bench/recs_bench_data
+BIN=build/shinrai
+[ -x "$GEN" ] || { echo "build the benchmarks first: cmake -S . -B build-bench -DSHINRAI_BUILD_BENCH=ON && ninja -C build-bench"; exit 1; }
+[ -x "$BIN" ] || { echo "build first: scripts/build.sh"; exit 1; }
+
+for ITEMS in 10000 100000; do
+  data=$(mktemp -d /tmp/shinrai-recs-XXXXXX)
+  built=$("$GEN" "$data" "$ITEMS" "$USERS" 10 2>/dev/null)
+  "$BIN" serve --data "$data" --config examples/shinrai.yaml --listen 127.0.0.1:0 >"$data.log" 2>&1 &
+  pid=$! port=""
+  for _ in $(seq 300); do
+    port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$data.log")
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  [ -n "$port" ] || { echo "shinrai did not start:"; cat "$data.log"; exit 1; }
+  rss_idle=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
+  out=$(BENCH_USERS=$USERS wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s bench/wrk/recommend.lua "http://127.0.0.1:$port")
+  rss_peak=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
+  kill $pid; wait $pid 2>/dev/null || true
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p50=$(echo "$out" | awk '$1=="50%" {print $2}')
+  p99=$(echo "$out" | awk '$1=="99%" {print $2}')
+  non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
+  echo "{\"items\":$ITEMS,\"users\":$USERS,\"connections\":$CONNS,\"requests_per_s\":$rps,\"p50\":\"$p50\",\"p99\":\"$p99\",\"non_2xx\":\"${non2xx:-0}\",\"rss_idle_mib\":$((rss_idle/1024)),\"rss_peak_mib\":$((rss_peak/1024)),\"data\":$built}"
+  rm -rf "$data" "$data.log"
+done
