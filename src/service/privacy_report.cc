@@ -154,16 +154,26 @@ Result<nlohmann::json> BuildPrivacyReport(const PrivacyReportDeps& deps) {
   }
 
   nlohmann::json reads = nlohmann::json::array();
+  nlohmann::json config_changes = nlohmann::json::array();
   nlohmann::json chain;
   {
     std::map<std::tuple<std::string, std::string, std::string, std::string>, int64_t> by_key;
     std::map<std::string, int64_t> actions;
+    std::string last_config;
     auto entries = audit::ReadEntries(deps.audit_dir);
     if (entries.ok()) {
       for (const auto& e : *entries) {
         if (!e.is_object()) continue;
         const std::string action = e.value("action", "");
         ++actions[action];
+        if (action == "config.load") {
+          // A start with a configuration that differs from the one before is a change.
+          const std::string sha = e["detail"].value("sha256", "");
+          if (!last_config.empty() && sha != last_config)
+            config_changes.push_back({{"at", e.value("at", "")}, {"file", e["detail"].value("file", "")},
+                                      {"from_sha256", last_config}, {"to_sha256", sha}});
+          last_config = sha;
+        }
         if (kPersonalReads.count(action))
           ++by_key[{e.value("role", ""), e.value("key_name", ""), e.value("key_id", ""), action}];
       }
@@ -191,6 +201,7 @@ Result<nlohmann::json> BuildPrivacyReport(const PrivacyReportDeps& deps) {
       {"rights_requests", {{"total", requests.size()}, {"open", open}, {"overdue_open", overdue_open},
                            {"completed_late", late}, {"requests", request_rows}}},
       {"personal_data_reads", reads},
+      {"configuration_changes", config_changes},
       {"audit_chain", chain}};
 }
 

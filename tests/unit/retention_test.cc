@@ -83,6 +83,10 @@ TEST(Retention, TheReportCountsConsentRightsRequestsAndReads) {
   ASSERT_TRUE(s.Identify(R"({"userId":"c-2","context":{"channel":"web"}})").ok());
   ASSERT_TRUE(s.Request({{"type", "access"}, {"subject", "c-1"}}).ok());
   ASSERT_TRUE(s.profiles().Get(s.Admin(), "c-2").ok());
+  for (const char* sha : {"aaa", "aaa", "bbb"}) {
+    ASSERT_TRUE(s.audit().Append({"config.load", {"", "shinrai serve", "system"}, "", {}, "",
+                                  {{"file", "shinrai.yaml"}, {"sha256", sha}}}).ok());
+  }
   auto report = s.Report();
   ASSERT_TRUE(report.ok());
   EXPECT_EQ((*report)["people"], 2);
@@ -94,6 +98,8 @@ TEST(Retention, TheReportCountsConsentRightsRequestsAndReads) {
   for (const auto& r : (*report)["personal_data_reads"])
     admin_read = admin_read || (r["role"] == "admin" && r["action"] == "profile.read" && r["count"] == 1);
   EXPECT_TRUE(admin_read) << (*report)["personal_data_reads"].dump();
+  ASSERT_EQ((*report)["configuration_changes"].size(), 1u);
+  EXPECT_EQ((*report)["configuration_changes"][0]["to_sha256"], "bbb");
 }
 
 }  // namespace
