@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
   auto pick = [&] {
     return static_cast<int>(std::lower_bound(cumulative.begin(), cumulative.end(), u(rng)) - cumulative.begin());
   };
-  std::vector<std::future<void>> inflight;
+  std::vector<std::string> bodies;
   for (int user = 0; user < users; ++user) {
     std::string body = R"({"batch":[{"type":"identify","userId":"bench-user-)" + std::to_string(user) +
                        R"(","context":{"channel":"web","consent":{"categoryPreferences":{"Personalization":true}}}})";
@@ -65,23 +65,9 @@ int main(int argc, char** argv) {
       }
     }
     body += "]}";
-    auto p = std::make_shared<std::promise<void>>();
-    inflight.push_back(p->get_future());
-    service::Credentials c;
-    c.basic_user = "demo-write-key";
-    s.collect().Collect(c, std::nullopt, body, false, [p](Result<service::CollectReport> r) {
-      if (!r.ok()) {
-        std::fprintf(stderr, "%s\n", r.status().ToString().c_str());
-        std::abort();
-      }
-      p->set_value();
-    });
-    if (inflight.size() >= 64) {
-      for (auto& x : inflight) x.get();
-      inflight.clear();
-    }
+    bodies.push_back(std::move(body));
   }
-  for (auto& x : inflight) x.get();
+  s.SendAll(bodies, 64);
   const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   auto trained = s.recs().Train();
   if (!trained.ok()) {

@@ -47,26 +47,8 @@ double CollectRate(bool encrypt, int64_t events) {
   const int per_batch = 50;  // 50 identify + 50 track calls per request
   std::vector<std::string> bodies;
   for (int64_t i = 0; i < events / (2 * per_batch); ++i) bodies.push_back(Batch(per_batch, &counter, 20000));
-  std::vector<std::future<void>> inflight;
   const auto start = Clock::now();
-  for (const auto& body : bodies) {
-    auto p = std::make_shared<std::promise<void>>();
-    inflight.push_back(p->get_future());
-    service::Credentials c;
-    c.basic_user = "demo-write-key";
-    s.collect().Collect(c, std::nullopt, body, false, [p](Result<service::CollectReport> r) {
-      if (!r.ok()) {
-        std::fprintf(stderr, "%s\n", r.status().ToString().c_str());
-        std::abort();
-      }
-      p->set_value();
-    });
-    if (inflight.size() >= 32) {
-      for (auto& x : inflight) x.get();
-      inflight.clear();
-    }
-  }
-  for (auto& x : inflight) x.get();
+  s.SendAll(bodies);
   return static_cast<double>(bodies.size() * 2 * per_batch) / Since(start);
 }
 

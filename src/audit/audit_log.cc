@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/files.h"
 #include "core/time_format.h"
 #include "crypto/aead.h"
 
@@ -120,14 +121,9 @@ Status AuditLog::Append(const AuditEntry& e, bool sync) {
 }
 
 Status AuditLog::WriteHeadLocked() {
-  const std::string text = nlohmann::json{{"seq", seq_}, {"hash", last_hash_}}.dump() + "\n";
-  const std::string path = dir_ + kHeadFile;
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Internal("cannot write the audit head");
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fdatasync(fd) == 0;
-  ::close(fd);
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) return Internal("cannot write the audit head");
+  RETURN_IF_ERROR(WriteFileAtomically(dir_ + kHeadFile,
+                                      nlohmann::json{{"seq", seq_}, {"hash", last_hash_}}.dump() + "\n",
+                                      "the audit head"));
   dirty_ = false;
   return Status::Ok();
 }

@@ -1,14 +1,13 @@
 #include "crypto/secret_key.h"
 
-#include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "core/files.h"
 
 namespace shinrai::crypto {
 
@@ -62,19 +61,7 @@ Status InitCrypto() {
 }
 
 Status WriteKeyFile(const std::string& path, const SecretKey& key) {
-  std::error_code ec;
-  const auto parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  if (fd < 0) return InvalidArgument("cannot write the key file '" + path + "'");
-  const std::string text = key.ToHex() + "\n";
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return Internal("cannot write the key file '" + path + "'");
-  }
-  return Status::Ok();
+  return WriteFileAtomically(path, key.ToHex() + "\n", "the key file");
 }
 
 Result<SecretKey> LoadMasterKey(const MasterKeySource& source, bool* created) {

@@ -1,15 +1,11 @@
 #include "service/api_key_file.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
+#include "core/files.h"
 #include "crypto/aead.h"
 
 namespace shinrai::service {
@@ -47,17 +43,7 @@ Status SaveKeyFile(const std::string& path, const std::vector<StoredKey>& keys) 
     arr.push_back({{"id", s.id}, {"sha256", s.hash}, {"kind", s.kind}, {"role", s.role}, {"name", s.name},
                    {"rate_limit", s.rate_limit}, {"created_ms", s.created_ms}, {"revoked_ms", s.revoked_ms}});
   }
-  const std::string text = nlohmann::json{{"keys", arr}}.dump(2) + "\n";
-  std::error_code ec;
-  const auto parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  if (fd < 0) return InvalidArgument("cannot write the key file '" + path + "'");
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) return Internal("cannot write the key file '" + path + "'");
-  return Status::Ok();
+  return WriteFileAtomically(path, nlohmann::json{{"keys", arr}}.dump(2) + "\n", "the key file");
 }
 
 Result<CreatedKey> CreateKey(const std::string& path, const std::string& role, const std::string& name,

@@ -1,24 +1,12 @@
 #include "service/export_html.h"
 
+#include "service/html_escape.h"
+
 namespace shinrai::service {
 
 namespace {
 
-std::string Escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string Escape(std::string_view s) { return HtmlEscape(s); }
 
 std::string Text(const nlohmann::json& v) {
   if (v.is_string()) return Escape(v.get<std::string>());

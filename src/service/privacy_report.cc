@@ -10,6 +10,7 @@
 #include "profile/event.h"
 #include "profile/keys.h"
 #include "profile/profile.h"
+#include "service/html_escape.h"
 #include "service/rights_service.h"
 
 namespace shinrai::service {
@@ -206,17 +207,7 @@ Result<nlohmann::json> BuildPrivacyReport(const PrivacyReportDeps& deps) {
 }
 
 namespace {
-std::string Esc(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    if (c == '<') o += "&lt;";
-    else if (c == '>') o += "&gt;";
-    else if (c == '&') o += "&amp;";
-    else if (c == '"') o += "&quot;";
-    else o += c;
-  }
-  return o;
-}
+std::string Esc(const std::string& s) { return HtmlEscape(s); }
 std::string V(const nlohmann::json& j) { return Esc(j.is_string() ? j.get<std::string>() : j.dump()); }
 }  // namespace
 

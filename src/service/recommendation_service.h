@@ -13,16 +13,15 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
 
 #include "audit/audit_log.h"
 #include "consent/ledger.h"
 #include "core/env.h"
+#include "core/periodic.h"
 #include "profile/profile_reader.h"
 #include "recs/model_snapshot.h"
 #include "schema/config.h"
@@ -95,11 +94,7 @@ class RecommendationService {
   std::mutex train_mu_;  // one training at a time
   std::atomic<uint64_t> feedback_seq_{0};
 
-  std::mutex schedule_mu_;
-  std::condition_variable schedule_cv_;
-  bool stopping_ = false;  // GUARDED_BY(schedule_mu_)
-  bool retrain_requested_ = false;  // GUARDED_BY(schedule_mu_)
-  std::thread scheduler_;
+  Periodic schedule_;
 };
 
 }  // namespace shinrai::service

@@ -111,42 +111,16 @@ Result<json> RecommendationService::TrainNow(const Principal& who) {
 
 void RecommendationService::StartSchedule() {
   if (!config_->recommendations.enabled) return;
-  scheduler_ = std::thread([this] {
-    const auto every = std::chrono::seconds(std::max<int64_t>(60, config_->recommendations.retrain_seconds));
-    bool first = !model();
-    std::unique_lock lock(schedule_mu_);
-    while (!stopping_) {
-      if (!first) {
-        auto woken = [this] { return stopping_ || retrain_requested_; };
-        if (config_->recommendations.retrain_seconds <= 0) schedule_cv_.wait(lock, woken);
-        else schedule_cv_.wait_for(lock, every, woken);
-        if (stopping_) break;
-      }
-      first = false;
-      retrain_requested_ = false;
-      lock.unlock();
-      auto r = Train();
-      if (!r.ok() && r.status().code() != Code::kUnavailable) spdlog::warn("training failed: {}", r.status().ToString());
-      lock.lock();
-    }
+  const int64_t every = config_->recommendations.retrain_seconds;
+  // Without a model, train at once; otherwise on the period (at least a minute), or when asked.
+  schedule_.Start(std::chrono::seconds(every <= 0 ? 0 : std::max<int64_t>(60, every)), /*run_first=*/!model(), [this] {
+    auto r = Train();
+    if (!r.ok() && r.status().code() != Code::kUnavailable) spdlog::warn("training failed: {}", r.status().ToString());
   });
 }
 
-void RecommendationService::RequestRetrain() {
-  {
-    std::lock_guard lock(schedule_mu_);
-    retrain_requested_ = true;
-  }
-  schedule_cv_.notify_all();
-}
+void RecommendationService::RequestRetrain() { schedule_.Wake(); }
 
-void RecommendationService::StopSchedule() {
-  {
-    std::lock_guard lock(schedule_mu_);
-    stopping_ = true;
-  }
-  schedule_cv_.notify_all();
-  if (scheduler_.joinable()) scheduler_.join();
-}
+void RecommendationService::StopSchedule() { schedule_.Stop(); }
 
 }  // namespace shinrai::service

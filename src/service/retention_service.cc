@@ -134,28 +134,15 @@ Result<RetentionReport> RetentionService::Sweep(bool dry_run) {
 void RetentionService::StartSchedule() {
   const int64_t every = config_->security.retention_check_seconds;
   if (every <= 0) return;
-  scheduler_ = std::thread([this, every] {
-    std::unique_lock lock(schedule_mu_);
-    while (!stopping_) {
-      lock.unlock();
-      auto r = Sweep(/*dry_run=*/false);
-      if (!r.ok()) spdlog::warn("retention sweep failed: {}", r.status().ToString());
-      else if (r->events_overdue || r->traits_overdue)
-        spdlog::info("retention: deleted {} events and {} traits past their retention", r->events_overdue,
-                     r->traits_overdue);
-      lock.lock();
-      schedule_cv_.wait_for(lock, std::chrono::seconds(every), [this] { return stopping_; });
-    }
+  schedule_.Start(std::chrono::seconds(every), /*run_first=*/true, [this] {
+    auto r = Sweep(/*dry_run=*/false);
+    if (!r.ok()) spdlog::warn("retention sweep failed: {}", r.status().ToString());
+    else if (r->events_overdue || r->traits_overdue)
+      spdlog::info("retention: deleted {} events and {} traits past their retention", r->events_overdue,
+                   r->traits_overdue);
   });
 }
 
-void RetentionService::StopSchedule() {
-  {
-    std::lock_guard lock(schedule_mu_);
-    stopping_ = true;
-  }
-  schedule_cv_.notify_all();
-  if (scheduler_.joinable()) scheduler_.join();
-}
+void RetentionService::StopSchedule() { schedule_.Stop(); }
 
 }  // namespace shinrai::service

@@ -15,13 +15,12 @@
 // Thread-safety: Sweep may be called from any thread; one runs at a time.
 #pragma once
 
-#include <condition_variable>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "audit/audit_log.h"
 #include "core/env.h"
+#include "core/periodic.h"
 #include "profile/event.h"
 #include "schema/config.h"
 #include "service/recommendation_service.h"
@@ -62,11 +61,7 @@ class RetentionService {
   audit::AuditLog* const audit_;
   RecommendationService* const recs_;
   std::mutex sweep_mu_;
-
-  std::mutex schedule_mu_;
-  std::condition_variable schedule_cv_;
-  bool stopping_ = false;
-  std::thread scheduler_;
+  Periodic schedule_;
 };
 
 }  // namespace shinrai::service

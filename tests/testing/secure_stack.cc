@@ -1,5 +1,6 @@
 #include "testing/secure_stack.h"
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -47,6 +48,28 @@ Result<service::CollectReport> SecureStack::Send(std::optional<profile::CallType
   c.basic_user = "demo-write-key";
   collect_->Collect(c, endpoint, body, false, [&p](Result<service::CollectReport> r) { p.set_value(std::move(r)); });
   return p.get_future().get();
+}
+
+void SecureStack::SendAll(const std::vector<std::string>& bodies, size_t in_flight) {
+  std::vector<std::future<void>> pending;
+  for (const auto& body : bodies) {
+    auto p = std::make_shared<std::promise<void>>();
+    pending.push_back(p->get_future());
+    service::Credentials c;
+    c.basic_user = "demo-write-key";
+    collect_->Collect(c, std::nullopt, body, false, [p](Result<service::CollectReport> r) {
+      if (!r.ok()) {
+        std::fprintf(stderr, "collection failed: %s\n", r.status().ToString().c_str());
+        std::abort();
+      }
+      p->set_value();
+    });
+    if (pending.size() >= in_flight) {
+      for (auto& x : pending) x.get();
+      pending.clear();
+    }
+  }
+  for (auto& x : pending) x.get();
 }
 
 service::Principal SecureStack::Officer() const {

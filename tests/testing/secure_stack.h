@@ -29,6 +29,9 @@ class SecureStack {
   ~SecureStack();
 
   Result<service::CollectReport> Send(std::optional<profile::CallType> endpoint, const std::string& body);
+  // Sends every body as a batch call, `in_flight` at a time (as concurrent
+  // clients do, so group commit works); aborts on the first failure.
+  void SendAll(const std::vector<std::string>& bodies, size_t in_flight = 32);
   Result<service::CollectReport> Track(const std::string& json) { return Send(profile::CallType::kTrack, json); }
   Result<service::CollectReport> Identify(const std::string& json) { return Send(profile::CallType::kIdentify, json); }
   // A rights request as the demo privacy officer would file it.
