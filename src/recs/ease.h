@@ -4,7 +4,9 @@
 // below a declared catalogue size.
 #pragma once
 
+#include <cstdint>
 #include <span>
+#include <vector>
 
 #include "core/status.h"
 #include "recs/csr.h"
@@ -14,6 +16,9 @@ namespace shinrai::recs {
 
 struct EaseParams {
   float lambda = 250.0f;
+  // Each person's rows count |history|^-a in XᵀX: a = 0 is plain EASE; a > 0
+  // keeps heavy raters from dominating the item-item statistics.
+  float user_weight_exponent = 0.0f;
   int max_items = 6000;  // above this the O(items³) inverse is refused
 };
 
@@ -25,5 +30,9 @@ struct EaseModel {
 };
 
 Result<EaseModel> FitEase(const Csr& user_items, const EaseParams& params);
+// EASE whose Gram matrix counts pairs of items one person chose within
+// `window_seconds` of each other (`times`: one per entry of user_items).
+Result<EaseModel> FitSessionEase(const Csr& user_items, const std::vector<int64_t>& times, int64_t window_seconds,
+                                 const EaseParams& params);
 
 }  // namespace shinrai::recs

@@ -24,10 +24,13 @@ double SecondsSince(std::chrono::steady_clock::time_point t0) {
 // Scores every item for user u of `train` (the user's row is the history).
 using ScoreFn = std::function<void(int32_t u, std::span<float> scores)>;
 
+// When each training interaction happened (aligned with the CSR's entries; empty when unknown).
+using Times = std::vector<int64_t>;
+
 // A fitted family member: how to fit it and how it scores.
 struct Candidate {
   json settings;
-  std::function<Result<ScoreFn>(const Csr& train)> fit;
+  std::function<Result<ScoreFn>(const Csr& train, const Times& times)> fit;
 };
 
 RankingMetrics Score(const Csr& train, const Csr& test, int k, const ScoreFn& score) {
@@ -44,7 +47,7 @@ RankingMetrics Score(const Csr& train, const Csr& test, int k, const ScoreFn& sc
 std::vector<Candidate> Family(const std::string& family, bool tune, int threads, int32_t items) {
   std::vector<Candidate> out;
   if (family == "popular") {
-    out.push_back({json::object(), [](const Csr& train) -> Result<ScoreFn> {
+    out.push_back({json::object(), [](const Csr& train, const Times&) -> Result<ScoreFn> {
                      auto p = std::make_shared<PopularityModel>(FitPopularity(train));
                      return ScoreFn([p](int32_t, std::span<float> s) { p->Score(s); });
                    }});
@@ -56,7 +59,7 @@ std::vector<Candidate> Family(const std::string& family, bool tune, int threads,
         p.neighbours = k;
         p.bm25 = bm25;
         out.push_back({{{"neighbours", k}, {"weighting", bm25 ? "bm25" : "none"}},
-                       [p](const Csr& train) -> Result<ScoreFn> {
+                       [p](const Csr& train, const Times&) -> Result<ScoreFn> {
                          auto m = std::make_shared<ItemKnnModel>(FitItemKnn(train, p));
                          return ScoreFn([m, &train](int32_t u, std::span<float> s) {
                            m->Score(train.Row(u), train.RowValues(u), s);
@@ -78,7 +81,7 @@ std::vector<Candidate> Family(const std::string& family, bool tune, int threads,
           p.threads = threads;
           out.push_back({{{"factors", f}, {"regularization", r}, {"alpha", a}, {"iterations", p.iterations},
                           {"cg_steps", p.cg_steps}},
-                         [p](const Csr& train) -> Result<ScoreFn> {
+                         [p](const Csr& train, const Times&) -> Result<ScoreFn> {
                            auto m = std::make_shared<AlsModel>(FitAls(train, p));
                            return ScoreFn([m](int32_t u, std::span<float> s) {
                              Eigen::Map<Eigen::VectorXf> out(s.data(), static_cast<Eigen::Index>(s.size()));
@@ -91,11 +94,33 @@ std::vector<Candidate> Family(const std::string& family, bool tune, int threads,
   } else if (family == "ease") {
     if (items > EaseParams{}.max_items) return out;
     std::vector<float> lambdas = tune ? std::vector<float>{50, 100, 200, 400, 800, 1600} : std::vector<float>{250};
-    for (float l : lambdas) {
+    std::vector<float> exponents = tune ? std::vector<float>{0, 0.25f, 0.5f} : std::vector<float>{0};
+    for (float a : exponents) for (float l : lambdas) {
+      EaseParams p;
+      p.lambda = a == 0 ? l : l * std::pow(50.0f, -a);  // the weights shrink XᵀX: shrink λ alike
+      p.user_weight_exponent = a;
+      out.push_back({{{"lambda", p.lambda}, {"user_weight_exponent", a}}, [p](const Csr& train, const Times&) -> Result<ScoreFn> {
+                       ASSIGN_OR_RETURN(EaseModel fitted, FitEase(train, p));
+                       auto m = std::make_shared<EaseModel>(std::move(fitted));
+                       return ScoreFn([m, &train](int32_t u, std::span<float> s) {
+                         m->Score(train.Row(u), train.RowValues(u), s);
+                       });
+                     }});
+    }
+  } else if (family == "ease_session") {
+    // EASE over "chosen in the same sitting" (interactions within a window of
+    // each other) instead of "ever chosen by the same person": it captures
+    // what goes together at one moment. Needs times.
+    if (items > EaseParams{}.max_items) return out;
+    std::vector<float> lambdas = tune ? std::vector<float>{25, 50, 100, 200, 400} : std::vector<float>{100};
+    std::vector<int64_t> windows = tune ? std::vector<int64_t>{300, 600, 1800} : std::vector<int64_t>{600};
+    for (int64_t w : windows) for (float l : lambdas) {
       EaseParams p;
       p.lambda = l;
-      out.push_back({{{"lambda", l}}, [p](const Csr& train) -> Result<ScoreFn> {
-                       ASSIGN_OR_RETURN(EaseModel fitted, FitEase(train, p));
+      out.push_back({{{"lambda", l}, {"window_seconds", w}}, [p, w](const Csr& train, const Times& times) -> Result<ScoreFn> {
+                       if (times.size() != static_cast<size_t>(train.nnz()))
+                         return InvalidArgument("ease_session needs interaction times (--time-col)");
+                       ASSIGN_OR_RETURN(EaseModel fitted, FitSessionEase(train, times, w, p));
                        auto m = std::make_shared<EaseModel>(std::move(fitted));
                        return ScoreFn([m, &train](int32_t u, std::span<float> s) {
                          m->Score(train.Row(u), train.RowValues(u), s);
@@ -136,7 +161,7 @@ std::vector<std::vector<float>> WeightGrid(size_t members) {
 }
 
 Split ValidationSplit(const Split& outer, const std::string& split) {
-  if (split == "random80") return SplitRandom(outer.train, Pcg64::FromSeed(7), 0.8);
+  if (split == "random80") return SplitRandom(outer.train, Pcg64::FromSeed(7), 0.8, &outer.train_times);
   return SplitLeaveLastOut(outer.train, outer.train_times);
 }
 
@@ -146,7 +171,7 @@ Result<EvalReport> Evaluate(const Dataset& data, const EvalOptions& options) {
   EvalReport report;
   Split split;
   if (options.split == "random80") {
-    split = SplitRandom(data.matrix, Pcg64::NumpyDefaultRng42(), 0.8);
+    split = SplitRandom(data.matrix, Pcg64::NumpyDefaultRng42(), 0.8, &data.times);
   } else if (options.split == "leave-last-out" || options.split == "lastout") {
     split = SplitLeaveLastOut(data.matrix, data.times);
   } else {
@@ -165,9 +190,11 @@ Result<EvalReport> Evaluate(const Dataset& data, const EvalOptions& options) {
     }
     std::vector<Candidate> candidates = Family(family, options.tune, threads, data.matrix.cols);
     if (candidates.empty()) {
-      if (family == "ease") continue;  // catalogue too large for the closed form
-      return InvalidArgument("unknown model family '" + family + "' (popular | itemknn | als | ease | hybrid)");
+      if (family == "ease" || family == "ease_session") continue;  // catalogue too large for the closed form
+      return InvalidArgument("unknown model family '" + family +
+                             "' (popular | itemknn | als | ease | ease_session | hybrid)");
     }
+    if (family == "ease_session" && data.times.empty()) continue;  // no times to find sittings in
     ModelResult r;
     r.family = family;
     auto search_start = std::chrono::steady_clock::now();
@@ -175,7 +202,7 @@ Result<EvalReport> Evaluate(const Dataset& data, const EvalOptions& options) {
     double best_ndcg = -1;
     if (candidates.size() > 1) {
       for (size_t c = 0; c < candidates.size(); ++c) {
-        ASSIGN_OR_RETURN(ScoreFn fn, candidates[c].fit(validation.train));
+        ASSIGN_OR_RETURN(ScoreFn fn, candidates[c].fit(validation.train, validation.train_times));
         double ndcg = Score(validation.train, validation.test, options.k, fn).ndcg;
         if (ndcg > best_ndcg) best_ndcg = ndcg, best = c;
       }
@@ -185,7 +212,7 @@ Result<EvalReport> Evaluate(const Dataset& data, const EvalOptions& options) {
     r.validation_ndcg = best_ndcg;
     r.settings = candidates[best].settings;
     auto fit_start = std::chrono::steady_clock::now();
-    ASSIGN_OR_RETURN(ScoreFn fn, candidates[best].fit(split.train));
+    ASSIGN_OR_RETURN(ScoreFn fn, candidates[best].fit(split.train, split.train_times));
     r.train_seconds = SecondsSince(fit_start);
     r.test = Score(split.train, split.test, options.k, fn);
     if (candidates.size() == 1) r.validation_ndcg = Score(validation.train, validation.test, options.k, fn).ndcg;
@@ -198,7 +225,7 @@ Result<EvalReport> Evaluate(const Dataset& data, const EvalOptions& options) {
     auto search_start = std::chrono::steady_clock::now();
     std::vector<ScoreFn> members;
     for (const Candidate& c : best_of_family) {
-      ASSIGN_OR_RETURN(ScoreFn fn, c.fit(validation.train));
+      ASSIGN_OR_RETURN(ScoreFn fn, c.fit(validation.train, validation.train_times));
       members.push_back(std::move(fn));
     }
     std::vector<float> best_weights;
@@ -219,7 +246,7 @@ Result<EvalReport> Evaluate(const Dataset& data, const EvalOptions& options) {
         members.push_back(nullptr);
         continue;
       }
-      ASSIGN_OR_RETURN(ScoreFn fn, best_of_family[m].fit(split.train));
+      ASSIGN_OR_RETURN(ScoreFn fn, best_of_family[m].fit(split.train, split.train_times));
       members.push_back(std::move(fn));
     }
     r.train_seconds = SecondsSince(fit_start);

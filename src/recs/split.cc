@@ -39,13 +39,15 @@ uint64_t Pcg64::NextU64() {
   return (x >> rot) | (x << ((64 - rot) & 63));
 }
 
-Split SplitRandom(const Csr& m, Pcg64 rng, double train_share) {
+Split SplitRandom(const Csr& m, Pcg64 rng, double train_share, const std::vector<int64_t>* times) {
   Split s;
   s.train.rows = s.test.rows = m.rows;
   s.train.cols = s.test.cols = m.cols;
   for (int32_t u = 0; u < m.rows; ++u) {
     for (int64_t k = m.indptr[u]; k < m.indptr[u + 1]; ++k) {
-      Push(rng.NextDouble() < train_share ? &s.train : &s.test, m.indices[k], m.values[k]);
+      const bool to_train = rng.NextDouble() < train_share;
+      Push(to_train ? &s.train : &s.test, m.indices[k], m.values[k]);
+      if (to_train && times && !times->empty()) s.train_times.push_back((*times)[k]);
     }
     s.train.indptr.push_back(s.train.nnz());
     s.test.indptr.push_back(s.test.nnz());

@@ -31,8 +31,9 @@ struct Split {
   std::vector<int64_t> train_times;  // when times were given
 };
 
-// Entry k goes to train when the k-th draw is below train_share.
-Split SplitRandom(const Csr& m, Pcg64 rng, double train_share = 0.8);
+// Entry k goes to train when the k-th draw is below train_share. With
+// `times` (one per entry of m), train_times follows the train entries.
+Split SplitRandom(const Csr& m, Pcg64 rng, double train_share = 0.8, const std::vector<int64_t>* times = nullptr);
 // Users with >= 2 interactions give their latest one to test.
 Split SplitLeaveLastOut(const Csr& m, const std::vector<int64_t>& times);
 
