@@ -2,6 +2,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <functional>
@@ -146,18 +147,35 @@ ScoreFn Blend(std::vector<ScoreFn> members, std::vector<float> weights, int32_t 
   };
 }
 
-// Every weight vector over {0, 0.5, 1} with at least one non-zero weight.
-std::vector<std::vector<float>> WeightGrid(size_t members) {
-  std::vector<std::vector<float>> out;
-  size_t total = 1;
-  for (size_t m = 0; m < members; ++m) total *= 3;
-  for (size_t code = 1; code < total; ++code) {
-    std::vector<float> w(members);
-    size_t c = code;
-    for (size_t m = 0; m < members; ++m, c /= 3) w[m] = static_cast<float>(c % 3) * 0.5f;
-    out.push_back(std::move(w));
+// Blend weights by coordinate ascent on validation NDCG: start from the best
+// single member, then try each member's weight over a ladder, keeping what
+// helps, until a round changes nothing. `evaluate` scores one weight vector.
+std::vector<float> SearchWeights(size_t members, const std::function<double(const std::vector<float>&)>& evaluate,
+                                 int* tried, double* best_ndcg) {
+  static constexpr float kLadder[] = {0.0f, 0.25f, 0.5f, 0.75f, 1.0f, 1.5f, 2.0f, 3.0f};
+  std::vector<float> best(members, 0.0f);
+  *best_ndcg = -1;
+  for (size_t m = 0; m < members; ++m) {
+    std::vector<float> w(members, 0.0f);
+    w[m] = 1.0f;
+    ++*tried;
+    if (double v = evaluate(w); v > *best_ndcg) *best_ndcg = v, best = w;
   }
-  return out;
+  for (int round = 0; round < 3; ++round) {
+    bool changed = false;
+    for (size_t m = 0; m < members; ++m) {
+      for (float x : kLadder) {
+        if (x == best[m]) continue;
+        std::vector<float> w = best;
+        w[m] = x;
+        if (std::all_of(w.begin(), w.end(), [](float v) { return v == 0; })) continue;
+        ++*tried;
+        if (double v = evaluate(w); v > *best_ndcg + 1e-6) *best_ndcg = v, best = std::move(w), changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  return best;
 }
 
 Split ValidationSplit(const Split& outer, const std::string& split) {
@@ -228,13 +246,13 @@ Result<EvalReport> Evaluate(const Dataset& data, const EvalOptions& options) {
       ASSIGN_OR_RETURN(ScoreFn fn, c.fit(validation.train, validation.train_times));
       members.push_back(std::move(fn));
     }
-    std::vector<float> best_weights;
     double best_ndcg = -1;
-    for (std::vector<float>& w : WeightGrid(members.size())) {
-      ++r.settings_tried;
-      double ndcg = Score(validation.train, validation.test, options.k, Blend(members, w, data.matrix.cols)).ndcg;
-      if (ndcg > best_ndcg) best_ndcg = ndcg, best_weights = std::move(w);
-    }
+    std::vector<float> best_weights = SearchWeights(
+        members.size(),
+        [&](const std::vector<float>& w) {
+          return Score(validation.train, validation.test, options.k, Blend(members, w, data.matrix.cols)).ndcg;
+        },
+        &r.settings_tried, &best_ndcg);
     r.search_seconds = SecondsSince(search_start);
     r.validation_ndcg = best_ndcg;
     r.settings = json::object();
