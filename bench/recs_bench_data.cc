@@ -74,6 +74,18 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "training failed: %s\n", trained.status().ToString().c_str());
     return 1;
   }
+  // In-process cost of one recommendation (no HTTP), single thread.
+  std::mt19937_64 pick_user(11);
+  service::RecommendRequest req;
+  const auto serve_start = std::chrono::steady_clock::now();
+  const int serves = 20000;
+  for (int i = 0; i < serves; ++i) {
+    auto r = s.recs().Recommend(s.Admin(), "bench-user-" + std::to_string(pick_user() % users), req);
+    if (!r.ok()) return 1;
+  }
+  const double us_per_request =
+      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - serve_start).count() / serves;
+  std::printf("{\"in_process_us_per_recommendation\":%.1f}\n", us_per_request);
   std::printf("{\"items\":%d,\"users\":%d,\"events\":%lld,\"load_seconds\":%.1f,\"train_seconds\":%.1f,"
               "\"model_items\":%lld,\"interactions\":%lld}\n",
               items, users, static_cast<long long>(users) * (per_user + 1), load_s, trained->seconds,
