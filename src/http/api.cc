@@ -173,9 +173,21 @@ bool Api::Recommendations(Request& req, std::string_view path, std::string_view 
     return true;
   }
   if (path == "/v1/feedback") {
-    with_principal(bhttp::verb::post, "takes POST", [&](const service::Principal& who) {
-      return d_.recs->Feedback(who, req.body());
-    });
+    // Answered once the records are durable, without holding an I/O thread meanwhile.
+    if (method == bhttp::verb::options) {
+      respond(Preflight());
+      return true;
+    }
+    if (method != bhttp::verb::post) {
+      respond(MethodNotAllowed(std::string(path) + " takes POST"));
+      return true;
+    }
+    auto who = Authenticate(req);
+    if (!who.ok()) {
+      respond(WithCors(ErrorResponse(who.status())));
+      return true;
+    }
+    d_.recs->Feedback(*who, req.body(), [respond](Result<nlohmann::json> r) { respond(WithCors(JsonOrError(r))); });
     return true;
   }
   if (path == "/v1/models/train") {

@@ -326,7 +326,24 @@ Result<json> RecommendationService::Similar(const Principal& who, std::string_vi
   return out;
 }
 
+void RecommendationService::Feedback(const Principal& who, std::string_view body, Done done) {
+  auto staged = StageFeedback(who, body);
+  if (!staged.ok()) return done(staged.status());
+  auto [txn, reply] = std::move(*staged);
+  writer_->Submit(std::move(txn), [reply = std::move(reply), done = std::move(done)](const Status& st) mutable {
+    if (!st.ok()) return done(st);
+    done(std::move(reply));
+  });
+}
+
 Result<json> RecommendationService::Feedback(const Principal& who, std::string_view body) {
+  std::promise<Result<json>> replied;
+  Feedback(who, body, [&replied](Result<json> r) { replied.set_value(std::move(r)); });
+  return replied.get_future().get();
+}
+
+Result<std::pair<store::Transaction, json>> RecommendationService::StageFeedback(const Principal& who,
+                                                                                  std::string_view body) {
   RETURN_IF_ERROR(Access::Authorize(who, Operation::kSendFeedback));
   json doc = json::parse(body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return InvalidArgument("body: expected a JSON object");
@@ -347,11 +364,8 @@ Result<json> RecommendationService::Feedback(const Principal& who, std::string_v
     json rec = {{"type", type}, {"item", i}, {"at", now}, {"group", group}, {"recommendation_id", rec_id}};
     txn.Put(profile::FeedbackKey(p.id, now, (feedback_seq_++ << 16) ^ Fnv1a64(i.get<std::string>())), rec.dump());
   }
-  std::promise<Status> committed;
-  auto future = committed.get_future();
-  writer_->Submit(std::move(txn), [&committed](const Status& st) { committed.set_value(st); });
-  RETURN_IF_ERROR(future.get());
-  return json{{"recorded", doc["items"].size()}, {"profile_id", p.id}, {"group", group}};
+  json reply = {{"recorded", doc["items"].size()}, {"profile_id", p.id}, {"group", group}};
+  return std::make_pair(std::move(txn), std::move(reply));
 }
 
 Result<json> RecommendationService::UpsertCatalog(const Principal& who, std::string_view body) {

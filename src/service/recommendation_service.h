@@ -13,6 +13,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -65,6 +66,11 @@ class RecommendationService {
 
   Result<nlohmann::json> Recommend(const Principal& who, std::string_view lookup, const RecommendRequest& request);
   Result<nlohmann::json> Similar(const Principal& who, std::string_view item, int n);
+  // Records impressions, clicks or conversions; `done` runs once they are
+  // durable (on the writer's commit thread), or at once on a bad request.
+  using Done = std::function<void(Result<nlohmann::json>)>;
+  void Feedback(const Principal& who, std::string_view body, Done done);
+  // The same, waiting for the commit (tests, tools).
   Result<nlohmann::json> Feedback(const Principal& who, std::string_view body);
   Result<nlohmann::json> UpsertCatalog(const Principal& who, std::string_view body);
   Result<nlohmann::json> Stats(const Principal& who);
@@ -81,6 +87,8 @@ class RecommendationService {
   struct History;
   Result<History> ReadHistory(const profile::Profile& p, const consent::ConsentState& state, const std::string& channel);
   bool InHoldout(std::string_view profile_id) const;
+  // Validates feedback and stages its records; the caller submits.
+  Result<std::pair<store::Transaction, nlohmann::json>> StageFeedback(const Principal& who, std::string_view body);
 
   const schema::Config* const config_;
   store::Store* const store_;
