@@ -29,6 +29,8 @@ struct RecommendationService::History {
 
 namespace {
 
+constexpr std::string_view kFeedbackCounterPrefix = "rs/";  // aggregate feedback totals (docs/key-encoding.md)
+
 
 std::string NewId(uint64_t seq, int64_t now) {
   return Fnv1a64Hex(std::to_string(now) + "/" + std::to_string(seq));
@@ -56,6 +58,15 @@ RecommendationService::~RecommendationService() { StopSchedule(); }
 
 Status RecommendationService::Load() {
   RETURN_IF_ERROR(catalog_.Load(*store_));
+  {
+    std::lock_guard lock(feedback_mu_);
+    store::ScanOptions so;
+    so.prefix = std::string(kFeedbackCounterPrefix);
+    RETURN_IF_ERROR(store_->Scan(so, [&](std::string_view k, std::string_view v) {
+      feedback_totals_[std::string(k.substr(so.prefix.size()))] = std::stoll(std::string(v));
+      return true;
+    }));
+  }
   if (model_path_.empty() || !std::filesystem::exists(model_path_)) return Status::Ok();
   auto m = recs::LoadSnapshot(model_path_, config_->recommendations.ann_min_items);
   if (!m.ok()) {
@@ -327,9 +338,14 @@ Result<json> RecommendationService::Similar(const Principal& who, std::string_vi
 }
 
 void RecommendationService::Feedback(const Principal& who, std::string_view body, Done done) {
+  // Held until submitted, so totals reach the store in the order they grew.
+  std::unique_lock lock(feedback_mu_);
   auto staged = StageFeedback(who, body);
-  if (!staged.ok()) return done(staged.status());
-  auto [txn, reply] = std::move(*staged);
+  if (!staged.ok()) {
+    lock.unlock();
+    return done(staged.status());
+  }
+  auto& [txn, reply] = *staged;
   writer_->Submit(std::move(txn), [reply = std::move(reply), done = std::move(done)](const Status& st) mutable {
     if (!st.ok()) return done(st);
     done(std::move(reply));
@@ -365,6 +381,11 @@ Result<std::pair<store::Transaction, json>> RecommendationService::StageFeedback
     txn.Put(profile::FeedbackKey(p.id, now, (feedback_seq_++ << 16) ^ Fnv1a64(i.get<std::string>())), rec.dump());
   }
   json reply = {{"recorded", doc["items"].size()}, {"profile_id", p.id}, {"group", group}};
+  {
+    const std::string counter = group + "/" + type;
+    feedback_totals_[counter] += static_cast<int64_t>(doc["items"].size());
+    txn.Put(std::string(kFeedbackCounterPrefix) + counter, std::to_string(feedback_totals_[counter]));
+  }
   return std::make_pair(std::move(txn), std::move(reply));
 }
 
@@ -379,13 +400,13 @@ Result<json> RecommendationService::UpsertCatalog(const Principal& who, std::str
 Result<json> RecommendationService::Stats(const Principal& who) {
   RETURN_IF_ERROR(Access::Authorize(who, Operation::kReadRecsStats));
   std::map<std::string, std::map<std::string, int64_t>> counts;
-  store::ScanOptions so;
-  so.prefix = std::string(profile::kFeedbackFamily);
-  RETURN_IF_ERROR(store_->Scan(so, [&](std::string_view, std::string_view v) {
-    json f = json::parse(v, nullptr, false);
-    if (f.is_object()) ++counts[f.value("group", "personalized")][f.value("type", "")];
-    return true;
-  }));
+  {
+    std::lock_guard lock(feedback_mu_);
+    for (const auto& [key, n] : feedback_totals_) {
+      const size_t slash = key.find('/');
+      counts[key.substr(0, slash)][key.substr(slash + 1)] = n;
+    }
+  }
   json groups = json::object();
   std::map<std::string, double> ctr, cvr;
   for (const char* g : {"personalized", "holdout"}) {

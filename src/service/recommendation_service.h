@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -87,7 +88,8 @@ class RecommendationService {
   struct History;
   Result<History> ReadHistory(const profile::Profile& p, const consent::ConsentState& state, const std::string& channel);
   bool InHoldout(std::string_view profile_id) const;
-  // Validates feedback and stages its records; the caller submits.
+  // Validates feedback and stages its records and totals; the caller
+  // submits. REQUIRES: feedback_mu_ held.
   Result<std::pair<store::Transaction, nlohmann::json>> StageFeedback(const Principal& who, std::string_view body);
 
   const schema::Config* const config_;
@@ -101,6 +103,11 @@ class RecommendationService {
   std::atomic<std::shared_ptr<const recs::ModelSnapshot>> model_;
   std::mutex train_mu_;  // one training at a time
   std::atomic<uint64_t> feedback_seq_{0};
+  // Feedback totals by group and type (rs/<group>/<type>), so the uplift
+  // needs no scan of every feedback record. The lock also keeps each
+  // feedback's submission in counter order.
+  std::mutex feedback_mu_;
+  std::map<std::string, int64_t> feedback_totals_;  // GUARDED_BY(feedback_mu_)
 
   Periodic schedule_;
 };

@@ -263,5 +263,31 @@ TEST_F(RecommendationTest, TheModelFileHoldsNoPersonsVector) {
   EXPECT_TRUE((*loaded)->als.item_factors.isApprox(on_disk.model()->als.item_factors));
 }
 
+TEST_F(RecommendationTest, UpliftCountsFeedbackByGroupAndKeepsItAcrossRestarts) {
+  fx_->config().recommendations.holdout_share = 0.5;  // both groups get people
+  int personalized = 0, holdout = 0;
+  for (int u = 1; u <= 40; ++u) {
+    const std::string who = "u" + std::to_string(u);
+    auto shown = recs_->Feedback(service_, json{{"type", "impression"}, {"subject", who}, {"items", {"m1", "m2"}}}.dump());
+    if (!shown.ok()) continue;  // not every test user exists in every slice
+    ((*shown)["group"] == "holdout" ? holdout : personalized) += 2;
+    if (u % 4 == 0) ASSERT_TRUE(recs_->Feedback(service_, json{{"type", "click"}, {"subject", who}, {"items", {"m1"}}}.dump()).ok());
+  }
+  ASSERT_GT(personalized, 0);
+  ASSERT_GT(holdout, 0);
+  Principal analyst{Role::kAnalyst, "test", "a"};
+  auto stats = recs_->Stats(analyst);
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ((*stats)["groups"]["personalized"]["impressions"], personalized);
+  EXPECT_EQ((*stats)["groups"]["holdout"]["impressions"], holdout);
+  ASSERT_TRUE(fx_->writer().Flush().ok());
+  RecommendationService restarted(&fx_->config(), &fx_->store(), &fx_->writer(), &fx_->env(), "");
+  ASSERT_TRUE(restarted.Load().ok());
+  auto again = restarted.Stats(analyst);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)["groups"], (*stats)["groups"]);
+  EXPECT_EQ(recs_->Stats(service_).status().code(), Code::kPermissionDenied);
+}
+
 }  // namespace
 }  // namespace shinrai::service
