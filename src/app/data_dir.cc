@@ -47,6 +47,7 @@ Result<OpenedData> OpenData(const std::string& data_dir, const schema::Config& c
     suppression_key = d.vault->suppression_key();
   }
   d.suppression = std::make_unique<service::SuppressionList>(suppression_key);
+  RETURN_IF_ERROR(d.suppression->Load(*d.store));
   return d;
 }
 

@@ -49,7 +49,7 @@ nlohmann::json CollectReportToJson(const CollectReport& r) {
 
 CollectService::CollectService(const schema::Config* config, const Access* access, store::Store* store,
                                store::StagedWriter* writer, WriteSerializer* serializer, Env* env,
-                               const SuppressionList* suppression, audit::AuditLog* audit)
+                               SuppressionList* suppression, audit::AuditLog* audit)
     : config_(config),
       access_(access),
       store_(store),
@@ -237,7 +237,7 @@ Status CollectService::Apply(store::Transaction& txn, ParsedMessage& m, std::str
 
 Result<bool> CollectService::Suppressed(store::Transaction& txn, const ParsedMessage& m) {
   if (!suppression_) return false;
-  ASSIGN_OR_RETURN(std::vector<std::string> hits, suppression_->Matches(txn, m.ids));
+  std::vector<std::string> hits = suppression_->Matches(m.ids);
   if (hits.empty()) return false;
   bool grants = false;
   if (!m.signals.empty()) {
@@ -247,7 +247,7 @@ Result<bool> CollectService::Suppressed(store::Transaction& txn, const ParsedMes
     for (const auto& r : records) grants = grants || r.status == consent::ConsentStatus::kGranted;
   }
   if (!grants) return true;
-  for (auto& k : hits) txn.Delete(std::move(k));
+  suppression_->Lift(txn, hits);
   return false;
 }
 

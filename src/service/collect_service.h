@@ -52,7 +52,7 @@ class CollectService {
   // `suppression` and `audit` may be null (tests of collection alone).
   CollectService(const schema::Config* config, const Access* access, store::Store* store,
                  store::StagedWriter* writer, WriteSerializer* serializer, Env* env,
-                 const SuppressionList* suppression = nullptr, audit::AuditLog* audit = nullptr);
+                 SuppressionList* suppression = nullptr, audit::AuditLog* audit = nullptr);
 
   // `endpoint` is the call type of /v1/<type>, or nullopt for /v1/batch.
   // Without header credentials, a "writeKey" in the body authenticates (the
@@ -87,7 +87,7 @@ class CollectService {
   store::StagedWriter* const writer_;
   WriteSerializer* const serializer_;
   Env* const env_;
-  const SuppressionList* const suppression_;
+  SuppressionList* const suppression_;
   audit::AuditLog* const audit_;
   MessageParser parser_;
   profile::IdentityGraph graph_;

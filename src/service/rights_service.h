@@ -49,7 +49,7 @@ struct RightsDeps {
   store::StagedWriter* writer;
   WriteSerializer* serializer;
   Env* env;
-  const SuppressionList* suppression;
+  SuppressionList* suppression;
   audit::AuditLog* audit;        // may be null (tests)
   crypto::KeyVault* vault;       // null when encryption at rest is off
   RecommendationService* recs;   // may be null: no model to retrain

@@ -5,12 +5,16 @@
 //
 // Keys: sx/<keyed hash of "<kind>/<value>"> -> when (ms). The hash key is the
 // vault's suppression key, distinct from the pseudonym key, so a suppression
-// entry cannot be matched to the identity index it replaced.
+// entry cannot be matched to the identity index it replaced. The hashes are
+// also held in memory (erasures are rare, events are not): checking an event
+// costs a few keyed hashes and no store read, and nothing when the list is empty.
 //
-// Thread-safety: immutable; the transactions passed in carry the state.
+// Thread-safety: all methods may be called concurrently.
 #pragma once
 
+#include <shared_mutex>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "crypto/secret_key.h"
@@ -25,14 +29,22 @@ class SuppressionList {
  public:
   explicit SuppressionList(const crypto::SecretKey& key) : key_(key) {}
 
+  // Reads the entries in the store. Call once before use.
+  Status Load(store::Store& store);
   std::string Key(profile::IdKind kind, std::string_view value) const;
   // The entries of the identifiers a message carries that are suppressed.
-  Result<std::vector<std::string>> Matches(store::Transaction& txn, const profile::Identifiers& ids) const;
+  std::vector<std::string> Matches(const profile::Identifiers& ids) const;
   // Stages one entry per identifier of the profile.
-  void Add(store::Transaction& txn, const profile::Profile& p, int64_t at_ms) const;
+  void Add(store::Transaction& txn, const profile::Profile& p, int64_t at_ms);
+  // Stages the removal of entries (the person consented anew).
+  void Lift(store::Transaction& txn, const std::vector<std::string>& keys);
 
  private:
-  crypto::SecretKey key_;
+  void Put(store::Transaction& txn, std::string key, const std::string& at);
+
+  const crypto::SecretKey key_;
+  mutable std::shared_mutex mu_;
+  std::unordered_set<std::string> keys_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace shinrai::service
