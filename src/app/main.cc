@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "app/data_dir.h"
+#include "app/fail.h"
 #include "app/security_commands.h"
 #include "audit/audit_log.h"
 #include "cli/command_line.h"
@@ -32,13 +33,10 @@
 namespace shinrai {
 namespace {
 
+using app::Fail;
+
 constexpr const char* kVersion = "0.1.0";
 constexpr std::string_view kDemoMarker = "meta/demo_loaded";
-
-int Fail(const Status& st) {
-  std::fprintf(stderr, "shinrai: %s\n", st.ToString().c_str());
-  return st.code() == Code::kInvalidArgument ? 2 : 1;
-}
 
 Status MaybeLoadDemo(const cli::ServeCommand& cmd, const schema::Config& config, store::Store& store,
                      service::CollectService& collect, service::RecommendationService& recs) {

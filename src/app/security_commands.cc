@@ -7,6 +7,7 @@
 #include <set>
 
 #include "app/data_dir.h"
+#include "app/fail.h"
 #include "audit/audit_log.h"
 #include "core/time_format.h"
 #include "crypto/key_vault.h"
@@ -20,11 +21,6 @@ namespace shinrai::app {
 
 namespace {
 
-int Fail(const Status& st) {
-  std::fprintf(stderr, "shinrai: %s\n", st.ToString().c_str());
-  return st.code() == Code::kInvalidArgument ? 2 : 1;
-}
-
 // The paths of a data directory; the configuration may move them.
 Result<SecurityPaths> PathsFor(const std::string& data_dir, const std::string& config_path) {
   auto config = schema::LoadConfig(config_path);
@@ -32,8 +28,6 @@ Result<SecurityPaths> PathsFor(const std::string& data_dir, const std::string& c
   return ResolvePaths(config->security, data_dir);
 }
 
-const std::set<std::string> kPersonalReads = {"profile.read", "rights.export", "recommendations.serve",
-                                              "consent.read"};
 
 int Subjects(const cli::AuditCommand& cmd, const SecurityPaths& paths) {
   auto since = ParseIso8601Millis(cmd.since);
@@ -50,7 +44,7 @@ int Subjects(const cli::AuditCommand& cmd, const SecurityPaths& paths) {
     if (!e.is_object() || e.value("key_id", "") != cmd.key_id) continue;
     const std::string action = e.value("action", "");
     const std::string subject = e.value("subject", "");
-    if (subject.empty() || !kPersonalReads.count(action)) continue;
+    if (subject.empty() || !audit::IsPersonalDataRead(action)) continue;
     auto at = ParseIso8601Millis(e.value("at", ""));
     if (!at || *at < *since) continue;
     Seen& s = by_subject[subject];

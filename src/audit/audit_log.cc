@@ -43,6 +43,11 @@ std::string LastLine(int fd, int64_t size) {
 
 }  // namespace
 
+bool IsPersonalDataRead(std::string_view action) {
+  return action == "profile.read" || action == "consent.read" || action == "recommendations.serve" ||
+         action == "rights.export";
+}
+
 std::string EntryHash(const std::string& prev_hash, const nlohmann::json& entry_without_hash) {
   return crypto::Sha256Hex(prev_hash + "\n" + entry_without_hash.dump());
 }

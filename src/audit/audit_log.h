@@ -92,6 +92,11 @@ Result<VerifyReport> Verify(const std::string& dir);
 // Every entry, parsed (for reports and `shinrai audit subjects`).
 Result<std::vector<nlohmann::json>> ReadEntries(const std::string& dir);
 
+// True for the actions that read a person's data (profile.read, consent.read,
+// recommendations.serve, rights.export): what breach notification and the
+// privacy report count.
+bool IsPersonalDataRead(std::string_view action);
+
 // The hash of an entry given the previous hash: SHA-256 hex.
 std::string EntryHash(const std::string& prev_hash, const nlohmann::json& entry_without_hash);
 

@@ -6,17 +6,15 @@ namespace shinrai::service {
 
 namespace {
 
-std::string Escape(std::string_view s) { return HtmlEscape(s); }
-
 std::string Text(const nlohmann::json& v) {
-  if (v.is_string()) return Escape(v.get<std::string>());
+  if (v.is_string()) return HtmlEscape(v.get<std::string>());
   if (v.is_null()) return "";
   if (v.is_array()) {
     std::string out;
     for (const auto& x : v) out += (out.empty() ? "" : ", ") + Text(x);
     return out;
   }
-  return Escape(v.dump());
+  return HtmlEscape(v.dump());
 }
 
 std::string Row(std::initializer_list<std::string> cells, const char* tag = "td") {
@@ -67,9 +65,9 @@ std::string RenderExportHtml(const nlohmann::json& record) {
     std::string yes, no;
     for (const auto& [channel, d] : by_channel.items()) {
       std::string& list = d["allowed"].get<bool>() ? yes : no;
-      list += (list.empty() ? "" : ", ") + Escape(channel) + (d["allowed"].get<bool>() ? "" : " (" + Text(d["reason"]) + ")");
+      list += (list.empty() ? "" : ", ") + HtmlEscape(channel) + (d["allowed"].get<bool>() ? "" : " (" + Text(d["reason"]) + ")");
     }
-    h += Row({Escape(purpose), yes, no});
+    h += Row({HtmlEscape(purpose), yes, no});
   }
   h += "</table>\n<h2>Why we use data, and who receives it</h2><table>\n" +
        Row({"Purpose", "Legal basis", "Description", "Recipients"}, "th");

@@ -17,8 +17,6 @@ namespace shinrai::service {
 
 namespace {
 
-const std::set<std::string> kPersonalReads = {"profile.read", "rights.export", "recommendations.serve", "consent.read"};
-
 nlohmann::json Inventory(const schema::Declaration& d, const std::map<std::string, int64_t>& trait_counts,
                          const std::map<std::string, int64_t>& event_counts) {
   nlohmann::json by_category = nlohmann::json::object();
@@ -175,7 +173,7 @@ Result<nlohmann::json> BuildPrivacyReport(const PrivacyReportDeps& deps) {
                                       {"from_sha256", last_config}, {"to_sha256", sha}});
           last_config = sha;
         }
-        if (kPersonalReads.count(action))
+        if (audit::IsPersonalDataRead(action))
           ++by_key[{e.value("role", ""), e.value("key_name", ""), e.value("key_id", ""), action}];
       }
     }
@@ -207,8 +205,7 @@ Result<nlohmann::json> BuildPrivacyReport(const PrivacyReportDeps& deps) {
 }
 
 namespace {
-std::string Esc(const std::string& s) { return HtmlEscape(s); }
-std::string V(const nlohmann::json& j) { return Esc(j.is_string() ? j.get<std::string>() : j.dump()); }
+std::string V(const nlohmann::json& j) { return HtmlEscape(j.is_string() ? j.get<std::string>() : j.dump()); }
 }  // namespace
 
 std::string RenderPrivacyReportHtml(const nlohmann::json& r) {
@@ -230,7 +227,7 @@ std::string RenderPrivacyReportHtml(const nlohmann::json& r) {
     std::string traits, events;
     for (const auto& t : c["traits"]) traits += V(t["name"]) + " (" + V(t["people"]) + ") ";
     for (const auto& e : c["events"]) events += V(e["name"]) + " (" + V(e["stored"]) + ") ";
-    h += "<tr><td>" + Esc(cat) + (c["sensitive"].get<bool>() ? " (sensitive)" : "") + "</td><td>" + V(c["purposes"]) +
+    h += "<tr><td>" + HtmlEscape(cat) + (c["sensitive"].get<bool>() ? " (sensitive)" : "") + "</td><td>" + V(c["purposes"]) +
          "</td><td>" + traits + "</td><td>" + events + "</td></tr>\n";
   }
   h += "</table><h2>Consent coverage (share of people allowed)</h2><table><tr><th>Purpose</th>";
@@ -239,10 +236,10 @@ std::string RenderPrivacyReportHtml(const nlohmann::json& r) {
     for (const auto& [ch, _] : by_channel.items()) channels.push_back(ch);
     break;
   }
-  for (const auto& ch : channels) h += "<th>" + Esc(ch) + "</th>";
+  for (const auto& ch : channels) h += "<th>" + HtmlEscape(ch) + "</th>";
   h += "</tr>\n";
   for (const auto& [purpose, by_channel] : r["consent_coverage"].items()) {
-    h += "<tr><td>" + Esc(purpose) + "</td>";
+    h += "<tr><td>" + HtmlEscape(purpose) + "</td>";
     for (const auto& ch : channels) {
       char pct[32];
       std::snprintf(pct, sizeof pct, "%.0f%%", 100 * by_channel[ch]["share"].get<double>());
@@ -251,7 +248,7 @@ std::string RenderPrivacyReportHtml(const nlohmann::json& r) {
     h += "</tr>\n";
   }
   h += "</table><h2>Minimization (what collection did not keep)</h2><table>\n";
-  for (const auto& [k, v] : r["minimization"].items()) h += "<tr><td>" + Esc(k) + "</td><td>" + V(v) + "</td></tr>\n";
+  for (const auto& [k, v] : r["minimization"].items()) h += "<tr><td>" + HtmlEscape(k) + "</td><td>" + V(v) + "</td></tr>\n";
   const auto& rr = r["rights_requests"];
   h += "</table><h2>Rights requests</h2><p>" + V(rr["total"]) + " requests, " + V(rr["open"]) + " open (" +
        V(rr["overdue_open"]) + " past their deadline), " + V(rr["completed_late"]) + " answered late.</p><table>"

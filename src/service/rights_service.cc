@@ -120,7 +120,10 @@ Result<nlohmann::json> RightsService::Create(const Principal& who, std::string_v
       profile::Profile ghost;
       if (l.kind == profile::Lookup::Kind::kEmail) ghost.emails = {l.value};
       else if (l.kind == profile::Lookup::Kind::kPhone) ghost.phones = {l.value};
-      else if (l.kind == profile::Lookup::Kind::kId) ghost.user_id = l.value, ghost.anonymous_ids = {l.value};
+      else if (l.kind == profile::Lookup::Kind::kId) {
+        ghost.user_id = l.value;  // an id may be either kind
+        ghost.anonymous_ids = {l.value};
+      }
       auto lock = d_.serializer->Lock();
       store::Transaction txn = d_.writer->Begin();
       if (d_.suppression) d_.suppression->Add(txn, ghost, received);

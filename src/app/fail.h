@@ -1,0 +1,16 @@
+// How every `shinrai` command reports a failure: the status on stderr, and
+// exit code 2 for bad arguments or configuration, 1 for anything else.
+#pragma once
+
+#include <cstdio>
+
+#include "core/status.h"
+
+namespace shinrai::app {
+
+inline int Fail(const Status& st) {
+  std::fprintf(stderr, "shinrai: %s\n", st.ToString().c_str());
+  return st.code() == Code::kInvalidArgument ? 2 : 1;
+}
+
+}  // namespace shinrai::app
