@@ -7,10 +7,12 @@ Decision Decide(const schema::Declaration& declaration, const consent::ConsentSt
   auto p = declaration.purposes.find(purpose);
   if (p == declaration.purposes.end()) return {false, "unknown_purpose"};
   bool sensitive = false;
+  std::string_view explicit_purpose = purpose;
   if (!category.empty()) {
     auto c = declaration.categories.find(category);
     if (c == declaration.categories.end()) return {false, "unknown_category"};
     sensitive = c->second.sensitive;
+    if (!c->second.consent_purpose.empty()) explicit_purpose = c->second.consent_purpose;
   }
   // Rights requests (GDPR art. 18 and 21) outrank consent.
   if (const auto* r = state.Find(kRestrictionPurpose, consent::kAllChannels);
@@ -23,8 +25,12 @@ Decision Decide(const schema::Declaration& declaration, const consent::ConsentSt
   }
   const consent::ConsentRecord* record = state.Find(purpose, channel);
   const bool granted = record && record->status == consent::ConsentStatus::kGranted;
-  // Special categories need explicit consent whatever the purpose's basis.
-  if (sensitive && !granted) return {false, "explicit_consent_required"};
+  // Special categories need explicit consent whatever the purpose's basis:
+  // a grant of the category's own consent purpose where it declares one.
+  if (sensitive) {
+    const consent::ConsentRecord* ex = state.Find(explicit_purpose, channel);
+    if (!ex || ex->status != consent::ConsentStatus::kGranted) return {false, "explicit_consent_required"};
+  }
 
   switch (p->second.legal_basis) {
     case schema::LegalBasis::kContract:

@@ -9,7 +9,8 @@
 //   consent_granted                   consent on record for this purpose and channel
 //   no_consent                        consent-based and nothing on record: default deny
 //   consent_denied, consent_withdrawn the record says no
-//   explicit_consent_required         a sensitive category without consent
+//   explicit_consent_required         a sensitive category without explicit consent: a grant of the
+//                                     category's `consent_purpose`, or of the purpose itself when it has none
 //   unknown_purpose, unknown_category the declaration does not know it
 //   restricted                        the person asked to restrict processing (only legal obligations go on)
 //   objected_to_profiling             the person objected to profiling, and the purpose profiles

@@ -72,6 +72,7 @@ class Parser {
     ParseIdentity(root["identity"], &d.identity);
     ParseChannels(root["channels"], &d.channels);
     ParsePurposes(root["purposes"], &d.purposes);
+    decl_purposes_ = &d.purposes;
     ParseCategories(root["categories"], &d.categories);
     decl_ = &d;
     ParseFieldMap(root["traits"], "traits", nullptr, &d.traits);
@@ -87,6 +88,7 @@ class Parser {
   }
 
  private:
+  const std::map<std::string, Purpose, std::less<>>* decl_purposes_ = nullptr;  // for categories' consent purposes
   void ParseRecommendations(const YAML::Node& n, const Declaration& d, RecommendationSettings* r) {
     if (!n.IsDefined()) return;
     if (!n.IsMap()) return Error(n, "recommendations", "expected a mapping");
@@ -303,9 +305,18 @@ class Parser {
       c.id = kv.first.as<std::string>();
       const std::string f = "categories." + c.id;
       if (kv.second.IsMap()) {
-        CheckKeys(kv.second, f, {"description", "sensitive"});
+        CheckKeys(kv.second, f, {"description", "sensitive", "consent_purpose"});
         c.description = Scalar<std::string>(kv.second["description"], f + ".description", "", "text");
         c.sensitive = Scalar<bool>(kv.second["sensitive"], f + ".sensitive", false, "true or false");
+        c.consent_purpose = Scalar<std::string>(kv.second["consent_purpose"], f + ".consent_purpose", "", "a purpose");
+        if (!c.consent_purpose.empty()) {
+          const YAML::Node at = kv.second["consent_purpose"];
+          auto p = decl_purposes_->find(c.consent_purpose);
+          if (!c.sensitive) Error(at, f + ".consent_purpose", "only sensitive categories take a consent purpose");
+          else if (p == decl_purposes_->end()) Error(at, f + ".consent_purpose", "unknown purpose '" + c.consent_purpose + "'");
+          else if (p->second.legal_basis != LegalBasis::kConsent)
+            Error(at, f + ".consent_purpose", "'" + c.consent_purpose + "' must have legal_basis: consent (it is the explicit consent)");
+        }
       } else if (kv.second.IsScalar()) {
         c.description = kv.second.Scalar();
       }

@@ -41,6 +41,10 @@ struct Category {
   std::string id;
   std::string description;
   bool sensitive = false;  // a special category (GDPR art. 9): needs explicit consent
+  // For a sensitive category: the consent-based purpose whose grant is the
+  // explicit consent to use it ("health_personalization"), asked separately
+  // from the purpose the data would serve. Empty: a grant of that purpose itself.
+  std::string consent_purpose;
 };
 
 struct FieldSpec {

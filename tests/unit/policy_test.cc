@@ -65,10 +65,16 @@ TEST_F(Policy, LegitimateInterestHonoursObjectionAndSensitiveDataNeedsExplicitCo
   EXPECT_EQ(policy::Decide(d(), s, "analytics", "web", "behavior").reason, "legitimate_interest");
   s.Apply(Rec("analytics", "*", ConsentStatus::kDenied, 5));
   EXPECT_EQ(policy::Decide(d(), s, "analytics", "web", "behavior").reason, "objected");
-  // "health" is a sensitive category in the example declaration.
+  // "health" is a sensitive category in the example declaration, whose explicit
+  // consent is its own purpose, health_personalization: a grant of the purpose
+  // the data would serve is not enough.
   EXPECT_EQ(policy::Decide(d(), s, "service", "web", "health").reason, "explicit_consent_required");
-  s.Apply(Rec("service", "*", ConsentStatus::kGranted, 6));
+  s.Apply(Rec("personalization", "*", ConsentStatus::kGranted, 6));
+  EXPECT_EQ(policy::Decide(d(), s, "personalization", "web", "health").reason, "explicit_consent_required");
+  s.Apply(Rec("health_personalization", "web", ConsentStatus::kGranted, 7));
   EXPECT_TRUE(policy::Decide(d(), s, "service", "web", "health").allowed);
+  EXPECT_TRUE(policy::Decide(d(), s, "personalization", "web", "health").allowed);
+  EXPECT_EQ(policy::Decide(d(), s, "personalization", "app", "health").reason, "explicit_consent_required");
   EXPECT_EQ(policy::Decide(d(), s, "marketing", "web", "").reason, "unknown_purpose");
   EXPECT_EQ(policy::Decide(d(), s, "service", "web", "horoscope").reason, "unknown_category");
 }

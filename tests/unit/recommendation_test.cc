@@ -9,9 +9,11 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <set>
 #include <thread>
 
+#include "consent/ledger.h"
 #include "recs/dataset.h"
 #include "service/recommendation_service.h"
 #include "testing/collect_fixture.h"
@@ -287,6 +289,39 @@ TEST_F(RecommendationTest, UpliftCountsFeedbackByGroupAndKeepsItAcrossRestarts) 
   ASSERT_TRUE(again.ok());
   EXPECT_EQ((*again)["groups"], (*stats)["groups"]);
   EXPECT_EQ(recs_->Stats(service_).status().code(), Code::kPermissionDenied);
+}
+
+TEST_F(RecommendationTest, SensitiveItemsOnlyWithTheirOwnExplicitConsent) {
+  // u5 consented to personalization, not to the use of health data.
+  auto wellness = [&](const json& reply) {
+    int n = 0;
+    for (const auto& i : reply["items"]) n += i["category"] == "wellness";
+    return n;
+  };
+  json before = Recommend("u5", 50);
+  ASSERT_TRUE(before["personalized"].get<bool>());
+  EXPECT_EQ(wellness(before), 0);
+
+  auto person = fx_->Find("u5");
+  ASSERT_TRUE(person.ok());
+  store::Transaction txn = fx_->writer().Begin();
+  auto state = consent::ConsentLedger::CurrentState(txn, person->id);
+  ASSERT_TRUE(state.ok());
+  consent::ConsentRecord explicit_consent;
+  explicit_consent.subject = person->id;
+  explicit_consent.purpose = "health_personalization";
+  explicit_consent.channel = "web";
+  explicit_consent.status = consent::ConsentStatus::kGranted;
+  explicit_consent.source = "privacy_center";
+  explicit_consent.at_ms = fx_->env().NowMillis();
+  consent::ConsentLedger::Record(txn, person->id, &*state, {explicit_consent}, 1);
+  std::promise<Status> done;
+  fx_->writer().Submit(std::move(txn), [&done](const Status& st) { done.set_value(st); });
+  ASSERT_TRUE(done.get_future().get().ok());
+
+  json after = Recommend("u5", 50);
+  EXPECT_GT(wellness(after), 0) << after["items"].dump();
+  EXPECT_LE(wellness(after), fx_->config().recommendations.max_per_category);
 }
 
 }  // namespace
