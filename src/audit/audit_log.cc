@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -20,6 +21,7 @@ namespace shinrai::audit {
 namespace {
 
 constexpr const char* kLogFile = "/audit.jsonl";
+constexpr const char* kLockFile = "/audit.lock";
 constexpr const char* kHeadFile = "/head.json";
 const std::string kGenesis(64, '0');
 
@@ -41,6 +43,28 @@ std::string LastLine(int fd, int64_t size) {
   return tail;
 }
 
+// Closed segments, oldest first (their names sort by the last sequence number).
+std::vector<std::string> SegmentFiles(const std::string& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() == 24 && name.rfind("audit.", 0) == 0 && name.substr(18) == ".jsonl" &&
+        name.find_first_not_of("0123456789", 6) == 18) {
+      out.push_back(e.path().string());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Every file of the log in chain order: the segments, then the current file.
+std::vector<std::string> LogFiles(const std::string& dir) {
+  std::vector<std::string> files = SegmentFiles(dir);
+  files.push_back(dir + kLogFile);
+  return files;
+}
+
 }  // namespace
 
 bool IsPersonalDataRead(std::string_view action) {
@@ -52,15 +76,17 @@ std::string EntryHash(const std::string& prev_hash, const nlohmann::json& entry_
   return crypto::Sha256Hex(prev_hash + "\n" + entry_without_hash.dump());
 }
 
-AuditLog::AuditLog(std::string dir, Env* env) : dir_(std::move(dir)), env_(env) {}
+AuditLog::AuditLog(std::string dir, Env* env, int64_t segment_bytes)
+    : dir_(std::move(dir)), env_(env), segment_bytes_(segment_bytes) {}
 
-Result<std::unique_ptr<AuditLog>> AuditLog::Open(const std::string& dir, Env* env) {
+Result<std::unique_ptr<AuditLog>> AuditLog::Open(const std::string& dir, Env* env, int64_t segment_bytes) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return InvalidArgument("cannot create the audit directory '" + dir + "': " + ec.message());
-  std::unique_ptr<AuditLog> log(new AuditLog(dir, env));
+  std::unique_ptr<AuditLog> log(new AuditLog(dir, env, segment_bytes));
+  log->lock_fd_ = ::open((dir + kLockFile).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   log->fd_ = ::open((dir + kLogFile).c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (log->fd_ < 0) return InvalidArgument("cannot open the audit log in '" + dir + "'");
+  if (log->fd_ < 0 || log->lock_fd_ < 0) return InvalidArgument("cannot open the audit log in '" + dir + "'");
   log->known_end_ = -1;  // the first append reads the chain's end from the file
   log->flusher_ = std::thread([l = log.get()] { l->FlusherLoop(); });
   return log;
@@ -75,29 +101,66 @@ AuditLog::~AuditLog() {
   if (flusher_.joinable()) flusher_.join();
   (void)Flush();
   if (fd_ >= 0) ::close(fd_);
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+Status AuditLog::CatchUpLocked(int64_t* size) {
+  const std::string path = dir_ + kLogFile;
+  struct stat mine {}, current {};
+  if (::fstat(fd_, &mine) != 0) return Internal("cannot read the audit log's size");
+  if (::stat(path.c_str(), &current) != 0 || current.st_ino != mine.st_ino) {
+    // Another process rotated the log: append to the new file.
+    ::close(fd_);
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd_ < 0) return Internal("cannot reopen the audit log");
+    known_end_ = -1;
+    if (::fstat(fd_, &mine) != 0) return Internal("cannot read the audit log's size");
+  }
+  *size = mine.st_size;
+  if (*size != known_end_) {
+    // Another process appended (or this is our first append): continue from
+    // the last entry, which is in the newest segment when this file is new.
+    seq_ = 0;
+    last_hash_ = kGenesis;
+    std::string last;
+    if (*size > 0) {
+      last = LastLine(fd_, *size);
+    } else if (std::vector<std::string> segments = SegmentFiles(dir_); !segments.empty()) {
+      const int seg = ::open(segments.back().c_str(), O_RDONLY | O_CLOEXEC);
+      struct stat sst {};
+      if (seg >= 0 && ::fstat(seg, &sst) == 0) last = LastLine(seg, sst.st_size);
+      if (seg >= 0) ::close(seg);
+    }
+    if (!last.empty()) {
+      nlohmann::json j = nlohmann::json::parse(last, nullptr, false);
+      if (j.is_discarded() || !j.contains("seq") || !j.contains("hash"))
+        return Internal("the audit log's last line is not an entry: run `shinrai audit verify`");
+      seq_ = j["seq"].get<int64_t>();
+      last_hash_ = j["hash"].get<std::string>();
+    }
+  }
+  if (*size >= segment_bytes_) {
+    char name[64];
+    std::snprintf(name, sizeof name, "/audit.%012lld.jsonl", static_cast<long long>(seq_));
+    if (::fdatasync(fd_) != 0 || std::rename(path.c_str(), (dir_ + name).c_str()) != 0)
+      return Internal("cannot rotate the audit log");
+    ::close(fd_);
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd_ < 0) return Internal("cannot open a new audit log segment");
+    *size = 0;
+  }
+  return Status::Ok();
 }
 
 Status AuditLog::Append(const AuditEntry& e, bool sync) {
   std::lock_guard lock(mu_);
-  if (::flock(fd_, LOCK_EX) != 0) return Internal("cannot lock the audit log");
+  if (::flock(lock_fd_, LOCK_EX) != 0) return Internal("cannot lock the audit log");
   struct Unlock {
     int fd;
     ~Unlock() { ::flock(fd, LOCK_UN); }
-  } unlock{fd_};
-  struct stat st {};
-  if (::fstat(fd_, &st) != 0) return Internal("cannot read the audit log's size");
-  if (st.st_size != known_end_) {
-    // Another process appended (or this is our first append): continue from its last entry.
-    seq_ = 0;
-    last_hash_ = kGenesis;
-    if (st.st_size > 0) {
-      nlohmann::json last = nlohmann::json::parse(LastLine(fd_, st.st_size), nullptr, false);
-      if (last.is_discarded() || !last.contains("seq") || !last.contains("hash"))
-        return Internal("the audit log's last line is not an entry: run `shinrai audit verify`");
-      seq_ = last["seq"].get<int64_t>();
-      last_hash_ = last["hash"].get<std::string>();
-    }
-  }
+  } unlock{lock_fd_};
+  int64_t size = 0;
+  RETURN_IF_ERROR(CatchUpLocked(&size));
   nlohmann::json j = {{"seq", seq_ + 1},
                       {"at", FormatIso8601Millis(env_->NowMillis())},
                       {"action", e.action},
@@ -116,7 +179,7 @@ Status AuditLog::Append(const AuditEntry& e, bool sync) {
     return Internal("cannot append to the audit log");
   seq_ += 1;
   last_hash_ = hash;
-  known_end_ = st.st_size + static_cast<int64_t>(line.size());
+  known_end_ = size + static_cast<int64_t>(line.size());
   dirty_ = true;
   if (sync) {
     if (::fdatasync(fd_) != 0) return Internal("cannot sync the audit log");
@@ -136,15 +199,16 @@ Status AuditLog::WriteHeadLocked() {
 Status AuditLog::Flush() {
   std::lock_guard lock(mu_);
   if (!dirty_) return Status::Ok();
-  if (::flock(fd_, LOCK_EX) != 0) return Internal("cannot lock the audit log");
-  struct stat st {};
+  if (::flock(lock_fd_, LOCK_EX) != 0) return Internal("cannot lock the audit log");
+  struct stat st {}, current {};
   Status s = Status::Ok();
-  // Only when no other process appended since: otherwise the head would go back.
-  if (::fstat(fd_, &st) == 0 && st.st_size == known_end_) {
+  // Only when no other process appended or rotated since: otherwise the head would go back.
+  if (::fstat(fd_, &st) == 0 && st.st_size == known_end_ && ::stat((dir_ + kLogFile).c_str(), &current) == 0 &&
+      current.st_ino == st.st_ino) {
     if (::fdatasync(fd_) != 0) s = Internal("cannot sync the audit log");
     else s = WriteHeadLocked();
   }
-  ::flock(fd_, LOCK_UN);
+  ::flock(lock_fd_, LOCK_UN);
   return s;
 }
 
@@ -159,91 +223,94 @@ void AuditLog::FlusherLoop() {
 }
 
 Result<std::vector<nlohmann::json>> ReadEntries(const std::string& dir) {
-  std::ifstream in(dir + kLogFile);
-  if (!in) return NotFound("no audit log in '" + dir + "'");
+  if (!std::filesystem::exists(dir + kLogFile)) return NotFound("no audit log in '" + dir + "'");
   std::vector<nlohmann::json> out;
-  std::string line;
-  while (std::getline(in, line)) {
-    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-    out.push_back(j.is_discarded() ? nlohmann::json() : std::move(j));
+  for (const std::string& file : LogFiles(dir)) {
+    std::ifstream in(file);
+    std::string line;
+    while (std::getline(in, line)) {
+      nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+      out.push_back(j.is_discarded() ? nlohmann::json() : std::move(j));
+    }
   }
   return out;
 }
 
 Result<VerifyReport> Verify(const std::string& dir) {
-  std::ifstream in(dir + kLogFile);
-  if (!in) return NotFound("no audit log in '" + dir + "' (expected " + dir + kLogFile + ")");
+  if (!std::filesystem::exists(dir + kLogFile))
+    return NotFound("no audit log in '" + dir + "' (expected " + dir + kLogFile + ")");
+  // The head, if any, names the last entry the log had when it was synced.
+  int64_t head_seq = 0;
+  std::string head_hash;
+  bool head_damaged = false;
+  if (std::ifstream head_in(dir + kHeadFile); head_in) {
+    std::stringstream text;
+    text << head_in.rdbuf();
+    nlohmann::json head = nlohmann::json::parse(text.str(), nullptr, false);
+    if (head.is_discarded() || !head.contains("seq") || !head.contains("hash") || !head["seq"].is_number_integer() ||
+        !head["hash"].is_string()) {
+      head_damaged = true;
+    } else {
+      head_seq = head["seq"];
+      head_hash = head["hash"];
+    }
+  }
   VerifyReport r;
   std::string prev = kGenesis;
-  std::string line;
+  std::string hash_at_head;
   int64_t n = 0;
   auto bad = [&](std::string problem) {
     r.ok = false;
     r.bad_line = n;
     r.problem = std::move(problem);
   };
-  while (std::getline(in, line)) {
-    ++n;
-    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("hash") || !j.contains("seq") || !j.contains("prev") ||
-        !j["hash"].is_string() || !j["seq"].is_number_integer() || !j["prev"].is_string()) {
-      bad("entry " + std::to_string(n) + " is not a well-formed audit entry");
-      return r;
+  for (const std::string& file : LogFiles(dir)) {
+    std::ifstream in(file);
+    const std::string where = " (in " + std::filesystem::path(file).filename().string() + ")";
+    std::string line;
+    while (std::getline(in, line)) {
+      ++n;
+      nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+      if (j.is_discarded() || !j.is_object() || !j.contains("hash") || !j.contains("seq") || !j.contains("prev") ||
+          !j["hash"].is_string() || !j["seq"].is_number_integer() || !j["prev"].is_string()) {
+        bad("entry " + std::to_string(n) + " is not a well-formed audit entry" + where);
+        return r;
+      }
+      const std::string hash = j["hash"];
+      const int64_t seq = j["seq"];
+      if (seq != n) {
+        bad("entry " + std::to_string(n) + " has sequence number " + std::to_string(seq) +
+            " (entries were removed, inserted or reordered)" + where);
+        return r;
+      }
+      if (j["prev"] != prev) {
+        bad("entry " + std::to_string(n) + " does not follow entry " + std::to_string(n - 1) +
+            " (its previous-hash differs: an entry before it was removed, altered or reordered)" + where);
+        return r;
+      }
+      j.erase("hash");
+      if (EntryHash(prev, j) != hash) {
+        bad("entry " + std::to_string(n) + " (" + j.value("action", std::string("?")) +
+            ") was altered: its content does not match its hash" + where);
+        return r;
+      }
+      if (n == head_seq) hash_at_head = hash;
+      prev = hash;
     }
-    const std::string hash = j["hash"];
-    const int64_t seq = j["seq"];
-    if (seq != n) {
-      bad("entry " + std::to_string(n) + " has sequence number " + std::to_string(seq) +
-          " (entries were removed, inserted or reordered)");
-      return r;
-    }
-    if (j["prev"] != prev) {
-      bad("entry " + std::to_string(n) + " does not follow entry " + std::to_string(n - 1) +
-          " (its previous-hash differs: an entry before it was removed, altered or reordered)");
-      return r;
-    }
-    j.erase("hash");
-    if (EntryHash(prev, j) != hash) {
-      bad("entry " + std::to_string(n) + " (" + j.value("action", std::string("?")) +
-          ") was altered: its content does not match its hash");
-      return r;
-    }
-    prev = hash;
   }
   r.entries = n;
   r.head_hash = n ? prev : "";
-  std::ifstream head_in(dir + kHeadFile);
-  if (head_in) {
-    std::stringstream text;
-    text << head_in.rdbuf();
-    nlohmann::json head = nlohmann::json::parse(text.str(), nullptr, false);
-    if (head.is_discarded() || !head.contains("seq") || !head.contains("hash")) {
-      ++n;
-      bad("the head file " + dir + kHeadFile + " is damaged");
-      return r;
-    }
-    const int64_t head_seq = head["seq"];
-    if (head_seq > r.entries) {
-      n = r.entries + 1;
-      bad("entries " + std::to_string(r.entries + 1) + " to " + std::to_string(head_seq) +
-          " are missing: the head says the log had " + std::to_string(head_seq) + " entries");
-      return r;
-    }
-    if (head_seq > 0) {
-      // The head may lag the file by the last unflushed appends, never differ.
-      std::ifstream again(dir + kLogFile);
-      std::string l;
-      for (int64_t i = 1; i <= head_seq && std::getline(again, l); ++i) {
-        if (i == head_seq) {
-          nlohmann::json j = nlohmann::json::parse(l, nullptr, false);
-          if (j.is_discarded() || j.value("hash", std::string()) != head["hash"].get<std::string>()) {
-            n = head_seq;
-            bad("entry " + std::to_string(head_seq) + " differs from the one the head recorded");
-            return r;
-          }
-        }
-      }
-    }
+  if (head_damaged) {
+    n = r.entries + 1;
+    bad("the head file " + dir + kHeadFile + " is damaged");
+  } else if (head_seq > r.entries) {
+    n = r.entries + 1;
+    bad("entries " + std::to_string(r.entries + 1) + " to " + std::to_string(head_seq) +
+        " are missing: the head says the log had " + std::to_string(head_seq) + " entries");
+  } else if (head_seq > 0 && hash_at_head != head_hash) {
+    // The head may lag the file by the last unsynced appends, never differ.
+    n = head_seq;
+    bad("entry " + std::to_string(head_seq) + " differs from the one the head recorded");
   }
   return r;
 }

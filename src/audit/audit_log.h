@@ -11,9 +11,13 @@
 // hash `shinrai audit verify` prints to somewhere they cannot write.)
 //
 // Several processes may append (the server, `shinrai keys`): each append
-// holds an exclusive flock and continues the chain from the file's real end.
-// Appends are written at once and synced by a background flusher every
-// 200 ms, or at once when `sync` is asked (erasure, key operations).
+// holds an exclusive flock (on <dir>/audit.lock) and continues the chain from
+// the log's real end. Appends are written at once and synced by a background
+// flusher every 200 ms, or at once when `sync` is asked (erasure, key operations).
+//
+// The log is kept in segments: when audit.jsonl passes `segment_bytes` it is
+// renamed audit.<last seq, 12 digits>.jsonl (old segments can be archived
+// whole) and the chain continues in a new audit.jsonl.
 //
 // Thread-safety: Append and Flush may be called concurrently.
 #pragma once
@@ -50,7 +54,9 @@ struct AuditEntry {
 class AuditLog {
  public:
   // Creates the directory and the file when missing.
-  static Result<std::unique_ptr<AuditLog>> Open(const std::string& dir, Env* env);
+  static constexpr int64_t kDefaultSegmentBytes = 64 << 20;
+  static Result<std::unique_ptr<AuditLog>> Open(const std::string& dir, Env* env,
+                                                int64_t segment_bytes = kDefaultSegmentBytes);
   ~AuditLog();  // flushes
 
   Status Append(const AuditEntry& e, bool sync = false);
@@ -59,13 +65,18 @@ class AuditLog {
   const std::string& dir() const { return dir_; }
 
  private:
-  AuditLog(std::string dir, Env* env);
+  AuditLog(std::string dir, Env* env, int64_t segment_bytes);
   Status WriteHeadLocked();
+  // Under the lock: follow a rotation by another process, find the chain's
+  // end if the log changed since our last append, and rotate when full.
+  Status CatchUpLocked(int64_t* size);
   void FlusherLoop();
 
   const std::string dir_;
   Env* const env_;
+  const int64_t segment_bytes_;
   int fd_ = -1;
+  int lock_fd_ = -1;
   std::mutex mu_;
   int64_t seq_ = 0;       // last sequence number written
   std::string last_hash_; // its hash

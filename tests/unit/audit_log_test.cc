@@ -2,6 +2,8 @@
 // and named; several writers keep one chain.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -130,6 +132,40 @@ TEST(AuditLog, TwoWritersKeepOneChain) {
   audit::VerifyReport r = Check(dir.path());
   EXPECT_TRUE(r.ok) << r.problem;
   EXPECT_EQ(r.entries, 10);
+}
+
+TEST(AuditLog, SegmentsKeepOneChainAndARemovedSegmentIsNamed) {
+  TempDir dir;
+  FakeEnv env;
+  {
+    auto log = audit::AuditLog::Open(dir.path(), &env, /*segment_bytes=*/1500);
+    auto other = audit::AuditLog::Open(dir.path(), &env, 1500);  // a second writer follows the rotations
+    ASSERT_TRUE(log.ok() && other.ok());
+    for (int i = 0; i < 40; ++i) {
+      ASSERT_TRUE((i % 5 ? *log : *other)->Append({"profile.read", {"k", "n", "agent"}, "p" + std::to_string(i), {}, "", {}}).ok());
+    }
+    ASSERT_TRUE((*log)->Flush().ok());
+    ASSERT_TRUE((*other)->Flush().ok());
+  }
+  std::vector<std::string> segments;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+    const std::string name = e.path().filename().string();
+    if (name != "audit.jsonl" && name.ends_with(".jsonl")) segments.push_back(e.path().string());
+  }
+  std::sort(segments.begin(), segments.end());
+  ASSERT_GE(segments.size(), 3u) << "the log was rotated into segments";
+  audit::VerifyReport r = Check(dir.path());
+  EXPECT_TRUE(r.ok) << r.problem;
+  EXPECT_EQ(r.entries, 40);
+  auto entries = audit::ReadEntries(dir.path());
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 40u);
+  EXPECT_EQ((*entries)[39]["subject"], "p39");
+
+  std::filesystem::remove(segments[1]);
+  r = Check(dir.path());
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.problem.find("removed"), std::string::npos) << r.problem;
 }
 
 }  // namespace
