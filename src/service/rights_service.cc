@@ -417,12 +417,43 @@ Result<nlohmann::json> RightsService::Rectify(const Principal& who, const profil
   ASSIGN_OR_RETURN(std::optional<std::string> raw, txn.Get(profile::ProfileKey(found.id)));
   if (!raw) return NotFound("the profile was erased meanwhile");
   ASSIGN_OR_RETURN(profile::Profile p, profile::DecodeProfile(*raw));
+  // An e-mail or phone trait is also an identity link: a corrected one moves
+  // the link, a removed one drops it (never silently joining someone else).
+  auto relink = [&](const std::string& trait, const nlohmann::json* to) -> Status {
+    auto spec = d.traits.find(trait);
+    if (spec == d.traits.end() || (spec->second.type != schema::FieldType::kEmail &&
+                                   spec->second.type != schema::FieldType::kPhone)) {
+      return Status::Ok();
+    }
+    const bool email = spec->second.type == schema::FieldType::kEmail;
+    const profile::IdKind kind = email ? profile::IdKind::kEmail : profile::IdKind::kPhone;
+    std::vector<std::string>& linked = email ? p.emails : p.phones;
+    if (to && to->is_string()) {
+      const std::string value = *to;
+      ASSIGN_OR_RETURN(std::optional<std::string> owner, txn.Get(profile::IdentityKey(kind, value)));
+      if (owner && *owner != p.id)
+        return Conflict(std::string("traits.") + trait + ": that " + (email ? "e-mail address" : "phone number") +
+                        " belongs to another profile; merge the profiles instead");
+      if (std::find(linked.begin(), linked.end(), value) == linked.end()) linked.push_back(value);
+      txn.Put(profile::IdentityKey(kind, value), p.id);
+    }
+    if (p.traits.contains(trait) && p.traits[trait].is_string()) {
+      const std::string old = p.traits[trait];
+      if (!to || !to->is_string() || to->get<std::string>() != old) {
+        linked.erase(std::remove(linked.begin(), linked.end(), old), linked.end());
+        txn.Delete(profile::IdentityKey(kind, old));
+      }
+    }
+    return Status::Ok();
+  };
   std::vector<std::string> changed;
   for (const auto& [k, v] : filtered.items()) {
+    RETURN_IF_ERROR(relink(k, &v));
     p.traits[k] = v;
     changed.push_back(k);
   }
   for (const auto& k : removed) {
+    RETURN_IF_ERROR(relink(k, nullptr));
     if (p.traits.erase(k)) changed.push_back(k);
   }
   p.updated_ms = d_.env->NowMillis();

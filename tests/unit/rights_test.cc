@@ -158,6 +158,30 @@ TEST_F(RightsTest, RectificationChangesDeclaredTraitsAndRefusesOthers) {
   EXPECT_EQ((*still)["traits"].dump().find("shoe_size"), std::string::npos);
 }
 
+TEST_F(RightsTest, RectifyingAnEmailMovesItsIdentityLink) {
+  SendAlice();
+  SendBob();
+  nlohmann::json r = Filed({{"type", "rectification"}, {"subject", "alice-1"},
+                            {"traits", {{"email", "Alice.New@Example.org"}}}});
+  EXPECT_EQ(r["status"], "completed");
+  auto by_new = s_.rights().Export("email:alice.new@example.org");
+  ASSERT_TRUE(by_new.ok()) << by_new.status().ToString();
+  EXPECT_EQ((*by_new)["identities"]["user_id"], "alice-1");
+  EXPECT_EQ((*by_new)["identities"]["emails"], nlohmann::json::array({"alice.new@example.org"}));
+  EXPECT_EQ(s_.rights().Export("email:alice@example.org").status().code(), Code::kNotFound);
+
+  // Someone else's address is refused, and nothing changes.
+  auto taken = s_.Request({{"type", "rectification"}, {"subject", "alice-1"}, {"traits", {{"email", "bob@example.net"}}}});
+  EXPECT_EQ(taken.status().code(), Code::kConflict);
+  EXPECT_EQ((*s_.rights().Export("bob-2"))["identities"]["emails"], nlohmann::json::array({"bob@example.net"}));
+  EXPECT_TRUE(s_.rights().Export("email:alice.new@example.org").ok());
+
+  // Removing the trait removes the link.
+  Filed({{"type", "rectification"}, {"subject", "alice-1"}, {"traits", {{"email", nullptr}}}});
+  EXPECT_EQ(s_.rights().Export("email:alice.new@example.org").status().code(), Code::kNotFound);
+  EXPECT_TRUE(s_.rights().Export("alice-1").ok());
+}
+
 TEST_F(RightsTest, BadRequestsAreNamedAndOtherRolesAreRefused) {
   auto body = [&](const std::string& text) { return s_.rights().Create(s_.Officer(), text); };
   EXPECT_NE(body("{").status().message().find("JSON object"), std::string::npos);
