@@ -41,9 +41,10 @@ struct RuleContext {
 
 class RuleFilter {
  public:
-  RuleFilter(const RuleContext& ctx, const Catalog& catalog) : ctx_(ctx), catalog_(catalog) {}
+  explicit RuleFilter(const RuleContext& ctx) : ctx_(ctx) {}
   // True when the item may be shown next; counts why it may not otherwise.
-  bool Admit(const std::string& item);
+  // `info`: the item's catalogue entry, null when the catalogue lacks it.
+  bool Admit(const std::string& item, const ItemInfo* info);
   const std::map<std::string, int>& excluded() const { return excluded_; }
 
  private:
@@ -52,7 +53,6 @@ class RuleFilter {
     return false;
   }
   const RuleContext& ctx_;
-  const Catalog& catalog_;
   std::unordered_map<std::string, int> per_category_;
   std::map<std::string, int> excluded_;
 };

@@ -274,7 +274,7 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
       it->second = policy::Decide(config_->declaration, state, settings.purpose, req.channel, s->second).allowed;
     return it->second;
   };
-  RuleFilter filter(rules, catalog_);
+  RuleFilter filter(rules);
   json& out = reply["items"];
   for (size_t pos = 0; pos < order.size(); ++pos) {
     if (static_cast<int>(out.size()) >= req.n) break;
@@ -282,9 +282,10 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
     const size_t c = order[pos];
     const int32_t idx = candidates[c];
     const std::string& id = model->items[idx];
-    if (!filter.Admit(id)) continue;
+    const std::shared_ptr<const ItemInfo> info = catalog_.Find(id);
+    if (!filter.Admit(id, info.get())) continue;
     json item = {{"item", id}, {"score", blended[c]}};
-    if (auto info = catalog_.Find(id)) {
+    if (info) {
       item["name"] = info->name;
       item["category"] = info->category;
     }
