@@ -27,7 +27,18 @@ struct RecommendationService::History {
   int64_t excluded_by_policy = 0;
 };
 
+struct RecommendationService::CachedHistoryEntry {
+  int64_t profile_version = 0;  // updated_ms
+  int64_t events = 0;           // events recorded on the profile: two in one millisecond still differ
+  uint64_t consent = 0;         // fingerprint of the consent state
+  std::string channel;
+  int64_t model_version = 0;
+  std::shared_ptr<const History> history;
+};
+
 namespace {
+
+constexpr size_t kMaxCachedPeople = 50'000;
 
 constexpr std::string_view kFeedbackCounterPrefix = "rs/";  // aggregate feedback totals (docs/key-encoding.md)
 
@@ -117,6 +128,54 @@ Result<RecommendationService::History> RecommendationService::ReadHistory(const 
   return h;
 }
 
+Result<std::shared_ptr<const RecommendationService::History>> RecommendationService::CachedHistory(
+    const profile::Profile& p, const consent::ConsentState& state, const std::string& channel, int64_t model_version) {
+  int64_t events = static_cast<int64_t>(p.absorbed.size());
+  for (const auto& [_, summary] : p.channels) events += summary.events;
+  const uint64_t consent = Fnv1a64(consent::EncodeConsentState(state));
+  {
+    std::shared_lock lock(history_mu_);
+    if (auto it = histories_.find(p.id); it != histories_.end()) {
+      const CachedHistoryEntry& e = *it->second;
+      if (e.profile_version == p.updated_ms && e.events == events && e.consent == consent && e.channel == channel &&
+          e.model_version == model_version) {
+        return e.history;
+      }
+    }
+  }
+  ASSIGN_OR_RETURN(History fresh, ReadHistory(p, state, channel));
+  auto entry = std::make_shared<CachedHistoryEntry>();
+  entry->profile_version = p.updated_ms;
+  entry->events = events;
+  entry->consent = consent;
+  entry->channel = channel;
+  entry->model_version = model_version;
+  entry->history = std::make_shared<const History>(std::move(fresh));
+  std::unique_lock lock(history_mu_);
+  if (erased_.count(p.id)) return entry->history;
+  if (histories_.size() >= kMaxCachedPeople) histories_.clear();  // rare, and a miss only costs a read
+  histories_.insert_or_assign(p.id, entry);
+  return entry->history;
+}
+
+void RecommendationService::ForgetPeople(const std::vector<std::string>& profile_ids) {
+  std::unique_lock lock(history_mu_);
+  for (const auto& id : profile_ids) {
+    histories_.erase(id);
+    erased_.insert(id);
+  }
+}
+
+void RecommendationService::ForgetEveryone() {
+  std::unique_lock lock(history_mu_);
+  histories_.clear();
+}
+
+size_t RecommendationService::cached_people() const {
+  std::shared_lock lock(history_mu_);
+  return histories_.size();
+}
+
 Result<json> RecommendationService::Recommend(const Principal& who, std::string_view lookup,
                                               const RecommendRequest& req) {
   RETURN_IF_ERROR(Access::Authorize(who, Operation::kRecommend));
@@ -165,7 +224,9 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
   }
   if (person) {
     // Purchases and impressions drive the rules even when nothing is personalized.
-    ASSIGN_OR_RETURN(history, ReadHistory(*person, state, req.channel));
+    ASSIGN_OR_RETURN(std::shared_ptr<const History> cached,
+                     CachedHistory(*person, state, req.channel, model ? model->version : 0));
+    history = *cached;
     store::ScanOptions so;
     so.prefix = profile::FeedbackPrefix(person->id);
     RETURN_IF_ERROR(store_->Scan(so, [&](std::string_view, std::string_view v) {

@@ -17,8 +17,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "audit/audit_log.h"
 #include "consent/ledger.h"
@@ -64,6 +67,11 @@ class RecommendationService {
   void StopSchedule();
   // Asks the scheduler to retrain soon (after an erasure), even between periods.
   void RequestRetrain();
+  // Drops what is cached about these people and never caches them again
+  // (erasure), or drops everyone's (retention).
+  void ForgetPeople(const std::vector<std::string>& profile_ids);
+  void ForgetEveryone();
+  size_t cached_people() const;
 
   Result<nlohmann::json> Recommend(const Principal& who, std::string_view lookup, const RecommendRequest& request);
   Result<nlohmann::json> Similar(const Principal& who, std::string_view item, int n);
@@ -87,6 +95,11 @@ class RecommendationService {
  private:
   struct History;
   Result<History> ReadHistory(const profile::Profile& p, const consent::ConsentState& state, const std::string& channel);
+  // ReadHistory, remembered per person until their events, consent, the
+  // channel asked for or the model change (the history is derived personal
+  // data: erasure and retention drop it, see ForgetPeople/ForgetEveryone).
+  Result<std::shared_ptr<const History>> CachedHistory(const profile::Profile& p, const consent::ConsentState& state,
+                                                       const std::string& channel, int64_t model_version);
   bool InHoldout(std::string_view profile_id) const;
   // Validates feedback and stages its records and totals; the caller
   // submits. REQUIRES: feedback_mu_ held.
@@ -106,6 +119,12 @@ class RecommendationService {
   // Feedback totals by group and type (rs/<group>/<type>), so the uplift
   // needs no scan of every feedback record. The lock also keeps each
   // feedback's submission in counter order.
+  struct CachedHistoryEntry;
+  mutable std::shared_mutex history_mu_;
+  std::unordered_map<std::string, std::shared_ptr<const CachedHistoryEntry>> histories_;  // GUARDED_BY(history_mu_)
+  // Erased people: a request that read them just before their erasure must
+  // not cache them again after it (profile ids are never reused).
+  std::unordered_set<std::string> erased_;  // GUARDED_BY(history_mu_)
   std::mutex feedback_mu_;
   std::map<std::string, int64_t> feedback_totals_;  // GUARDED_BY(feedback_mu_)
 

@@ -119,7 +119,10 @@ Result<RetentionReport> RetentionService::Sweep(bool dry_run) {
     // Deleted is not gone until the files holding it are rewritten.
     RETURN_IF_ERROR(store_->CompactPrefix("ev/"));
     RETURN_IF_ERROR(store_->CompactPrefix("pr/"));
-    if (recs_ && !overdue_events.empty()) recs_->RequestRetrain();
+    if (recs_) {
+      recs_->ForgetEveryone();  // cached histories may hold what was just deleted
+      if (!overdue_events.empty()) recs_->RequestRetrain();
+    }
     if (audit_) {
       RETURN_IF_ERROR(audit_->Append({"retention.sweep", {"", "retention job", "system"}, "", {}, "",
                                       {{"events_deleted", report.events_overdue},

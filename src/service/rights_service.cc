@@ -377,9 +377,15 @@ Result<nlohmann::json> RightsService::Erase(const Principal& who, const profile:
     for (const auto& e : p.emails) RETURN_IF_ERROR(compact(profile::IdKind::kEmail, e));
     for (const auto& ph : p.phones) RETURN_IF_ERROR(compact(profile::IdKind::kPhone, ph));
   }
-  // The model holds no per-person vectors, but its item factors learned from
-  // this person's behaviour: retrain without it.
-  if (d_.recs) d_.recs->RequestRetrain();
+  // The recommender's cached history of the person goes now; the model holds
+  // no per-person vectors, but its item factors learned from this person's
+  // behaviour: retrain without it.
+  if (d_.recs) {
+    std::vector<std::string> ids;
+    for (const auto& p : people) ids.push_back(p.id);
+    d_.recs->ForgetPeople(ids);
+    d_.recs->RequestRetrain();
+  }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return nlohmann::json{{"found", true},
                         {"profiles_erased", people.size()},

@@ -129,10 +129,17 @@ TEST(AtRest, ErasureLeavesNothingOfThePersonOnDiskAndShredsBackups) {
   // A backup of the data store (never of the key vault), taken before the erasure.
   CopyStoreFiles(dir.path(), backup.path());
 
+  // The recommender has cached both people's histories.
+  service::RecommendRequest warm;
+  ASSERT_TRUE(s.recs().Recommend(s.Admin(), gone.user_id, warm).ok());
+  ASSERT_TRUE(s.recs().Recommend(s.Admin(), kept.user_id, warm).ok());
+  ASSERT_EQ(s.recs().cached_people(), 2u);
+
   auto erased = s.Request({{"type", "erasure"}, {"subject", "email:" + gone.email}});
   ASSERT_TRUE(erased.ok()) << erased.status().ToString();
   EXPECT_EQ((*erased)["status"], "completed");
   EXPECT_EQ((*erased)["outcome"]["keys_destroyed"], 1);
+  EXPECT_EQ(s.recs().cached_people(), 1u) << "the erased person's cached history is gone";
   s.FlushToDisk();
 
   const std::string disk = ReadAllFiles(dir.path());

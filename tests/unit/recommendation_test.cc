@@ -324,5 +324,31 @@ TEST_F(RecommendationTest, SensitiveItemsOnlyWithTheirOwnExplicitConsent) {
   EXPECT_LE(wellness(after), fx_->config().recommendations.max_per_category);
 }
 
+TEST_F(RecommendationTest, ACachedHistoryNeverOutlivesAConsentChangeOrNewEvents) {
+  json first = Recommend("u3");
+  ASSERT_TRUE(first["personalized"].get<bool>());
+  EXPECT_GE(recs_->cached_people(), 1u);
+  // Withdrawn with an event that is not kept: the profile's history is the
+  // same, the consent state is not, and the next answer follows the consent.
+  auto r = fx_->Send(std::nullopt, json{{"batch", {Call("u3", "m1", false, false)}}}.dump());
+  ASSERT_TRUE(r.ok());
+  json withdrawn = Recommend("u3");
+  EXPECT_FALSE(withdrawn["personalized"].get<bool>());
+  EXPECT_TRUE(withdrawn["data_categories_used"].empty());
+  // Granted again (the fake clock stands still: same millisecond), then
+  // views of items u3 had not seen: the history grows at once.
+  ASSERT_TRUE(fx_->Send(std::nullopt, json{{"batch", {Call("u3", "m1", false, true)}}}.dump()).ok());
+  json granted = Recommend("u3");
+  ASSERT_TRUE(granted["personalized"].get<bool>());
+  json batch = json::array();
+  for (int i = 1; i <= 60; ++i) batch.push_back(Call("u3", "m" + std::to_string(i), false, true));
+  ASSERT_TRUE(fx_->Send(std::nullopt, json{{"batch", batch}}.dump()).ok());
+  json back = Recommend("u3");
+  EXPECT_TRUE(back["personalized"].get<bool>());
+  EXPECT_GT(back["history_items"].get<int>(), granted["history_items"].get<int>());
+  recs_->ForgetEveryone();
+  EXPECT_EQ(recs_->cached_people(), 0u);
+}
+
 }  // namespace
 }  // namespace shinrai::service
