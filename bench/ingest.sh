@@ -11,18 +11,13 @@ CONNS=${2:-64}
 BIN=build/shinrai
 [ -x "$BIN" ] || { echo "build first: scripts/build.sh"; exit 1; }
 command -v wrk >/dev/null || { echo "wrk is missing: scripts/install-deps.sh"; exit 1; }
+source bench/serve_lib.sh
 
 run_case() {
   local name=$1 script=$2 events_per_request=$3
   local data; data=$(mktemp -d /tmp/shinrai-bench-XXXXXX)
-  "$BIN" serve --data "$data" --config examples/shinrai.yaml --listen 127.0.0.1:0 >"$data.log" 2>&1 &
-  local pid=$! port=""
-  for _ in $(seq 100); do
-    port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$data.log")
-    [ -n "$port" ] && break
-    sleep 0.1
-  done
-  [ -n "$port" ] || { echo "shinrai did not start:"; cat "$data.log"; exit 1; }
+  start_server "$data"
+  local pid=$SERVER_PID port=$SERVER_PORT
   local out; out=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s "bench/wrk/$script" http://127.0.0.1:$port)
   local rss_kb; rss_kb=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
   kill $pid; wait $pid 2>/dev/null || true

@@ -15,18 +15,13 @@ GEN=build-bench/bench/recs_bench_data
 BIN=build/shinrai
 [ -x "$GEN" ] || { echo "build the benchmarks first: cmake -S . -B build-bench -DSHINRAI_BUILD_BENCH=ON && ninja -C build-bench"; exit 1; }
 [ -x "$BIN" ] || { echo "build first: scripts/build.sh"; exit 1; }
+source bench/serve_lib.sh
 
 for ITEMS in 10000 100000; do
   data=$(mktemp -d /tmp/shinrai-recs-XXXXXX)
   built=$("$GEN" "$data" "$ITEMS" "$USERS" 10 2>/dev/null)
-  "$BIN" serve --data "$data" --config examples/shinrai.yaml --listen 127.0.0.1:0 >"$data.log" 2>&1 &
-  pid=$! port=""
-  for _ in $(seq 300); do
-    port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$data.log")
-    [ -n "$port" ] && break
-    sleep 0.1
-  done
-  [ -n "$port" ] || { echo "shinrai did not start:"; cat "$data.log"; exit 1; }
+  start_server "$data"
+  pid=$SERVER_PID port=$SERVER_PORT
   rss_idle=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
   out=$(BENCH_USERS=$USERS wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s bench/wrk/recommend.lua "http://127.0.0.1:$port")
   rss_peak=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
