@@ -85,3 +85,33 @@ test('`shinrai audit verify` holds, and names the entry that was altered', async
   assert.match(bad.stdout, new RegExp(`entry ${i + 1}\\b`));
   assert.match(bad.stdout, /altered/);
 });
+
+test('another master key is refused; `shinrai keys rotate-master` moves the vault to a new one', async () => {
+  // The server is stopped (previous test). A master key other than the vault's opens nothing.
+  const wrong = spawnSync(BIN, ['serve', '--data', dir, '--config', CONFIG, '--listen', '127.0.0.1:0'], {
+    encoding: 'utf8', env: { ...process.env, SHINRAI_MASTER_KEY: 'ab'.repeat(32) }, timeout: 20000,
+  });
+  assert.notEqual(wrong.status, 0);
+  assert.match(wrong.stderr, /does not open this key vault/);
+
+  const oldKey = fs.readFileSync(path.join(dir, 'keyvault', 'master.key'), 'utf8').trim();
+  const newKeyFile = path.join(dir, 'new-master.key');
+  const rotated = shinrai('keys', 'rotate-master', '--new-key-file', newKeyFile);
+  assert.equal(rotated.status, 0, rotated.stderr);
+  const report = JSON.parse(rotated.stdout);
+  assert.ok(report.subject_keys >= 2, rotated.stdout);  // cli-anna and cli-ben at least
+  const newKey = fs.readFileSync(newKeyFile, 'utf8').trim();
+  assert.equal(fs.readFileSync(path.join(dir, 'keyvault', 'master.key'), 'utf8').trim(), newKey);
+  assert.notEqual(newKey, oldKey);
+
+  // The old key is refused now; with the new one everyone's data still reads.
+  const stale = spawnSync(BIN, ['serve', '--data', dir, '--config', CONFIG, '--listen', '127.0.0.1:0'], {
+    encoding: 'utf8', env: { ...process.env, SHINRAI_MASTER_KEY: oldKey }, timeout: 20000,
+  });
+  assert.notEqual(stale.status, 0);
+  assert.match(stale.stderr, /does not open this key vault/);
+  server = await startServer({ dataDir: dir });
+  const anna = await fetch(`${server.url}/v1/profiles/cli-anna`, { headers: { Authorization: 'Bearer demo-admin-key' } });
+  assert.equal(anna.status, 200);
+  assert.equal((await anna.json()).traits.first_name, 'cli-anna');
+});
