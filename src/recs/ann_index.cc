@@ -13,6 +13,9 @@ struct AnnIndex::Impl {
 };
 
 AnnIndex::AnnIndex(const RowMatrix& f) : impl_(std::make_unique<Impl>(f.cols(), f.rows())) {
+  // hnswlib's inserts are thread-safe: building the graph is the slow part of
+  // loading a large model at start.
+#pragma omp parallel for schedule(dynamic, 256)
   for (Eigen::Index i = 0; i < f.rows(); ++i) impl_->graph.addPoint(f.row(i).data(), static_cast<size_t>(i));
   impl_->graph.setEf(200);
 }

@@ -266,7 +266,8 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
   } else {
     std::unordered_set<int32_t> set;
     if (confidence > 0)
-      for (int32_t i : model->ann->Search(solve.vector, 400)) set.insert(i);
+      // Enough neighbours for the rules to turn some away; more only slows the search.
+      for (int32_t i : model->ann->Search(solve.vector, static_cast<size_t>(std::max(100, 8 * req.n)))) set.insert(i);
     std::vector<int32_t> top(200);
     int got = recs::TopK(model->popularity, {}, top);
     set.insert(top.begin(), top.begin() + got);
