@@ -34,6 +34,17 @@ class Parser {
     return n.Scalar();
   }
 
+  // Reads the duration at `n` (when given) into *out. `positive`: zero is
+  // refused too. `examples` shows the format in the error.
+  void Duration(const YAML::Node& n, const std::string& field, bool positive, const char* examples, int64_t* out) {
+    if (!n.IsDefined()) return;
+    const std::string text = Str(n, field);
+    auto secs = ParseDurationSeconds(text);
+    if (!secs || *secs < 0 || (positive && *secs == 0))
+      Error(n, field, std::string("expected a duration like ") + examples + ", got '" + text + "'");
+    else *out = *secs;
+  }
+
   template <typename T>
   T Scalar(const YAML::Node& n, const std::string& field, T fallback, const char* expected) {
     if (!n.IsDefined() || n.IsNull()) return fallback;
@@ -106,14 +117,8 @@ class Parser {
     if (r->holdout_share < 0 || r->holdout_share > 1)
       Error(n["holdout_share"], "recommendations.holdout_share", "must be between 0 and 1");
     r->ann_min_items = Scalar<size_t>(n["ann_min_items"], "recommendations.ann_min_items", r->ann_min_items, "a number");
-    for (auto [key, out] : {std::pair{"rest", &r->rest_seconds}, {"retrain_every", &r->retrain_seconds}}) {
-      if (!n[key].IsDefined()) continue;
-      const std::string field = std::string("recommendations.") + key;
-      const std::string w = Str(n[key], field);
-      auto secs = ParseDurationSeconds(w);
-      if (!secs || *secs < 0) Error(n[key], field, "expected a duration like 30m, 24h or 7d, got '" + w + "'");
-      else *out = *secs;
-    }
+    Duration(n["rest"], "recommendations.rest", false, "30m, 24h or 7d", &r->rest_seconds);
+    Duration(n["retrain_every"], "recommendations.retrain_every", false, "30m, 24h or 7d", &r->retrain_seconds);
     if (const YAML::Node m = n["model"]; m.IsDefined()) {
       CheckKeys(m, "recommendations.model", {"factors", "regularization", "alpha", "iterations"});
       r->factors = Scalar<int>(m["factors"], "recommendations.model.factors", r->factors, "a number");
@@ -167,15 +172,9 @@ class Parser {
       Error(n, "security", "tls_cert_file and tls_key_file go together: set both or neither");
     s->default_rate_limit = Scalar<double>(n["default_rate_limit"], "security.default_rate_limit", s->default_rate_limit, "requests per second");
     if (s->default_rate_limit <= 0) Error(n["default_rate_limit"], "security.default_rate_limit", "must be positive");
-    for (auto [key, target] : {std::pair{"rights_deadline", &s->rights_deadline_seconds},
-                               std::pair{"retention_check_every", &s->retention_check_seconds}}) {
-      if (!n[key].IsDefined()) continue;
-      const std::string field = std::string("security.") + key;
-      const std::string w = Str(n[key], field);
-      auto secs = ParseDurationSeconds(w);
-      if (!secs || *secs < 0) Error(n[key], field, "expected a duration like 30d or 1h, got '" + w + "'");
-      else *target = *secs;
-    }
+    Duration(n["rights_deadline"], "security.rights_deadline", false, "30d or 1h", &s->rights_deadline_seconds);
+    Duration(n["retention_check_every"], "security.retention_check_every", false, "30d or 1h",
+             &s->retention_check_seconds);
   }
 
   void ParseServer(const YAML::Node& n, ServerSettings* s) {
@@ -184,12 +183,7 @@ class Parser {
     CheckKeys(n, "server", {"listen", "max_body_bytes", "max_batch_events", "strict", "threads", "recent_events",
                             "dedup_window", "dedup_max_ids"});
     s->dedup_max_ids = Scalar<size_t>(n["dedup_max_ids"], "server.dedup_max_ids", s->dedup_max_ids, "a number");
-    if (n["dedup_window"].IsDefined()) {
-      const std::string w = Str(n["dedup_window"], "server.dedup_window");
-      auto secs = ParseDurationSeconds(w);
-      if (!secs || *secs <= 0) Error(n["dedup_window"], "server.dedup_window", "expected a duration like 24h or 7d, got '" + w + "'");
-      else s->dedup_window_seconds = *secs;
-    }
+    Duration(n["dedup_window"], "server.dedup_window", true, "24h or 7d", &s->dedup_window_seconds);
     s->listen = Scalar<std::string>(n["listen"], "server.listen", s->listen, "host:port");
     s->max_body_bytes = Scalar<size_t>(n["max_body_bytes"], "server.max_body_bytes", s->max_body_bytes, "a number of bytes");
     s->max_batch_events = Scalar<size_t>(n["max_batch_events"], "server.max_batch_events", s->max_batch_events, "a number");
@@ -350,12 +344,7 @@ class Parser {
       if (!decl_->purposes.count(p))
         Error(v["purposes"].IsDefined() ? v["purposes"] : v, path + ".purposes", "unknown purpose '" + p + "'");
     }
-    if (v["retention"].IsDefined()) {
-      const std::string r = Str(v["retention"], path + ".retention");
-      auto secs = ParseDurationSeconds(r);
-      if (!secs || *secs <= 0) Error(v["retention"], path + ".retention", "expected a duration like 30d, 6m or 2y, got '" + r + "'");
-      else spec->retention_seconds = *secs;
-    }
+    Duration(v["retention"], path + ".retention", true, "30d, 6m or 2y", &spec->retention_seconds);
     if (spec->retention_seconds <= 0) Error(v, path + ".retention", "missing: every kept field needs a retention period");
     if (v["sensitivity"].IsDefined()) {
       const std::string s = Str(v["sensitivity"], path + ".sensitivity");
