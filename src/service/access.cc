@@ -22,6 +22,8 @@ std::string_view RoleName(Role r) {
   return "write_key";
 }
 
+audit::Actor AuditActor(const Principal& p) { return {p.key_id, p.key_name, std::string(RoleName(p.role))}; }
+
 namespace {
 
 std::string_view OperationName(Operation op) {

@@ -19,6 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "audit/audit_log.h"
 #include "core/env.h"
 #include "core/status.h"
 #include "schema/config.h"
@@ -34,6 +35,9 @@ struct Principal {
   std::string key_id;    // a short fingerprint of the key, never the key
   double rate_limit = 0; // requests per second (API keys)
 };
+
+// How a caller appears in the audit log.
+audit::Actor AuditActor(const Principal& p);
 
 enum class Operation {
   kCollect,

@@ -50,7 +50,7 @@ nlohmann::json ConsentService::StateJson(const profile::Profile& p, const consen
 Status ConsentService::Audit(const Principal& who, const char* action, const std::string& subject,
                              std::vector<std::string> fields) {
   if (!audit_) return Status::Ok();
-  return audit_->Append({action, {who.key_id, who.key_name, std::string(RoleName(who.role))}, subject,
+  return audit_->Append({action, AuditActor(who), subject,
                          std::move(fields), "", {}});
 }
 

@@ -13,7 +13,7 @@ Result<nlohmann::json> ProfileService::Get(const Principal& who, std::string_vie
   const profile::Profile& p = view.profile;
   if (audit_) {
     RETURN_IF_ERROR(audit_->Append({"profile.read",
-                                    {who.key_id, who.key_name, std::string(RoleName(who.role))},
+                                    AuditActor(who),
                                     p.id,
                                     {"identities", "traits", "channels", "recent_events", "merges"},
                                     std::string(reason),

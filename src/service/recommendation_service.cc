@@ -215,7 +215,7 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
   std::vector<FeedbackEvent> feedback;
   if (person && audit_) {
     RETURN_IF_ERROR(audit_->Append({"recommendations.serve",
-                                    {who.key_id, who.key_name, std::string(RoleName(who.role))},
+                                    AuditActor(who),
                                     person->id,
                                     personalize ? std::vector<std::string>{"events", "consent_state", "feedback"}
                                                 : std::vector<std::string>{"purchases", "feedback"},

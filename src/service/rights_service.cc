@@ -74,7 +74,7 @@ Status RightsService::Audit(const Principal& who, std::string action, const std:
   if (!d_.audit) return Status::Ok();
   audit::AuditEntry e;
   e.action = std::move(action);
-  e.actor = {who.key_id, who.key_name, std::string(RoleName(who.role))};
+  e.actor = AuditActor(who);
   e.subject = subject;
   e.detail = std::move(detail);
   return d_.audit->Append(e, sync);
