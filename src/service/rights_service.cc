@@ -12,6 +12,7 @@
 #include "core/time_format.h"
 #include "profile/keys.h"
 #include "service/export_html.h"
+#include "service/retention_service.h"
 #include "profile/lookup.h"
 #include "schema/field_filter.h"
 
@@ -238,17 +239,13 @@ Result<nlohmann::json> RightsService::Export(std::string_view lookup) {
         e.type == profile::CallType::kAlias) {
       // These calls carry traits and identities: the traits' declarations say why and how long.
       std::set<std::string> why;
-      int64_t longest = 0;
       const schema::FieldMap& fields = e.type == profile::CallType::kGroup ? d.group_traits : d.traits;
       for (const auto& [name, _] : e.traits.items()) {
-        if (auto f = fields.find(name); f != fields.end()) {
-          why.insert(f->second.purposes.begin(), f->second.purposes.end());
-          longest = std::max(longest, f->second.retention_seconds);
-        }
+        if (auto f = fields.find(name); f != fields.end()) why.insert(f->second.purposes.begin(), f->second.purposes.end());
       }
       if (why.empty()) why.insert("service");  // linking identities runs the customer's account
       j["purposes"] = why;
-      j["retention"] = Retention(longest);
+      j["retention"] = Retention(EventRetentionSeconds(d, e));  // what the retention job applies
       purposes_used.insert(why.begin(), why.end());
     } else if (const schema::EventSpec* spec = d.FindEvent(spec_name)) {
       j["category"] = spec->category;
