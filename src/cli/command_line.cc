@@ -65,7 +65,7 @@ Command ParseCommandLine(int argc, char** argv) {
   e->add_option("--time-col", eval.time_col, "CSV: time column (unix seconds, dd-mm-yyyy or yyyy-mm-dd)");
   e->add_option("--weight-col", eval.weight_col, "CSV: weight column (filtered by --min-weight)");
   e->add_option("--min-weight", eval.min_weight, "Keep rows whose weight/rating is at least this");
-  e->add_option("--models", eval.models, "Comma-separated families: popular,itemknn,als,ease,ease_session (EASE over sittings; needs times),hybrid (a blend tuned on validation)")->capture_default_str();
+  e->add_option("--models", eval.models, "Comma-separated families: popular,itemknn,als,ease,ease_session (EASE over sittings; needs times),dae (denoising autoencoder),hybrid (a blend tuned on validation)")->capture_default_str();
   e->add_flag("--no-tune", eval.no_tune, "Use each family's default setting instead of the validation search");
   e->add_option("--threads", eval.threads, "Worker threads (0: all cores)")->capture_default_str();
 

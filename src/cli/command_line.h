@@ -34,7 +34,7 @@ struct EvalCommand {
   bool json = false;
   std::string user_col = "user", item_col = "item", time_col, weight_col;
   double min_weight = -1e300;  // keep rows whose weight is at least this
-  std::string models = "popular,itemknn,als,ease,ease_session,hybrid";
+  std::string models = "popular,itemknn,als,ease,ease_session,dae,hybrid";
   bool no_tune = false;
   int threads = 0;
 };

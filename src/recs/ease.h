@@ -30,9 +30,18 @@ struct EaseModel {
 };
 
 Result<EaseModel> FitEase(const Csr& user_items, const EaseParams& params);
-// EASE whose Gram matrix counts pairs of items one person chose within
-// `window_seconds` of each other (`times`: one per entry of user_items).
-Result<EaseModel> FitSessionEase(const Csr& user_items, const std::vector<int64_t>& times, int64_t window_seconds,
-                                 const EaseParams& params);
+// "Chosen at the same moment" as well as "chosen by the same person": EASE
+// over G = base·Σ w_u x_uᵀx_u + kernel·Σ_u Σ_{a,b} exp(−|t_a − t_b| / τ) e_a e_bᵀ.
+// The second term counts pairs of one person's items by how close in time
+// they were chosen (a positive-definite kernel, so G stays a Gram matrix);
+// base = 0 leaves only the sittings. `times`: one per entry of user_items.
+struct SessionEaseParams {
+  EaseParams ease;            // λ and the person weighting of the base term
+  float base = 1.0f;
+  float kernel = 1.0f;
+  double tau_seconds = 120;
+};
+Result<EaseModel> FitSessionEase(const Csr& user_items, const std::vector<int64_t>& times,
+                                 const SessionEaseParams& params);
 
 }  // namespace shinrai::recs

@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "recs/als.h"
+#include "recs/dae.h"
 #include "recs/ease.h"
 #include "recs/item_knn.h"
 #include "recs/popularity.h"
@@ -109,20 +110,52 @@ std::vector<Candidate> Family(const std::string& family, bool tune, int threads,
                      }});
     }
   } else if (family == "ease_session") {
-    // EASE over "chosen in the same sitting" (interactions within a window of
-    // each other) instead of "ever chosen by the same person": it captures
-    // what goes together at one moment. Needs times.
+    // EASE over "chosen at the same moment" (a time kernel over each person's
+    // pairs), alone (base 0) or joined to the person-weighted co-occurrence.
+    // It captures what goes together at one sitting. Needs times.
     if (items > EaseParams{}.max_items) return out;
-    std::vector<float> lambdas = tune ? std::vector<float>{25, 50, 100, 200, 400} : std::vector<float>{100};
-    std::vector<int64_t> windows = tune ? std::vector<int64_t>{300, 600, 1800} : std::vector<int64_t>{600};
-    for (int64_t w : windows) for (float l : lambdas) {
-      EaseParams p;
-      p.lambda = l;
-      out.push_back({{{"lambda", l}, {"window_seconds", w}}, [p, w](const Csr& train, const Times& times) -> Result<ScoreFn> {
+    struct Setting { float base, kernel; double tau; };
+    std::vector<Setting> settings;
+    if (tune) {
+      for (double tau : {60.0, 300.0, 1800.0}) {
+        settings.push_back({0, 1, tau});
+        for (float k : {0.5f, 1.0f, 2.0f}) settings.push_back({1, k, tau});
+      }
+    } else {
+      settings.push_back({1, 1, 120});
+    }
+    const float shrink = std::pow(50.0f, -0.25f);  // the person weights (exponent 0.25) shrink XᵀX: shrink λ alike
+    std::vector<float> lambdas = tune ? std::vector<float>{100, 250, 500} : std::vector<float>{250};
+    for (const Setting& st : settings) for (float l : lambdas) {
+      SessionEaseParams p;
+      p.ease.user_weight_exponent = 0.25f;
+      p.ease.lambda = l * shrink;
+      p.base = st.base;
+      p.kernel = st.kernel * shrink;
+      p.tau_seconds = st.tau;
+      out.push_back({{{"lambda", p.ease.lambda}, {"user_weight_exponent", 0.25}, {"base", st.base},
+                      {"kernel", p.kernel}, {"tau_seconds", st.tau}},
+                     [p](const Csr& train, const Times& times) -> Result<ScoreFn> {
                        if (times.size() != static_cast<size_t>(train.nnz()))
                          return InvalidArgument("ease_session needs interaction times (--time-col)");
-                       ASSIGN_OR_RETURN(EaseModel fitted, FitSessionEase(train, times, w, p));
+                       ASSIGN_OR_RETURN(EaseModel fitted, FitSessionEase(train, times, p));
                        auto m = std::make_shared<EaseModel>(std::move(fitted));
+                       return ScoreFn([m, &train](int32_t u, std::span<float> s) {
+                         m->Score(train.Row(u), train.RowValues(u), s);
+                       });
+                     }});
+    }
+  } else if (family == "dae") {
+    if (items > DaeParams{}.max_items) return out;
+    std::vector<int> epochs = tune ? std::vector<int>{40, 70} : std::vector<int>{60};
+    for (int e : epochs) {
+      DaeParams p;
+      p.epochs = e;
+      out.push_back({{{"hidden", p.hidden}, {"epochs", e}, {"dropout", p.dropout}, {"weight_decay", p.weight_decay},
+                      {"members", p.members}},
+                     [p](const Csr& train, const Times&) -> Result<ScoreFn> {
+                       ASSIGN_OR_RETURN(DaeModel fitted, FitDae(train, p));
+                       auto m = std::make_shared<DaeModel>(std::move(fitted));
                        return ScoreFn([m, &train](int32_t u, std::span<float> s) {
                          m->Score(train.Row(u), train.RowValues(u), s);
                        });
@@ -152,7 +185,7 @@ ScoreFn Blend(std::vector<ScoreFn> members, std::vector<float> weights, int32_t 
 // helps, until a round changes nothing. `evaluate` scores one weight vector.
 std::vector<float> SearchWeights(size_t members, const std::function<double(const std::vector<float>&)>& evaluate,
                                  int* tried, double* best_ndcg) {
-  static constexpr float kLadder[] = {0.0f, 0.25f, 0.5f, 0.75f, 1.0f, 1.5f, 2.0f, 3.0f};
+  static constexpr float kLadder[] = {0.0f, 0.25f, 0.5f, 0.75f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f};
   std::vector<float> best(members, 0.0f);
   *best_ndcg = -1;
   for (size_t m = 0; m < members; ++m) {
@@ -226,9 +259,9 @@ Result<EvalReport> Evaluate(const Dataset& data, const EvalOptions& options) {
     }
     std::vector<Candidate> candidates = Family(family, options.tune, threads, data.matrix.cols);
     if (candidates.empty()) {
-      if (family == "ease" || family == "ease_session") continue;  // catalogue too large for the closed form
+      if (family == "ease" || family == "ease_session" || family == "dae") continue;  // catalogue too large
       return InvalidArgument("unknown model family '" + family +
-                             "' (popular | itemknn | als | ease | ease_session | hybrid)");
+                             "' (popular | itemknn | als | ease | ease_session | dae | hybrid)");
     }
     if (family == "ease_session" && data.times.empty()) continue;  // no times to find sittings in
     ModelResult r;

@@ -18,7 +18,7 @@ namespace shinrai::recs {
 struct EvalOptions {
   std::string split = "random80";  // random80 | leave-last-out
   int k = 10;
-  std::vector<std::string> models = {"popular", "itemknn", "als", "ease", "hybrid"};
+  std::vector<std::string> models = {"popular", "itemknn", "als", "ease", "ease_session", "dae", "hybrid"};
   bool tune = true;  // false: each family's default setting only
   int threads = 0;
 };

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <optional>
 
 #include "recs/dataset.h"
 #include "recs/evaluation.h"
@@ -29,6 +30,16 @@ TEST(Split, LeaveLastOutBreaksTiesToTheLargerItem) {
   ASSERT_EQ(s.test.Row(0).size(), 1u);
   EXPECT_EQ(s.test.Row(0)[0], 1);      // item "11": same time as "10", larger index
   EXPECT_TRUE(s.test.Row(1).empty());  // one interaction: stays in train
+}
+
+// ML-100K, or nothing where the datasets are absent.
+std::optional<Dataset> Ml100k() {
+  const std::string dir = DatasetsDir();
+  if (!std::filesystem::exists(dir + "/movielens-100k/u.data")) return std::nullopt;
+  auto ds = ReadMovieLens(dir + "/movielens-100k", {});
+  EXPECT_TRUE(ds.ok()) << ds.status().ToString();
+  if (!ds.ok()) return std::nullopt;
+  return std::move(*ds);
 }
 
 struct Pinned {
@@ -74,11 +85,8 @@ TEST(PeerBaseline, SplitFingerprintsMatch) {
 }
 
 TEST(PeerBaseline, MostPopularMetricsMatchThePeerEvaluator) {
-  const std::string dir = DatasetsDir();
-  if (!std::filesystem::exists(dir + "/movielens-100k/u.data"))
-    GTEST_SKIP() << "../shared/datasets is absent: the public-data checks run in CI";
-  auto ds = ReadMovieLens(dir + "/movielens-100k", {});
-  ASSERT_TRUE(ds.ok());
+  std::optional<Dataset> ds = Ml100k();
+  if (!ds) GTEST_SKIP() << "../shared/datasets is absent: the public-data checks run in CI";
   EvalOptions o;
   o.models = {"popular", "als"};
   o.tune = false;
@@ -90,6 +98,28 @@ TEST(PeerBaseline, MostPopularMetricsMatchThePeerEvaluator) {
   EXPECT_NEAR(r->results[0].test.map, 0.1131, 0.0001);
   // ALS at its default setting must clearly beat popularity.
   EXPECT_GT(r->results[1].test.ndcg, 0.35);  // ALS at its default setting: far above popularity
+}
+
+// The quality target of the recommender: NDCG@10 >= 0.455 on ML-100K random80
+// (1.05x the tuned peer's 0.4348), with every setting and blend weight chosen
+// on validation splits cut from the training part. `shinrai eval` measured
+// 0.4565 here; the autoencoder's training follows the BLAS kernels of the
+// CPU it runs on, so another CPU may land a little either side, and this
+// guard sits 0.003 below the target instead of on it.
+TEST(PeerBaseline, TheTunedHybridBeatsThePeerOnMl100kRandom80) {
+  std::optional<Dataset> ds = Ml100k();
+  if (!ds) GTEST_SKIP() << "../shared/datasets is absent: the public-data checks run in CI";
+  EvalOptions o;
+  o.threads = 2;
+  auto r = Evaluate(*ds, o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const ModelResult& chosen = r->results[r->chosen];
+  EXPECT_EQ(chosen.family, "hybrid");
+  EXPECT_GE(chosen.test.ndcg, 0.452);
+  for (const ModelResult& m : r->results) {
+    if (m.family == "popular") EXPECT_NEAR(m.test.ndcg, 0.2155, 0.0001);
+    else EXPECT_LE(m.test.ndcg, chosen.test.ndcg + 0.005) << m.family << " beat the chosen blend by a margin";
+  }
 }
 
 TEST(Dataset, BadCsvNamesTheProblem) {
