@@ -11,6 +11,7 @@
 #include "consent/policy.h"
 #include "core/hash.h"
 #include "profile/keys.h"
+#include "recs/score_kernels.h"
 #include "recs/top_k.h"
 #include "service/interactions.h"
 #include "service/recommendation_rules.h"
@@ -280,8 +281,7 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
   if (confidence > 0) {
     if (whole_catalogue) {
       // One matrix-vector product over the catalogue, not a dot product per item.
-      Eigen::Map<Eigen::VectorXf>(personal.data(), static_cast<Eigen::Index>(personal.size())).noalias() =
-          model->als.item_factors * solve.vector;
+      recs::ScoreAllRows(model->als.item_factors, solve.vector, personal);
     } else {
       for (size_t c = 0; c < candidates.size(); ++c) personal[c] = model->als.item_factors.row(candidates[c]).dot(solve.vector);
     }

@@ -12,6 +12,7 @@
 
 #include "recs/dae.h"
 #include "recs/ease.h"
+#include "recs/score_kernels.h"
 
 namespace shinrai::recs {
 namespace {
@@ -120,6 +121,24 @@ TEST(SessionEase, ItemsChosenAtOneSittingOutrankItemsChosenADayApart) {
 
   std::vector<int64_t> missing(s.times.begin(), s.times.end() - 1);
   EXPECT_FALSE(FitSessionEase(s.matrix, missing, p).ok());
+}
+
+}  // namespace
+}  // namespace shinrai::recs
+
+namespace shinrai::recs {
+namespace {
+
+// The vectorised serving kernel must agree with Eigen's product, odd sizes included.
+TEST(ScoreKernels, ScoreAllRowsMatchesTheMatrixProduct) {
+  for (auto [rows, cols] : {std::pair{1000, 64}, std::pair{37, 13}, std::pair{1, 1}}) {
+    RowMatrix m = RowMatrix::Random(rows, cols);
+    Vector v = Vector::Random(cols);
+    Vector want = m * v;
+    std::vector<float> got(static_cast<size_t>(rows));
+    ScoreAllRows(m, v, got);
+    for (int r = 0; r < rows; ++r) ASSERT_NEAR(got[r], want(r), 1e-4f) << rows << "x" << cols << " row " << r;
+  }
 }
 
 }  // namespace
