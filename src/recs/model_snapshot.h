@@ -16,6 +16,7 @@
 #include "recs/ann_index.h"
 #include "recs/dataset.h"
 #include "recs/item_knn.h"
+#include "recs/score_kernels.h"
 
 namespace shinrai::recs {
 
@@ -27,6 +28,7 @@ struct ModelSnapshot {
   std::vector<std::string> items;
   std::unordered_map<std::string, int32_t> index;
   AlsModel als;               // item factors only
+  QuantizedFactors item_codes;  // the same as bytes: what exact scoring reads (catalogues without an ANN index)
   ItemKnnModel knn;           // similar items
   std::vector<float> popularity;  // recency-weighted interaction counts
   std::vector<float> log_popularity;  // log1p(popularity), what serving blends (computed once, not per request)

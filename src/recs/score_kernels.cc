@@ -1,25 +1,111 @@
 #include "recs/score_kernels.h"
 
-#include <cstdint>
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
 
 namespace shinrai::recs {
 namespace {
 
-[[gnu::target_clones("avx512f", "avx2", "default")]]
-void DotEachRow(const float* __restrict m, int64_t rows, int64_t cols, const float* __restrict v, float* __restrict out) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* row = m + r * cols;
-    float acc = 0.0f;
-#pragma omp simd reduction(+ : acc)
-    for (int64_t c = 0; c < cols; ++c) acc += row[c] * v[c];
-    out[r] = acc;
+// Codes are stored in panels of kPanel items: panel p holds, for each
+// dimension d, the codes of its items side by side, so one pass reads the
+// panel front to back while the panel's sums stay in vector registers.
+constexpr int64_t kPanel = 64;
+
+size_t CodeAt(int64_t item, int64_t d, int64_t dims) {
+  return static_cast<size_t>(((item / kPanel) * dims + d) * kPanel + item % kPanel);
+}
+
+[[gnu::target("avx512f")]] inline __m512 Load16(const int8_t* c) {
+  return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(c))));
+}
+
+[[gnu::target("avx512f")]] void PanelsAvx512(const int8_t* codes, const float* scale, int64_t panels, int64_t dims,
+                                             const float* v, float* out) {
+  for (int64_t p = 0; p < panels; ++p) {
+    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
+    const int8_t* c = codes + p * dims * kPanel;
+    for (int64_t d = 0; d < dims; ++d, c += kPanel) {
+      const __m512 vd = _mm512_set1_ps(v[d]);
+      a0 = _mm512_fmadd_ps(Load16(c), vd, a0);
+      a1 = _mm512_fmadd_ps(Load16(c + 16), vd, a1);
+      a2 = _mm512_fmadd_ps(Load16(c + 32), vd, a2);
+      a3 = _mm512_fmadd_ps(Load16(c + 48), vd, a3);
+    }
+    float* o = out + p * kPanel;
+    const float* s = scale + p * kPanel;
+    _mm512_storeu_ps(o, _mm512_mul_ps(a0, _mm512_loadu_ps(s)));
+    _mm512_storeu_ps(o + 16, _mm512_mul_ps(a1, _mm512_loadu_ps(s + 16)));
+    _mm512_storeu_ps(o + 32, _mm512_mul_ps(a2, _mm512_loadu_ps(s + 32)));
+    _mm512_storeu_ps(o + 48, _mm512_mul_ps(a3, _mm512_loadu_ps(s + 48)));
   }
+}
+
+[[gnu::target("avx2,fma")]] void PanelsAvx2(const int8_t* codes, const float* scale, int64_t panels, int64_t dims,
+                                            const float* v, float* out) {
+  for (int64_t p = 0; p < panels; ++p) {
+    __m256 a[8];
+    for (auto& x : a) x = _mm256_setzero_ps();
+    const int8_t* c = codes + p * dims * kPanel;
+    for (int64_t d = 0; d < dims; ++d, c += kPanel) {
+      const __m256 vd = _mm256_set1_ps(v[d]);
+      for (int k = 0; k < 8; ++k) {
+        const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(c + 8 * k));
+        a[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(bytes)), vd, a[k]);
+      }
+    }
+    for (int k = 0; k < 8; ++k)
+      _mm256_storeu_ps(out + p * kPanel + 8 * k, _mm256_mul_ps(a[k], _mm256_loadu_ps(scale + p * kPanel + 8 * k)));
+  }
+}
+
+void PanelsPortable(const int8_t* codes, const float* scale, int64_t panels, int64_t dims, const float* v,
+                    float* out) {
+  for (int64_t p = 0; p < panels; ++p) {
+    float acc[kPanel] = {};
+    const int8_t* c = codes + p * dims * kPanel;
+    for (int64_t d = 0; d < dims; ++d, c += kPanel)
+      for (int64_t k = 0; k < kPanel; ++k) acc[k] += static_cast<float>(c[k]) * v[d];
+    for (int64_t k = 0; k < kPanel; ++k) out[p * kPanel + k] = acc[k] * scale[p * kPanel + k];
+  }
+}
+
+using PanelFn = void (*)(const int8_t*, const float*, int64_t, int64_t, const float*, float*);
+
+PanelFn Widest() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return PanelsAvx512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return PanelsAvx2;
+  return PanelsPortable;
 }
 
 }  // namespace
 
-void ScoreAllRows(const RowMatrix& factors, const Vector& vector, std::span<float> scores) {
-  DotEachRow(factors.data(), factors.rows(), factors.cols(), vector.data(), scores.data());
+QuantizedFactors::QuantizedFactors(const RowMatrix& f) : rows_(f.rows()), dims_(f.cols()) {
+  const int64_t padded = (rows_ + kPanel - 1) / kPanel * kPanel;  // the last panel is filled with zeros
+  codes_.assign(static_cast<size_t>(padded * dims_), 0);
+  scale_.assign(static_cast<size_t>(padded), 0.0f);
+  for (int64_t i = 0; i < rows_; ++i) {
+    const float top = f.row(i).cwiseAbs().maxCoeff();
+    scale_[i] = top > 0 ? top / 127.0f : 0.0f;
+    const float inv = top > 0 ? 127.0f / top : 0.0f;
+    for (int64_t d = 0; d < dims_; ++d) codes_[CodeAt(i, d, dims_)] = static_cast<int8_t>(std::lround(f(i, d) * inv));
+  }
+}
+
+void QuantizedFactors::Score(const Vector& vector, std::span<float> scores, Isa isa) const {
+  static const PanelFn widest = Widest();
+  const PanelFn kernel = isa == Isa::kWidest ? widest
+                         : isa == Isa::kAvx2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
+                             ? PanelsAvx2
+                             : PanelsPortable;
+  const int64_t full = rows_ / kPanel;
+  kernel(codes_.data(), scale_.data(), full, dims_, vector.data(), scores.data());
+  if (rows_ % kPanel == 0) return;
+  float tail[kPanel];  // the zero-padded last panel, written to a buffer and copied: `scores` holds only rows_
+  kernel(codes_.data() + full * dims_ * kPanel, scale_.data() + full * kPanel, 1, dims_, vector.data(), tail);
+  std::copy(tail, tail + rows_ % kPanel, scores.begin() + full * kPanel);
 }
 
 }  // namespace shinrai::recs

@@ -11,7 +11,6 @@
 #include "consent/policy.h"
 #include "core/hash.h"
 #include "profile/keys.h"
-#include "recs/score_kernels.h"
 #include "recs/top_k.h"
 #include "service/interactions.h"
 #include "service/recommendation_rules.h"
@@ -281,7 +280,7 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
   if (confidence > 0) {
     if (whole_catalogue) {
       // One matrix-vector product over the catalogue, not a dot product per item.
-      recs::ScoreAllRows(model->als.item_factors, solve.vector, personal);
+      model->item_codes.Score(solve.vector, personal);
     } else {
       for (size_t c = 0; c < candidates.size(); ++c) personal[c] = model->als.item_factors.row(candidates[c]).dot(solve.vector);
     }

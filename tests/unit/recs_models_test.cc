@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <numeric>
 #include <random>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "recs/dae.h"
 #include "recs/ease.h"
 #include "recs/score_kernels.h"
+#include "recs/top_k.h"
 
 namespace shinrai::recs {
 namespace {
@@ -129,15 +131,32 @@ TEST(SessionEase, ItemsChosenAtOneSittingOutrankItemsChosenADayApart) {
 namespace shinrai::recs {
 namespace {
 
-// The vectorised serving kernel must agree with Eigen's product, odd sizes included.
-TEST(ScoreKernels, ScoreAllRowsMatchesTheMatrixProduct) {
-  for (auto [rows, cols] : {std::pair{1000, 64}, std::pair{37, 13}, std::pair{1, 1}}) {
+// Serving scores from byte codes must stay within the promised error of the
+// exact product, odd sizes included, and keep the exact top 10 (as a set).
+TEST(QuantizedFactors, ScoresFollowTheExactProduct) {
+  for (auto [rows, cols] : {std::pair{10000, 64}, std::pair{1537, 13}, std::pair{37, 13}, std::pair{1, 1}}) {
     RowMatrix m = RowMatrix::Random(rows, cols);
     Vector v = Vector::Random(cols);
     Vector want = m * v;
     std::vector<float> got(static_cast<size_t>(rows));
-    ScoreAllRows(m, v, got);
-    for (int r = 0; r < rows; ++r) ASSERT_NEAR(got[r], want(r), 1e-4f) << rows << "x" << cols << " row " << r;
+    const float bound = v.cwiseAbs().sum() / 254.0f + 1e-5f;  // per item: its largest |factor| is at most 1
+    QuantizedFactors codes(m);
+    for (auto isa : {QuantizedFactors::Isa::kPortable, QuantizedFactors::Isa::kAvx2, QuantizedFactors::Isa::kWidest}) {
+      std::fill(got.begin(), got.end(), -1e9f);
+      codes.Score(v, got, isa);
+      for (int r = 0; r < rows; ++r)
+        ASSERT_NEAR(got[r], want(r), bound) << rows << "x" << cols << " row " << r << " isa " << int(isa);
+    }
+    if (rows < 1000) continue;
+    std::vector<float> exact(want.data(), want.data() + rows);
+    std::vector<int32_t> a(10), b(10);
+    TopK(exact, {}, a);
+    TopK(got, {}, b);
+    std::sort(a.begin(), a.end());
+    std::sort(b.begin(), b.end());
+    std::vector<int32_t> both;
+    std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(both));
+    EXPECT_GE(both.size(), 9u) << rows << "x" << cols;
   }
 }
 
