@@ -14,6 +14,8 @@ extern "C" {
 // training time, and OpenBLAS picks the CPU's widest kernels at run time.
 void sgemm_(const char* transa, const char* transb, const int* m, const int* n, const int* k, const float* alpha,
             const float* a, const int* lda, const float* b, const int* ldb, const float* beta, float* c, const int* ldc);
+int openblas_get_num_threads(void);
+void openblas_set_num_threads(int threads);
 }
 
 namespace shinrai::recs {
@@ -142,7 +144,16 @@ Result<DaeModel> FitDae(const Csr& x, const DaeParams& p) {
     return InvalidArgument("autoencoder settings out of range");
   DaeModel model;
   model.params = p;
-  for (int m = 0; m < p.members; ++m) model.nets.push_back(FitNet(x, p, p.seed + static_cast<uint64_t>(m)));
+  model.nets.resize(static_cast<size_t>(p.members));
+  // One BLAS thread per net and the nets side by side: the products of one
+  // step are too small to split well, and BLAS threads waiting on each other
+  // doubled the training time (ML-100K, 2 cores: 15.1 s -> 7.4 s with one
+  // thread, before the nets ran in parallel).
+  const int blas_threads = openblas_get_num_threads();
+  openblas_set_num_threads(1);
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int m = 0; m < p.members; ++m) model.nets[static_cast<size_t>(m)] = FitNet(x, p, p.seed + static_cast<uint64_t>(m));
+  openblas_set_num_threads(blas_threads);
   return model;
 }
 
