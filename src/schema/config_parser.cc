@@ -120,7 +120,11 @@ class Parser {
     Duration(n["rest"], "recommendations.rest", false, "30m, 24h or 7d", &r->rest_seconds);
     Duration(n["retrain_every"], "recommendations.retrain_every", false, "30m, 24h or 7d", &r->retrain_seconds);
     if (const YAML::Node m = n["model"]; m.IsDefined()) {
-      CheckKeys(m, "recommendations.model", {"factors", "regularization", "alpha", "iterations"});
+      CheckKeys(m, "recommendations.model", {"factors", "regularization", "alpha", "iterations", "ease_max_items", "ease_lambda"});
+      r->ease_max_items = Scalar<size_t>(m["ease_max_items"], "recommendations.model.ease_max_items", r->ease_max_items, "a number");
+      r->ease_lambda = Scalar<double>(m["ease_lambda"], "recommendations.model.ease_lambda", r->ease_lambda, "a number");
+      if (r->ease_max_items > 6000) Error(m["ease_max_items"], "recommendations.model.ease_max_items", "must be at most 6000 (the model holds items² floats)");
+      if (r->ease_lambda <= 0) Error(m["ease_lambda"], "recommendations.model.ease_lambda", "must be positive");
       r->factors = Scalar<int>(m["factors"], "recommendations.model.factors", r->factors, "a number");
       r->regularization = Scalar<double>(m["regularization"], "recommendations.model.regularization", r->regularization, "a number");
       r->alpha = Scalar<double>(m["alpha"], "recommendations.model.alpha", r->alpha, "a number");
@@ -139,6 +143,8 @@ class Parser {
         }
     }
     const YAML::Node list = n["interactions"];
+    if (!list.IsDefined())  // an absent node has no line to name: point at the section
+      return Error(n, "recommendations.interactions", "required: the events that count as interactions");
     if (!list.IsMap()) return Error(list, "recommendations.interactions", "expected event name: {weight, item, ...}");
     for (const auto& kv : list) {
       InteractionSpec spec;

@@ -256,8 +256,11 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
   // Candidates: everything for exact scoring, or the index's nearest plus
   // popular and contextual ones on large catalogues.
   const int32_t context = req.context_item.empty() ? -1 : model->Find(req.context_item);
+  // Small catalogues are scored by EASE (a sum of the history's rows: no
+  // solve at all), larger ones by folding the history into ALS.
+  const bool ease = model->ease.rows() > 0;
   recs::AlsModel::UserSolve solve;
-  if (confidence > 0) solve = model->als.FoldIn(history.items, history.weights);
+  if (confidence > 0 && (!ease || model->ann)) solve = model->als.FoldIn(history.items, history.weights);
   std::vector<int32_t> candidates;
   const int32_t items = static_cast<int32_t>(model->items.size());
   if (!model->ann) {
@@ -278,7 +281,13 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
   const bool whole_catalogue = !model->ann;  // candidates[c] == c
   std::vector<float> personal(candidates.size(), 0.0f), fallback;
   if (confidence > 0) {
-    if (whole_catalogue) {
+    if (ease) {
+      Eigen::Map<Eigen::VectorXf> scores(personal.data(), static_cast<Eigen::Index>(personal.size()));
+      for (size_t n = 0; n < history.items.size(); ++n) {
+        if (whole_catalogue) scores.noalias() += history.weights[n] * model->ease.row(history.items[n]).transpose();
+        else for (size_t c = 0; c < candidates.size(); ++c) personal[c] += history.weights[n] * model->ease(history.items[n], candidates[c]);
+      }
+    } else if (whole_catalogue) {
       // One matrix-vector product over the catalogue, not a dot product per item.
       model->item_codes.Score(solve.vector, personal);
     } else {
@@ -354,7 +363,11 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
     json because = json::object();
     if (collaborative) {
       item["source"] = "collaborative";
-      std::vector<float> contrib = model->als.Explain(solve, history.items, history.weights, idx);
+      std::vector<float> contrib(history.items.size());
+      if (ease)
+        for (size_t n = 0; n < contrib.size(); ++n) contrib[n] = history.weights[n] * model->ease(history.items[n], idx);
+      else
+        contrib = model->als.Explain(solve, history.items, history.weights, idx);
       std::vector<size_t> best(contrib.size());
       for (size_t k = 0; k < best.size(); ++k) best[k] = k;
       std::sort(best.begin(), best.end(), [&](size_t a, size_t b) { return contrib[a] > contrib[b]; });
@@ -364,7 +377,7 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
         past.push_back({{"item", model->items[history.items[best[k]]]}, {"contribution", contrib[best[k]]}});
       }
       because["items"] = std::move(past);
-      because["rule"] = "similar people also chose it";
+      because["rule"] = ease ? "chosen by people who chose these" : "similar people also chose it";
     } else if (context >= 0 && similar_to_context.count(idx)) {
       item["source"] = "contextual";
       because["rule"] = "often chosen with " + req.context_item;

@@ -87,6 +87,8 @@ Result<TrainReport> RecommendationService::Train() {
   topts.als.threads = 1;  // serving keeps the other cores
   topts.now = env_->NowMillis() / 1000;
   topts.ann_min_items = settings.ann_min_items;
+  topts.ease_max_items = settings.ease_max_items;
+  topts.ease_lambda = static_cast<float>(settings.ease_lambda);
   auto model = recs::TrainSnapshot(data, topts);
   model->version = env_->NowMillis();
   if (!model_path_.empty()) RETURN_IF_ERROR(recs::SaveSnapshot(*model, model_path_));

@@ -97,6 +97,21 @@ TEST(Declaration, UnknownSettingsAndBrokenYamlAreNamed) {
   EXPECT_THAT(role, StatusIs(Code::kInvalidArgument, HasSubstr("unknown role 'god'")));
 }
 
+TEST(Declaration, ServedEaseSettingsAreCheckedAndNamed) {
+  const std::string recs =
+      "recommendations:\n  purpose: personalization\n  interactions:\n    Clicked: {weight: 1, item: button}\n  model: ";
+  auto ok = ParseConfig(std::string(kMinimal) + recs + "{ease_max_items: 1200, ease_lambda: 80}\n", "t.yaml");
+  ASSERT_OK(ok);
+  EXPECT_EQ(ok->recommendations.ease_max_items, 1200u);
+  EXPECT_EQ(ok->recommendations.ease_lambda, 80.0);
+  auto big = ParseConfig(std::string(kMinimal) + recs + "{ease_max_items: 20000}\n", "t.yaml");
+  EXPECT_THAT(big, StatusIs(Code::kInvalidArgument, HasSubstr("recommendations.model.ease_max_items: must be at most 6000")));
+  auto zero = ParseConfig(std::string(kMinimal) + recs + "{ease_lambda: 0}\n", "t.yaml");
+  EXPECT_THAT(zero, StatusIs(Code::kInvalidArgument, HasSubstr("recommendations.model.ease_lambda: must be positive")));
+  auto none = ParseConfig(std::string(kMinimal) + "recommendations:\n  purpose: personalization\n", "t.yaml");
+  EXPECT_THAT(none, StatusIs(Code::kInvalidArgument, HasSubstr("recommendations.interactions: required")));
+}
+
 TEST(Identifiers, EmailsAreTrimmedAndLowerCased) {
   EXPECT_EQ(NormalizeEmail("  Ada.Lovelace@Example.COM "), "ada.lovelace@example.com");
   EXPECT_FALSE(NormalizeEmail("not-an-email"));

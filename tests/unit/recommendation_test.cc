@@ -263,6 +263,37 @@ TEST_F(RecommendationTest, TheModelFileHoldsNoPersonsVector) {
   EXPECT_EQ((*loaded)->als.user_factors.size(), 0);
   EXPECT_EQ((*loaded)->items, on_disk.model()->items);
   EXPECT_TRUE((*loaded)->als.item_factors.isApprox(on_disk.model()->als.item_factors));
+  ASSERT_EQ((*loaded)->ease.rows(), static_cast<Eigen::Index>((*loaded)->items.size()));  // a small catalogue: EASE too
+  EXPECT_TRUE((*loaded)->ease.isApprox(on_disk.model()->ease));
+}
+
+TEST_F(RecommendationTest, SmallCataloguesAreScoredAndExplainedByEaseLargerOnesByAls) {
+  auto model = recs_->model();
+  ASSERT_EQ(model->ease.rows(), static_cast<Eigen::Index>(model->items.size()));
+  auto explained = [&](const json& reply, const std::string& rule) {
+    int n = 0;
+    for (const auto& i : reply["items"]) {
+      if (i["source"] != "collaborative") continue;
+      EXPECT_EQ(i["because"]["rule"], rule);
+      for (const auto& past : i["because"]["items"]) {
+        if (rule.starts_with("chosen by")) {
+          // EASE explains exactly: the past item's weight in the history times its link to this item.
+          const float link = model->ease(model->Find(past["item"].get<std::string>()), model->Find(i["item"].get<std::string>()));
+          EXPECT_GT(link, 0.0f);
+          EXPECT_GE(past["contribution"].get<float>() / link, 0.99f) << past.dump();
+        }
+        ++n;
+      }
+    }
+    return n;
+  };
+  EXPECT_GT(explained(Recommend("u3"), "chosen by people who chose these"), 0);
+
+  fx_->config().recommendations.ease_max_items = 0;  // as if the catalogue were too large for EASE
+  fx_->env().Advance(1'000'000);
+  ASSERT_TRUE(recs_->Train().ok());
+  EXPECT_EQ(recs_->model()->ease.rows(), 0);
+  EXPECT_GT(explained(Recommend("u3"), "similar people also chose it"), 0);
 }
 
 TEST_F(RecommendationTest, UpliftCountsFeedbackByGroupAndKeepsItAcrossRestarts) {
