@@ -41,14 +41,15 @@ void MessageDedup::Add(std::string_view message_id, int64_t now_ms) {
 }
 
 void MessageDedup::Persist(store::Transaction& txn, int64_t now_ms, uint64_t random) {
-  if (!unpersisted_.empty()) {
+  std::vector<uint64_t> batch;
+  batch.swap(unpersisted_);
+  if (!batch.empty()) {
     std::string value;
-    value.reserve(unpersisted_.size() * 8);
-    for (uint64_t h : unpersisted_) AppendBigEndian64(&value, h);
+    value.reserve(batch.size() * 8);
+    for (uint64_t h : batch) AppendBigEndian64(&value, h);
     std::string key = profile::DedupKey(now_ms, random);
     records_.emplace_back(now_ms, key);
     txn.Put(std::move(key), std::move(value));
-    unpersisted_.clear();
   }
   if (seen_.size() > max_ids_) {
     // Over the memory bound: forget the older half of what is remembered.
@@ -58,6 +59,16 @@ void MessageDedup::Persist(store::Transaction& txn, int64_t now_ms, uint64_t ran
     std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
     const int64_t median = times[times.size() / 2];
     std::erase_if(seen_, [&](const auto& kv) { return kv.second < median; });
+    // Most ids from one millisecond (a burst, a fixed clock): "older than the
+    // median" frees little, and every later Persist would scan them all
+    // again. Then forget any of the tied ones but this batch's, down to half.
+    if (seen_.size() > max_ids_ / 2 + max_ids_ / 4) {
+      std::sort(batch.begin(), batch.end());
+      for (auto it = seen_.begin(); it != seen_.end() && seen_.size() > max_ids_ / 2;) {
+        if (it->second <= median && !std::binary_search(batch.begin(), batch.end(), it->first)) it = seen_.erase(it);
+        else ++it;
+      }
+    }
   }
   // Sweep at most once a minute: forgetting old ids is not urgent.
   if (now_ms - last_sweep_ms_ < 60'000) return;
