@@ -35,6 +35,13 @@ struct Candidate {
   std::function<Result<ScoreFn>(const Csr& train, const Times& times)> fit;
 };
 
+// Scoring by a model that reads each person's history (their row of `train`).
+template <class Model>
+ScoreFn ScoreHistories(Model model, const Csr& train) {
+  auto m = std::make_shared<Model>(std::move(model));
+  return [m, &train](int32_t u, std::span<float> s) { m->Score(train.Row(u), train.RowValues(u), s); };
+}
+
 RankingMetrics Score(const Csr& train, const Csr& test, int k, const ScoreFn& score) {
   std::vector<float> scores(static_cast<size_t>(train.cols));
   std::vector<char> seen(static_cast<size_t>(train.cols), 0);
@@ -62,10 +69,7 @@ std::vector<Candidate> Family(const std::string& family, bool tune, int threads,
         p.bm25 = bm25;
         out.push_back({{{"neighbours", k}, {"weighting", bm25 ? "bm25" : "none"}},
                        [p](const Csr& train, const Times&) -> Result<ScoreFn> {
-                         auto m = std::make_shared<ItemKnnModel>(FitItemKnn(train, p));
-                         return ScoreFn([m, &train](int32_t u, std::span<float> s) {
-                           m->Score(train.Row(u), train.RowValues(u), s);
-                         });
+                         return ScoreHistories(FitItemKnn(train, p), train);
                        }});
       }
     }
@@ -103,10 +107,7 @@ std::vector<Candidate> Family(const std::string& family, bool tune, int threads,
       p.user_weight_exponent = a;
       out.push_back({{{"lambda", p.lambda}, {"user_weight_exponent", a}}, [p](const Csr& train, const Times&) -> Result<ScoreFn> {
                        ASSIGN_OR_RETURN(EaseModel fitted, FitEase(train, p));
-                       auto m = std::make_shared<EaseModel>(std::move(fitted));
-                       return ScoreFn([m, &train](int32_t u, std::span<float> s) {
-                         m->Score(train.Row(u), train.RowValues(u), s);
-                       });
+                       return ScoreHistories(std::move(fitted), train);
                      }});
     }
   } else if (family == "ease_session") {
@@ -139,10 +140,7 @@ std::vector<Candidate> Family(const std::string& family, bool tune, int threads,
                        if (times.size() != static_cast<size_t>(train.nnz()))
                          return InvalidArgument("ease_session needs interaction times (--time-col)");
                        ASSIGN_OR_RETURN(EaseModel fitted, FitSessionEase(train, times, p));
-                       auto m = std::make_shared<EaseModel>(std::move(fitted));
-                       return ScoreFn([m, &train](int32_t u, std::span<float> s) {
-                         m->Score(train.Row(u), train.RowValues(u), s);
-                       });
+                       return ScoreHistories(std::move(fitted), train);
                      }});
     }
   } else if (family == "dae") {
@@ -155,10 +153,7 @@ std::vector<Candidate> Family(const std::string& family, bool tune, int threads,
                       {"members", p.members}},
                      [p](const Csr& train, const Times&) -> Result<ScoreFn> {
                        ASSIGN_OR_RETURN(DaeModel fitted, FitDae(train, p));
-                       auto m = std::make_shared<DaeModel>(std::move(fitted));
-                       return ScoreFn([m, &train](int32_t u, std::span<float> s) {
-                         m->Score(train.Row(u), train.RowValues(u), s);
-                       });
+                       return ScoreHistories(std::move(fitted), train);
                      }});
     }
   }
