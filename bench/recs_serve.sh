@@ -6,6 +6,7 @@
 # and the server's peak memory. Not a test: run it by hand.
 #
 #   bench/recs_serve.sh [DURATION_SECONDS] [CONNECTIONS] [USERS]
+#   CATALOGUES="2000 10000" bench/recs_serve.sh ...   other catalogue sizes
 #   WARMUP=10 bench/recs_serve.sh ...   first drives the server unmeasured for 10 s,
 #                                       so every shopper's history is cached
 set -euo pipefail
@@ -19,7 +20,7 @@ BIN=build/shinrai
 [ -x "$BIN" ] || { echo "build first: scripts/build.sh"; exit 1; }
 source bench/serve_lib.sh
 
-for ITEMS in 10000 100000; do
+for ITEMS in ${CATALOGUES:-10000 100000}; do
   data=$(mktemp -d /tmp/shinrai-recs-XXXXXX)
   built=$("$GEN" "$data" "$ITEMS" "$USERS" 10 2>/dev/null)
   start_server "$data"
