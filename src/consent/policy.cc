@@ -24,7 +24,6 @@ Decision Decide(const schema::Declaration& declaration, const consent::ConsentSt
     return {false, "objected_to_profiling"};
   }
   const consent::ConsentRecord* record = state.Find(purpose, channel);
-  const bool granted = record && record->status == consent::ConsentStatus::kGranted;
   // Special categories need explicit consent whatever the purpose's basis:
   // a grant of the category's own consent purpose where it declares one.
   if (sensitive) {
