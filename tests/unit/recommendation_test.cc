@@ -304,7 +304,9 @@ TEST_F(RecommendationTest, UpliftCountsFeedbackByGroupAndKeepsItAcrossRestarts) 
     auto shown = recs_->Feedback(service_, json{{"type", "impression"}, {"subject", who}, {"items", {"m1", "m2"}}}.dump());
     if (!shown.ok()) continue;  // not every test user exists in every slice
     ((*shown)["group"] == "holdout" ? holdout : personalized) += 2;
-    if (u % 4 == 0) ASSERT_TRUE(recs_->Feedback(service_, json{{"type", "click"}, {"subject", who}, {"items", {"m1"}}}.dump()).ok());
+    if (u % 4 == 0) {
+      ASSERT_TRUE(recs_->Feedback(service_, json{{"type", "click"}, {"subject", who}, {"items", {"m1"}}}.dump()).ok());
+    }
   }
   ASSERT_GT(personalized, 0);
   ASSERT_GT(holdout, 0);
