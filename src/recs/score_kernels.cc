@@ -18,7 +18,7 @@ size_t CodeAt(int64_t item, int64_t d, int64_t dims) {
 }
 
 // GCC 12 warns that the intrinsics' own undefined source vector "may be used
-// uninitialized" (GCC bug 105593, fixed in 13); the instructions never read it.
+// uninitialized" (GCC bug 105593): the instructions never read it.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 [[gnu::target("avx512f")]] inline __m512 Load16(const int8_t* c) {
