@@ -36,7 +36,6 @@ Result<EaseModel> SolveEase(Eigen::MatrixXd g, const EaseParams& params) {
   return m;
 }
 
-
 Status CheckSize(const Csr& x, const EaseParams& params) {
   if (x.cols > params.max_items)
     return InvalidArgument("EASE needs a catalogue of at most " + std::to_string(params.max_items) + " items, not " +

@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include "recs/ease.h"
 #include "recs/popularity.h"
 #include "recs/top_k.h"
 
@@ -88,7 +87,7 @@ std::shared_ptr<ModelSnapshot> TrainSnapshot(const Dataset& data, const TrainOpt
     EaseParams ep;
     ep.lambda = options.ease_lambda;
     // With λ > 0 the system is positive definite; were LAPACK to refuse it, ALS serves alone.
-    if (auto ease = FitEase(data.matrix, ep); ease.ok()) m->ease = std::move(ease->weights);
+    if (auto ease = FitEase(data.matrix, ep); ease.ok()) m->ease = std::move(*ease);
   }
   m->popularity = TrendingScores(data.matrix, data.times, options.now, options.trending_half_life);
   m->log_popularity = LogPopularity(m->popularity);
@@ -120,8 +119,8 @@ Status SaveSnapshot(const ModelSnapshot& m, const std::string& path) {
     for (const auto& list : m.knn.neighbours) w.Array(list.data(), list.size());
     w.Array(m.popularity.data(), m.popularity.size());
     // Last, so files from before EASE was served still load (without it).
-    w.Pod<int64_t>(m.ease.rows());
-    w.Array(m.ease.data(), static_cast<uint64_t>(m.ease.size()));
+    w.Pod<int64_t>(m.ease.weights.rows());
+    w.Array(m.ease.weights.data(), static_cast<uint64_t>(m.ease.weights.size()));
     out.flush();
     if (!out) return Internal("could not write the whole model file " + tmp);
   }
@@ -161,7 +160,7 @@ Result<std::shared_ptr<ModelSnapshot>> LoadSnapshot(const std::string& path, siz
     std::vector<float> ease;
     if (static_cast<uint64_t>(ease_rows) != n || !r.Array(&ease, n * n) || ease.size() != n * n)
       return bad("truncated EASE weights");
-    m->ease = Eigen::Map<RowMatrix>(ease.data(), static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
+    m->ease.weights = Eigen::Map<RowMatrix>(ease.data(), static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
   }
   m->log_popularity = LogPopularity(m->popularity);
   m->popular_z = m->log_popularity;

@@ -15,6 +15,7 @@
 #include "recs/als.h"
 #include "recs/ann_index.h"
 #include "recs/dataset.h"
+#include "recs/ease.h"
 #include "recs/item_knn.h"
 #include "recs/score_kernels.h"
 
@@ -28,7 +29,7 @@ struct ModelSnapshot {
   std::vector<std::string> items;
   std::unordered_map<std::string, int32_t> index;
   AlsModel als;               // item factors only
-  RowMatrix ease;             // EASE's items × items weights on small catalogues (TrainOptions::ease_max_items), else empty
+  EaseModel ease;             // on small catalogues (TrainOptions::ease_max_items); else its weights are empty
   QuantizedFactors item_codes;  // the same as bytes: what exact scoring reads (catalogues without an ANN index)
   ItemKnnModel knn;           // similar items
   std::vector<float> popularity;  // recency-weighted interaction counts

@@ -41,12 +41,10 @@ void MessageDedup::Add(std::string_view message_id, int64_t now_ms) {
 }
 
 void MessageDedup::Persist(store::Transaction& txn, int64_t now_ms, uint64_t random) {
-  std::vector<uint64_t> batch;
-  batch.swap(unpersisted_);
-  if (!batch.empty()) {
+  if (!unpersisted_.empty()) {
     std::string value;
-    value.reserve(batch.size() * 8);
-    for (uint64_t h : batch) AppendBigEndian64(&value, h);
+    value.reserve(unpersisted_.size() * 8);
+    for (uint64_t h : unpersisted_) AppendBigEndian64(&value, h);
     std::string key = profile::DedupKey(now_ms, random);
     records_.emplace_back(now_ms, key);
     txn.Put(std::move(key), std::move(value));
@@ -63,13 +61,15 @@ void MessageDedup::Persist(store::Transaction& txn, int64_t now_ms, uint64_t ran
     // median" frees little, and every later Persist would scan them all
     // again. Then forget any of the tied ones but this batch's, down to half.
     if (seen_.size() > max_ids_ / 2 + max_ids_ / 4) {
-      std::sort(batch.begin(), batch.end());
+      std::sort(unpersisted_.begin(), unpersisted_.end());
       for (auto it = seen_.begin(); it != seen_.end() && seen_.size() > max_ids_ / 2;) {
-        if (it->second <= median && !std::binary_search(batch.begin(), batch.end(), it->first)) it = seen_.erase(it);
+        if (it->second <= median && !std::binary_search(unpersisted_.begin(), unpersisted_.end(), it->first))
+          it = seen_.erase(it);
         else ++it;
       }
     }
   }
+  unpersisted_.clear();
   // Sweep at most once a minute: forgetting old ids is not urgent.
   if (now_ms - last_sweep_ms_ < 60'000) return;
   last_sweep_ms_ = now_ms;

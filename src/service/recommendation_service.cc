@@ -258,7 +258,7 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
   const int32_t context = req.context_item.empty() ? -1 : model->Find(req.context_item);
   // Small catalogues are scored by EASE (a sum of the history's rows: no
   // solve at all), larger ones by folding the history into ALS.
-  const bool ease = model->ease.rows() > 0;
+  const bool ease = model->ease.weights.rows() > 0;
   recs::AlsModel::UserSolve solve;
   if (confidence > 0 && (!ease || model->ann)) solve = model->als.FoldIn(history.items, history.weights);
   std::vector<int32_t> candidates;
@@ -281,12 +281,12 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
   const bool whole_catalogue = !model->ann;  // candidates[c] == c
   std::vector<float> personal(candidates.size(), 0.0f), fallback;
   if (confidence > 0) {
-    if (ease) {
-      Eigen::Map<Eigen::VectorXf> scores(personal.data(), static_cast<Eigen::Index>(personal.size()));
-      for (size_t n = 0; n < history.items.size(); ++n) {
-        if (whole_catalogue) scores.noalias() += history.weights[n] * model->ease.row(history.items[n]).transpose();
-        else for (size_t c = 0; c < candidates.size(); ++c) personal[c] += history.weights[n] * model->ease(history.items[n], candidates[c]);
-      }
+    if (ease && whole_catalogue) {
+      model->ease.Score(history.items, history.weights, personal);
+    } else if (ease) {
+      for (size_t n = 0; n < history.items.size(); ++n)
+        for (size_t c = 0; c < candidates.size(); ++c)
+          personal[c] += history.weights[n] * model->ease.weights(history.items[n], candidates[c]);
     } else if (whole_catalogue) {
       // One matrix-vector product over the catalogue, not a dot product per item.
       model->item_codes.Score(solve.vector, personal);
@@ -365,7 +365,7 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
       item["source"] = "collaborative";
       std::vector<float> contrib(history.items.size());
       if (ease)
-        for (size_t n = 0; n < contrib.size(); ++n) contrib[n] = history.weights[n] * model->ease(history.items[n], idx);
+        for (size_t n = 0; n < contrib.size(); ++n) contrib[n] = history.weights[n] * model->ease.weights(history.items[n], idx);
       else
         contrib = model->als.Explain(solve, history.items, history.weights, idx);
       std::vector<size_t> best(contrib.size());

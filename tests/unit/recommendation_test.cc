@@ -263,13 +263,13 @@ TEST_F(RecommendationTest, TheModelFileHoldsNoPersonsVector) {
   EXPECT_EQ((*loaded)->als.user_factors.size(), 0);
   EXPECT_EQ((*loaded)->items, on_disk.model()->items);
   EXPECT_TRUE((*loaded)->als.item_factors.isApprox(on_disk.model()->als.item_factors));
-  ASSERT_EQ((*loaded)->ease.rows(), static_cast<Eigen::Index>((*loaded)->items.size()));  // a small catalogue: EASE too
-  EXPECT_TRUE((*loaded)->ease.isApprox(on_disk.model()->ease));
+  ASSERT_EQ((*loaded)->ease.weights.rows(), static_cast<Eigen::Index>((*loaded)->items.size()));  // a small catalogue: EASE too
+  EXPECT_TRUE((*loaded)->ease.weights.isApprox(on_disk.model()->ease.weights));
 }
 
 TEST_F(RecommendationTest, SmallCataloguesAreScoredAndExplainedByEaseLargerOnesByAls) {
   auto model = recs_->model();
-  ASSERT_EQ(model->ease.rows(), static_cast<Eigen::Index>(model->items.size()));
+  ASSERT_EQ(model->ease.weights.rows(), static_cast<Eigen::Index>(model->items.size()));
   auto explained = [&](const json& reply, const std::string& rule) {
     int n = 0;
     for (const auto& i : reply["items"]) {
@@ -278,7 +278,7 @@ TEST_F(RecommendationTest, SmallCataloguesAreScoredAndExplainedByEaseLargerOnesB
       for (const auto& past : i["because"]["items"]) {
         if (rule.starts_with("chosen by")) {
           // EASE explains exactly: the past item's weight in the history times its link to this item.
-          const float link = model->ease(model->Find(past["item"].get<std::string>()), model->Find(i["item"].get<std::string>()));
+          const float link = model->ease.weights(model->Find(past["item"].get<std::string>()), model->Find(i["item"].get<std::string>()));
           EXPECT_GT(link, 0.0f);
           EXPECT_GE(past["contribution"].get<float>() / link, 0.99f) << past.dump();
         }
@@ -292,7 +292,7 @@ TEST_F(RecommendationTest, SmallCataloguesAreScoredAndExplainedByEaseLargerOnesB
   fx_->config().recommendations.ease_max_items = 0;  // as if the catalogue were too large for EASE
   fx_->env().Advance(1'000'000);
   ASSERT_TRUE(recs_->Train().ok());
-  EXPECT_EQ(recs_->model()->ease.rows(), 0);
+  EXPECT_EQ(recs_->model()->ease.weights.rows(), 0);
   EXPECT_GT(explained(Recommend("u3"), "similar people also chose it"), 0);
 }
 
