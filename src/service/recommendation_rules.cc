@@ -35,7 +35,7 @@ std::unordered_set<std::string> RestingItems(std::vector<FeedbackEvent> feedback
 
 bool RuleFilter::Admit(const std::string& item, const ItemInfo* info) {
   if (item == ctx_.context_item) return Reject("context_item");
-  if (ctx_.purchased.count(item) && !(info && info->repurchasable)) return Reject("purchased");
+  if (ctx_.purchased && ctx_.purchased->count(item) && !(info && info->repurchasable)) return Reject("purchased");
   if (info && !info->in_stock) return Reject("out_of_stock");
   if (info && !info->OnChannel(ctx_.channel)) return Reject("not_on_channel");
   const std::string category = info ? info->category : "";

@@ -32,7 +32,7 @@ std::unordered_set<std::string> RestingItems(std::vector<FeedbackEvent> feedback
 struct RuleContext {
   std::string context_item;
   std::string channel;
-  std::unordered_set<std::string> purchased;
+  const std::unordered_set<std::string>* purchased = nullptr;  // outlives the filter
   std::unordered_set<std::string> resting;
   int max_per_category = 3;
   // item category -> whether the policy allows using it (sensitive categories)

@@ -6,6 +6,7 @@
 #include <future>
 #include <cmath>
 #include <filesystem>
+#include <mutex>
 #include <unordered_map>
 
 #include "consent/policy.h"
@@ -25,6 +26,14 @@ struct RecommendationService::History {
   std::unordered_set<std::string> purchased;
   std::set<std::string> categories_used;
   int64_t excluded_by_policy = 0;
+  // The history folded into the model's ALS, solved by the first request
+  // that personalizes with it (never for a person who may not be
+  // personalized) and reused until the history or the model changes.
+  struct Solved {
+    std::once_flag once;
+    recs::AlsModel::UserSolve solve;
+  };
+  std::unique_ptr<Solved> solved = std::make_unique<Solved>();
 };
 
 struct RecommendationService::CachedHistoryEntry {
@@ -211,7 +220,8 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
   reply["holdout"] = holdout;
   reply["reason"] = holdout ? "holdout" : decision.reason;
 
-  History history;
+  static const History kNoHistory;
+  std::shared_ptr<const History> cached;
   std::vector<FeedbackEvent> feedback;
   if (person && audit_) {
     RETURN_IF_ERROR(audit_->Append({"recommendations.serve",
@@ -224,9 +234,7 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
   }
   if (person) {
     // Purchases and impressions drive the rules even when nothing is personalized.
-    ASSIGN_OR_RETURN(std::shared_ptr<const History> cached,
-                     CachedHistory(*person, state, req.channel, model ? model->version : 0));
-    history = *cached;
+    ASSIGN_OR_RETURN(cached, CachedHistory(*person, state, req.channel, model ? model->version : 0));
     store::ScanOptions so;
     so.prefix = profile::FeedbackPrefix(person->id);
     RETURN_IF_ERROR(store_->Scan(so, [&](std::string_view, std::string_view v) {
@@ -235,11 +243,8 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
       return true;
     }));
   }
-  if (!personalize) {
-    history.items.clear();
-    history.weights.clear();
-    history.categories_used.clear();
-  }
+  const History& known = cached ? *cached : kNoHistory;
+  const History& history = personalize ? known : kNoHistory;
 
   const int distinct = static_cast<int>(history.items.size());
   const double confidence =
@@ -259,8 +264,13 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
   // Small catalogues are scored by EASE (a sum of the history's rows: no
   // solve at all), larger ones by folding the history into ALS.
   const bool ease = model->ease.weights.rows() > 0;
-  recs::AlsModel::UserSolve solve;
-  if (confidence > 0 && (!ease || model->ann)) solve = model->als.FoldIn(history.items, history.weights);
+  static const recs::AlsModel::UserSolve kNoSolve;
+  const recs::AlsModel::UserSolve* solve = &kNoSolve;
+  if (confidence > 0 && (!ease || model->ann)) {
+    History::Solved& s = *history.solved;
+    std::call_once(s.once, [&] { s.solve = model->als.FoldIn(history.items, history.weights); });
+    solve = &s.solve;
+  }
   std::vector<int32_t> candidates;
   const int32_t items = static_cast<int32_t>(model->items.size());
   if (!model->ann) {
@@ -270,7 +280,7 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
     std::unordered_set<int32_t> set;
     if (confidence > 0)
       // Enough neighbours for the rules to turn some away; more only slows the search.
-      for (int32_t i : model->ann->Search(solve.vector, static_cast<size_t>(std::max(100, 8 * req.n)))) set.insert(i);
+      for (int32_t i : model->ann->Search(solve->vector, static_cast<size_t>(std::max(100, 8 * req.n)))) set.insert(i);
     std::vector<int32_t> top(200);
     int got = recs::TopK(model->popularity, {}, top);
     set.insert(top.begin(), top.begin() + got);
@@ -289,9 +299,9 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
           personal[c] += history.weights[n] * model->ease.weights(history.items[n], candidates[c]);
     } else if (whole_catalogue) {
       // One matrix-vector product over the catalogue, not a dot product per item.
-      model->item_codes.Score(solve.vector, personal);
+      model->item_codes.Score(solve->vector, personal);
     } else {
-      for (size_t c = 0; c < candidates.size(); ++c) personal[c] = model->als.item_factors.row(candidates[c]).dot(solve.vector);
+      for (size_t c = 0; c < candidates.size(); ++c) personal[c] = model->als.item_factors.row(candidates[c]).dot(solve->vector);
     }
     recs::Standardize(personal);
   }
@@ -332,7 +342,7 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
   RuleContext rules;
   rules.context_item = req.context_item;
   rules.channel = req.channel;
-  rules.purchased = history.purchased;
+  rules.purchased = &known.purchased;
   rules.resting = RestingItems(std::move(feedback), settings.frequency_cap, settings.rest_seconds * 1000, now);
   rules.max_per_category = settings.max_per_category;
   std::map<std::string, bool> sensitive_allowed;
@@ -367,7 +377,7 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
       if (ease)
         for (size_t n = 0; n < contrib.size(); ++n) contrib[n] = history.weights[n] * model->ease.weights(history.items[n], idx);
       else
-        contrib = model->als.Explain(solve, history.items, history.weights, idx);
+        contrib = model->als.Explain(*solve, history.items, history.weights, idx);
       std::vector<size_t> best(contrib.size());
       for (size_t k = 0; k < best.size(); ++k) best[k] = k;
       std::sort(best.begin(), best.end(), [&](size_t a, size_t b) { return contrib[a] > contrib[b]; });
