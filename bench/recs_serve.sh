@@ -7,6 +7,8 @@
 #
 #   bench/recs_serve.sh [DURATION_SECONDS] [CONNECTIONS] [USERS]
 #   CATALOGUES="2000 10000" bench/recs_serve.sh ...   other catalogue sizes
+#   EVENTS=2 bench/recs_serve.sh 10 8 1000000   2 events a shopper (default 10): a
+#                                       million shoppers load in minutes
 #   WARMUP=10 bench/recs_serve.sh ...   first drives the server unmeasured for 10 s,
 #                                       so every shopper's history is cached
 set -euo pipefail
@@ -22,7 +24,8 @@ source bench/serve_lib.sh
 
 for ITEMS in ${CATALOGUES:-10000 100000}; do
   data=$(mktemp -d /tmp/shinrai-recs-XXXXXX)
-  built=$("$GEN" "$data" "$ITEMS" "$USERS" 10 2>/dev/null)
+  built=$("$GEN" "$data" "$ITEMS" "$USERS" "${EVENTS:-10}" 2>/dev/null)
+  disk_kib=$(du -sk "$data" | cut -f1)
   start_server "$data"
   pid=$SERVER_PID port=$SERVER_PORT
   rss_idle=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
@@ -36,6 +39,6 @@ for ITEMS in ${CATALOGUES:-10000 100000}; do
   p50=$(echo "$out" | awk '$1=="50%" {print $2}')
   p99=$(echo "$out" | awk '$1=="99%" {print $2}')
   non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
-  echo "{\"items\":$ITEMS,\"warmup_s\":${WARMUP:-0},\"users\":$USERS,\"connections\":$CONNS,\"requests_per_s\":$rps,\"p50\":\"$p50\",\"p99\":\"$p99\",\"non_2xx\":\"${non2xx:-0}\",\"rss_idle_mib\":$((rss_idle/1024)),\"rss_peak_mib\":$((rss_peak/1024)),\"data\":$built}"
+  echo "{\"items\":$ITEMS,\"warmup_s\":${WARMUP:-0},\"users\":$USERS,\"connections\":$CONNS,\"requests_per_s\":$rps,\"p50\":\"$p50\",\"p99\":\"$p99\",\"non_2xx\":\"${non2xx:-0}\",\"rss_idle_mib\":$((rss_idle/1024)),\"rss_peak_mib\":$((rss_peak/1024)),\"data_dir_mib\":$((disk_kib/1024)),\"data\":$built}"
   rm -rf "$data" "$data.log"
 done

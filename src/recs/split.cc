@@ -71,6 +71,7 @@ Split SplitLeaveLastOut(const Csr& m, const std::vector<int64_t>& times) {
     for (int64_t k = begin; k < end; ++k) {
       if (k == last) {
         Push(&s.test, m.indices[k], m.values[k]);
+        s.test_times.push_back(times[k]);
       } else {
         Push(&s.train, m.indices[k], m.values[k]);
         s.train_times.push_back(times[k]);
@@ -80,6 +81,24 @@ Split SplitLeaveLastOut(const Csr& m, const std::vector<int64_t>& times) {
     s.test.indptr.push_back(s.test.nnz());
   }
   return s;
+}
+
+Split SplitLeaveLastOutBefore(const Split& outer) {
+  Csr history;
+  history.rows = outer.train.rows;
+  history.cols = outer.train.cols;
+  std::vector<int64_t> times;
+  for (int32_t u = 0; u < outer.train.rows; ++u) {
+    const int64_t test_at = outer.test.indptr[u];
+    const bool held_out = outer.test.indptr[u + 1] > test_at;
+    for (int64_t k = outer.train.indptr[u]; k < outer.train.indptr[u + 1]; ++k) {
+      if (held_out && outer.train_times[k] >= outer.test_times[test_at]) continue;
+      Push(&history, outer.train.indices[k], outer.train.values[k]);
+      times.push_back(outer.train_times[k]);
+    }
+    history.indptr.push_back(history.nnz());
+  }
+  return SplitLeaveLastOut(history, times);
 }
 
 Fingerprint FingerprintOf(const Split& s) {

@@ -29,6 +29,7 @@ struct Split {
   Csr train;
   Csr test;
   std::vector<int64_t> train_times;  // when times were given
+  std::vector<int64_t> test_times;   // leave-last-out only: aligned with test's entries
 };
 
 // Entry k goes to train when the k-th draw is below train_share. With
@@ -36,6 +37,13 @@ struct Split {
 Split SplitRandom(const Csr& m, Pcg64 rng, double train_share = 0.8, const std::vector<int64_t>* times = nullptr);
 // Users with >= 2 interactions give their latest one to test.
 Split SplitLeaveLastOut(const Csr& m, const std::vector<int64_t>& times);
+// Leave-last-out replayed on each person's history as it stood before the
+// moment `outer` held out (their training entries strictly earlier than the
+// test entry; people without one keep everything). The test's other entries
+// at that same moment (the rest of a basket sharing one date) are left out,
+// so the validation target is, like the test's, the latest entry of a whole
+// moment with the rest of that moment in the history.
+Split SplitLeaveLastOutBefore(const Split& outer);
 
 struct Fingerprint {
   int64_t train_nnz = 0;

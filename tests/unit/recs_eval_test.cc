@@ -7,9 +7,11 @@
 #include <filesystem>
 #include <optional>
 
+#include "recs/blend.h"
 #include "recs/dataset.h"
 #include "recs/evaluation.h"
 #include "recs/split.h"
+#include "recs/top_k.h"
 
 namespace shinrai::recs {
 namespace {
@@ -30,6 +32,64 @@ TEST(Split, LeaveLastOutBreaksTiesToTheLargerItem) {
   ASSERT_EQ(s.test.Row(0).size(), 1u);
   EXPECT_EQ(s.test.Row(0)[0], 1);      // item "11": same time as "10", larger index
   EXPECT_TRUE(s.test.Row(1).empty());  // one interaction: stays in train
+}
+
+// Three baskets on three days: the test holds out the last day's larger
+// item, the validation replays that on the days before (the last day's other
+// item is left out of it, as it came at the test's moment).
+TEST(Split, ValidationReplaysLeaveLastOutOnTheMomentBefore) {
+  const int64_t day = 86'400'000;
+  Dataset d = BuildDataset({{"1", "10", 1, day},
+                            {"1", "11", 1, 2 * day},
+                            {"1", "12", 1, 2 * day},
+                            {"1", "13", 1, day},
+                            {"1", "14", 1, 3 * day},
+                            {"1", "15", 1, 3 * day},
+                            {"2", "10", 1, day}},
+                           {});
+  Split outer = SplitLeaveLastOut(d.matrix, d.times);
+  ASSERT_EQ(outer.test.Row(0).size(), 1u);
+  EXPECT_EQ(outer.test.Row(0)[0], 5);  // "15"
+  Split v = SplitLeaveLastOutBefore(outer);
+  ASSERT_EQ(v.test.Row(0).size(), 1u);
+  EXPECT_EQ(v.test.Row(0)[0], 2);  // "12": the larger of day 2
+  EXPECT_EQ(std::vector<int32_t>(v.train.Row(0).begin(), v.train.Row(0).end()), (std::vector<int32_t>{0, 1, 3}));
+  EXPECT_EQ(v.train_times.size(), 4u);  // person 2 keeps their one interaction
+  EXPECT_EQ(v.train.Row(1).size(), 1u);
+  EXPECT_TRUE(v.test.Row(1).empty());
+}
+
+// The weight search reads members' scores kept in memory; without room to
+// keep them, the same blend asks the members each time.
+TEST(Blend, KeptScoresBlendLikeFreshOnes) {
+  Csr test;
+  test.rows = 3;
+  test.cols = 4;
+  test.indptr = {0, 1, 1, 2};
+  test.indices = {2, 3};
+  test.values = {1, 1};
+  auto member = [](float slope) {
+    return ScoreFn([slope](int32_t u, std::span<float> s) {
+      for (size_t i = 0; i < s.size(); ++i) s[i] = slope * static_cast<float>(i) + static_cast<float>(u * u) * (i % 2 ? 1.0f : -1.0f);
+    });
+  };
+  MemberScores kept({member(1), member(-2), nullptr}, test, 4);
+  MemberScores fresh({member(1), member(-2), nullptr}, test, 4, 0);
+  const std::vector<float> w = {1.5f, 0.25f, 0};
+  for (int32_t u : {0, 2}) {
+    std::vector<float> a(4), b(4), manual(4, 0.0f), m(4);
+    kept.Blend(w)(u, a);
+    fresh.Blend(w)(u, b);
+    for (int k = 0; k < 2; ++k) {
+      member(k == 0 ? 1.0f : -2.0f)(u, m);
+      Standardize(m);
+      for (int i = 0; i < 4; ++i) manual[i] += w[k] * m[i];
+    }
+    for (int i = 0; i < 4; ++i) {
+      EXPECT_FLOAT_EQ(a[i], manual[i]) << "user " << u << " item " << i;
+      EXPECT_FLOAT_EQ(b[i], manual[i]) << "user " << u << " item " << i;
+    }
+  }
 }
 
 // ML-100K, or nothing where the datasets are absent.
