@@ -70,8 +70,15 @@ AlsModel FitAls(const Csr& user_items, const AlsParams& params) {
     SolveRows(item_users, params.alpha, params.regularization, params.cg_steps, model.user_factors, model.item_factors,
               threads);
   }
-  model.item_gramian = Gramian(model.item_factors);
+  model.PrepareFoldIn();
   return model;
+}
+
+void AlsModel::PrepareFoldIn() {
+  item_gramian = Gramian(item_factors);
+  Eigen::MatrixXf base = item_gramian;
+  base.diagonal().array() += params.regularization;
+  base_inverse = base.ldlt().solve(Eigen::MatrixXf::Identity(base.rows(), base.cols()));
 }
 
 namespace {
@@ -92,21 +99,50 @@ Eigen::MatrixXf UserSystem(const AlsModel& m, std::span<const int32_t> items, st
 
 AlsModel::UserSolve AlsModel::FoldIn(std::span<const int32_t> items, std::span<const float> values) const {
   const int k = static_cast<int>(item_factors.cols());
+  const auto n = static_cast<Eigen::Index>(items.size());
   UserSolve out;
   out.vector = Vector::Zero(k);
-  out.system.compute(UserSystem(*this, items, values));
-  if (items.empty()) return out;
-  Vector b = Vector::Zero(k);
-  for (size_t n = 0; n < items.size(); ++n) b.noalias() += (params.alpha * values[n]) * item_factors.row(items[n]).transpose();
-  out.vector = out.system.solve(b);
+  if (2 * n > k || base_inverse.rows() != k) {
+    out.system.compute(UserSystem(*this, items, values));
+    if (n == 0) return out;
+    Vector b = Vector::Zero(k);
+    for (Eigen::Index j = 0; j < n; ++j) b.noalias() += (params.alpha * values[j]) * item_factors.row(items[j]).transpose();
+    out.vector = out.system.solve(b);
+    return out;
+  }
+  // A⁻¹ = B⁻¹ − B⁻¹Y_hᵀ S⁻¹ D Y_h B⁻¹ with S = I + D K, K = Y_h B⁻¹ Y_hᵀ,
+  // so x = A⁻¹ Y_hᵀ c = Pᵀ (c − S⁻¹ D K c).
+  out.small = true;
+  RowMatrix yh(n, k);
+  out.c.resize(n);
+  out.d.resize(n);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    yh.row(j) = item_factors.row(items[j]);
+    out.c[j] = params.alpha * values[j];
+    out.d[j] = out.c[j] - 1.0f;
+  }
+  out.p.noalias() = yh * base_inverse;
+  out.k.noalias() = out.p * yh.transpose();
+  Eigen::MatrixXf s = out.d.asDiagonal() * out.k;
+  s.diagonal().array() += 1.0f;
+  out.s.compute(s);
+  const Vector kc = out.k * out.c;
+  out.vector.noalias() = out.p.transpose() * (out.c - out.s.solve(Vector(out.d.cwiseProduct(kc))));
   return out;
 }
 
 std::vector<float> AlsModel::Explain(const UserSolve& solve, std::span<const int32_t> items,
                                      std::span<const float> values, int32_t item) const {
-  // score(i) = y_iᵀ A⁻¹ Σ_j c_j y_j, so past item j contributes c_j · y_iᵀ A⁻¹ y_j.
+  // score(i) = y_iᵀ A⁻¹ Σ_j c_j y_j, so past item j contributes c_j · y_jᵀ A⁻¹ y_i.
   std::vector<float> out(items.size(), 0.0f);
   if (items.empty()) return out;
+  if (solve.small) {
+    // Y_h A⁻¹ y_i = g − K S⁻¹ D g with g = P y_i.
+    const Vector g = solve.p * item_factors.row(item).transpose();
+    const Vector yh_w = g - solve.k * solve.s.solve(Vector(solve.d.cwiseProduct(g)));
+    for (size_t n = 0; n < items.size(); ++n) out[n] = solve.c[static_cast<Eigen::Index>(n)] * yh_w[static_cast<Eigen::Index>(n)];
+    return out;
+  }
   Vector w = solve.system.solve(Vector(item_factors.row(item).transpose()));
   for (size_t n = 0; n < items.size(); ++n) out[n] = params.alpha * values[n] * item_factors.row(items[n]).dot(w);
   return out;

@@ -28,11 +28,25 @@ struct AlsModel {
   RowMatrix user_factors;
   RowMatrix item_factors;
   Eigen::MatrixXf item_gramian;  // Y^T Y, kept for fold-in
+  Eigen::MatrixXf base_inverse;  // (Y^T Y + λI)⁻¹: fold-in of a short history solves only its own small system
 
-  // A person's solved system: their vector, and the factorization that
-  // explains any item's score for them without solving again.
+  // Computes item_gramian and base_inverse from the item factors (after
+  // training or loading; fold-in reads both).
+  void PrepareFoldIn();
+
+  // A person's solved system: their vector, and what explains any item's
+  // score for them without solving again. A person's system is
+  // B + Y_hᵀ D Y_h (B = YᵀY + λI, Y_h their items' factors, D = c − 1): with
+  // fewer items than half the factors it is solved through its n × n
+  // Woodbury form (B⁻¹ is the model's), else factorized whole.
   struct UserSolve {
     Vector vector;
+    bool small = false;
+    // small: P = Y_h B⁻¹ (n × k), K = P Y_hᵀ, S = I + D K, and c, D per item.
+    Eigen::MatrixXf p, k;
+    Eigen::PartialPivLU<Eigen::MatrixXf> s;
+    Eigen::VectorXf c, d;
+    // otherwise:
     Eigen::LDLT<Eigen::MatrixXf> system;
   };
   // The vector a person with this history would get, solved exactly against

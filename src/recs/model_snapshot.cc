@@ -67,7 +67,7 @@ class Reader {
 void Finish(ModelSnapshot* m, size_t ann_min_items) {
   m->index.clear();
   for (size_t i = 0; i < m->items.size(); ++i) m->index.emplace(m->items[i], static_cast<int32_t>(i));
-  if (m->als.item_gramian.size() == 0) m->als.item_gramian = Gramian(m->als.item_factors);  // FitAls already made it
+  if (m->als.base_inverse.size() == 0) m->als.PrepareFoldIn();  // FitAls already did
   if (m->items.size() >= ann_min_items) m->ann = std::make_unique<AnnIndex>(m->als.item_factors);
   else m->item_codes = QuantizedFactors(m->als.item_factors);
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <queue>
 
 namespace shinrai::recs {
@@ -15,7 +16,12 @@ int TopK(std::span<const float> scores, std::span<const char> excluded, std::spa
   auto better = [&](int32_t a, int32_t b) { return scores[a] != scores[b] ? scores[a] > scores[b] : a < b; };
   std::vector<int32_t> heap;
   heap.reserve(k + 1);
+  // Once k are kept, most items lose to the worst of them on the score
+  // alone: one comparison of floats, no heap work (this runs over the whole
+  // catalogue on every request).
+  float floor = -std::numeric_limits<float>::infinity();
   for (int32_t i = 0; i < static_cast<int32_t>(scores.size()); ++i) {
+    if (scores[i] < floor) continue;
     if (!excluded.empty() && excluded[i]) continue;
     if (std::isinf(scores[i]) && scores[i] < 0) continue;
     if (heap.size() < k) {
@@ -25,7 +31,10 @@ int TopK(std::span<const float> scores, std::span<const char> excluded, std::spa
       std::pop_heap(heap.begin(), heap.end(), better);
       heap.back() = i;
       std::push_heap(heap.begin(), heap.end(), better);
+    } else {
+      continue;
     }
+    if (heap.size() == k) floor = scores[heap.front()];
   }
   std::sort_heap(heap.begin(), heap.end(), better);
   std::copy(heap.begin(), heap.end(), out.begin());

@@ -6,7 +6,6 @@
 #include <future>
 #include <cmath>
 #include <filesystem>
-#include <mutex>
 #include <unordered_map>
 
 #include "consent/policy.h"
@@ -26,14 +25,6 @@ struct RecommendationService::History {
   std::unordered_set<std::string> purchased;
   std::set<std::string> categories_used;
   int64_t excluded_by_policy = 0;
-  // The history folded into the model's ALS, solved by the first request
-  // that personalizes with it (never for a person who may not be
-  // personalized) and reused until the history or the model changes.
-  struct Solved {
-    std::once_flag once;
-    recs::AlsModel::UserSolve solve;
-  };
-  std::unique_ptr<Solved> solved = std::make_unique<Solved>();
 };
 
 struct RecommendationService::CachedHistoryEntry {
@@ -264,13 +255,8 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
   // Small catalogues are scored by EASE (a sum of the history's rows: no
   // solve at all), larger ones by folding the history into ALS.
   const bool ease = model->ease.weights.rows() > 0;
-  static const recs::AlsModel::UserSolve kNoSolve;
-  const recs::AlsModel::UserSolve* solve = &kNoSolve;
-  if (confidence > 0 && (!ease || model->ann)) {
-    History::Solved& s = *history.solved;
-    std::call_once(s.once, [&] { s.solve = model->als.FoldIn(history.items, history.weights); });
-    solve = &s.solve;
-  }
+  recs::AlsModel::UserSolve solve;
+  if (confidence > 0 && (!ease || model->ann)) solve = model->als.FoldIn(history.items, history.weights);
   std::vector<int32_t> candidates;
   const int32_t items = static_cast<int32_t>(model->items.size());
   if (!model->ann) {
@@ -280,13 +266,14 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
     std::unordered_set<int32_t> set;
     if (confidence > 0)
       // Enough neighbours for the rules to turn some away; more only slows the search.
-      for (int32_t i : model->ann->Search(solve->vector, static_cast<size_t>(std::max(100, 8 * req.n)))) set.insert(i);
+      for (int32_t i : model->ann->Search(solve.vector, static_cast<size_t>(std::max(100, 8 * req.n)))) set.insert(i);
     std::vector<int32_t> top(200);
     int got = recs::TopK(model->popularity, {}, top);
     set.insert(top.begin(), top.begin() + got);
     if (context >= 0)
       for (const auto& nb : model->knn.neighbours[context]) set.insert(nb.item);
     candidates.assign(set.begin(), set.end());
+    std::sort(candidates.begin(), candidates.end());
   }
   const bool whole_catalogue = !model->ann;  // candidates[c] == c
   std::vector<float> personal(candidates.size(), 0.0f), fallback;
@@ -299,9 +286,9 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
           personal[c] += history.weights[n] * model->ease.weights(history.items[n], candidates[c]);
     } else if (whole_catalogue) {
       // One matrix-vector product over the catalogue, not a dot product per item.
-      model->item_codes.Score(solve->vector, personal);
+      model->item_codes.Score(solve.vector, personal);
     } else {
-      for (size_t c = 0; c < candidates.size(); ++c) personal[c] = model->als.item_factors.row(candidates[c]).dot(solve->vector);
+      for (size_t c = 0; c < candidates.size(); ++c) personal[c] = model->als.item_factors.row(candidates[c]).dot(solve.vector);
     }
     recs::Standardize(personal);
   }
@@ -323,21 +310,18 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
   std::vector<float> blended(candidates.size());
   for (size_t c = 0; c < candidates.size(); ++c)
     blended[c] = static_cast<float>(confidence * personal[c] + (1.0 - confidence) * fallback[c]);
-  std::vector<size_t> order(candidates.size());
-  for (size_t c = 0; c < order.size(); ++c) order[c] = c;
   // Best first, but only as far as the rules make us look: sorting a whole
-  // catalogue per request was most of a request's time.
-  auto better = [&](size_t a, size_t b) {
-    return blended[a] != blended[b] ? blended[a] > blended[b] : candidates[a] < candidates[b];
+  // catalogue per request was most of a request's time. Positions in
+  // `candidates` ascend with the item, so ties go to the smaller item.
+  size_t want = static_cast<size_t>(std::max(64, 4 * req.n + 32));
+  std::vector<int32_t> order;
+  bool every_candidate = false;  // `order` already holds all of them
+  auto select = [&] {
+    order.assign(std::min(want, candidates.size()), 0);
+    order.resize(static_cast<size_t>(recs::TopK(blended, {}, order)));
+    every_candidate = order.size() < want;
   };
-  size_t sorted = 0;
-  auto sort_up_to = [&](size_t want) {
-    want = std::min(want, order.size());
-    if (want <= sorted) return;
-    std::partial_sort(order.begin() + sorted, order.begin() + want, order.end(), better);
-    sorted = want;
-  };
-  sort_up_to(static_cast<size_t>(std::max(64, 4 * req.n + 32)));
+  select();
 
   RuleContext rules;
   rules.context_item = req.context_item;
@@ -356,10 +340,14 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
   };
   RuleFilter filter(rules);
   json& out = reply["items"];
-  for (size_t pos = 0; pos < order.size(); ++pos) {
-    if (static_cast<int>(out.size()) >= req.n) break;
-    if (pos >= sorted) sort_up_to(2 * sorted);
-    const size_t c = order[pos];
+  for (size_t pos = 0; static_cast<int>(out.size()) < req.n; ++pos) {
+    if (pos >= order.size()) {
+      if (every_candidate) break;
+      want *= 2;
+      select();
+      if (pos >= order.size()) break;
+    }
+    const size_t c = static_cast<size_t>(order[pos]);
     const int32_t idx = candidates[c];
     const std::string& id = model->items[idx];
     const std::shared_ptr<const ItemInfo> info = catalog_.Find(id);
@@ -377,7 +365,7 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
       if (ease)
         for (size_t n = 0; n < contrib.size(); ++n) contrib[n] = history.weights[n] * model->ease.weights(history.items[n], idx);
       else
-        contrib = model->als.Explain(*solve, history.items, history.weights, idx);
+        contrib = model->als.Explain(solve, history.items, history.weights, idx);
       std::vector<size_t> best(contrib.size());
       for (size_t k = 0; k < best.size(); ++k) best[k] = k;
       std::sort(best.begin(), best.end(), [&](size_t a, size_t b) { return contrib[a] > contrib[b]; });

@@ -7,10 +7,12 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <limits>
 #include <numeric>
 #include <random>
 #include <vector>
 
+#include "recs/als.h"
 #include "recs/dae.h"
 #include "recs/ease.h"
 #include "recs/score_kernels.h"
@@ -157,6 +159,71 @@ TEST(QuantizedFactors, ScoresFollowTheExactProduct) {
     std::vector<int32_t> both;
     std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(both));
     EXPECT_GE(both.size(), 9u) << rows << "x" << cols;
+  }
+}
+
+// Fold-in solves a short history through its small Woodbury system and a
+// long one whole: both must give the vector of the person's full normal
+// equations, and explanations that add up to the item's score.
+TEST(AlsFoldIn, ShortAndLongHistoriesSolveTheFullSystem) {
+  AlsModel m;
+  m.params.factors = 16;
+  m.params.regularization = 3.0f;
+  m.params.alpha = 4.0f;
+  m.item_factors = RowMatrix::Random(200, 16) * 0.5f;
+  m.PrepareFoldIn();
+  std::mt19937 rng(3);
+  for (int n : {1, 3, 8, 9, 40}) {  // 2n <= 16 takes the small system
+    std::vector<int32_t> items(200);
+    std::iota(items.begin(), items.end(), 0);
+    std::shuffle(items.begin(), items.end(), rng);
+    items.resize(static_cast<size_t>(n));
+    std::vector<float> values;
+    for (int j = 0; j < n; ++j) values.push_back(j % 3 == 0 ? 0.25f : 1.0f + static_cast<float>(j % 4));  // c − 1 < 0 too
+    Eigen::MatrixXd a = m.item_factors.cast<double>().transpose() * m.item_factors.cast<double>();
+    a.diagonal().array() += m.params.regularization;
+    Eigen::VectorXd b = Eigen::VectorXd::Zero(16);
+    for (int j = 0; j < n; ++j) {
+      const double c = m.params.alpha * values[j];
+      Eigen::VectorXd y = m.item_factors.row(items[j]).transpose().cast<double>();
+      a += (c - 1.0) * y * y.transpose();
+      b += c * y;
+    }
+    const Eigen::VectorXd want = a.ldlt().solve(b);
+    AlsModel::UserSolve solve = m.FoldIn(items, values);
+    EXPECT_EQ(solve.small, 2 * n <= 16) << n;
+    for (int f = 0; f < 16; ++f) EXPECT_NEAR(solve.vector[f], want[f], 1e-3 * (1 + std::abs(want[f]))) << n << " factor " << f;
+    for (int32_t item : {0, 77, 199}) {
+      std::vector<float> parts = m.Explain(solve, items, values, item);
+      const float score = m.item_factors.row(item).dot(solve.vector);
+      EXPECT_NEAR(std::accumulate(parts.begin(), parts.end(), 0.0f), score, 1e-3f * (1 + std::abs(score))) << n << " item " << item;
+    }
+  }
+}
+
+// Selection skips most items on one comparison with the worst score kept:
+// ties must still go to the smaller item, and excluded or -inf items never
+// come back, exactly as a full sort would order them.
+TEST(TopK, MatchesAFullSortWithTiesAndExclusions) {
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> level(0, 40);  // few distinct scores: many ties
+  for (int n : {0, 1, 7, 100, 5000}) {
+    std::vector<float> scores(static_cast<size_t>(n));
+    std::vector<char> excluded(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) {
+      scores[i] = i % 97 == 3 ? -std::numeric_limits<float>::infinity() : static_cast<float>(level(rng));
+      excluded[i] = i % 13 == 0;
+    }
+    std::vector<int32_t> want;
+    for (int i = 0; i < n; ++i)
+      if (!excluded[i] && !std::isinf(scores[i])) want.push_back(i);
+    std::stable_sort(want.begin(), want.end(), [&](int32_t a, int32_t b) { return scores[a] > scores[b]; });
+    for (size_t k : {size_t{1}, size_t{10}, size_t{64}, size_t{6000}}) {
+      std::vector<int32_t> got(k);
+      got.resize(static_cast<size_t>(TopK(scores, excluded, got)));
+      std::vector<int32_t> expected(want.begin(), want.begin() + static_cast<std::ptrdiff_t>(std::min(k, want.size())));
+      EXPECT_EQ(got, expected) << n << " items, k " << k;
+    }
   }
 }
 
