@@ -54,9 +54,11 @@ void RandomFill(RowMatrix& m, Pcg64& rng) {
 
 }  // namespace
 
-AlsModel FitAls(const Csr& user_items, const AlsParams& params) {
+AlsModel FitAls(const Csr& raw, const AlsParams& params, Weighting input) {
   AlsModel model;
   model.params = params;
+  model.weighting = InputWeighting::Fit(raw, input);
+  const Csr user_items = model.weighting.Apply(raw);
   const int threads = params.threads > 0 ? params.threads : omp_get_max_threads();
   Pcg64 rng = Pcg64::FromSeed(params.seed);
   model.user_factors.resize(user_items.rows, params.factors);
@@ -97,7 +99,8 @@ Eigen::MatrixXf UserSystem(const AlsModel& m, std::span<const int32_t> items, st
 
 }  // namespace
 
-AlsModel::UserSolve AlsModel::FoldIn(std::span<const int32_t> items, std::span<const float> values) const {
+AlsModel::UserSolve AlsModel::FoldIn(std::span<const int32_t> items, std::span<const float> raw) const {
+  const std::vector<float> values = weighting.Apply(items, raw);
   const int k = static_cast<int>(item_factors.cols());
   const auto n = static_cast<Eigen::Index>(items.size());
   UserSolve out;
@@ -132,7 +135,7 @@ AlsModel::UserSolve AlsModel::FoldIn(std::span<const int32_t> items, std::span<c
 }
 
 std::vector<float> AlsModel::Explain(const UserSolve& solve, std::span<const int32_t> items,
-                                     std::span<const float> values, int32_t item) const {
+                                     std::span<const float> raw, int32_t item) const {
   // score(i) = y_iᵀ A⁻¹ Σ_j c_j y_j, so past item j contributes c_j · y_jᵀ A⁻¹ y_i.
   std::vector<float> out(items.size(), 0.0f);
   if (items.empty()) return out;
@@ -143,6 +146,7 @@ std::vector<float> AlsModel::Explain(const UserSolve& solve, std::span<const int
     for (size_t n = 0; n < items.size(); ++n) out[n] = solve.c[static_cast<Eigen::Index>(n)] * yh_w[static_cast<Eigen::Index>(n)];
     return out;
   }
+  const std::vector<float> values = weighting.Apply(items, raw);
   Vector w = solve.system.solve(Vector(item_factors.row(item).transpose()));
   for (size_t n = 0; n < items.size(); ++n) out[n] = params.alpha * values[n] * item_factors.row(items[n]).dot(w);
   return out;

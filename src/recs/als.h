@@ -10,6 +10,7 @@
 
 #include "recs/csr.h"
 #include "recs/factors.h"
+#include "recs/input_weighting.h"
 
 namespace shinrai::recs {
 
@@ -25,6 +26,7 @@ struct AlsParams {
 
 struct AlsModel {
   AlsParams params;
+  InputWeighting weighting;  // applied to the training rows and to every history folded in
   RowMatrix user_factors;
   RowMatrix item_factors;
   Eigen::MatrixXf item_gramian;  // Y^T Y, kept for fold-in
@@ -49,8 +51,9 @@ struct AlsModel {
     // otherwise:
     Eigen::LDLT<Eigen::MatrixXf> system;
   };
-  // The vector a person with this history would get, solved exactly against
-  // the current item factors: how fold-in reacts to new events without retraining.
+  // The vector a person with this history (raw strengths: the model applies
+  // its weighting) would get, solved exactly against the current item
+  // factors: how fold-in reacts to new events without retraining.
   UserSolve FoldIn(std::span<const int32_t> items, std::span<const float> values) const;
   // How much each past item contributed to `item`'s score for that history
   // (score = sum of the contributions), in the order of `items`.
@@ -58,6 +61,6 @@ struct AlsModel {
                              int32_t item) const;
 };
 
-AlsModel FitAls(const Csr& user_items, const AlsParams& params);
+AlsModel FitAls(const Csr& user_items, const AlsParams& params, Weighting input = Weighting::kNone);
 
 }  // namespace shinrai::recs

@@ -75,25 +75,22 @@ std::vector<Candidate> Family(const std::string& family, bool tune, int threads,
     std::vector<int> factors = tune ? std::vector<int>{64, 128} : std::vector<int>{64};
     std::vector<float> regs = tune ? std::vector<float>{1, 10, 50, 150} : std::vector<float>{10};
     std::vector<float> alphas = tune ? std::vector<float>{1, 5, 20} : std::vector<float>{5};
-    for (int f : factors) {
-      for (float r : regs) {
-        for (float a : alphas) {
-          AlsParams p;
-          p.factors = f;
-          p.regularization = r;
-          p.alpha = a;
-          p.threads = threads;
-          out.push_back({{{"factors", f}, {"regularization", r}, {"alpha", a}, {"iterations", p.iterations},
-                          {"cg_steps", p.cg_steps}},
-                         [p](const Csr& train, const Times&) -> Result<ScoreFn> {
-                           auto m = std::make_shared<AlsModel>(FitAls(train, p));
-                           return ScoreFn([m](int32_t u, std::span<float> s) {
-                             Eigen::Map<Eigen::VectorXf> out(s.data(), static_cast<Eigen::Index>(s.size()));
-                             out.noalias() = m->item_factors * m->user_factors.row(u).transpose();
-                           });
-                         }});
-        }
-      }
+    std::vector<Weighting> weightings = tune ? std::vector<Weighting>{Weighting::kNone, Weighting::kBm25} : std::vector<Weighting>{Weighting::kNone};
+    for (Weighting wt : weightings) for (int f : factors) for (float r : regs) for (float a : alphas) {
+      AlsParams p;
+      p.factors = f;
+      p.regularization = r;
+      p.alpha = a;
+      p.threads = threads;
+      out.push_back({{{"factors", f}, {"regularization", r}, {"alpha", a}, {"iterations", p.iterations},
+                      {"cg_steps", p.cg_steps}, {"weighting", WeightingName(wt)}},
+                     [p, wt](const Csr& train, const Times&) -> Result<ScoreFn> {
+                       auto m = std::make_shared<AlsModel>(FitAls(train, p, wt));
+                       return ScoreFn([m](int32_t u, std::span<float> s) {
+                         Eigen::Map<Eigen::VectorXf> out(s.data(), static_cast<Eigen::Index>(s.size()));
+                         out.noalias() = m->item_factors * m->user_factors.row(u).transpose();
+                       });
+                     }});
     }
   } else if (family == "ease") {
     if (items > EaseParams{}.max_items) return out;

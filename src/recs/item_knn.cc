@@ -5,28 +5,14 @@
 #include <algorithm>
 #include <cmath>
 
-namespace shinrai::recs {
+#include "recs/input_weighting.h"
 
-Csr Bm25Weight(const Csr& m, float k1, float b) {
-  Csr w = m;
-  std::vector<int32_t> df(static_cast<size_t>(m.cols), 0);
-  for (int32_t i : m.indices) ++df[i];
-  const double avg_len = m.rows > 0 ? static_cast<double>(m.nnz()) / m.rows : 1.0;
-  for (int32_t u = 0; u < m.rows; ++u) {
-    const double len_norm = (1.0 - b) + b * static_cast<double>(m.indptr[u + 1] - m.indptr[u]) / avg_len;
-    for (int64_t n = m.indptr[u]; n < m.indptr[u + 1]; ++n) {
-      const double idf = std::log(static_cast<double>(m.rows)) - std::log1p(df[m.indices[n]]);
-      const double x = m.values[n];
-      w.values[n] = static_cast<float>(x * (k1 + 1.0) / (k1 * len_norm + x) * idf);
-    }
-  }
-  return w;
-}
+namespace shinrai::recs {
 
 ItemKnnModel FitItemKnn(const Csr& user_items, const ItemKnnParams& params) {
   ItemKnnModel model;
   model.params = params;
-  const Csr x = params.bm25 ? Bm25Weight(user_items, params.k1, params.b) : user_items;
+  const Csr x = params.bm25 ? InputWeighting::Fit(user_items, Weighting::kBm25, params.k1, params.b).Apply(user_items) : user_items;
   const Csr xt = x.Transposed();
   const int32_t n = x.cols;
   std::vector<float> norm(static_cast<size_t>(n), 0.0f);

@@ -30,9 +30,6 @@ struct ItemKnnModel {
   void Score(std::span<const int32_t> items, std::span<const float> values, std::span<float> scores) const;
 };
 
-// BM25 re-weighting of a user × item matrix (N = users, length = row size).
-Csr Bm25Weight(const Csr& user_items, float k1, float b);
-
 ItemKnnModel FitItemKnn(const Csr& user_items, const ItemKnnParams& params);
 
 }  // namespace shinrai::recs

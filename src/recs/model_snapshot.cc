@@ -80,7 +80,7 @@ std::shared_ptr<ModelSnapshot> TrainSnapshot(const Dataset& data, const TrainOpt
   m->items = data.items;
   m->subjects = data.matrix.rows;
   m->interactions = data.matrix.nnz();
-  m->als = FitAls(data.matrix, options.als);
+  m->als = FitAls(data.matrix, options.als, options.als_weighting);
   m->als.user_factors.resize(0, options.als.factors);  // nobody's vector outlives training
   m->knn = FitItemKnn(data.matrix, options.knn);
   if (data.matrix.cols > 0 && static_cast<size_t>(data.matrix.cols) <= options.ease_max_items) {
@@ -121,6 +121,13 @@ Status SaveSnapshot(const ModelSnapshot& m, const std::string& path) {
     // Last, so files from before EASE was served still load (without it).
     w.Pod<int64_t>(m.ease.weights.rows());
     w.Array(m.ease.weights.data(), static_cast<uint64_t>(m.ease.weights.size()));
+    // After EASE for the same reason: older files load unweighted.
+    const InputWeighting& iw = m.als.weighting;
+    w.Pod(static_cast<int32_t>(iw.kind));
+    w.Pod(iw.k1);
+    w.Pod(iw.b);
+    w.Pod(iw.average_length);
+    w.Array(iw.idf.data(), iw.idf.size());
     out.flush();
     if (!out) return Internal("could not write the whole model file " + tmp);
   }
@@ -156,11 +163,21 @@ Result<std::shared_ptr<ModelSnapshot>> LoadSnapshot(const std::string& path, siz
   for (auto& list : m->knn.neighbours)
     if (!r.Array(&list, n)) return bad("truncated neighbours");
   if (!r.Array(&m->popularity, n) || m->popularity.size() != n) return bad("truncated popularity");
-  if (int64_t ease_rows = 0; r.Pod(&ease_rows) && ease_rows > 0) {
+  if (int64_t ease_rows = 0; r.Pod(&ease_rows)) {
     std::vector<float> ease;
-    if (static_cast<uint64_t>(ease_rows) != n || !r.Array(&ease, n * n) || ease.size() != n * n)
+    const uint64_t want = ease_rows > 0 ? n * n : 0;  // a model without EASE still wrote an empty array
+    if ((ease_rows != 0 && static_cast<uint64_t>(ease_rows) != n) || !r.Array(&ease, want) || ease.size() != want)
       return bad("truncated EASE weights");
-    m->ease.weights = Eigen::Map<RowMatrix>(ease.data(), static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
+    if (ease_rows > 0)
+      m->ease.weights = Eigen::Map<RowMatrix>(ease.data(), static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
+  }
+  if (int32_t kind = 0; r.Pod(&kind) && kind != 0) {
+    InputWeighting& iw = m->als.weighting;
+    if (kind != static_cast<int32_t>(Weighting::kBm25) && kind != static_cast<int32_t>(Weighting::kTfidf))
+      return bad("unknown input weighting");
+    iw.kind = static_cast<Weighting>(kind);
+    if (!r.Pod(&iw.k1) || !r.Pod(&iw.b) || !r.Pod(&iw.average_length) || !r.Array(&iw.idf, n) || iw.idf.size() != n)
+      return bad("truncated input weighting");
   }
   m->log_popularity = LogPopularity(m->popularity);
   m->popular_z = m->log_popularity;

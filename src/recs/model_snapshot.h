@@ -45,6 +45,7 @@ struct ModelSnapshot {
 
 struct TrainOptions {
   AlsParams als;
+  Weighting als_weighting = Weighting::kNone;  // of the rows ALS learns from
   ItemKnnParams knn;
   int64_t now = 0;                       // seconds, for trending
   double trending_half_life = 14 * 86400.0;

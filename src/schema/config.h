@@ -74,6 +74,7 @@ struct RecommendationSettings {
   double regularization = 10.0;
   double alpha = 5.0;
   int iterations = 15;
+  std::string weighting = "none";     // of the rows ALS learns from: none | bm25 | tfidf
   size_t ann_min_items = 50'000;      // above this, top-k comes from an HNSW index
   // At or below this many items the served scores come from EASE (items² floats
   // in the model: 36 MB at 3,000): on ML-100K it beat ALS (0.4418 vs 0.4346 NDCG@10)

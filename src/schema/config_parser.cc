@@ -120,7 +120,7 @@ class Parser {
     Duration(n["rest"], "recommendations.rest", false, "30m, 24h or 7d", &r->rest_seconds);
     Duration(n["retrain_every"], "recommendations.retrain_every", false, "30m, 24h or 7d", &r->retrain_seconds);
     if (const YAML::Node m = n["model"]; m.IsDefined()) {
-      CheckKeys(m, "recommendations.model", {"factors", "regularization", "alpha", "iterations", "ease_max_items", "ease_lambda"});
+      CheckKeys(m, "recommendations.model", {"factors", "regularization", "alpha", "iterations", "weighting", "ease_max_items", "ease_lambda"});
       r->ease_max_items = Scalar<size_t>(m["ease_max_items"], "recommendations.model.ease_max_items", r->ease_max_items, "a number");
       r->ease_lambda = Scalar<double>(m["ease_lambda"], "recommendations.model.ease_lambda", r->ease_lambda, "a number");
       if (r->ease_max_items > 6000) Error(m["ease_max_items"], "recommendations.model.ease_max_items", "must be at most 6000 (the model holds items² floats)");
@@ -129,6 +129,9 @@ class Parser {
       r->regularization = Scalar<double>(m["regularization"], "recommendations.model.regularization", r->regularization, "a number");
       r->alpha = Scalar<double>(m["alpha"], "recommendations.model.alpha", r->alpha, "a number");
       r->iterations = Scalar<int>(m["iterations"], "recommendations.model.iterations", r->iterations, "a number");
+      r->weighting = Scalar<std::string>(m["weighting"], "recommendations.model.weighting", r->weighting, "none, bm25 or tfidf");
+      if (r->weighting != "none" && r->weighting != "bm25" && r->weighting != "tfidf")
+        Error(m["weighting"], "recommendations.model.weighting", "unknown weighting '" + r->weighting + "' (none | bm25 | tfidf)");
       if (r->factors < 1 || r->factors > 1024) Error(m["factors"], "recommendations.model.factors", "must be 1..1024");
     }
     if (const YAML::Node m = n["sensitive_item_categories"]; m.IsDefined()) {

@@ -84,6 +84,7 @@ Result<TrainReport> RecommendationService::Train() {
   topts.als.regularization = static_cast<float>(settings.regularization);
   topts.als.alpha = static_cast<float>(settings.alpha);
   topts.als.iterations = settings.iterations;
+  topts.als_weighting = recs::ParseWeighting(settings.weighting).value_or(recs::Weighting::kNone);  // the parser checked it
   topts.als.threads = 1;  // serving keeps the other cores
   topts.now = env_->NowMillis() / 1000;
   topts.ann_min_items = settings.ann_min_items;

@@ -108,6 +108,11 @@ TEST(Declaration, ServedEaseSettingsAreCheckedAndNamed) {
   EXPECT_THAT(big, StatusIs(Code::kInvalidArgument, HasSubstr("recommendations.model.ease_max_items: must be at most 6000")));
   auto zero = ParseConfig(std::string(kMinimal) + recs + "{ease_lambda: 0}\n", "t.yaml");
   EXPECT_THAT(zero, StatusIs(Code::kInvalidArgument, HasSubstr("recommendations.model.ease_lambda: must be positive")));
+  auto bm25 = ParseConfig(std::string(kMinimal) + recs + "{weighting: bm25}\n", "t.yaml");
+  ASSERT_OK(bm25);
+  EXPECT_EQ(bm25->recommendations.weighting, "bm25");
+  auto odd = ParseConfig(std::string(kMinimal) + recs + "{weighting: log}\n", "t.yaml");
+  EXPECT_THAT(odd, StatusIs(Code::kInvalidArgument, HasSubstr("recommendations.model.weighting: unknown weighting 'log' (none | bm25 | tfidf)")));
   auto none = ParseConfig(std::string(kMinimal) + "recommendations:\n  purpose: personalization\n", "t.yaml");
   EXPECT_THAT(none, StatusIs(Code::kInvalidArgument, HasSubstr("recommendations.interactions: required")));
 }

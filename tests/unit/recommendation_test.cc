@@ -265,6 +265,41 @@ TEST_F(RecommendationTest, TheModelFileHoldsNoPersonsVector) {
   EXPECT_TRUE((*loaded)->als.item_factors.isApprox(on_disk.model()->als.item_factors));
   ASSERT_EQ((*loaded)->ease.weights.rows(), static_cast<Eigen::Index>((*loaded)->items.size()));  // a small catalogue: EASE too
   EXPECT_TRUE((*loaded)->ease.weights.isApprox(on_disk.model()->ease.weights));
+  EXPECT_EQ((*loaded)->als.weighting.kind, recs::Weighting::kNone);
+}
+
+// With BM25 weighting the model keeps each item's idf, so a history folded
+// in at serving time (after a restart too) is weighted as the training rows were.
+TEST_F(RecommendationTest, AWeightedModelWeighsHistoriesAsItsTrainingRows) {
+  fx_->config().recommendations.weighting = "bm25";
+  fx_->config().recommendations.ease_max_items = 0;  // served by ALS, which reads the weighting
+  testing::TempDir dir;
+  RecommendationService on_disk(&fx_->config(), &fx_->store(), &fx_->writer(), &fx_->env(), dir.path());
+  ASSERT_TRUE(on_disk.Train().ok());
+  const recs::InputWeighting& trained = on_disk.model()->als.weighting;
+  ASSERT_EQ(trained.kind, recs::Weighting::kBm25);
+  ASSERT_EQ(trained.idf.size(), on_disk.model()->items.size());
+  auto loaded = recs::LoadSnapshot(dir.path() + "/model.bin", 1'000'000);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ((*loaded)->als.weighting.kind, recs::Weighting::kBm25);
+  EXPECT_EQ((*loaded)->als.weighting.idf, trained.idf);
+  EXPECT_EQ((*loaded)->als.weighting.average_length, trained.average_length);
+  // A popular item weighs less than a rare one bought as often.
+  const std::vector<int32_t> items = {0, 1};
+  const std::vector<float> once = {1, 1};
+  std::vector<float> w = trained.Apply(items, once);
+  const auto& pop = on_disk.model()->popularity;
+  if (pop[0] != pop[1]) {
+    EXPECT_EQ(pop[0] > pop[1], w[0] < w[1]) << pop[0] << " " << pop[1];
+  }
+  auto served = on_disk.Recommend(service_, "u3", {});
+  ASSERT_TRUE(served.ok()) << served.status().ToString();
+  const json& reply = *served;
+  EXPECT_TRUE(reply["personalized"].get<bool>()) << reply.dump();
+  int explained = 0;
+  for (const auto& i : reply["items"])
+    if (i["source"] == "collaborative" && !i["because"]["items"].empty()) ++explained;
+  EXPECT_GT(explained, 0) << reply.dump();
 }
 
 TEST_F(RecommendationTest, SmallCataloguesAreScoredAndExplainedByEaseLargerOnesByAls) {

@@ -14,6 +14,7 @@
 
 #include "recs/als.h"
 #include "recs/dae.h"
+#include "recs/input_weighting.h"
 #include "recs/ease.h"
 #include "recs/score_kernels.h"
 #include "recs/top_k.h"
@@ -173,7 +174,11 @@ TEST(AlsFoldIn, ShortAndLongHistoriesSolveTheFullSystem) {
   m.item_factors = RowMatrix::Random(200, 16) * 0.5f;
   m.PrepareFoldIn();
   std::mt19937 rng(3);
+  for (bool weighted : {false, true})
   for (int n : {1, 3, 8, 9, 40}) {  // 2n <= 16 takes the small system
+    m.weighting.kind = weighted ? Weighting::kTfidf : Weighting::kNone;
+    m.weighting.idf.assign(200, 0.0f);
+    for (int i = 0; i < 200; ++i) m.weighting.idf[i] = 0.5f + static_cast<float>(i % 7) * 0.25f;
     std::vector<int32_t> items(200);
     std::iota(items.begin(), items.end(), 0);
     std::shuffle(items.begin(), items.end(), rng);
@@ -184,7 +189,7 @@ TEST(AlsFoldIn, ShortAndLongHistoriesSolveTheFullSystem) {
     a.diagonal().array() += m.params.regularization;
     Eigen::VectorXd b = Eigen::VectorXd::Zero(16);
     for (int j = 0; j < n; ++j) {
-      const double c = m.params.alpha * values[j];
+      const double c = m.params.alpha * values[j] * (weighted ? m.weighting.idf[items[j]] : 1.0f);
       Eigen::VectorXd y = m.item_factors.row(items[j]).transpose().cast<double>();
       a += (c - 1.0) * y * y.transpose();
       b += c * y;
@@ -225,6 +230,37 @@ TEST(TopK, MatchesAFullSortWithTiesAndExclusions) {
       EXPECT_EQ(got, expected) << n << " items, k " << k;
     }
   }
+}
+
+// BM25 and TF-IDF as written down (BM25 as `implicit` has it), an item
+// everyone has weighs nothing, and a person's row is weighted as the matrix's.
+TEST(InputWeighting, FollowsTheFormulasRowByRow) {
+  Csr m;  // 4 people, 3 items; item 0 is everyone's
+  m.rows = 4;
+  m.cols = 3;
+  m.indptr = {0, 3, 4, 6, 7};
+  m.indices = {0, 1, 2, 0, 0, 1, 0};
+  m.values = {2, 1, 1, 1, 1, 3, 1};
+  InputWeighting bm25 = InputWeighting::Fit(m, Weighting::kBm25);
+  const double avg = 7.0 / 4;
+  auto expect_bm25 = [&](double x, double len, int df) {
+    return x * 2.2 / (1.2 * (0.25 + 0.75 * len / avg) + x) * std::max(0.0, std::log(4.0) - std::log1p(df));
+  };
+  Csr w = bm25.Apply(m);
+  EXPECT_NEAR(w.values[0], expect_bm25(2, 3, 4), 1e-5);
+  EXPECT_EQ(w.values[0], 0.0f);  // df = N: log 4 − log 5 < 0, clamped
+  EXPECT_NEAR(w.values[1], expect_bm25(1, 3, 2), 1e-5);
+  EXPECT_NEAR(w.values[5], expect_bm25(3, 2, 2), 1e-5);
+  std::vector<float> row = bm25.Apply(m.Row(2), m.RowValues(2));
+  EXPECT_EQ(row, std::vector<float>(w.values.begin() + 4, w.values.begin() + 6));
+  InputWeighting tfidf = InputWeighting::Fit(m, Weighting::kTfidf);
+  Csr t = tfidf.Apply(m);
+  EXPECT_NEAR(t.values[1], std::log(4.0 / 2), 1e-6);
+  EXPECT_NEAR(t.values[2], std::log(4.0 / 1), 1e-6);
+  EXPECT_EQ(t.values[0], 0.0f);
+  EXPECT_EQ(InputWeighting::Fit(m, Weighting::kNone).Apply(m).values, m.values);
+  EXPECT_EQ(ParseWeighting("tfidf"), Weighting::kTfidf);
+  EXPECT_FALSE(ParseWeighting("log").has_value());
 }
 
 }  // namespace
