@@ -52,6 +52,9 @@ struct TrainOptions {
   size_t ann_min_items = 50'000;
   size_t ease_max_items = 0;  // at or below this many items, also fit EASE
   float ease_lambda = 250.0f;
+  // > 0: the served EASE is the session variant (a time kernel of this many
+  // seconds over each person's pairs; `shinrai eval`'s ease_session family).
+  double ease_session_seconds = 0;
 };
 
 // `data` uses summed interaction weights (ReadOptions::use_weights).

@@ -81,6 +81,9 @@ struct RecommendationSettings {
   // and needs no solve per request; on Groceries the two are within 0.005. 0: never.
   size_t ease_max_items = 3000;
   double ease_lambda = 250.0;
+  // > 0: EASE learns what goes together from items chosen within about this
+  // many seconds of each other too (ML-100K: 0.4510 against 0.4418). 0: plain.
+  int64_t ease_session_seconds = 0;
 };
 
 struct Config {

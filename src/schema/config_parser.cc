@@ -120,11 +120,12 @@ class Parser {
     Duration(n["rest"], "recommendations.rest", false, "30m, 24h or 7d", &r->rest_seconds);
     Duration(n["retrain_every"], "recommendations.retrain_every", false, "30m, 24h or 7d", &r->retrain_seconds);
     if (const YAML::Node m = n["model"]; m.IsDefined()) {
-      CheckKeys(m, "recommendations.model", {"factors", "regularization", "alpha", "iterations", "weighting", "ease_max_items", "ease_lambda"});
+      CheckKeys(m, "recommendations.model", {"factors", "regularization", "alpha", "iterations", "weighting", "ease_max_items", "ease_lambda", "ease_session"});
       r->ease_max_items = Scalar<size_t>(m["ease_max_items"], "recommendations.model.ease_max_items", r->ease_max_items, "a number");
       r->ease_lambda = Scalar<double>(m["ease_lambda"], "recommendations.model.ease_lambda", r->ease_lambda, "a number");
       if (r->ease_max_items > 6000) Error(m["ease_max_items"], "recommendations.model.ease_max_items", "must be at most 6000 (the model holds items² floats)");
       if (r->ease_lambda <= 0) Error(m["ease_lambda"], "recommendations.model.ease_lambda", "must be positive");
+      Duration(m["ease_session"], "recommendations.model.ease_session", false, "300s, 1h or 0s (plain EASE)", &r->ease_session_seconds);
       r->factors = Scalar<int>(m["factors"], "recommendations.model.factors", r->factors, "a number");
       r->regularization = Scalar<double>(m["regularization"], "recommendations.model.regularization", r->regularization, "a number");
       r->alpha = Scalar<double>(m["alpha"], "recommendations.model.alpha", r->alpha, "a number");

@@ -90,6 +90,7 @@ Result<TrainReport> RecommendationService::Train() {
   topts.ann_min_items = settings.ann_min_items;
   topts.ease_max_items = settings.ease_max_items;
   topts.ease_lambda = static_cast<float>(settings.ease_lambda);
+  topts.ease_session_seconds = static_cast<double>(settings.ease_session_seconds);
   auto model = recs::TrainSnapshot(data, topts);
   model->version = env_->NowMillis();
   if (!model_path_.empty()) RETURN_IF_ERROR(recs::SaveSnapshot(*model, model_path_));

@@ -111,6 +111,11 @@ TEST(Declaration, ServedEaseSettingsAreCheckedAndNamed) {
   auto bm25 = ParseConfig(std::string(kMinimal) + recs + "{weighting: bm25}\n", "t.yaml");
   ASSERT_OK(bm25);
   EXPECT_EQ(bm25->recommendations.weighting, "bm25");
+  auto session = ParseConfig(std::string(kMinimal) + recs + "{ease_session: 300s}\n", "t.yaml");
+  ASSERT_OK(session);
+  EXPECT_EQ(session->recommendations.ease_session_seconds, 300);
+  auto vague = ParseConfig(std::string(kMinimal) + recs + "{ease_session: soon}\n", "t.yaml");
+  EXPECT_THAT(vague, StatusIs(Code::kInvalidArgument, HasSubstr("recommendations.model.ease_session: expected a duration like 300s")));
   auto odd = ParseConfig(std::string(kMinimal) + recs + "{weighting: log}\n", "t.yaml");
   EXPECT_THAT(odd, StatusIs(Code::kInvalidArgument, HasSubstr("recommendations.model.weighting: unknown weighting 'log' (none | bm25 | tfidf)")));
   auto none = ParseConfig(std::string(kMinimal) + "recommendations:\n  purpose: personalization\n", "t.yaml");

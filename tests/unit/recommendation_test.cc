@@ -268,6 +268,30 @@ TEST_F(RecommendationTest, TheModelFileHoldsNoPersonsVector) {
   EXPECT_EQ((*loaded)->als.weighting.kind, recs::Weighting::kNone);
 }
 
+// Declared, the served EASE learns from what people chose close together in
+// time as well; it is still served and explained as EASE.
+TEST_F(RecommendationTest, SessionEaseIsServedWhenDeclared) {
+  const Eigen::MatrixXf plain = recs_->model()->ease.weights;
+  fx_->config().recommendations.ease_session_seconds = 300;
+  fx_->env().Advance(1'000'000);
+  ASSERT_TRUE(recs_->Train().ok());
+  auto model = recs_->model();
+  ASSERT_EQ(model->ease.weights.rows(), plain.rows());
+  EXPECT_GT((model->ease.weights - plain).cwiseAbs().maxCoeff(), 1e-3f);
+  json reply = Recommend("u3");
+  int explained = 0;
+  for (const auto& i : reply["items"]) {
+    if (i["source"] != "collaborative") continue;
+    EXPECT_EQ(i["because"]["rule"], "chosen by people who chose these");
+    for (const auto& past : i["because"]["items"]) {
+      const float link = model->ease.weights(model->Find(past["item"].get<std::string>()), model->Find(i["item"].get<std::string>()));
+      EXPECT_GE(past["contribution"].get<float>() / link, 0.99f) << past.dump();
+      ++explained;
+    }
+  }
+  EXPECT_GT(explained, 0) << reply.dump();
+}
+
 // With BM25 weighting the model keeps each item's idf, so a history folded
 // in at serving time (after a restart too) is weighted as the training rows were.
 TEST_F(RecommendationTest, AWeightedModelWeighsHistoriesAsItsTrainingRows) {
