@@ -208,6 +208,8 @@ Result<EvalReport> Evaluate(const Dataset& data, const EvalOptions& options) {
   if (options.split == "random80") {
     split = SplitRandom(data.matrix, Pcg64::NumpyDefaultRng42(), 0.8, &data.times);
   } else if (options.split == "leave-last-out" || options.split == "lastout") {
+    if (data.times.size() != static_cast<size_t>(data.matrix.nnz()))
+      return InvalidArgument("leave-last-out needs the time of every interaction (--time-col)");
     split = SplitLeaveLastOut(data.matrix, data.times);
   } else {
     return InvalidArgument("unknown split '" + options.split + "' (random80 | leave-last-out)");

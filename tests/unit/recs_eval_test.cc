@@ -59,6 +59,18 @@ TEST(Split, ValidationReplaysLeaveLastOutOnTheMomentBefore) {
   EXPECT_TRUE(v.test.Row(1).empty());
 }
 
+TEST(Split, LeaveLastOutWithoutTimesIsRefusedByName) {
+  Dataset d = BuildDataset({{"1", "10", 1, 0}, {"1", "11", 1, 0}}, {});
+  d.times.clear();  // as read from a CSV without --time-col
+  EvalOptions o;
+  o.split = "leave-last-out";
+  o.models = {"popular"};
+  auto r = Evaluate(d, o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().ToString().find("leave-last-out needs the time of every interaction (--time-col)"), std::string::npos)
+      << r.status().ToString();
+}
+
 // The weight search reads members' scores kept in memory; without room to
 // keep them, the same blend asks the members each time.
 TEST(Blend, KeptScoresBlendLikeFreshOnes) {
