@@ -7,6 +7,10 @@
 #include <limits>
 #include <queue>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 namespace shinrai::recs {
 
 int TopK(std::span<const float> scores, std::span<const char> excluded, std::span<int32_t> out) {
@@ -20,7 +24,23 @@ int TopK(std::span<const float> scores, std::span<const char> excluded, std::spa
   // alone: one comparison of floats, no heap work (this runs over the whole
   // catalogue on every request).
   float floor = -std::numeric_limits<float>::infinity();
-  for (int32_t i = 0; i < static_cast<int32_t>(scores.size()); ++i) {
+  const auto n = static_cast<int32_t>(scores.size());
+  for (int32_t i = 0; i < n; ++i) {
+#ifdef __SSE2__
+    // Sixteen at a time while none of them reaches the floor (SSE2 is in
+    // every x86-64): the scalar loop spent ~1 ns an item.
+    if (heap.size() == k && (i & 15) == 0) {
+      const __m128 f = _mm_set1_ps(floor);
+      while (i + 16 <= n) {
+        const float* p = scores.data() + i;
+        const __m128 any = _mm_or_ps(_mm_or_ps(_mm_cmpge_ps(_mm_loadu_ps(p), f), _mm_cmpge_ps(_mm_loadu_ps(p + 4), f)),
+                                     _mm_or_ps(_mm_cmpge_ps(_mm_loadu_ps(p + 8), f), _mm_cmpge_ps(_mm_loadu_ps(p + 12), f)));
+        if (_mm_movemask_ps(any) != 0) break;
+        i += 16;
+      }
+      if (i >= n) break;
+    }
+#endif
     if (scores[i] < floor) continue;
     if (!excluded.empty() && excluded[i]) continue;
     if (std::isinf(scores[i]) && scores[i] < 0) continue;

@@ -212,11 +212,14 @@ TEST(AlsFoldIn, ShortAndLongHistoriesSolveTheFullSystem) {
 TEST(TopK, MatchesAFullSortWithTiesAndExclusions) {
   std::mt19937 rng(5);
   std::uniform_int_distribution<int> level(0, 40);  // few distinct scores: many ties
-  for (int n : {0, 1, 7, 100, 5000}) {
+  std::normal_distribution<float> spread;              // or none: most blocks of 16 skipped whole
+  for (bool ties : {true, false})
+  for (int n : {0, 1, 7, 100, 5000, 10007}) {
     std::vector<float> scores(static_cast<size_t>(n));
     std::vector<char> excluded(static_cast<size_t>(n));
     for (int i = 0; i < n; ++i) {
-      scores[i] = i % 97 == 3 ? -std::numeric_limits<float>::infinity() : static_cast<float>(level(rng));
+      const float s = ties ? static_cast<float>(level(rng)) : spread(rng);
+      scores[i] = i % 97 == 3 ? -std::numeric_limits<float>::infinity() : s;
       excluded[i] = i % 13 == 0;
     }
     std::vector<int32_t> want;
