@@ -4,6 +4,7 @@
 // below a declared catalogue size.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -21,6 +22,11 @@ struct EaseParams {
   float user_weight_exponent = 0.0f;
   int max_items = 6000;  // above this the O(items³) inverse is refused
 };
+
+// How much person weights of exponent a shrink XᵀX (a typical history's
+// weight, 50^-a): λ and any term added to XᵀX shrink alike, so one λ grid
+// fits every exponent.
+inline float PersonWeightShrink(float exponent) { return std::pow(50.0f, -exponent); }
 
 struct EaseModel {
   EaseParams params;

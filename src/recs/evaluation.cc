@@ -98,7 +98,7 @@ std::vector<Candidate> Family(const std::string& family, bool tune, int threads,
     std::vector<float> exponents = tune ? std::vector<float>{0, 0.25f, 0.5f} : std::vector<float>{0};
     for (float a : exponents) for (float l : lambdas) {
       EaseParams p;
-      p.lambda = a == 0 ? l : l * std::pow(50.0f, -a);  // the weights shrink XᵀX: shrink λ alike
+      p.lambda = l * PersonWeightShrink(a);
       p.user_weight_exponent = a;
       out.push_back({{{"lambda", p.lambda}, {"user_weight_exponent", a}}, [p](const Csr& train, const Times&) -> Result<ScoreFn> {
                        ASSIGN_OR_RETURN(EaseModel fitted, FitEase(train, p));
@@ -120,7 +120,7 @@ std::vector<Candidate> Family(const std::string& family, bool tune, int threads,
     } else {
       settings.push_back({1, 1, 120});
     }
-    const float shrink = std::pow(50.0f, -0.25f);  // the person weights (exponent 0.25) shrink XᵀX: shrink λ alike
+    const float shrink = PersonWeightShrink(0.25f);
     std::vector<float> lambdas = tune ? std::vector<float>{100, 250, 500} : std::vector<float>{250};
     for (const Setting& st : settings) for (float l : lambdas) {
       SessionEaseParams p;
