@@ -117,8 +117,8 @@ class Parser {
     if (r->holdout_share < 0 || r->holdout_share > 1)
       Error(n["holdout_share"], "recommendations.holdout_share", "must be between 0 and 1");
     r->ann_min_items = Scalar<size_t>(n["ann_min_items"], "recommendations.ann_min_items", r->ann_min_items, "a number");
-    Duration(n["rest"], "recommendations.rest", false, "30m, 24h or 7d", &r->rest_seconds);
-    Duration(n["retrain_every"], "recommendations.retrain_every", false, "30m, 24h or 7d", &r->retrain_seconds);
+    Duration(n["rest"], "recommendations.rest", false, "1800s, 24h or 7d (m is months)", &r->rest_seconds);
+    Duration(n["retrain_every"], "recommendations.retrain_every", false, "1800s, 24h or 7d (m is months)", &r->retrain_seconds);
     if (const YAML::Node m = n["model"]; m.IsDefined()) {
       CheckKeys(m, "recommendations.model", {"factors", "regularization", "alpha", "iterations", "weighting", "ease_max_items", "ease_lambda", "ease_session"});
       r->ease_max_items = Scalar<size_t>(m["ease_max_items"], "recommendations.model.ease_max_items", r->ease_max_items, "a number");
