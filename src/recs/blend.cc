@@ -50,15 +50,15 @@ ScoreFn MemberScores::Blend(std::vector<float> weights) const {
 }
 
 std::vector<float> SearchWeights(size_t members, const std::function<double(const std::vector<float>&)>& evaluate,
-                                 int* tried, double* best_ndcg) {
+                                 int* tried) {
   static constexpr float kLadder[] = {0.0f, 0.25f, 0.5f, 0.75f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f};
   std::vector<float> best(members, 0.0f);
-  *best_ndcg = -1;
+  double best_ndcg = -1;
   for (size_t m = 0; m < members; ++m) {
     std::vector<float> w(members, 0.0f);
     w[m] = 1.0f;
     ++*tried;
-    if (double v = evaluate(w); v > *best_ndcg) *best_ndcg = v, best = w;
+    if (double v = evaluate(w); v > best_ndcg) best_ndcg = v, best = w;
   }
   for (int round = 0; round < 3; ++round) {
     bool changed = false;
@@ -69,7 +69,7 @@ std::vector<float> SearchWeights(size_t members, const std::function<double(cons
         w[m] = x;
         if (std::all_of(w.begin(), w.end(), [](float v) { return v == 0; })) continue;
         ++*tried;
-        if (double v = evaluate(w); v > *best_ndcg + 1e-6) *best_ndcg = v, best = std::move(w), changed = true;
+        if (double v = evaluate(w); v > best_ndcg + 1e-6) best_ndcg = v, best = std::move(w), changed = true;
       }
     }
     if (!changed) break;

@@ -34,8 +34,8 @@ class MemberScores {
 // Blend weights by coordinate ascent on `evaluate` (validation NDCG of one
 // weight vector): start from the best single member, then try each member's
 // weight over a ladder, keeping what helps, until a round changes nothing.
-// Adds the weight vectors tried to *tried and sets *best_ndcg.
+// Adds the number of weight vectors tried to *tried.
 std::vector<float> SearchWeights(size_t members, const std::function<double(const std::vector<float>&)>& evaluate,
-                                 int* tried, double* best_ndcg);
+                                 int* tried);
 
 }  // namespace shinrai::recs

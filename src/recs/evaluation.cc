@@ -282,15 +282,13 @@ Result<EvalReport> Evaluate(const Dataset& data, const EvalOptions& options) {
     // Weights searched on each split alone, scored on the others (see CrossFitted).
     double cross = 0;
     for (size_t v = 0; v < validations.size(); ++v) {
-      double ignored;
       std::vector<float> w = SearchWeights(
-          best_of_family.size(), [&](const std::vector<float>& x) { return ndcg_on(v, x); }, &r.settings_tried, &ignored);
+          best_of_family.size(), [&](const std::vector<float>& x) { return ndcg_on(v, x); }, &r.settings_tried);
       double others = 0;
       for (size_t o = 0; o < validations.size(); ++o)
         if (o != v) others += ndcg_on(o, w);
       cross += others / static_cast<double>(validations.size() - 1);
     }
-    double best_ndcg = -1;
     std::vector<float> best_weights = SearchWeights(
         best_of_family.size(),
         [&](const std::vector<float>& w) {
@@ -298,7 +296,7 @@ Result<EvalReport> Evaluate(const Dataset& data, const EvalOptions& options) {
           for (size_t v = 0; v < validations.size(); ++v) sum += ndcg_on(v, w);
           return sum / static_cast<double>(validations.size());
         },
-        &r.settings_tried, &best_ndcg);
+        &r.settings_tried);
     r.search_seconds = SecondsSince(search_start);
     r.validation_ndcg = cross / static_cast<double>(validations.size());
     r.settings = json::object();
