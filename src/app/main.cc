@@ -227,6 +227,7 @@ int Train(const cli::TrainCommand& cmd) {
 int Eval(const cli::EvalCommand& cmd) {
   recs::ReadOptions ropts;
   if (cmd.min_weight > -1e300) ropts.min_weight = cmd.min_weight;
+  ropts.keep_earlier_times = true;  // leave-last-out validation replays earlier moments
   Result<recs::Dataset> data = Status();
   if (cmd.format == "movielens") {
     data = recs::ReadMovieLens(cmd.dataset, ropts);
@@ -238,6 +239,7 @@ int Eval(const cli::EvalCommand& cmd) {
   eopts.split = cmd.split == "lastout" ? "leave-last-out" : cmd.split;
   eopts.k = cmd.k;
   eopts.tune = !cmd.no_tune;
+  eopts.count_repeats = cmd.repeats == "count";
   eopts.threads = cmd.threads;
   eopts.models.clear();
   for (size_t start = 0; start <= cmd.models.size();) {

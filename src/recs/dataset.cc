@@ -255,24 +255,31 @@ Dataset BuildDataset(std::vector<RawInteraction> rows, const ReadOptions& option
   for (const auto& r : rows) {
     cells.push_back({user_index[r.user], item_index[r.item], static_cast<float>(r.weight), r.time});
   }
-  std::sort(cells.begin(), cells.end(), [](const Cell& a, const Cell& b) { return a.u != b.u ? a.u < b.u : a.i < b.i; });
+  std::sort(cells.begin(), cells.end(), [](const Cell& a, const Cell& b) {
+    return a.u != b.u ? a.u < b.u : a.i != b.i ? a.i < b.i : a.t < b.t;
+  });
   Csr& m = ds.matrix;
   m.rows = static_cast<int32_t>(ds.users.size());
   m.cols = static_cast<int32_t>(ds.items.size());
   m.indptr.assign(static_cast<size_t>(m.rows) + 1, 0);
+  const bool earlier = options.keep_earlier_times;
   for (size_t k = 0; k < cells.size(); ++k) {
     const Cell& c = cells[k];
     float v = options.use_weights ? c.w : 1.0f;
     if (k > 0 && cells[k - 1].u == c.u && cells[k - 1].i == c.i) {
       if (options.use_weights) m.values.back() += v;
-      ds.times.back() = std::max(ds.times.back(), c.t);
+      // Times ascend within a pair: the one kept so far becomes an earlier one.
+      if (earlier && c.t > ds.times.back()) ds.earlier.times.push_back(ds.times.back());
+      ds.times.back() = c.t;
       continue;
     }
+    if (earlier) ds.earlier.start.push_back(static_cast<int64_t>(ds.earlier.times.size()));
     m.indices.push_back(c.i);
     m.values.push_back(v);
     ds.times.push_back(c.t);
     ++m.indptr[c.u + 1];
   }
+  if (earlier) ds.earlier.start.push_back(static_cast<int64_t>(ds.earlier.times.size()));
   for (int32_t r = 0; r < m.rows; ++r) m.indptr[r + 1] += m.indptr[r];
   return ds;
 }

@@ -12,6 +12,7 @@
 
 #include "core/status.h"
 #include "recs/csr.h"
+#include "recs/earlier_times.h"
 
 namespace shinrai::recs {
 
@@ -25,6 +26,7 @@ struct RawInteraction {
 struct Dataset {
   Csr matrix;                      // binary (1.0 per distinct pair), or weights summed when asked
   std::vector<int64_t> times;      // per non-zero: latest time of the pair
+  EarlierTimes earlier;            // per non-zero: its times before that (when asked)
   std::vector<std::string> users;  // index -> raw id
   std::vector<std::string> items;
   int64_t rows_read = 0;
@@ -40,6 +42,7 @@ struct CsvColumns {
 struct ReadOptions {
   std::optional<double> min_weight;  // keep rows whose weight is at least this (e.g. ratings >= 4)
   bool use_weights = false;          // matrix holds summed weights instead of 1.0
+  bool keep_earlier_times = false;   // Dataset::earlier (for validation replayed on an earlier moment)
 };
 
 // MovieLens: a directory holding u.data or ratings.csv, either file, or a

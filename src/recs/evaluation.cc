@@ -31,7 +31,46 @@ using Times = std::vector<int64_t>;
 struct Candidate {
   json settings;
   std::function<Result<ScoreFn>(const Csr& train, const Times& times)> fit;
+  bool counts = false;  // trained on how often each pair was recorded (Inputs::counted)
 };
+
+// A split's training matrix as each candidate reads it: binary, as the
+// protocol has it, or counting the times each pair was recorded. Same
+// entries, so either excludes a person's history from their ranking.
+struct Inputs {
+  const Split* split;
+  Csr counted;  // empty without repeats
+
+  const Csr& For(const Candidate& c) const { return c.counts ? counted : split->train; }
+};
+
+Inputs InputsOf(const Split& s, bool counts) {
+  Inputs in{&s, {}};
+  if (!counts) return in;
+  Split copy;
+  copy.train = s.train;
+  copy.train_earlier = s.train_earlier;
+  CountRepeats(&copy);
+  in.counted = std::move(copy.train);
+  return in;
+}
+
+// With repeated pairs, every setting is also tried on the counts:
+// validation decides whether how often is worth more than whether (a
+// basket's next item is a staple bought often; a random held-out pair is
+// one buyer's).
+std::vector<Candidate> WithCountedInputs(std::vector<Candidate> binary) {
+  std::vector<Candidate> out;
+  for (Candidate& c : binary) {
+    Candidate counted = c;
+    c.settings["input"] = "binary";
+    counted.settings["input"] = "counts";
+    counted.counts = true;
+    out.push_back(std::move(c));
+    out.push_back(std::move(counted));
+  }
+  return out;
+}
 
 // Scoring by a model that reads each person's history (their row of `train`).
 template <class Model>
@@ -192,7 +231,8 @@ double Mean(const std::vector<double>& v) {
 std::vector<Split> ValidationSplits(const Split& outer, const std::string& split) {
   std::vector<Split> out;
   if (split == "random80") {
-    for (uint64_t seed : {7, 8}) out.push_back(SplitRandom(outer.train, Pcg64::FromSeed(seed), 0.8, &outer.train_times));
+    for (uint64_t seed : {7, 8})
+      out.push_back(SplitRandom(outer.train, Pcg64::FromSeed(seed), 0.8, &outer.train_times, &outer.train_earlier));
     return out;
   }
   out.push_back(SplitLeaveLastOutBefore(outer));
@@ -206,23 +246,28 @@ Result<EvalReport> Evaluate(const Dataset& data, const EvalOptions& options) {
   EvalReport report;
   Split split;
   if (options.split == "random80") {
-    split = SplitRandom(data.matrix, Pcg64::NumpyDefaultRng42(), 0.8, &data.times);
+    split = SplitRandom(data.matrix, Pcg64::NumpyDefaultRng42(), 0.8, &data.times, &data.earlier);
   } else if (options.split == "leave-last-out" || options.split == "lastout") {
     if (data.times.size() != static_cast<size_t>(data.matrix.nnz()))
       return InvalidArgument("leave-last-out needs the time of every interaction (--time-col)");
-    split = SplitLeaveLastOut(data.matrix, data.times);
+    split = SplitLeaveLastOut(data.matrix, data.times, &data.earlier);
   } else {
     return InvalidArgument("unknown split '" + options.split + "' (random80 | leave-last-out)");
   }
   if (options.k < 1 || options.k > 1000) return InvalidArgument("--k must be between 1 and 1000");
   report.fingerprint = FingerprintOf(split);
   const std::vector<Split> validations = ValidationSplits(split, options.split);
+  const bool counts = options.count_repeats && data.earlier.any_repeat();
+  const Inputs outer = InputsOf(split, counts);
+  std::vector<Inputs> inner;  // fits keep references into it: filled once, never grown after
+  inner.reserve(validations.size());
+  for (const Split& v : validations) inner.push_back(InputsOf(v, counts));
   // Validation NDCG of a way to fit, on each validation split.
   auto validate = [&](const Candidate& c) -> Result<std::vector<double>> {
     std::vector<double> out;
-    for (const Split& v : validations) {
-      ASSIGN_OR_RETURN(ScoreFn fn, c.fit(v.train, v.train_times));
-      out.push_back(Score(v.train, v.test, options.k, fn).ndcg);
+    for (const Inputs& v : inner) {
+      ASSIGN_OR_RETURN(ScoreFn fn, c.fit(v.For(c), v.split->train_times));
+      out.push_back(Score(v.split->train, v.split->test, options.k, fn).ndcg);
     }
     return out;
   };
@@ -235,6 +280,7 @@ Result<EvalReport> Evaluate(const Dataset& data, const EvalOptions& options) {
       continue;
     }
     std::vector<Candidate> candidates = Family(family, options.tune, threads, data.matrix.cols);
+    if (counts) candidates = WithCountedInputs(std::move(candidates));
     if (candidates.empty()) {
       if (family == "ease" || family == "ease_session" || family == "dae") continue;  // catalogue too large
       return InvalidArgument("unknown model family '" + family +
@@ -257,7 +303,7 @@ Result<EvalReport> Evaluate(const Dataset& data, const EvalOptions& options) {
     r.validation_ndcg = CrossFitted(per_candidate);
     r.settings = candidates[best].settings;
     auto fit_start = std::chrono::steady_clock::now();
-    ASSIGN_OR_RETURN(ScoreFn fn, candidates[best].fit(split.train, split.train_times));
+    ASSIGN_OR_RETURN(ScoreFn fn, candidates[best].fit(outer.For(candidates[best]), split.train_times));
     r.train_seconds = SecondsSince(fit_start);
     r.test = Score(split.train, split.test, options.k, fn);
     report.results.push_back(std::move(r));
@@ -268,13 +314,13 @@ Result<EvalReport> Evaluate(const Dataset& data, const EvalOptions& options) {
     r.family = "hybrid";
     auto search_start = std::chrono::steady_clock::now();
     std::vector<std::unique_ptr<MemberScores>> kept;  // per validation split
-    for (const Split& v : validations) {
+    for (const Inputs& v : inner) {
       std::vector<ScoreFn> fitted;
       for (const Candidate& c : best_of_family) {
-        ASSIGN_OR_RETURN(ScoreFn fn, c.fit(v.train, v.train_times));
+        ASSIGN_OR_RETURN(ScoreFn fn, c.fit(v.For(c), v.split->train_times));
         fitted.push_back(std::move(fn));
       }
-      kept.push_back(std::make_unique<MemberScores>(std::move(fitted), v.test, data.matrix.cols));
+      kept.push_back(std::make_unique<MemberScores>(std::move(fitted), v.split->test, data.matrix.cols));
     }
     auto ndcg_on = [&](size_t v, const std::vector<float>& w) {
       return Score(validations[v].train, validations[v].test, options.k, kept[v]->Blend(w)).ndcg;
@@ -308,7 +354,7 @@ Result<EvalReport> Evaluate(const Dataset& data, const EvalOptions& options) {
         members.push_back(nullptr);
         continue;
       }
-      ASSIGN_OR_RETURN(ScoreFn fn, best_of_family[m].fit(split.train, split.train_times));
+      ASSIGN_OR_RETURN(ScoreFn fn, best_of_family[m].fit(outer.For(best_of_family[m]), split.train_times));
       members.push_back(std::move(fn));
     }
     r.train_seconds = SecondsSince(fit_start);

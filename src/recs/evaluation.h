@@ -20,6 +20,9 @@ struct EvalOptions {
   int k = 10;
   std::vector<std::string> models = {"popular", "itemknn", "als", "ease", "ease_session", "dae", "hybrid"};
   bool tune = true;  // false: each family's default setting only
+  // Training values count how often a pair was recorded (Dataset::earlier);
+  // the protocol's binary matrix still decides the splits and the metrics.
+  bool count_repeats = false;
   int threads = 0;
 };
 

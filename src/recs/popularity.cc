@@ -8,7 +8,7 @@ namespace shinrai::recs {
 PopularityModel FitPopularity(const Csr& m) {
   PopularityModel p;
   p.count.assign(static_cast<size_t>(m.cols), 0.0f);
-  for (int32_t i : m.indices) p.count[i] += 1.0f;
+  for (int64_t n = 0; n < m.nnz(); ++n) p.count[m.indices[n]] += m.values[n];
   return p;
 }
 

@@ -11,7 +11,7 @@
 namespace shinrai::recs {
 
 struct PopularityModel {
-  std::vector<float> count;  // interactions per item (ties ranked by index, as the peer does)
+  std::vector<float> count;  // the item's column sum: buyers of a binary matrix, purchases of a counted one (ties ranked by index, as the peer does)
 
   void Score(std::span<float> scores) const;
 };

@@ -1,5 +1,7 @@
 #include "recs/split.h"
 
+#include <algorithm>
+
 namespace shinrai::recs {
 namespace {
 
@@ -10,6 +12,15 @@ constexpr u128 Make128(uint64_t hi, uint64_t lo) { return (static_cast<u128>(hi)
 void Push(Csr* m, int32_t col, float v) {
   m->indices.push_back(col);
   m->values.push_back(v);
+}
+
+// Appends entry k's earlier times (when `from` holds any) to `to`.
+void Carry(const EarlierTimes* from, int64_t k, EarlierTimes* to) {
+  if (!from || from->empty()) return;
+  if (to->empty()) to->start.push_back(0);
+  auto before = from->Of(k);
+  to->times.insert(to->times.end(), before.begin(), before.end());
+  to->start.push_back(static_cast<int64_t>(to->times.size()));
 }
 
 }  // namespace
@@ -39,7 +50,8 @@ uint64_t Pcg64::NextU64() {
   return (x >> rot) | (x << ((64 - rot) & 63));
 }
 
-Split SplitRandom(const Csr& m, Pcg64 rng, double train_share, const std::vector<int64_t>* times) {
+Split SplitRandom(const Csr& m, Pcg64 rng, double train_share, const std::vector<int64_t>* times,
+                  const EarlierTimes* earlier) {
   Split s;
   s.train.rows = s.test.rows = m.rows;
   s.train.cols = s.test.cols = m.cols;
@@ -48,6 +60,7 @@ Split SplitRandom(const Csr& m, Pcg64 rng, double train_share, const std::vector
       const bool to_train = rng.NextDouble() < train_share;
       Push(to_train ? &s.train : &s.test, m.indices[k], m.values[k]);
       if (to_train && times && !times->empty()) s.train_times.push_back((*times)[k]);
+      if (to_train) Carry(earlier, k, &s.train_earlier);
     }
     s.train.indptr.push_back(s.train.nnz());
     s.test.indptr.push_back(s.test.nnz());
@@ -55,7 +68,7 @@ Split SplitRandom(const Csr& m, Pcg64 rng, double train_share, const std::vector
   return s;
 }
 
-Split SplitLeaveLastOut(const Csr& m, const std::vector<int64_t>& times) {
+Split SplitLeaveLastOut(const Csr& m, const std::vector<int64_t>& times, const EarlierTimes* earlier) {
   Split s;
   s.train.rows = s.test.rows = m.rows;
   s.train.cols = s.test.cols = m.cols;
@@ -72,10 +85,11 @@ Split SplitLeaveLastOut(const Csr& m, const std::vector<int64_t>& times) {
       if (k == last) {
         Push(&s.test, m.indices[k], m.values[k]);
         s.test_times.push_back(times[k]);
-      } else {
-        Push(&s.train, m.indices[k], m.values[k]);
-        s.train_times.push_back(times[k]);
+        continue;
       }
+      Push(&s.train, m.indices[k], m.values[k]);
+      s.train_times.push_back(times[k]);
+      Carry(earlier, k, &s.train_earlier);
     }
     s.train.indptr.push_back(s.train.nnz());
     s.test.indptr.push_back(s.test.nnz());
@@ -88,17 +102,38 @@ Split SplitLeaveLastOutBefore(const Split& outer) {
   history.rows = outer.train.rows;
   history.cols = outer.train.cols;
   std::vector<int64_t> times;
+  const bool repeats = !outer.train_earlier.empty();
+  EarlierTimes earlier;
+  if (repeats) earlier.start.push_back(0);
   for (int32_t u = 0; u < outer.train.rows; ++u) {
     const int64_t test_at = outer.test.indptr[u];
     const bool held_out = outer.test.indptr[u + 1] > test_at;
     for (int64_t k = outer.train.indptr[u]; k < outer.train.indptr[u + 1]; ++k) {
-      if (held_out && outer.train_times[k] >= outer.test_times[test_at]) continue;
+      std::span<const int64_t> before = repeats ? outer.train_earlier.Of(k) : std::span<const int64_t>();
+      int64_t at = outer.train_times[k];
+      if (held_out && at >= outer.test_times[test_at]) {
+        // As recorded before the test's moment: its latest purchase before it, if any.
+        const auto cut = std::lower_bound(before.begin(), before.end(), outer.test_times[test_at]);
+        if (cut == before.begin()) continue;
+        at = *(cut - 1);
+        before = before.first(static_cast<size_t>(cut - 1 - before.begin()));
+      }
       Push(&history, outer.train.indices[k], outer.train.values[k]);
-      times.push_back(outer.train_times[k]);
+      times.push_back(at);
+      if (repeats) {
+        earlier.times.insert(earlier.times.end(), before.begin(), before.end());
+        earlier.start.push_back(static_cast<int64_t>(earlier.times.size()));
+      }
     }
     history.indptr.push_back(history.nnz());
   }
-  return SplitLeaveLastOut(history, times);
+  return SplitLeaveLastOut(history, times, repeats ? &earlier : nullptr);
+}
+
+void CountRepeats(Split* s) {
+  if (s->train_earlier.empty()) return;
+  for (int64_t k = 0; k < s->train.nnz(); ++k)
+    s->train.values[static_cast<size_t>(k)] = static_cast<float>(1 + s->train_earlier.Of(k).size());
 }
 
 Fingerprint FingerprintOf(const Split& s) {

@@ -1,0 +1,26 @@
+// The earlier purchases of repeated pairs. The evaluation protocol counts a
+// repeated (person, item) pair once, at its latest time; these are its times
+// before that, which a validation replayed on an earlier moment needs: the
+// dataset as it stood then held the pair at its purchase before that moment.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace shinrai::recs {
+
+// Entry k's earlier times are times[start[k], start[k + 1]), ascending and
+// distinct. Empty (no start) when the dataset did not keep them.
+struct EarlierTimes {
+  std::vector<int64_t> start;
+  std::vector<int64_t> times;
+
+  bool empty() const { return start.empty(); }
+  bool any_repeat() const { return !times.empty(); }
+  std::span<const int64_t> Of(int64_t k) const {
+    return {times.data() + start[static_cast<size_t>(k)], times.data() + start[static_cast<size_t>(k) + 1]};
+  }
+};
+
+}  // namespace shinrai::recs
