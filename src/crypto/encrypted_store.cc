@@ -3,6 +3,7 @@
 #include <future>
 #include <unordered_map>
 
+#include "core/side_thread.h"
 #include "crypto/aead.h"
 
 namespace shinrai::crypto {
@@ -65,7 +66,7 @@ class EncryptedStore : public store::Store {
     if (minted.batch.empty()) return inner_->Write(out, sync);
     // New subjects: their keys and their first records are synced side by
     // side; the write succeeds only when both are durable.
-    auto keys_stored = std::async(std::launch::async, [&] { return vault_->Persist(minted); });
+    std::future<Status> keys_stored = vault_writer_.Run([&] { return vault_->Persist(minted); });
     Status written = inner_->Write(out, sync);
     Status persisted = keys_stored.get();
     RETURN_IF_ERROR(persisted);
@@ -133,6 +134,7 @@ class EncryptedStore : public store::Store {
   store::Store* const inner_;
   KeyVault* const vault_;
   const RecordScheme scheme_;
+  SideThread vault_writer_;  // new subjects' keys, stored beside their records (see side_thread.h)
 };
 
 }  // namespace
