@@ -44,16 +44,7 @@ struct Inputs {
   const Csr& For(const Candidate& c) const { return c.counts ? counted : split->train; }
 };
 
-Inputs InputsOf(const Split& s, bool counts) {
-  Inputs in{&s, {}};
-  if (!counts) return in;
-  Split copy;
-  copy.train = s.train;
-  copy.train_earlier = s.train_earlier;
-  CountRepeats(&copy);
-  in.counted = std::move(copy.train);
-  return in;
-}
+Inputs InputsOf(const Split& s, bool counts) { return {&s, counts ? CountRepeats(s) : Csr{}}; }
 
 // With repeated pairs, every setting is also tried on the counts:
 // validation decides whether how often is worth more than whether (a

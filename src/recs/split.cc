@@ -130,10 +130,12 @@ Split SplitLeaveLastOutBefore(const Split& outer) {
   return SplitLeaveLastOut(history, times, repeats ? &earlier : nullptr);
 }
 
-void CountRepeats(Split* s) {
-  if (s->train_earlier.empty()) return;
-  for (int64_t k = 0; k < s->train.nnz(); ++k)
-    s->train.values[static_cast<size_t>(k)] = static_cast<float>(1 + s->train_earlier.Of(k).size());
+Csr CountRepeats(const Split& s) {
+  Csr counted = s.train;
+  if (s.train_earlier.empty()) return counted;
+  for (int64_t k = 0; k < counted.nnz(); ++k)
+    counted.values[static_cast<size_t>(k)] = static_cast<float>(1 + s.train_earlier.Of(k).size());
+  return counted;
 }
 
 Fingerprint FingerprintOf(const Split& s) {

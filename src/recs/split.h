@@ -55,10 +55,10 @@ Split SplitLeaveLastOut(const Csr& m, const std::vector<int64_t>& times, const E
 // the test, whose last basket is whole.
 Split SplitLeaveLastOutBefore(const Split& outer);
 
-// Each training entry's value becomes the number of times its pair was
-// recorded (distinct times, from train_earlier): how often a person bought
-// an item, where the protocol's matrix says only that they did.
-void CountRepeats(Split* s);
+// The training part with each entry's value the number of times its pair
+// was recorded (distinct times, from train_earlier): how often a person
+// bought an item, where the protocol's matrix says only that they did.
+Csr CountRepeats(const Split& s);
 
 struct Fingerprint {
   int64_t train_nnz = 0;

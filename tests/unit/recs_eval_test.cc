@@ -89,10 +89,8 @@ TEST(Split, ValidationKeepsAPairAtItsPurchaseBeforeTheMoment) {
 
   // Counted, "10" is worth its two purchases in the test's training part,
   // one in the validation's: it had been bought once by then.
-  CountRepeats(&outer);
-  CountRepeats(&v);
-  EXPECT_EQ(outer.train.RowValues(0)[0], 2.0f);
-  EXPECT_EQ(v.train.RowValues(0)[0], 1.0f);
+  EXPECT_EQ(CountRepeats(outer).RowValues(0)[0], 2.0f);
+  EXPECT_EQ(CountRepeats(v).RowValues(0)[0], 1.0f);
 
   // Without the earlier purchases the replay can only drop it.
   Split blind = SplitLeaveLastOutBefore(SplitLeaveLastOut(d.matrix, d.times));
