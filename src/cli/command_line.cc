@@ -68,8 +68,8 @@ Command ParseCommandLine(int argc, char** argv) {
   e->add_option("--models", eval.models, "Comma-separated families: popular,itemknn,als,ease,ease_session (EASE over sittings; needs times),dae (denoising autoencoder),hybrid (a blend tuned on validation)")->capture_default_str();
   e->add_flag("--no-tune", eval.no_tune, "Use each family's default setting instead of the validation search");
   e->add_option("--repeats", eval.repeats,
-                "count: a pair recorded at several times is worth that many to the models (the splits and metrics are "
-                "unchanged); once: worth 1, the peer's binary matrix")
+                "once: a pair is worth 1, the peer's binary matrix; count: also try each setting with a pair recorded at "
+                "several times worth that many, validation choosing (the splits and metrics are unchanged)")
       ->check(CLI::IsMember({"count", "once"}))
       ->capture_default_str();
   e->add_option("--threads", eval.threads, "Worker threads (0: all cores)")->capture_default_str();
