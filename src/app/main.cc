@@ -240,6 +240,7 @@ int Eval(const cli::EvalCommand& cmd) {
   eopts.k = cmd.k;
   eopts.tune = !cmd.no_tune;
   eopts.count_repeats = cmd.repeats == "count";
+  eopts.ties = cmd.ties == "random" ? recs::Ties::kRandom : recs::Ties::kLargestIndex;
   eopts.threads = cmd.threads;
   eopts.models.clear();
   for (size_t start = 0; start <= cmd.models.size();) {

@@ -67,6 +67,11 @@ Command ParseCommandLine(int argc, char** argv) {
   e->add_option("--min-weight", eval.min_weight, "Keep rows whose weight/rating is at least this");
   e->add_option("--models", eval.models, "Comma-separated families: popular,itemknn,als,ease,ease_session (EASE over sittings; needs times),dae (denoising autoencoder),hybrid (a blend tuned on validation)")->capture_default_str();
   e->add_flag("--no-tune", eval.no_tune, "Use each family's default setting instead of the validation search");
+  e->add_option("--ties", eval.ties,
+                "leave-last-out among a person's items at their latest time: largest-index (the peer's rule) or random "
+                "(a fixed pseudo-random order; the peer's rule on dated baskets holds out their alphabetically last item)")
+      ->check(CLI::IsMember({"largest-index", "random"}))
+      ->capture_default_str();
   e->add_option("--repeats", eval.repeats,
                 "once: a pair is worth 1, the peer's binary matrix; count: also try each setting with a pair recorded at "
                 "several times worth that many, validation choosing (the splits and metrics are unchanged)")

@@ -36,6 +36,7 @@ struct EvalCommand {
   double min_weight = -1e300;  // keep rows whose weight is at least this
   std::string models = "popular,itemknn,als,ease,ease_session,dae,hybrid";
   bool no_tune = false;
+  std::string ties = "largest-index";  // largest-index | random: leave-last-out's pick among a moment's items
   std::string repeats = "once";  // once | count: what a pair bought on several dates is worth to the models
   int threads = 0;
 };

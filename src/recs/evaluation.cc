@@ -243,7 +243,7 @@ Result<EvalReport> Evaluate(const Dataset& data, const EvalOptions& options) {
   } else if (options.split == "leave-last-out" || options.split == "lastout") {
     if (data.times.size() != static_cast<size_t>(data.matrix.nnz()))
       return InvalidArgument("leave-last-out needs the time of every interaction (--time-col)");
-    split = SplitLeaveLastOut(data.matrix, data.times, &data.earlier);
+    split = SplitLeaveLastOut(data.matrix, data.times, &data.earlier, options.ties);
   } else {
     return InvalidArgument("unknown split '" + options.split + "' (random80 | leave-last-out)");
   }
@@ -375,6 +375,7 @@ json EvalReportToJson(const EvalReport& report, const Dataset& data, const EvalO
   json out = metrics(chosen);
   out["k"] = options.k;
   out["split"] = options.split;
+  if (options.ties == Ties::kRandom) out["ties"] = "random";
   out["model"] = chosen.family;
   out["settings"] = chosen.settings;
   out["selected_by"] = "validation ndcg over two splits of the training part, cross-fitted (chosen on one split, scored on the other)";

@@ -23,6 +23,9 @@ struct EvalOptions {
   // Training values count how often a pair was recorded (Dataset::earlier);
   // the protocol's binary matrix still decides the splits and the metrics.
   bool count_repeats = false;
+  // leave-last-out among entries at a person's latest time: the peer's
+  // largest index, or a fixed pseudo-random order (Ties::kRandom).
+  Ties ties = Ties::kLargestIndex;
   int threads = 0;
 };
 

@@ -14,6 +14,20 @@ void Push(Csr* m, int32_t col, float v) {
   m->values.push_back(v);
 }
 
+// SplitMix64's step: the next output after state `x`.
+uint64_t SplitMix64(uint64_t x) {
+  uint64_t z = x + 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+// The random tie order: a hash of (person, item), so a replay on the same
+// matrix orders them the same.
+uint64_t TieKey(int32_t u, int32_t item) {
+  return SplitMix64((static_cast<uint64_t>(static_cast<uint32_t>(u)) << 32) | static_cast<uint32_t>(item));
+}
+
 // Appends entry k's earlier times (when `from` holds any) to `to`.
 void Carry(const EarlierTimes* from, int64_t k, EarlierTimes* to) {
   if (!from || from->empty()) return;
@@ -31,10 +45,9 @@ Pcg64 Pcg64::NumpyDefaultRng42() {
 
 Pcg64 Pcg64::FromSeed(uint64_t seed) {
   auto mix = [&seed]() {
-    uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    const uint64_t z = SplitMix64(seed);
+    seed += 0x9e3779b97f4a7c15ULL;
+    return z;
   };
   uint64_t a = mix(), b = mix(), c = mix(), d = mix();
   return Pcg64(Make128(a, b), Make128(c, d) | 1);
@@ -68,8 +81,9 @@ Split SplitRandom(const Csr& m, Pcg64 rng, double train_share, const std::vector
   return s;
 }
 
-Split SplitLeaveLastOut(const Csr& m, const std::vector<int64_t>& times, const EarlierTimes* earlier) {
+Split SplitLeaveLastOut(const Csr& m, const std::vector<int64_t>& times, const EarlierTimes* earlier, Ties ties) {
   Split s;
+  s.ties = ties;
   s.train.rows = s.test.rows = m.rows;
   s.train.cols = s.test.cols = m.cols;
   for (int32_t u = 0; u < m.rows; ++u) {
@@ -78,8 +92,12 @@ Split SplitLeaveLastOut(const Csr& m, const std::vector<int64_t>& times, const E
     if (end - begin >= 2) {
       last = begin;
       // Indices ascend within a row, so ">=" makes ties go to the larger item.
-      for (int64_t k = begin; k < end; ++k)
-        if (times[k] >= times[last]) last = k;
+      for (int64_t k = begin; k < end; ++k) {
+        if (times[k] > times[last]) last = k;
+        else if (times[k] == times[last] &&
+                 (ties == Ties::kLargestIndex || TieKey(u, m.indices[k]) >= TieKey(u, m.indices[last])))
+          last = k;
+      }
     }
     for (int64_t k = begin; k < end; ++k) {
       if (k == last) {
@@ -127,7 +145,7 @@ Split SplitLeaveLastOutBefore(const Split& outer) {
     }
     history.indptr.push_back(history.nnz());
   }
-  return SplitLeaveLastOut(history, times, repeats ? &earlier : nullptr);
+  return SplitLeaveLastOut(history, times, repeats ? &earlier : nullptr, outer.ties);
 }
 
 Csr CountRepeats(const Split& s) {

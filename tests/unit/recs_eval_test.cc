@@ -139,6 +139,30 @@ TEST(Evaluate, CountedInputsAreSearchedOnlyWhereTheDataRepeats) {
   EXPECT_EQ(p.count, (std::vector<float>{2, 5}));
 }
 
+// Random ties still hold out an entry of the latest moment, not always the
+// largest item, and the same one on every run and in every replay.
+TEST(Split, RandomTiesPickFromTheLatestMomentInAFixedOrder) {
+  std::vector<RawInteraction> rows;
+  for (int u = 0; u < 200; ++u) {
+    const std::string person = std::to_string(u);
+    for (int i = 0; i < 6; ++i) rows.push_back({person, "item" + std::to_string(i), 1, i < 2 ? 1 : 2});  // items 2..5: one moment
+  }
+  Dataset d = BuildDataset(rows, {});
+  Split peer = SplitLeaveLastOut(d.matrix, d.times);
+  Split random = SplitLeaveLastOut(d.matrix, d.times, nullptr, Ties::kRandom);
+  Split again = SplitLeaveLastOut(d.matrix, d.times, nullptr, Ties::kRandom);
+  std::vector<int> held(6, 0);
+  for (int32_t u = 0; u < 200; ++u) {
+    EXPECT_EQ(peer.test.Row(u)[0], 5);
+    const int32_t item = random.test.Row(u)[0];
+    EXPECT_GE(item, 2) << "not from the latest moment";
+    EXPECT_EQ(again.test.Row(u)[0], item);
+    ++held[item];
+  }
+  for (int i = 2; i < 6; ++i) EXPECT_GT(held[i], 20) << "item" << i << " is almost never held out";
+  EXPECT_EQ(SplitLeaveLastOutBefore(random).ties, Ties::kRandom);
+}
+
 TEST(Split, LeaveLastOutWithoutTimesIsRefusedByName) {
   Dataset d = BuildDataset({{"1", "10", 1, 0}, {"1", "11", 1, 0}}, {});
   d.times.clear();  // as read from a CSV without --time-col
