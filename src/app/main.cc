@@ -227,7 +227,8 @@ int Train(const cli::TrainCommand& cmd) {
 int Eval(const cli::EvalCommand& cmd) {
   recs::ReadOptions ropts;
   if (cmd.min_weight > -1e300) ropts.min_weight = cmd.min_weight;
-  ropts.keep_earlier_times = true;  // leave-last-out validation replays earlier moments
+  // Leave-last-out's validation replays earlier moments; counted repeats read them too.
+  ropts.keep_earlier_times = cmd.split != "random80" || cmd.repeats == "count";
   Result<recs::Dataset> data = Status();
   if (cmd.format == "movielens") {
     data = recs::ReadMovieLens(cmd.dataset, ropts);

@@ -18,6 +18,12 @@ struct EarlierTimes {
 
   bool empty() const { return start.empty(); }
   bool any_repeat() const { return !times.empty(); }
+  // Adds the next entry's earlier times.
+  void Append(std::span<const int64_t> before) {
+    if (start.empty()) start.push_back(0);
+    times.insert(times.end(), before.begin(), before.end());
+    start.push_back(static_cast<int64_t>(times.size()));
+  }
   std::span<const int64_t> Of(int64_t k) const {
     return {times.data() + start[static_cast<size_t>(k)], times.data() + start[static_cast<size_t>(k) + 1]};
   }

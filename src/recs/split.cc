@@ -30,11 +30,7 @@ uint64_t TieKey(int32_t u, int32_t item) {
 
 // Appends entry k's earlier times (when `from` holds any) to `to`.
 void Carry(const EarlierTimes* from, int64_t k, EarlierTimes* to) {
-  if (!from || from->empty()) return;
-  if (to->empty()) to->start.push_back(0);
-  auto before = from->Of(k);
-  to->times.insert(to->times.end(), before.begin(), before.end());
-  to->start.push_back(static_cast<int64_t>(to->times.size()));
+  if (from && !from->empty()) to->Append(from->Of(k));
 }
 
 }  // namespace
@@ -122,7 +118,6 @@ Split SplitLeaveLastOutBefore(const Split& outer) {
   std::vector<int64_t> times;
   const bool repeats = !outer.train_earlier.empty();
   EarlierTimes earlier;
-  if (repeats) earlier.start.push_back(0);
   for (int32_t u = 0; u < outer.train.rows; ++u) {
     const int64_t test_at = outer.test.indptr[u];
     const bool held_out = outer.test.indptr[u + 1] > test_at;
@@ -138,10 +133,7 @@ Split SplitLeaveLastOutBefore(const Split& outer) {
       }
       Push(&history, outer.train.indices[k], outer.train.values[k]);
       times.push_back(at);
-      if (repeats) {
-        earlier.times.insert(earlier.times.end(), before.begin(), before.end());
-        earlier.start.push_back(static_cast<int64_t>(earlier.times.size()));
-      }
+      if (repeats) earlier.Append(before);
     }
     history.indptr.push_back(history.nnz());
   }
