@@ -239,6 +239,8 @@ Result<EvalReport> Evaluate(const Dataset& data, const EvalOptions& options) {
   EvalReport report;
   Split split;
   if (options.split == "random80") {
+    if (options.ties != Ties::kLargestIndex)
+      return InvalidArgument("--ties decides leave-last-out's pick; random80 has no ties to break");
     split = SplitRandom(data.matrix, Pcg64::NumpyDefaultRng42(), 0.8, &data.times, &data.earlier);
   } else if (options.split == "leave-last-out" || options.split == "lastout") {
     if (data.times.size() != static_cast<size_t>(data.matrix.nnz()))

@@ -161,6 +161,14 @@ TEST(Split, RandomTiesPickFromTheLatestMomentInAFixedOrder) {
   }
   for (int i = 2; i < 6; ++i) EXPECT_GT(held[i], 20) << "item" << i << " is almost never held out";
   EXPECT_EQ(SplitLeaveLastOutBefore(random).ties, Ties::kRandom);
+
+  EvalOptions o;
+  o.split = "random80";
+  o.ties = Ties::kRandom;
+  o.models = {"popular"};
+  auto r = Evaluate(d, o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().ToString().find("--ties decides leave-last-out's pick"), std::string::npos) << r.status().ToString();
 }
 
 TEST(Split, LeaveLastOutWithoutTimesIsRefusedByName) {
