@@ -105,11 +105,13 @@ AlsModel::UserSolve AlsModel::FoldIn(std::span<const int32_t> items, std::span<c
   const auto n = static_cast<Eigen::Index>(items.size());
   UserSolve out;
   out.vector = Vector::Zero(k);
+  out.c.resize(n);
+  for (Eigen::Index j = 0; j < n; ++j) out.c[j] = params.alpha * values[j];
   if (2 * n > k || base_inverse.rows() != k) {
     out.system.compute(UserSystem(*this, items, values));
     if (n == 0) return out;
     Vector b = Vector::Zero(k);
-    for (Eigen::Index j = 0; j < n; ++j) b.noalias() += (params.alpha * values[j]) * item_factors.row(items[j]).transpose();
+    for (Eigen::Index j = 0; j < n; ++j) b.noalias() += out.c[j] * item_factors.row(items[j]).transpose();
     out.vector = out.system.solve(b);
     return out;
   }
@@ -117,11 +119,9 @@ AlsModel::UserSolve AlsModel::FoldIn(std::span<const int32_t> items, std::span<c
   // so x = A⁻¹ Y_hᵀ c = Pᵀ (c − S⁻¹ D K c).
   out.small = true;
   RowMatrix yh(n, k);
-  out.c.resize(n);
   out.d.resize(n);
   for (Eigen::Index j = 0; j < n; ++j) {
     yh.row(j) = item_factors.row(items[j]);
-    out.c[j] = params.alpha * values[j];
     out.d[j] = out.c[j] - 1.0f;
   }
   out.p.noalias() = yh * base_inverse;
@@ -134,8 +134,7 @@ AlsModel::UserSolve AlsModel::FoldIn(std::span<const int32_t> items, std::span<c
   return out;
 }
 
-std::vector<float> AlsModel::Explain(const UserSolve& solve, std::span<const int32_t> items,
-                                     std::span<const float> raw, int32_t item) const {
+std::vector<float> AlsModel::Explain(const UserSolve& solve, std::span<const int32_t> items, int32_t item) const {
   // score(i) = y_iᵀ A⁻¹ Σ_j c_j y_j, so past item j contributes c_j · y_jᵀ A⁻¹ y_i.
   std::vector<float> out(items.size(), 0.0f);
   if (items.empty()) return out;
@@ -146,9 +145,8 @@ std::vector<float> AlsModel::Explain(const UserSolve& solve, std::span<const int
     for (size_t n = 0; n < items.size(); ++n) out[n] = solve.c[static_cast<Eigen::Index>(n)] * yh_w[static_cast<Eigen::Index>(n)];
     return out;
   }
-  const std::vector<float> values = weighting.Apply(items, raw);
   Vector w = solve.system.solve(Vector(item_factors.row(item).transpose()));
-  for (size_t n = 0; n < items.size(); ++n) out[n] = params.alpha * values[n] * item_factors.row(items[n]).dot(w);
+  for (size_t n = 0; n < items.size(); ++n) out[n] = solve.c[static_cast<Eigen::Index>(n)] * item_factors.row(items[n]).dot(w);
   return out;
 }
 

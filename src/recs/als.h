@@ -44,10 +44,11 @@ struct AlsModel {
   struct UserSolve {
     Vector vector;
     bool small = false;
-    // small: P = Y_h B⁻¹ (n × k), K = P Y_hᵀ, S = I + D K, and c, D per item.
+    Eigen::VectorXf c;  // each history item's confidence (α × its weighted strength)
+    // small: P = Y_h B⁻¹ (n × k), K = P Y_hᵀ, S = I + D K, and D = c − 1.
     Eigen::MatrixXf p, k;
     Eigen::PartialPivLU<Eigen::MatrixXf> s;
-    Eigen::VectorXf c, d;
+    Eigen::VectorXf d;
     // otherwise:
     Eigen::LDLT<Eigen::MatrixXf> system;
   };
@@ -55,10 +56,10 @@ struct AlsModel {
   // its weighting) would get, solved exactly against the current item
   // factors: how fold-in reacts to new events without retraining.
   UserSolve FoldIn(std::span<const int32_t> items, std::span<const float> values) const;
-  // How much each past item contributed to `item`'s score for that history
-  // (score = sum of the contributions), in the order of `items`.
-  std::vector<float> Explain(const UserSolve& solve, std::span<const int32_t> items, std::span<const float> values,
-                             int32_t item) const;
+  // How much each past item contributed to `item`'s score for the history
+  // `solve` was folded in from (score = sum of the contributions), in the
+  // order of `items`.
+  std::vector<float> Explain(const UserSolve& solve, std::span<const int32_t> items, int32_t item) const;
 };
 
 AlsModel FitAls(const Csr& user_items, const AlsParams& params, Weighting input = Weighting::kNone);

@@ -365,7 +365,7 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
       if (ease)
         for (size_t n = 0; n < contrib.size(); ++n) contrib[n] = history.weights[n] * model->ease.weights(history.items[n], idx);
       else
-        contrib = model->als.Explain(solve, history.items, history.weights, idx);
+        contrib = model->als.Explain(solve, history.items, idx);
       std::vector<size_t> best(contrib.size());
       for (size_t k = 0; k < best.size(); ++k) best[k] = k;
       std::sort(best.begin(), best.end(), [&](size_t a, size_t b) { return contrib[a] > contrib[b]; });

@@ -199,7 +199,7 @@ TEST(AlsFoldIn, ShortAndLongHistoriesSolveTheFullSystem) {
     EXPECT_EQ(solve.small, 2 * n <= 16) << n;
     for (int f = 0; f < 16; ++f) EXPECT_NEAR(solve.vector[f], want[f], 1e-3 * (1 + std::abs(want[f]))) << n << " factor " << f;
     for (int32_t item : {0, 77, 199}) {
-      std::vector<float> parts = m.Explain(solve, items, values, item);
+      std::vector<float> parts = m.Explain(solve, items, item);
       const float score = m.item_factors.row(item).dot(solve.vector);
       EXPECT_NEAR(std::accumulate(parts.begin(), parts.end(), 0.0f), score, 1e-3f * (1 + std::abs(score))) << n << " item " << item;
     }
