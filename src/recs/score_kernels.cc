@@ -13,6 +13,12 @@ namespace {
 // panel front to back while the panel's sums stay in vector registers.
 constexpr int64_t kPanel = 64;
 
+// What a kernel writes for item i: score × a + b + w × add[i] (add may be null).
+struct Epilogue {
+  float a = 1, b = 0, w = 0;
+  const float* add = nullptr;
+};
+
 size_t CodeAt(int64_t item, int64_t d, int64_t dims) {
   return static_cast<size_t>(((item / kPanel) * dims + d) * kPanel + item % kPanel);
 }
@@ -25,8 +31,14 @@ size_t CodeAt(int64_t item, int64_t d, int64_t dims) {
   return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(c))));
 }
 
+// o × a + b + w × add: the blend, written as the scores are.
+[[gnu::target("avx512f")]] inline __m512 Finish(__m512 o, __m512 a, __m512 b, __m512 w, const float* add) {
+  return _mm512_fmadd_ps(o, a, add ? _mm512_fmadd_ps(_mm512_loadu_ps(add), w, b) : b);
+}
+
 [[gnu::target("avx512f")]] void PanelsAvx512(const int8_t* codes, const float* scale, int64_t panels, int64_t dims,
-                                             const float* v, float* out) {
+                                             const float* v, const Epilogue& e, float* out) {
+  const __m512 ea = _mm512_set1_ps(e.a), eb = _mm512_set1_ps(e.b), ew = _mm512_set1_ps(e.w);
   for (int64_t p = 0; p < panels; ++p) {
     __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
     const int8_t* c = codes + p * dims * kPanel;
@@ -37,19 +49,20 @@ size_t CodeAt(int64_t item, int64_t d, int64_t dims) {
       a2 = _mm512_fmadd_ps(Load16(c + 32), vd, a2);
       a3 = _mm512_fmadd_ps(Load16(c + 48), vd, a3);
     }
-    float* o = out + p * kPanel;
-    const float* s = scale + p * kPanel;
-    _mm512_storeu_ps(o, _mm512_mul_ps(a0, _mm512_loadu_ps(s)));
-    _mm512_storeu_ps(o + 16, _mm512_mul_ps(a1, _mm512_loadu_ps(s + 16)));
-    _mm512_storeu_ps(o + 32, _mm512_mul_ps(a2, _mm512_loadu_ps(s + 32)));
-    _mm512_storeu_ps(o + 48, _mm512_mul_ps(a3, _mm512_loadu_ps(s + 48)));
+    const __m512 acc[4] = {a0, a1, a2, a3};
+    for (int k = 0; k < 4; ++k) {
+      const int64_t at = p * kPanel + 16 * k;
+      const __m512 scored = _mm512_mul_ps(acc[k], _mm512_loadu_ps(scale + at));
+      _mm512_storeu_ps(out + at, Finish(scored, ea, eb, ew, e.add ? e.add + at : nullptr));
+    }
   }
 }
 
 #pragma GCC diagnostic pop
 
 [[gnu::target("avx2,fma")]] void PanelsAvx2(const int8_t* codes, const float* scale, int64_t panels, int64_t dims,
-                                            const float* v, float* out) {
+                                            const float* v, const Epilogue& e, float* out) {
+  const __m256 ea = _mm256_set1_ps(e.a), eb = _mm256_set1_ps(e.b), ew = _mm256_set1_ps(e.w);
   for (int64_t p = 0; p < panels; ++p) {
     __m256 a[8];
     for (auto& x : a) x = _mm256_setzero_ps();
@@ -61,23 +74,29 @@ size_t CodeAt(int64_t item, int64_t d, int64_t dims) {
         a[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(bytes)), vd, a[k]);
       }
     }
-    for (int k = 0; k < 8; ++k)
-      _mm256_storeu_ps(out + p * kPanel + 8 * k, _mm256_mul_ps(a[k], _mm256_loadu_ps(scale + p * kPanel + 8 * k)));
+    for (int k = 0; k < 8; ++k) {
+      const int64_t at = p * kPanel + 8 * k;
+      const __m256 base = e.add ? _mm256_fmadd_ps(_mm256_loadu_ps(e.add + at), ew, eb) : eb;
+      _mm256_storeu_ps(out + at, _mm256_fmadd_ps(_mm256_mul_ps(a[k], _mm256_loadu_ps(scale + at)), ea, base));
+    }
   }
 }
 
 void PanelsPortable(const int8_t* codes, const float* scale, int64_t panels, int64_t dims, const float* v,
-                    float* out) {
+                    const Epilogue& e, float* out) {
   for (int64_t p = 0; p < panels; ++p) {
     float acc[kPanel] = {};
     const int8_t* c = codes + p * dims * kPanel;
     for (int64_t d = 0; d < dims; ++d, c += kPanel)
       for (int64_t k = 0; k < kPanel; ++k) acc[k] += static_cast<float>(c[k]) * v[d];
-    for (int64_t k = 0; k < kPanel; ++k) out[p * kPanel + k] = acc[k] * scale[p * kPanel + k];
+    for (int64_t k = 0; k < kPanel; ++k) {
+      const int64_t at = p * kPanel + k;
+      out[at] = acc[k] * scale[at] * e.a + e.b + (e.add ? e.w * e.add[at] : 0.0f);
+    }
   }
 }
 
-using PanelFn = void (*)(const int8_t*, const float*, int64_t, int64_t, const float*, float*);
+using PanelFn = void (*)(const int8_t*, const float*, int64_t, int64_t, const float*, const Epilogue&, float*);
 
 PanelFn Widest() {
   __builtin_cpu_init();
@@ -98,20 +117,56 @@ QuantizedFactors::QuantizedFactors(const RowMatrix& f) : rows_(f.rows()), dims_(
     const float inv = top > 0 ? 127.0f / top : 0.0f;
     for (int64_t d = 0; d < dims_; ++d) codes_[CodeAt(i, d, dims_)] = static_cast<int8_t>(std::lround(f(i, d) * inv));
   }
+  // The moments of the rows as scored (codes × scale), so SpreadOf is exact for them.
+  mean_ = Eigen::VectorXd::Zero(dims_);
+  Eigen::MatrixXd second = Eigen::MatrixXd::Zero(dims_, dims_);
+  Eigen::VectorXd row(dims_);
+  for (int64_t i = 0; i < rows_; ++i) {
+    for (int64_t d = 0; d < dims_; ++d) row(d) = static_cast<double>(codes_[CodeAt(i, d, dims_)]) * scale_[i];
+    mean_ += row;
+    second.selfadjointView<Eigen::Lower>().rankUpdate(row);
+  }
+  if (rows_ > 0) {
+    mean_ /= static_cast<double>(rows_);
+    second = second.selfadjointView<Eigen::Lower>();
+    covariance_ = second / static_cast<double>(rows_) - mean_ * mean_.transpose();
+  }
 }
 
-void QuantizedFactors::Score(const Vector& vector, std::span<float> scores, Isa isa) const {
+void QuantizedFactors::Score(const Vector& vector, std::span<float> scores, Isa isa, const ScoreBlend& blend) const {
   static const PanelFn widest = Widest();
   const PanelFn kernel = isa == Isa::kWidest ? widest
                          : isa == Isa::kAvx2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
                              ? PanelsAvx2
                              : PanelsPortable;
+  Epilogue e;
+  if (blend.spread) {
+    e.a = blend.weight / blend.spread->sd;
+    e.b = -blend.spread->mean * e.a;
+  }
+  if (!blend.add.empty()) {
+    e.w = blend.add_weight;
+    e.add = blend.add.data();
+  }
   const int64_t full = rows_ / kPanel;
-  kernel(codes_.data(), scale_.data(), full, dims_, vector.data(), scores.data());
+  kernel(codes_.data(), scale_.data(), full, dims_, vector.data(), e, scores.data());
   if (rows_ % kPanel == 0) return;
-  float tail[kPanel];  // the zero-padded last panel, written to a buffer and copied: `scores` holds only rows_
-  kernel(codes_.data() + full * dims_ * kPanel, scale_.data() + full * kPanel, 1, dims_, vector.data(), tail);
+  // The zero-padded last panel, written to a buffer and copied: `scores` (and `add`) hold only rows_.
+  float tail[kPanel], add_tail[kPanel] = {};
+  if (e.add) {
+    std::copy(e.add + full * kPanel, e.add + rows_, add_tail);
+    e.add = add_tail;
+  }
+  kernel(codes_.data() + full * dims_ * kPanel, scale_.data() + full * kPanel, 1, dims_, vector.data(), e, tail);
   std::copy(tail, tail + rows_ % kPanel, scores.begin() + full * kPanel);
+}
+
+Spread QuantizedFactors::SpreadOf(const Vector& vector) const {
+  if (rows_ == 0) return {};
+  const Eigen::VectorXd v = vector.cast<double>();
+  const double mean = mean_.dot(v);
+  const double variance = std::max(0.0, v.dot(covariance_ * v));
+  return {static_cast<float>(mean), static_cast<float>(std::sqrt(variance)) + 1e-9f};
 }
 
 }  // namespace shinrai::recs

@@ -7,12 +7,23 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
 #include "recs/factors.h"
+#include "recs/top_k.h"
 
 namespace shinrai::recs {
+
+// Serving blends the scores' z-scores with a fallback; done as the scores
+// are written, that costs no pass over the catalogue of its own.
+struct ScoreBlend {
+  std::optional<Spread> spread;  // write weight × (score − mean) / sd
+  float weight = 1;
+  std::span<const float> add;    // plus add_weight × add[i] (one per row)
+  float add_weight = 0;
+};
 
 class QuantizedFactors {
  public:
@@ -22,14 +33,20 @@ class QuantizedFactors {
 
   // Which instructions score: the widest this CPU has, or a narrower one (tests check each).
   enum class Isa { kWidest, kAvx2, kPortable };
-  // scores[i] ≈ factors.row(i) · vector for every item (relative error ~1/254 of the item's largest factor).
-  void Score(const Vector& vector, std::span<float> scores, Isa isa = Isa::kWidest) const;
+  // scores[i] ≈ factors.row(i) · vector for every item (relative error ~1/254
+  // of the item's largest factor), blended as asked.
+  void Score(const Vector& vector, std::span<float> scores, Isa isa = Isa::kWidest, const ScoreBlend& blend = {}) const;
+  // The mean and standard deviation of Score's scores over every row (as
+  // Standardize computes them), from the rows' moments: O(dims²), not O(rows).
+  Spread SpreadOf(const Vector& vector) const;
   int64_t rows() const { return rows_; }
 
  private:
   int64_t rows_ = 0, dims_ = 0;
   std::vector<int8_t> codes_;  // in panels of 64 items, dimension by dimension (score_kernels.cc)
   std::vector<float> scale_;
+  Eigen::VectorXd mean_;        // of the rows as coded
+  Eigen::MatrixXd covariance_;  // of the rows as coded (population)
 };
 
 }  // namespace shinrai::recs

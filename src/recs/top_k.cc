@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <queue>
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -13,61 +12,72 @@
 
 namespace shinrai::recs {
 
+namespace {
+
+// The first index from `i` whose score beats `floor` (n when none does).
+// Most of a catalogue is passed over here, sixteen at a time (SSE2 is in
+// every x86-64; AVX-512 compares measured no faster: the loads bound it).
+int32_t NextAbove(const float* s, int32_t i, int32_t n, float floor) {
+#ifdef __SSE2__
+  const __m128 f = _mm_set1_ps(floor);
+  for (; i + 16 <= n; i += 16) {
+    const int a = _mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(s + i), f));
+    const int b = _mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(s + i + 4), f));
+    const int c = _mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(s + i + 8), f));
+    const int d = _mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(s + i + 12), f));
+    if (const int all = a | b << 4 | c << 8 | d << 12) return i + __builtin_ctz(all);
+  }
+#endif
+  while (i < n && !(s[i] > floor)) ++i;
+  return i;
+}
+
+}  // namespace
+
 int TopK(std::span<const float> scores, std::span<const char> excluded, std::span<int32_t> out) {
   const size_t k = out.size();
   if (k == 0) return 0;
-  // Under "better" the heap front is the worst of the best k kept so far.
   auto better = [&](int32_t a, int32_t b) { return scores[a] != scores[b] ? scores[a] > scores[b] : a < b; };
-  std::vector<int32_t> heap;
-  heap.reserve(k + 1);
-  // Once k are kept, most items lose to the worst of them on the score
-  // alone: one comparison of floats, no heap work (this runs over the whole
-  // catalogue on every request).
+  // Items that might be among the best k, gathered without ordering them;
+  // when the pool fills, it is cut back to its best k and the worst of those
+  // becomes the floor. A heap kept in order instead did most of the
+  // selection's work: items arrive in no order, so hundreds enter it before
+  // the floor settles (38,000 scores in random order: 1.5–2 × faster).
+  const size_t pool_cap = std::max<size_t>(4 * k, 256);
+  std::vector<int32_t> pool;
+  pool.reserve(pool_cap);
+  // An item must beat the floor strictly: items come in ascending order, so
+  // one equal to the k-th best kept loses the tie to it. -inf and NaN never
+  // beat any floor.
   float floor = -std::numeric_limits<float>::infinity();
   const auto n = static_cast<int32_t>(scores.size());
-  for (int32_t i = 0; i < n; ++i) {
-#ifdef __SSE2__
-    // Sixteen at a time while none of them reaches the floor (SSE2 is in
-    // every x86-64): the scalar loop spent ~1 ns an item.
-    if (heap.size() == k && (i & 15) == 0) {
-      const __m128 f = _mm_set1_ps(floor);
-      while (i + 16 <= n) {
-        const float* p = scores.data() + i;
-        const __m128 any = _mm_or_ps(_mm_or_ps(_mm_cmpge_ps(_mm_loadu_ps(p), f), _mm_cmpge_ps(_mm_loadu_ps(p + 4), f)),
-                                     _mm_or_ps(_mm_cmpge_ps(_mm_loadu_ps(p + 8), f), _mm_cmpge_ps(_mm_loadu_ps(p + 12), f)));
-        if (_mm_movemask_ps(any) != 0) break;
-        i += 16;
-      }
-      if (i >= n) break;
-    }
-#endif
-    if (scores[i] < floor) continue;
+  for (int32_t i = NextAbove(scores.data(), 0, n, floor); i < n; i = NextAbove(scores.data(), i + 1, n, floor)) {
     if (!excluded.empty() && excluded[i]) continue;
-    if (std::isinf(scores[i]) && scores[i] < 0) continue;
-    if (heap.size() < k) {
-      heap.push_back(i);
-      std::push_heap(heap.begin(), heap.end(), better);
-    } else if (better(i, heap.front())) {
-      std::pop_heap(heap.begin(), heap.end(), better);
-      heap.back() = i;
-      std::push_heap(heap.begin(), heap.end(), better);
-    } else {
-      continue;
-    }
-    if (heap.size() == k) floor = scores[heap.front()];
+    pool.push_back(i);
+    if (pool.size() < pool_cap) continue;
+    std::nth_element(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(k - 1), pool.end(), better);
+    pool.resize(k);
+    floor = scores[pool[k - 1]];  // the worst kept: nth_element put every better one before it
   }
-  std::sort_heap(heap.begin(), heap.end(), better);
-  std::copy(heap.begin(), heap.end(), out.begin());
-  return static_cast<int>(heap.size());
+  const size_t kept = std::min(k, pool.size());
+  std::partial_sort(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(kept), pool.end(), better);
+  std::copy(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(kept), out.begin());
+  return static_cast<int>(kept);
+}
+
+Spread SpreadOf(std::span<const float> s) {
+  if (s.empty()) return {};
+  // Eigen's vectorised reductions: this runs over the whole catalogue on every request.
+  Eigen::Map<const Eigen::ArrayXf> a(s.data(), static_cast<Eigen::Index>(s.size()));
+  const float mean = a.mean();
+  return {mean, std::sqrt((a - mean).square().mean()) + 1e-9f};
 }
 
 void Standardize(std::span<float> s) {
   if (s.empty()) return;
-  // Eigen's vectorised reductions: this runs over the whole catalogue on every request.
+  const Spread spread = SpreadOf(s);
   Eigen::Map<Eigen::ArrayXf> a(s.data(), static_cast<Eigen::Index>(s.size()));
-  const float mean = a.mean();
-  const float sd = std::sqrt((a - mean).square().mean()) + 1e-9f;
-  a = (a - mean) * (1.0f / sd);
+  a = (a - spread.mean) * (1.0f / spread.sd);
 }
 
 }  // namespace shinrai::recs

@@ -16,4 +16,12 @@ int TopK(std::span<const float> scores, std::span<const char> excluded, std::spa
 // model and a fallback) can be added with weights.
 void Standardize(std::span<float> scores);
 
+// The mean and standard deviation Standardize uses (sd never 0), for
+// callers that standardize only the scores they read.
+struct Spread {
+  float mean = 0;
+  float sd = 1;
+};
+Spread SpreadOf(std::span<const float> scores);
+
 }  // namespace shinrai::recs

@@ -163,6 +163,33 @@ TEST(QuantizedFactors, ScoresFollowTheExactProduct) {
   }
 }
 
+// Serving writes the blend as it scores: each item's z-score (over the whole
+// catalogue, from the codes' moments) weighted, plus the weighted fallback,
+// the same as scoring, standardizing and adding would give, on every ISA.
+TEST(QuantizedFactors, BlendsAsItScores) {
+  for (auto [rows, cols] : {std::pair{5000, 64}, std::pair{1537, 13}, std::pair{37, 13}}) {
+    RowMatrix m = RowMatrix::Random(rows, cols);
+    m.col(0).array() += 0.5f;  // scores with a mean well away from 0
+    Vector v = Vector::Random(cols);
+    QuantizedFactors codes(m);
+    std::vector<float> plain(static_cast<size_t>(rows)), fallback(static_cast<size_t>(rows));
+    for (int r = 0; r < rows; ++r) fallback[r] = std::sin(static_cast<float>(r));
+    codes.Score(v, plain);
+    const Spread measured = SpreadOf(plain);
+    const Spread given = codes.SpreadOf(v);
+    EXPECT_NEAR(given.mean, measured.mean, 1e-4f * (1 + std::abs(measured.mean))) << rows;
+    EXPECT_NEAR(given.sd, measured.sd, 1e-4f * measured.sd) << rows;
+    for (auto isa : {QuantizedFactors::Isa::kPortable, QuantizedFactors::Isa::kAvx2, QuantizedFactors::Isa::kWidest}) {
+      std::vector<float> blended(static_cast<size_t>(rows), -1e9f);
+      codes.Score(v, blended, isa, {.spread = given, .weight = 0.7f, .add = fallback, .add_weight = 0.3f});
+      for (int r = 0; r < rows; ++r) {
+        const float want = 0.7f * (plain[r] - measured.mean) / measured.sd + 0.3f * fallback[r];
+        ASSERT_NEAR(blended[r], want, 1e-3f) << rows << "x" << cols << " row " << r << " isa " << int(isa);
+      }
+    }
+  }
+}
+
 // Fold-in solves a short history through its small Woodbury system and a
 // long one whole: both must give the vector of the person's full normal
 // equations, and explanations that add up to the item's score.
@@ -213,12 +240,15 @@ TEST(TopK, MatchesAFullSortWithTiesAndExclusions) {
   std::mt19937 rng(5);
   std::uniform_int_distribution<int> level(0, 40);  // few distinct scores: many ties
   std::normal_distribution<float> spread;              // or none: most blocks of 16 skipped whole
-  for (bool ties : {true, false})
+  enum Shape { kTies, kSpread, kRising };               // rising: every item beats the floor, cut after cut
+  for (Shape shape : {kTies, kSpread, kRising})
   for (int n : {0, 1, 7, 100, 5000, 10007}) {
     std::vector<float> scores(static_cast<size_t>(n));
     std::vector<char> excluded(static_cast<size_t>(n));
     for (int i = 0; i < n; ++i) {
-      const float s = ties ? static_cast<float>(level(rng)) : spread(rng);
+      const float s = shape == kTies     ? static_cast<float>(level(rng))
+                      : shape == kSpread ? spread(rng)
+                                         : static_cast<float>(i / 3);
       scores[i] = i % 97 == 3 ? -std::numeric_limits<float>::infinity() : s;
       excluded[i] = i % 13 == 0;
     }
