@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace shinrai::recs {
 namespace {
@@ -11,12 +12,13 @@ namespace {
 // Codes are stored in panels of kPanel items: panel p holds, for each
 // dimension d, the codes of its items side by side, so one pass reads the
 // panel front to back while the panel's sums stay in vector registers.
-constexpr int64_t kPanel = 64;
+constexpr int64_t kPanel = QuantizedFactors::kBlock;
 
 // What a kernel writes for item i: score × a + b + w × add[i] (add may be null).
 struct Epilogue {
   float a = 1, b = 0, w = 0;
   const float* add = nullptr;
+  float* panel_max = nullptr;  // when set: the largest value written in each panel
 };
 
 size_t CodeAt(int64_t item, int64_t d, int64_t dims) {
@@ -50,11 +52,15 @@ size_t CodeAt(int64_t item, int64_t d, int64_t dims) {
       a3 = _mm512_fmadd_ps(Load16(c + 48), vd, a3);
     }
     const __m512 acc[4] = {a0, a1, a2, a3};
+    __m512 top = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
     for (int k = 0; k < 4; ++k) {
       const int64_t at = p * kPanel + 16 * k;
       const __m512 scored = _mm512_mul_ps(acc[k], _mm512_loadu_ps(scale + at));
-      _mm512_storeu_ps(out + at, Finish(scored, ea, eb, ew, e.add ? e.add + at : nullptr));
+      const __m512 written = Finish(scored, ea, eb, ew, e.add ? e.add + at : nullptr);
+      _mm512_storeu_ps(out + at, written);
+      top = _mm512_max_ps(top, written);
     }
+    if (e.panel_max) e.panel_max[p] = _mm512_reduce_max_ps(top);
   }
 }
 
@@ -74,10 +80,18 @@ size_t CodeAt(int64_t item, int64_t d, int64_t dims) {
         a[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(bytes)), vd, a[k]);
       }
     }
+    __m256 top = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
     for (int k = 0; k < 8; ++k) {
       const int64_t at = p * kPanel + 8 * k;
       const __m256 base = e.add ? _mm256_fmadd_ps(_mm256_loadu_ps(e.add + at), ew, eb) : eb;
-      _mm256_storeu_ps(out + at, _mm256_fmadd_ps(_mm256_mul_ps(a[k], _mm256_loadu_ps(scale + at)), ea, base));
+      const __m256 written = _mm256_fmadd_ps(_mm256_mul_ps(a[k], _mm256_loadu_ps(scale + at)), ea, base);
+      _mm256_storeu_ps(out + at, written);
+      top = _mm256_max_ps(top, written);
+    }
+    if (e.panel_max) {
+      alignas(32) float lanes[8];
+      _mm256_store_ps(lanes, top);
+      e.panel_max[p] = *std::max_element(lanes, lanes + 8);
     }
   }
 }
@@ -93,6 +107,7 @@ void PanelsPortable(const int8_t* codes, const float* scale, int64_t panels, int
       const int64_t at = p * kPanel + k;
       out[at] = acc[k] * scale[at] * e.a + e.b + (e.add ? e.w * e.add[at] : 0.0f);
     }
+    if (e.panel_max) e.panel_max[p] = *std::max_element(out + p * kPanel, out + (p + 1) * kPanel);
   }
 }
 
@@ -148,17 +163,22 @@ void QuantizedFactors::Score(const Vector& vector, std::span<float> scores, Isa 
     e.w = blend.add_weight;
     e.add = blend.add.data();
   }
+  if (!blend.block_max.empty()) e.panel_max = blend.block_max.data();
   const int64_t full = rows_ / kPanel;
   kernel(codes_.data(), scale_.data(), full, dims_, vector.data(), e, scores.data());
   if (rows_ % kPanel == 0) return;
-  // The zero-padded last panel, written to a buffer and copied: `scores` (and `add`) hold only rows_.
+  // The zero-padded last panel, written to a buffer and copied: `scores` (and
+  // `add`) hold only rows_, and its padding must not count towards its maximum.
   float tail[kPanel], add_tail[kPanel] = {};
   if (e.add) {
     std::copy(e.add + full * kPanel, e.add + rows_, add_tail);
     e.add = add_tail;
   }
+  e.panel_max = nullptr;
   kernel(codes_.data() + full * dims_ * kPanel, scale_.data() + full * kPanel, 1, dims_, vector.data(), e, tail);
-  std::copy(tail, tail + rows_ % kPanel, scores.begin() + full * kPanel);
+  const int64_t left = rows_ % kPanel;
+  std::copy(tail, tail + left, scores.begin() + full * kPanel);
+  if (!blend.block_max.empty()) blend.block_max[static_cast<size_t>(full)] = *std::max_element(tail, tail + left);
 }
 
 Spread QuantizedFactors::SpreadOf(const Vector& vector) const {

@@ -23,6 +23,9 @@ struct ScoreBlend {
   float weight = 1;
   std::span<const float> add;    // plus add_weight × add[i] (one per row)
   float add_weight = 0;
+  // When not empty (one per QuantizedFactors::kBlock rows, the last block
+  // possibly short): the largest score written in each block, for TopKInBlocks.
+  std::span<float> block_max;
 };
 
 class QuantizedFactors {
@@ -40,6 +43,8 @@ class QuantizedFactors {
   // Standardize computes them), from the rows' moments: O(dims²), not O(rows).
   Spread SpreadOf(const Vector& vector) const;
   int64_t rows() const { return rows_; }
+  static constexpr int32_t kBlock = 64;  // rows a block_max entry covers (the kernels' panel)
+  static size_t Blocks(int64_t rows) { return static_cast<size_t>((rows + kBlock - 1) / kBlock); }
 
  private:
   int64_t rows_ = 0, dims_ = 0;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 
 #ifdef __SSE2__
@@ -59,6 +60,36 @@ int TopK(std::span<const float> scores, std::span<const char> excluded, std::spa
     pool.resize(k);
     floor = scores[pool[k - 1]];  // the worst kept: nth_element put every better one before it
   }
+  const size_t kept = std::min(k, pool.size());
+  std::partial_sort(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(kept), pool.end(), better);
+  std::copy(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(kept), out.begin());
+  return static_cast<int>(kept);
+}
+
+int TopKInBlocks(std::span<const float> scores, std::span<const float> block_max, int32_t block,
+                 std::span<int32_t> out) {
+  const size_t k = out.size();
+  if (k == 0) return 0;
+  if (block_max.size() <= k) return TopK(scores, {}, out);
+  // At least k items score the k-th largest block maximum or more (one in
+  // each of those blocks), so no item below it is among the best k, and a
+  // block whose maximum is below it holds none of them.
+  std::vector<float> maxima(block_max.begin(), block_max.end());
+  std::nth_element(maxima.begin(), maxima.begin() + static_cast<std::ptrdiff_t>(k - 1), maxima.end(),
+                   std::greater<float>());
+  const float bar = maxima[k - 1];
+  if (!std::isfinite(bar)) return TopK(scores, {}, out);
+  const float floor = std::nextafter(bar, -std::numeric_limits<float>::infinity());  // the bar itself counts
+  const auto n = static_cast<int32_t>(scores.size());
+  std::vector<int32_t> pool;
+  for (size_t b = 0; b < block_max.size(); ++b) {
+    if (!(block_max[b] > floor)) continue;
+    const int32_t end = static_cast<int32_t>(std::min<int64_t>(n, static_cast<int64_t>(b + 1) * block));
+    for (int32_t i = NextAbove(scores.data(), static_cast<int32_t>(b) * block, end, floor); i < end;
+         i = NextAbove(scores.data(), i + 1, end, floor))
+      pool.push_back(i);
+  }
+  auto better = [&](int32_t a, int32_t c) { return scores[a] != scores[c] ? scores[a] > scores[c] : a < c; };
   const size_t kept = std::min(k, pool.size());
   std::partial_sort(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(kept), pool.end(), better);
   std::copy(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(kept), out.begin());

@@ -12,6 +12,12 @@ namespace shinrai::recs {
 // Returns how many were written.
 int TopK(std::span<const float> scores, std::span<const char> excluded, std::span<int32_t> out);
 
+// The same selection (no exclusions) when the largest score of each block
+// of `block` items is known, as exact scoring writes it: only the blocks
+// that can hold one of the best k are read.
+int TopKInBlocks(std::span<const float> scores, std::span<const float> block_max, int32_t block,
+                 std::span<int32_t> out);
+
 // Replaces scores by their z-scores, so scores of different models (or a
 // model and a fallback) can be added with weights.
 void Standardize(std::span<float> scores);

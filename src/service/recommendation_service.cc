@@ -298,14 +298,15 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
   // by the spread their moments give; other models score, then blend.
   const float fallback_weight = static_cast<float>(1.0 - confidence);
   auto fallback_part = [&](size_t c) { return fallback_weight * fallback[c]; };
-  std::vector<float> blended(count), personal;
+  std::vector<float> blended(count), personal, block_max;
   recs::Spread spread;
   const bool scored_blended = confidence > 0 && !ease && whole_catalogue;
   if (scored_blended) {
     spread = model->item_codes.SpreadOf(solve.vector);
+    block_max.resize(recs::QuantizedFactors::Blocks(items));
     model->item_codes.Score(solve.vector, blended, recs::QuantizedFactors::Isa::kWidest,
                             {.spread = spread, .weight = static_cast<float>(confidence), .add = fallback,
-                             .add_weight = fallback_weight});
+                             .add_weight = fallback_weight, .block_max = block_max});
   } else if (confidence > 0) {
     personal.resize(count);
     if (ease && whole_catalogue) {
@@ -334,7 +335,9 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
   bool every_candidate = false;  // `order` already holds all of them
   auto select = [&] {
     order.assign(std::min(want, count), 0);
-    order.resize(static_cast<size_t>(recs::TopK(blended, {}, order)));
+    order.resize(static_cast<size_t>(
+        scored_blended ? recs::TopKInBlocks(blended, block_max, recs::QuantizedFactors::kBlock, order)
+                       : recs::TopK(blended, {}, order)));
     every_candidate = order.size() < want;
   };
   select();

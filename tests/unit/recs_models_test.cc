@@ -181,10 +181,17 @@ TEST(QuantizedFactors, BlendsAsItScores) {
     EXPECT_NEAR(given.sd, measured.sd, 1e-4f * measured.sd) << rows;
     for (auto isa : {QuantizedFactors::Isa::kPortable, QuantizedFactors::Isa::kAvx2, QuantizedFactors::Isa::kWidest}) {
       std::vector<float> blended(static_cast<size_t>(rows), -1e9f);
-      codes.Score(v, blended, isa, {.spread = given, .weight = 0.7f, .add = fallback, .add_weight = 0.3f});
+      std::vector<float> block_max(QuantizedFactors::Blocks(rows), -1e9f);
+      codes.Score(v, blended, isa,
+                  {.spread = given, .weight = 0.7f, .add = fallback, .add_weight = 0.3f, .block_max = block_max});
       for (int r = 0; r < rows; ++r) {
         const float want = 0.7f * (plain[r] - measured.mean) / measured.sd + 0.3f * fallback[r];
         ASSERT_NEAR(blended[r], want, 1e-3f) << rows << "x" << cols << " row " << r << " isa " << int(isa);
+      }
+      for (size_t b = 0; b < block_max.size(); ++b) {
+        const auto from = blended.begin() + static_cast<std::ptrdiff_t>(b * QuantizedFactors::kBlock);
+        const auto to = b + 1 == block_max.size() ? blended.end() : from + QuantizedFactors::kBlock;
+        ASSERT_EQ(block_max[b], *std::max_element(from, to)) << rows << " block " << b << " isa " << int(isa);
       }
     }
   }
@@ -261,6 +268,29 @@ TEST(TopK, MatchesAFullSortWithTiesAndExclusions) {
       got.resize(static_cast<size_t>(TopK(scores, excluded, got)));
       std::vector<int32_t> expected(want.begin(), want.begin() + static_cast<std::ptrdiff_t>(std::min(k, want.size())));
       EXPECT_EQ(got, expected) << n << " items, k " << k;
+    }
+  }
+}
+
+// Reading only the blocks whose maximum reaches the k-th largest block
+// maximum must select exactly what a full selection does, ties included.
+TEST(TopK, InBlocksMatchesTheFullSelection) {
+  std::mt19937 rng(9);
+  std::uniform_int_distribution<int> level(0, 40);
+  std::normal_distribution<float> spread;
+  for (bool ties : {true, false})
+  for (int32_t block : {64, 7})
+  for (int n : {1, 100, 5000, 10007}) {
+    std::vector<float> scores(static_cast<size_t>(n));
+    for (auto& s : scores) s = ties ? static_cast<float>(level(rng)) : spread(rng);
+    std::vector<float> block_max;
+    for (int b = 0; b < n; b += block)
+      block_max.push_back(*std::max_element(scores.begin() + b, scores.begin() + std::min(n, b + block)));
+    for (size_t k : {size_t{1}, size_t{10}, size_t{72}, size_t{2000}}) {
+      std::vector<int32_t> want(k), got(k);
+      want.resize(static_cast<size_t>(TopK(scores, {}, want)));
+      got.resize(static_cast<size_t>(TopKInBlocks(scores, block_max, block, got)));
+      EXPECT_EQ(got, want) << n << " items, blocks of " << block << ", k " << k << (ties ? ", ties" : "");
     }
   }
 }
