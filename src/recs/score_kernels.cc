@@ -25,6 +25,18 @@ size_t CodeAt(int64_t item, int64_t d, int64_t dims) {
   return static_cast<size_t>(((item / kPanel) * dims + d) * kPanel + item % kPanel);
 }
 
+// The same codes for VNNI's 4-byte dot products: panel p holds, for each
+// group of four dimensions, each item's four codes side by side.
+int64_t Groups(int64_t dims) { return (dims + 3) / 4; }
+size_t QuadAt(int64_t item, int64_t d, int64_t dims) {
+  return static_cast<size_t>((((item / kPanel) * Groups(dims) + d / 4) * kPanel + item % kPanel) * 4 + d % 4);
+}
+
+bool HasVnni() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vnni");
+}
+
 // GCC 12 warns that the intrinsics' own undefined source vector "may be used
 // uninitialized" (GCC bug 105593): the instructions never read it.
 #pragma GCC diagnostic push
@@ -56,6 +68,34 @@ size_t CodeAt(int64_t item, int64_t d, int64_t dims) {
     for (int k = 0; k < 4; ++k) {
       const int64_t at = p * kPanel + 16 * k;
       const __m512 scored = _mm512_mul_ps(acc[k], _mm512_loadu_ps(scale + at));
+      const __m512 written = Finish(scored, ea, eb, ew, e.add ? e.add + at : nullptr);
+      _mm512_storeu_ps(out + at, written);
+      top = _mm512_max_ps(top, written);
+    }
+    if (e.panel_max) e.panel_max[p] = _mm512_reduce_max_ps(top);
+  }
+}
+
+// The query too as bytes: VNNI multiplies unsigned by signed bytes, so it
+// is sent as q + 128 and 128 × each item's code sum taken off again.
+[[gnu::target("avx512f,avx512vnni")]] void PanelsVnni(const int8_t* quads, const int32_t* biased_sums,
+                                                      const float* scale, int64_t panels, int64_t groups,
+                                                      const uint32_t* query, float query_scale, const Epilogue& e,
+                                                      float* out) {
+  const __m512 ea = _mm512_set1_ps(e.a), eb = _mm512_set1_ps(e.b), ew = _mm512_set1_ps(e.w);
+  const __m512 qs = _mm512_set1_ps(query_scale);
+  for (int64_t p = 0; p < panels; ++p) {
+    __m512i acc[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512()};
+    const int8_t* c = quads + p * groups * kPanel * 4;
+    for (int64_t g = 0; g < groups; ++g, c += kPanel * 4) {
+      const __m512i q = _mm512_set1_epi32(static_cast<int>(query[g]));
+      for (int k = 0; k < 4; ++k) acc[k] = _mm512_dpbusd_epi32(acc[k], q, _mm512_loadu_si512(c + 64 * k));
+    }
+    __m512 top = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+    for (int k = 0; k < 4; ++k) {
+      const int64_t at = p * kPanel + 16 * k;
+      const __m512i dot = _mm512_sub_epi32(acc[k], _mm512_loadu_si512(biased_sums + at));
+      const __m512 scored = _mm512_mul_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(qs, _mm512_loadu_ps(scale + at)));
       const __m512 written = Finish(scored, ea, eb, ew, e.add ? e.add + at : nullptr);
       _mm512_storeu_ps(out + at, written);
       top = _mm512_max_ps(top, written);
@@ -111,13 +151,13 @@ void PanelsPortable(const int8_t* codes, const float* scale, int64_t panels, int
   }
 }
 
-using PanelFn = void (*)(const int8_t*, const float*, int64_t, int64_t, const float*, const Epilogue&, float*);
-
-PanelFn Widest() {
+QuantizedFactors::Isa WidestIsa() {
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f")) return PanelsAvx512;
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return PanelsAvx2;
-  return PanelsPortable;
+  using Isa = QuantizedFactors::Isa;
+  if (HasVnni()) return Isa::kAvx512Vnni;
+  if (__builtin_cpu_supports("avx512f")) return Isa::kAvx512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::kAvx2;
+  return Isa::kPortable;
 }
 
 }  // namespace
@@ -131,6 +171,16 @@ QuantizedFactors::QuantizedFactors(const RowMatrix& f) : rows_(f.rows()), dims_(
     scale_[i] = top > 0 ? top / 127.0f : 0.0f;
     const float inv = top > 0 ? 127.0f / top : 0.0f;
     for (int64_t d = 0; d < dims_; ++d) codes_[CodeAt(i, d, dims_)] = static_cast<int8_t>(std::lround(f(i, d) * inv));
+  }
+  if (HasVnni()) {
+    quads_.assign(static_cast<size_t>(padded * Groups(dims_) * 4), 0);
+    biased_sums_.assign(static_cast<size_t>(padded), 0);
+    for (int64_t i = 0; i < rows_; ++i)
+      for (int64_t d = 0; d < dims_; ++d) {
+        const int8_t code = codes_[CodeAt(i, d, dims_)];
+        quads_[QuadAt(i, d, dims_)] = code;
+        biased_sums_[static_cast<size_t>(i)] += 128 * code;
+      }
   }
   // The moments of the rows as scored (codes × scale), so SpreadOf is exact for them.
   mean_ = Eigen::VectorXd::Zero(dims_);
@@ -149,11 +199,45 @@ QuantizedFactors::QuantizedFactors(const RowMatrix& f) : rows_(f.rows()), dims_(
 }
 
 void QuantizedFactors::Score(const Vector& vector, std::span<float> scores, Isa isa, const ScoreBlend& blend) const {
-  static const PanelFn widest = Widest();
-  const PanelFn kernel = isa == Isa::kWidest ? widest
-                         : isa == Isa::kAvx2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
-                             ? PanelsAvx2
-                             : PanelsPortable;
+  static const Isa widest = WidestIsa();
+  const bool avx512 = __builtin_cpu_supports("avx512f");
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  Isa use = isa == Isa::kWidest ? widest : isa;
+  if ((use == Isa::kAvx512Vnni && quads_.empty()) || (use == Isa::kAvx512 && !avx512) || (use == Isa::kAvx2 && !avx2))
+    use = Isa::kPortable;
+  // VNNI's query: one byte per dimension (its largest |value| at 127), four to a word.
+  std::vector<uint32_t> query;
+  float query_scale = 0;
+  if (use == Isa::kAvx512Vnni) {
+    const float top = dims_ ? vector.cwiseAbs().maxCoeff() : 0.0f;
+    query_scale = top > 0 ? top / 127.0f : 0.0f;
+    const float inv = top > 0 ? 127.0f / top : 0.0f;
+    query.assign(static_cast<size_t>(Groups(dims_)), 0);
+    for (int64_t d = 0; d < dims_; ++d) {
+      const auto biased = static_cast<uint32_t>(std::lround(vector(d) * inv) + 128);
+      query[static_cast<size_t>(d / 4)] |= biased << (8 * (d % 4));
+    }
+    // Padding dimensions carry 128 against codes of 0: nothing.
+    for (int64_t d = dims_; d < Groups(dims_) * 4; ++d) query[static_cast<size_t>(d / 4)] |= 128u << (8 * (d % 4));
+  }
+  // Panels [first, first + panels) written to out (which starts at panel `first`).
+  auto run = [&](int64_t first, int64_t panels, const Epilogue& e, float* out) {
+    const float* scale = scale_.data() + first * kPanel;
+    switch (use) {
+      case Isa::kAvx512Vnni:
+        PanelsVnni(quads_.data() + first * Groups(dims_) * kPanel * 4, biased_sums_.data() + first * kPanel, scale,
+                   panels, Groups(dims_), query.data(), query_scale, e, out);
+        break;
+      case Isa::kAvx512:
+        PanelsAvx512(codes_.data() + first * dims_ * kPanel, scale, panels, dims_, vector.data(), e, out);
+        break;
+      case Isa::kAvx2:
+        PanelsAvx2(codes_.data() + first * dims_ * kPanel, scale, panels, dims_, vector.data(), e, out);
+        break;
+      default:
+        PanelsPortable(codes_.data() + first * dims_ * kPanel, scale, panels, dims_, vector.data(), e, out);
+    }
+  };
   Epilogue e;
   if (blend.spread) {
     e.a = blend.weight / blend.spread->sd;
@@ -165,7 +249,7 @@ void QuantizedFactors::Score(const Vector& vector, std::span<float> scores, Isa 
   }
   if (!blend.block_max.empty()) e.panel_max = blend.block_max.data();
   const int64_t full = rows_ / kPanel;
-  kernel(codes_.data(), scale_.data(), full, dims_, vector.data(), e, scores.data());
+  run(0, full, e, scores.data());
   if (rows_ % kPanel == 0) return;
   // The zero-padded last panel, written to a buffer and copied: `scores` (and
   // `add`) hold only rows_, and its padding must not count towards its maximum.
@@ -175,7 +259,7 @@ void QuantizedFactors::Score(const Vector& vector, std::span<float> scores, Isa 
     e.add = add_tail;
   }
   e.panel_max = nullptr;
-  kernel(codes_.data() + full * dims_ * kPanel, scale_.data() + full * kPanel, 1, dims_, vector.data(), e, tail);
+  run(full, 1, e, tail);
   const int64_t left = rows_ % kPanel;
   std::copy(tail, tail + left, scores.begin() + full * kPanel);
   if (!blend.block_max.empty()) blend.block_max[static_cast<size_t>(full)] = *std::max_element(tail, tail + left);

@@ -143,12 +143,16 @@ TEST(QuantizedFactors, ScoresFollowTheExactProduct) {
     Vector want = m * v;
     std::vector<float> got(static_cast<size_t>(rows));
     const float bound = v.cwiseAbs().sum() / 254.0f + 1e-5f;  // per item: its largest |factor| is at most 1
+    // VNNI rounds the query to bytes too: up to half its step per dimension.
+    const float vnni_bound = bound + v.cwiseAbs().maxCoeff() * static_cast<float>(cols) / 254.0f;
     QuantizedFactors codes(m);
-    for (auto isa : {QuantizedFactors::Isa::kPortable, QuantizedFactors::Isa::kAvx2, QuantizedFactors::Isa::kWidest}) {
+    for (auto isa : {QuantizedFactors::Isa::kPortable, QuantizedFactors::Isa::kAvx2, QuantizedFactors::Isa::kAvx512,
+                     QuantizedFactors::Isa::kAvx512Vnni, QuantizedFactors::Isa::kWidest}) {
       std::fill(got.begin(), got.end(), -1e9f);
       codes.Score(v, got, isa);
+      const bool vnni = isa == QuantizedFactors::Isa::kAvx512Vnni || isa == QuantizedFactors::Isa::kWidest;
       for (int r = 0; r < rows; ++r)
-        ASSERT_NEAR(got[r], want(r), bound) << rows << "x" << cols << " row " << r << " isa " << int(isa);
+        ASSERT_NEAR(got[r], want(r), vnni ? vnni_bound : bound) << rows << "x" << cols << " row " << r << " isa " << int(isa);
     }
     if (rows < 1000) continue;
     std::vector<float> exact(want.data(), want.data() + rows);
@@ -174,12 +178,14 @@ TEST(QuantizedFactors, BlendsAsItScores) {
     QuantizedFactors codes(m);
     std::vector<float> plain(static_cast<size_t>(rows)), fallback(static_cast<size_t>(rows));
     for (int r = 0; r < rows; ++r) fallback[r] = std::sin(static_cast<float>(r));
-    codes.Score(v, plain);
+    codes.Score(v, plain, QuantizedFactors::Isa::kPortable);  // the codes' own scores, which the moments describe
     const Spread measured = SpreadOf(plain);
     const Spread given = codes.SpreadOf(v);
     EXPECT_NEAR(given.mean, measured.mean, 1e-4f * (1 + std::abs(measured.mean))) << rows;
     EXPECT_NEAR(given.sd, measured.sd, 1e-4f * measured.sd) << rows;
-    for (auto isa : {QuantizedFactors::Isa::kPortable, QuantizedFactors::Isa::kAvx2, QuantizedFactors::Isa::kWidest}) {
+    for (auto isa : {QuantizedFactors::Isa::kPortable, QuantizedFactors::Isa::kAvx2, QuantizedFactors::Isa::kAvx512,
+                     QuantizedFactors::Isa::kAvx512Vnni}) {
+      codes.Score(v, plain, isa);
       std::vector<float> blended(static_cast<size_t>(rows), -1e9f);
       std::vector<float> block_max(QuantizedFactors::Blocks(rows), -1e9f);
       codes.Score(v, blended, isa,
