@@ -298,7 +298,12 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
   // by the spread their moments give; other models score, then blend.
   const float fallback_weight = static_cast<float>(1.0 - confidence);
   auto fallback_part = [&](size_t c) { return fallback_weight * fallback[c]; };
-  std::vector<float> blended(count), personal, block_max;
+  // Reused by each serving thread: a whole catalogue's scores are a large
+  // block to allocate and zero on every request, and every path writes them all.
+  thread_local std::vector<float> blended_scratch;
+  if (blended_scratch.size() < count) blended_scratch.resize(count);
+  const std::span<float> blended(blended_scratch.data(), count);
+  std::vector<float> personal, block_max;
   recs::Spread spread;
   const bool scored_blended = confidence > 0 && !ease && whole_catalogue;
   if (scored_blended) {
