@@ -49,7 +49,7 @@ struct TrainOptions {
   ItemKnnParams knn;
   int64_t now = 0;                       // seconds, for trending
   double trending_half_life = 14 * 86400.0;
-  size_t ann_min_items = 50'000;
+  size_t ann_min_items = 150'000;  // the server's default for recommendations.ann_min_items
   size_t ease_max_items = 0;  // at or below this many items, also fit EASE
   float ease_lambda = 250.0f;
   // > 0: the served EASE is the session variant (a time kernel of this many

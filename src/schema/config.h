@@ -75,7 +75,10 @@ struct RecommendationSettings {
   double alpha = 5.0;
   int iterations = 15;
   std::string weighting = "none";     // of the rows ALS learns from: none | bm25 | tfidf
-  size_t ann_min_items = 50'000;      // above this, top-k comes from an HNSW index
+  // From this many items in the model, top-k comes from an HNSW index: exact
+  // scoring served 5,200 against HNSW's 3,770 requests/s at 80,650 items and
+  // 2,490 against 2,850 at 202,739 (bench/recs_serve.sh, CONFIG=).
+  size_t ann_min_items = 150'000;
   // At or below this many items the served scores come from EASE (items² floats
   // in the model: 36 MB at 3,000): on ML-100K it beat ALS (0.4418 vs 0.4346 NDCG@10)
   // and needs no solve per request; on Groceries the two are within 0.005. 0: never.

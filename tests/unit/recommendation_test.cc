@@ -355,6 +355,36 @@ TEST_F(RecommendationTest, SmallCataloguesAreScoredAndExplainedByEaseLargerOnesB
   EXPECT_GT(explained(Recommend("u3"), "similar people also chose it"), 0);
 }
 
+// Large catalogues take their candidates from the HNSW index instead of
+// scoring every item: the people shown must see (nearly) what exact scoring
+// shows them, under the same rules.
+TEST_F(RecommendationTest, TheIndexServesWhatExactScoringServes) {
+  fx_->config().recommendations.ease_max_items = 0;  // ALS, as on large catalogues
+  fx_->env().Advance(1'000'000);
+  ASSERT_TRUE(recs_->Train().ok());
+  ASSERT_EQ(recs_->model()->ann, nullptr);
+  std::vector<std::set<std::string>> exact;
+  const std::vector<std::string> people = {"u1", "u3", "u7", "u20", "u42", "u99"};
+  for (const auto& who : people) exact.push_back(Items(Recommend(who)));
+
+  fx_->config().recommendations.ann_min_items = 1;
+  fx_->env().Advance(1'000'000);
+  ASSERT_TRUE(recs_->Train().ok());
+  ASSERT_NE(recs_->model()->ann, nullptr);
+  size_t shared = 0, shown = 0;
+  for (size_t p = 0; p < people.size(); ++p) {
+    const json reply = Recommend(people[p]);
+    EXPECT_EQ(reply["items"].size(), 10u) << people[p];
+    EXPECT_TRUE(reply["personalized"].get<bool>()) << people[p];
+    for (const auto& i : reply["items"]) {
+      EXPECT_EQ(i["source"], "collaborative") << people[p] << " " << i.dump();
+      shared += exact[p].count(i["item"].get<std::string>());
+      ++shown;
+    }
+  }
+  EXPECT_GE(static_cast<double>(shared), 0.9 * static_cast<double>(shown)) << shared << " of " << shown;
+}
+
 TEST_F(RecommendationTest, UpliftCountsFeedbackByGroupAndKeepsItAcrossRestarts) {
   fx_->config().recommendations.holdout_share = 0.5;  // both groups get people
   int personalized = 0, holdout = 0;
