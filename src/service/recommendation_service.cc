@@ -12,6 +12,7 @@
 #include "core/hash.h"
 #include "profile/keys.h"
 #include "recs/top_k.h"
+#include "service/candidate_scores.h"
 #include "service/interactions.h"
 #include "service/recommendation_rules.h"
 
@@ -257,95 +258,9 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
   const bool ease = model->ease.weights.rows() > 0;
   recs::AlsModel::UserSolve solve;
   if (confidence > 0 && (!ease || model->ann)) solve = model->als.FoldIn(history.items, history.weights);
-  const int32_t items = static_cast<int32_t>(model->items.size());
-  const bool whole_catalogue = !model->ann;  // position c is item c
-  std::vector<int32_t> candidates;           // otherwise: the items at each position, ascending
-  if (!whole_catalogue) {
-    std::unordered_set<int32_t> set;
-    if (confidence > 0)
-      // Enough neighbours for the rules to turn some away; more only slows the search.
-      for (int32_t i : model->ann->Search(solve.vector, static_cast<size_t>(std::max(100, 8 * req.n)))) set.insert(i);
-    std::vector<int32_t> top(200);
-    int got = recs::TopK(model->popularity, {}, top);
-    set.insert(top.begin(), top.begin() + got);
-    if (context >= 0)
-      for (const auto& nb : model->knn.neighbours[context]) set.insert(nb.item);
-    candidates.assign(set.begin(), set.end());
-    std::sort(candidates.begin(), candidates.end());
-  }
-  const size_t count = whole_catalogue ? static_cast<size_t>(items) : candidates.size();
-  auto item_at = [&](size_t c) { return whole_catalogue ? static_cast<int32_t>(c) : candidates[c]; };
-  std::unordered_map<int32_t, float> similar_to_context;
-  if (context >= 0)
-    for (const auto& nb : model->knn.neighbours[context]) similar_to_context[nb.item] = nb.similarity;
-  std::vector<float> computed_fallback;
-  std::span<const float> fallback = model->popular_z;  // the same for every request: computed with the model
-  if (context >= 0 || !whole_catalogue) {
-    computed_fallback.resize(count);
-    for (size_t c = 0; c < count; ++c) {
-      // Popularity breaks ties among contextual items and stands alone without context.
-      const float pop = model->log_popularity[item_at(c)];
-      auto s = similar_to_context.find(item_at(c));
-      computed_fallback[c] = context >= 0 ? (s == similar_to_context.end() ? 0.0f : s->second) * 10.0f + 0.01f * pop : pop;
-    }
-    recs::Standardize(computed_fallback);
-    fallback = computed_fallback;
-  }
-  // The blend: confidence × the personal scores' z-score + (1 − confidence)
-  // × the fallback's. On a whole catalogue every pass over the scores is a
-  // pass over every item, and such passes were half a request's time at
-  // 38,000 items: ALS's codes write the blend as they score, standardized
-  // by the spread their moments give; other models score, then blend.
-  const float fallback_weight = static_cast<float>(1.0 - confidence);
-  auto fallback_part = [&](size_t c) { return fallback_weight * fallback[c]; };
-  // Reused by each serving thread: a whole catalogue's scores are a large
-  // block to allocate and zero on every request, and every path writes them all.
-  thread_local std::vector<float> blended_scratch;
-  if (blended_scratch.size() < count) blended_scratch.resize(count);
-  const std::span<float> blended(blended_scratch.data(), count);
-  std::vector<float> personal, block_max;
-  recs::Spread spread;
-  const bool scored_blended = confidence > 0 && !ease && whole_catalogue;
-  if (scored_blended) {
-    spread = model->item_codes.SpreadOf(solve.vector);
-    block_max.resize(recs::QuantizedFactors::Blocks(items));
-    model->item_codes.Score(solve.vector, blended, recs::QuantizedFactors::Isa::kWidest,
-                            {.spread = spread, .weight = static_cast<float>(confidence), .add = fallback,
-                             .add_weight = fallback_weight, .block_max = block_max});
-  } else if (confidence > 0) {
-    personal.resize(count);
-    if (ease && whole_catalogue) {
-      model->ease.Score(history.items, history.weights, personal);
-    } else if (ease) {
-      for (size_t n = 0; n < history.items.size(); ++n)
-        for (size_t c = 0; c < count; ++c)
-          personal[c] += history.weights[n] * model->ease.weights(history.items[n], candidates[c]);
-    } else {
-      for (size_t c = 0; c < count; ++c) personal[c] = model->als.item_factors.row(candidates[c]).dot(solve.vector);
-    }
-    spread = recs::SpreadOf(personal);
-  }
-  const float personal_weight = static_cast<float>(confidence) / spread.sd;
-  auto personal_part = [&](size_t c) {
-    if (scored_blended) return blended[c] - fallback_part(c);
-    return personal.empty() ? 0.0f : personal_weight * (personal[c] - spread.mean);
-  };
-  if (!scored_blended)
-    for (size_t c = 0; c < count; ++c) blended[c] = personal_part(c) + fallback_part(c);
-  // Best first, but only as far as the rules make us look: sorting a whole
-  // catalogue per request was most of a request's time. Positions ascend
-  // with the item, so ties go to the smaller item.
+  const CandidateScores scores(*model, history.items, history.weights, solve, confidence, context, req.n);
   size_t want = static_cast<size_t>(std::max(64, 4 * req.n + 32));
-  std::vector<int32_t> order;
-  bool every_candidate = false;  // `order` already holds all of them
-  auto select = [&] {
-    order.assign(std::min(want, count), 0);
-    order.resize(static_cast<size_t>(
-        scored_blended ? recs::TopKInBlocks(blended, block_max, recs::QuantizedFactors::kBlock, order)
-                       : recs::TopK(blended, {}, order)));
-    every_candidate = order.size() < want;
-  };
-  select();
+  std::vector<int32_t> order = scores.Best(want);
 
   RuleContext rules;
   rules.context_item = req.context_item;
@@ -366,22 +281,22 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
   json& out = reply["items"];
   for (size_t pos = 0; static_cast<int>(out.size()) < req.n; ++pos) {
     if (pos >= order.size()) {
-      if (every_candidate) break;
+      if (order.size() < want) break;  // every candidate was looked at
       want *= 2;
-      select();
+      order = scores.Best(want);
       if (pos >= order.size()) break;
     }
     const size_t c = static_cast<size_t>(order[pos]);
-    const int32_t idx = item_at(c);
+    const int32_t idx = scores.item(c);
     const std::string& id = model->items[idx];
     const std::shared_ptr<const ItemInfo> info = catalog_.Find(id);
     if (!filter.Admit(id, info.get())) continue;
-    json item = {{"item", id}, {"score", blended[c]}};
+    json item = {{"item", id}, {"score", scores.blended(c)}};
     if (info) {
       item["name"] = info->name;
       item["category"] = info->category;
     }
-    const bool collaborative = confidence > 0 && personal_part(c) >= fallback_part(c);
+    const bool collaborative = confidence > 0 && scores.personal_part(c) >= scores.fallback_part(c);
     json because = json::object();
     if (collaborative) {
       item["source"] = "collaborative";
@@ -400,7 +315,7 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
       }
       because["items"] = std::move(past);
       because["rule"] = ease ? "chosen by people who chose these" : "similar people also chose it";
-    } else if (context >= 0 && similar_to_context.count(idx)) {
+    } else if (context >= 0 && scores.similar_to_context(idx)) {
       item["source"] = "contextual";
       because["rule"] = "often chosen with " + req.context_item;
     } else {

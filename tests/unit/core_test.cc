@@ -84,8 +84,11 @@ TEST(SideThread, RunsEveryTaskInOrderOnOneThreadThatOutlivesThem) {
     }
     EXPECT_EQ(done[7].get().ToString().find("task 7") != std::string::npos, true);
   }  // the destructor runs what is still queued
-  for (size_t i = 0; i < done.size(); ++i)
-    if (i != 7) EXPECT_TRUE(done[i].get().ok());
+  for (size_t i = 0; i < done.size(); ++i) {
+    if (i != 7) {
+      EXPECT_TRUE(done[i].get().ok());
+    }
+  }
   ASSERT_EQ(order.size(), 50u);
   for (int i = 0; i < 50; ++i) EXPECT_EQ(order[i], i);
   for (const auto& id : ran_on) {
