@@ -208,6 +208,9 @@ void QuantizedFactors::Score(const Vector& vector, std::span<float> scores, Isa 
   // VNNI's query: one byte per dimension (its largest |value| at 127), four to a word.
   std::vector<uint32_t> query;
   float query_scale = 0;
+  // A query that is not finite cannot be coded in bytes; the float kernels
+  // give it the NaN scores selection passes over.
+  if (use == Isa::kAvx512Vnni && !vector.allFinite()) use = Isa::kAvx512;
   if (use == Isa::kAvx512Vnni) {
     const float top = dims_ ? vector.cwiseAbs().maxCoeff() : 0.0f;
     query_scale = top > 0 ? top / 127.0f : 0.0f;

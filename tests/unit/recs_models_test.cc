@@ -167,6 +167,22 @@ TEST(QuantizedFactors, ScoresFollowTheExactProduct) {
   }
 }
 
+// A query that is not finite must not come out as finite scores (which
+// selection would rank): coding it in bytes would make it so.
+TEST(QuantizedFactors, ANonFiniteQueryScoresNothing) {
+  RowMatrix m = RowMatrix::Random(200, 16);
+  QuantizedFactors codes(m);
+  Vector v = Vector::Random(16);
+  v(3) = std::numeric_limits<float>::quiet_NaN();
+  std::vector<float> got(200);
+  for (auto isa : {QuantizedFactors::Isa::kPortable, QuantizedFactors::Isa::kAvx2, QuantizedFactors::Isa::kAvx512,
+                   QuantizedFactors::Isa::kAvx512Vnni, QuantizedFactors::Isa::kWidest}) {
+    codes.Score(v, got, isa);
+    std::vector<int32_t> top(10);
+    EXPECT_EQ(TopK(got, {}, top), 0) << "isa " << int(isa);
+  }
+}
+
 // Serving writes the blend as it scores: each item's z-score (over the whole
 // catalogue, from the codes' moments) weighted, plus the weighted fallback,
 // the same as scoring, standardizing and adding would give, on every ISA.
