@@ -200,8 +200,8 @@ QuantizedFactors::QuantizedFactors(const RowMatrix& f) : rows_(f.rows()), dims_(
 
 void QuantizedFactors::Score(const Vector& vector, std::span<float> scores, Isa isa, const ScoreBlend& blend) const {
   static const Isa widest = WidestIsa();
-  const bool avx512 = __builtin_cpu_supports("avx512f");
-  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  static const bool avx512 = __builtin_cpu_supports("avx512f");
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   Isa use = isa == Isa::kWidest ? widest : isa;
   if ((use == Isa::kAvx512Vnni && quads_.empty()) || (use == Isa::kAvx512 && !avx512) || (use == Isa::kAvx2 && !avx2))
     use = Isa::kPortable;

@@ -33,12 +33,25 @@ int32_t NextAbove(const float* s, int32_t i, int32_t n, float floor) {
   return i;
 }
 
+// Best first: the higher score, ties to the smaller item.
+struct Better {
+  std::span<const float> scores;
+  bool operator()(int32_t a, int32_t b) const { return scores[a] != scores[b] ? scores[a] > scores[b] : a < b; }
+};
+
+// Writes the best of `pool` (a superset of the best out.size() items) to `out`, best first.
+int WriteBest(std::vector<int32_t>& pool, std::span<const float> scores, std::span<int32_t> out) {
+  const size_t kept = std::min(out.size(), pool.size());
+  std::partial_sort(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(kept), pool.end(), Better{scores});
+  std::copy(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(kept), out.begin());
+  return static_cast<int>(kept);
+}
+
 }  // namespace
 
 int TopK(std::span<const float> scores, std::span<const char> excluded, std::span<int32_t> out) {
   const size_t k = out.size();
   if (k == 0) return 0;
-  auto better = [&](int32_t a, int32_t b) { return scores[a] != scores[b] ? scores[a] > scores[b] : a < b; };
   // Items that might be among the best k, gathered without ordering them;
   // when the pool fills, it is cut back to its best k and the worst of those
   // becomes the floor. A heap kept in order instead did most of the
@@ -56,14 +69,11 @@ int TopK(std::span<const float> scores, std::span<const char> excluded, std::spa
     if (!excluded.empty() && excluded[i]) continue;
     pool.push_back(i);
     if (pool.size() < pool_cap) continue;
-    std::nth_element(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(k - 1), pool.end(), better);
+    std::nth_element(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(k - 1), pool.end(), Better{scores});
     pool.resize(k);
     floor = scores[pool[k - 1]];  // the worst kept: nth_element put every better one before it
   }
-  const size_t kept = std::min(k, pool.size());
-  std::partial_sort(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(kept), pool.end(), better);
-  std::copy(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(kept), out.begin());
-  return static_cast<int>(kept);
+  return WriteBest(pool, scores, out);
 }
 
 int TopKInBlocks(std::span<const float> scores, std::span<const float> block_max, int32_t block,
@@ -89,11 +99,7 @@ int TopKInBlocks(std::span<const float> scores, std::span<const float> block_max
          i = NextAbove(scores.data(), i + 1, end, floor))
       pool.push_back(i);
   }
-  auto better = [&](int32_t a, int32_t c) { return scores[a] != scores[c] ? scores[a] > scores[c] : a < c; };
-  const size_t kept = std::min(k, pool.size());
-  std::partial_sort(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(kept), pool.end(), better);
-  std::copy(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(kept), out.begin());
-  return static_cast<int>(kept);
+  return WriteBest(pool, scores, out);
 }
 
 Spread SpreadOf(std::span<const float> s) {
