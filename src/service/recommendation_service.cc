@@ -11,7 +11,6 @@
 #include "consent/policy.h"
 #include "core/hash.h"
 #include "profile/keys.h"
-#include "recs/top_k.h"
 #include "service/candidate_scores.h"
 #include "service/interactions.h"
 #include "service/recommendation_rules.h"
