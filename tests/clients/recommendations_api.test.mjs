@@ -10,6 +10,10 @@ const SERVICE = { Authorization: 'Bearer demo-service-key' };
 const ADMIN = { Authorization: 'Bearer demo-admin-key' };
 let server;
 let dir;
+// The consenting shopper the tests follow. The demo serves a declared 5 % of
+// people non-personalized (the holdout, drawn from their random profile id),
+// so several shoppers behave alike and the first outside the holdout is it.
+let yes;
 
 async function track(userId, event, properties, consent) {
   const context = { channel: 'web' };
@@ -22,11 +26,24 @@ before(async () => {
   dir = tempDataDir();
   server = await startServer({ dataDir: dir, args: ['--demo'] });
   assert.equal((await postJson(`${server.url}/v1/models/train`, {}, ADMIN)).status, 200);
+  const candidates = ['rec-yes-a', 'rec-yes-b', 'rec-yes-c', 'rec-yes-d'];
   for (const sku of ['sku-1003', 'sku-1004', 'sku-1007', 'sku-1010']) {
-    await track('rec-yes', 'Product Viewed', { product_id: sku }, 'yes');
+    for (const who of candidates) await track(who, 'Product Viewed', { product_id: sku }, 'yes');
     await track('rec-no', 'Product Viewed', { product_id: sku }, 'no');
   }
-  await track('rec-yes', 'Order Completed', { order_id: 'o-1', total: 9, products: [{ product_id: 'sku-1008', price: 9 }] });
+  for (const who of candidates) {
+    await track(who, 'Order Completed', { order_id: `o-${who}`, total: 9, products: [{ product_id: 'sku-1008', price: 9 }] });
+  }
+  for (const who of candidates) {
+    const { body } = await getJson(`${server.url}/v1/recommendations/${who}?n=1`, SERVICE);
+    if (body.holdout) {
+      assert.equal(body.personalized, false);
+      assert.equal(body.reason, 'holdout');
+    } else if (!yes) {
+      yes = who;
+    }
+  }
+  assert.ok(yes, 'every candidate shopper drawn into a 5 % holdout');
 });
 after(async () => {
   await server.stop();
@@ -34,7 +51,7 @@ after(async () => {
 });
 
 test('a consenting shopper gets personalized, explained results without what they bought', async () => {
-  const { status, body } = await getJson(`${server.url}/v1/recommendations/rec-yes?n=8&channel=web`, SERVICE);
+  const { status, body } = await getJson(`${server.url}/v1/recommendations/${yes}?n=8&channel=web`, SERVICE);
   assert.equal(status, 200, JSON.stringify(body));
   assert.equal(body.personalized, true);
   assert.ok(body.confidence > 0 && body.confidence <= 1);
@@ -49,11 +66,11 @@ test('a consenting shopper gets personalized, explained results without what the
 });
 
 test('new behaviour changes the results at once, without retraining', async () => {
-  const before = (await getJson(`${server.url}/v1/recommendations/rec-yes?n=10`, SERVICE)).body;
+  const before = (await getJson(`${server.url}/v1/recommendations/${yes}?n=10`, SERVICE)).body;
   for (const sku of ['sku-1050', 'sku-1051', 'sku-1052', 'sku-1053', 'sku-1054', 'sku-1055']) {
-    await track('rec-yes', 'Product Added', { product_id: sku });
+    await track(yes, 'Product Added', { product_id: sku });
   }
-  const after = (await getJson(`${server.url}/v1/recommendations/rec-yes?n=10`, SERVICE)).body;
+  const after = (await getJson(`${server.url}/v1/recommendations/${yes}?n=10`, SERVICE)).body;
   assert.equal(after.model_version, before.model_version);
   assert.ok(after.history_items > before.history_items);
   assert.notDeepEqual(after.items.map((i) => i.item), before.items.map((i) => i.item));
@@ -75,11 +92,11 @@ test('similar items, feedback with the write key, and the uplift stats', async (
   const similar = await getJson(`${server.url}/v1/items/sku-1003/similar?n=5`, SERVICE);
   assert.equal(similar.status, 200);
   assert.ok(similar.body.items.length > 0 && similar.body.items.every((i) => i.item !== 'sku-1003'));
-  const rec = (await getJson(`${server.url}/v1/recommendations/rec-yes?n=3`, SERVICE)).body;
+  const rec = (await getJson(`${server.url}/v1/recommendations/${yes}?n=3`, SERVICE)).body;
   const shown = rec.items.map((i) => i.item);
   for (const type of ['impression', 'click']) {
     const fb = await postJson(`${server.url}/v1/feedback`, {
-      type, subject: 'rec-yes', items: type === 'click' ? shown.slice(0, 1) : shown, recommendation_id: rec.recommendation_id,
+      type, subject: yes, items: type === 'click' ? shown.slice(0, 1) : shown, recommendation_id: rec.recommendation_id,
     });
     assert.equal(fb.status, 200, JSON.stringify(fb.body));
   }
@@ -88,7 +105,7 @@ test('similar items, feedback with the write key, and the uplift stats', async (
   const text = JSON.stringify(stats.body);
   assert.match(text, /impression/);
   assert.match(text, /click/);
-  const bad = await getJson(`${server.url}/v1/recommendations/rec-yes?n=500`, SERVICE);
+  const bad = await getJson(`${server.url}/v1/recommendations/${yes}?n=500`, SERVICE);
   assert.equal(bad.status, 400);
   assert.match(bad.body.error.message, /n:/);
 });
