@@ -18,6 +18,8 @@ CandidateScores::CandidateScores(const recs::ModelSnapshot& model, std::span<con
                                  double confidence, int32_t context, int n)
     : whole_catalogue_(!model.ann), fallback_weight_(static_cast<float>(1.0 - confidence)) {
   const bool ease = model.ease.weights.rows() > 0;
+  if (context >= 0)
+    for (const auto& nb : model.knn.neighbours[context]) similar_to_context_[nb.item] = nb.similarity;
   if (!whole_catalogue_) {
     std::unordered_set<int32_t> set;
     if (confidence > 0)
@@ -26,21 +28,19 @@ CandidateScores::CandidateScores(const recs::ModelSnapshot& model, std::span<con
     std::vector<int32_t> top(200);
     int got = recs::TopK(model.popularity, {}, top);
     set.insert(top.begin(), top.begin() + got);
-    if (context >= 0)
-      for (const auto& nb : model.knn.neighbours[context]) set.insert(nb.item);
+    for (const auto& [item, similarity] : similar_to_context_) set.insert(item);
     candidates_.assign(set.begin(), set.end());
     std::sort(candidates_.begin(), candidates_.end());
   }
   const size_t count = whole_catalogue_ ? model.items.size() : candidates_.size();
-  if (context >= 0)
-    for (const auto& nb : model.knn.neighbours[context]) similar_to_context_[nb.item] = nb.similarity;
   fallback_ = model.popular_z;  // the same for every request: computed with the model
   if (context >= 0 || !whole_catalogue_) {
     computed_fallback_.resize(count);
     for (size_t c = 0; c < count; ++c) {
       // Popularity breaks ties among contextual items and stands alone without context.
-      const float pop = model.log_popularity[item(c)];
-      auto s = similar_to_context_.find(item(c));
+      const int32_t at = item(c);
+      const float pop = model.log_popularity[at];
+      auto s = similar_to_context_.find(at);
       computed_fallback_[c] = context >= 0 ? (s == similar_to_context_.end() ? 0.0f : s->second) * 10.0f + 0.01f * pop : pop;
     }
     recs::Standardize(computed_fallback_);
