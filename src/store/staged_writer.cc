@@ -88,7 +88,7 @@ void StagedWriter::Submit(Transaction txn, Done done) {
 Status StagedWriter::Flush() {
   std::unique_lock<std::mutex> lock(mu_);
   const uint64_t target = submitted_generation_;
-  idle_cv_.wait(lock, [&] { return committed_generation_ >= target || !failure_.ok(); });
+  idle_cv_.wait(lock, [&] { return acknowledged_generation_ >= target || !failure_.ok(); });
   return failure_;
 }
 
@@ -129,14 +129,16 @@ void StagedWriter::CommitLoop() {
         }
         staged_.erase(it);
       }
-      committed_generation_ = gen;
     } else if (failure_.ok()) {
       failure_ = st;
     }
     lock.unlock();
     for (auto& d : done) d(st);
-    idle_cv_.notify_all();
     lock.lock();
+    // Only now: a caller of Flush expects every submission answered, and
+    // returning once committed let it run ahead of the last callbacks.
+    acknowledged_generation_ = gen;
+    idle_cv_.notify_all();
   }
 }
 

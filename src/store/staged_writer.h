@@ -65,7 +65,8 @@ class StagedWriter {
   // Stages the transaction's writes (visible to readers at once) and calls
   // `done` once they are durable, or with the error that stopped them.
   void Submit(Transaction txn, Done done);
-  // Blocks until everything submitted so far is committed.
+  // Blocks until everything submitted so far is committed and its `done`
+  // has been called (or a commit failed). Not from inside a `done`.
   Status Flush();
   // Reads committed data and staged writes.
   Result<std::optional<std::string>> Get(std::string_view key);
@@ -98,7 +99,7 @@ class StagedWriter {
   WriteBatch pending_;                              // GUARDED_BY(mu_)
   std::vector<Done> pending_done_;                  // GUARDED_BY(mu_)
   uint64_t submitted_generation_ = 0;               // GUARDED_BY(mu_)
-  uint64_t committed_generation_ = 0;               // GUARDED_BY(mu_)
+  uint64_t acknowledged_generation_ = 0;            // GUARDED_BY(mu_): its callbacks have run
   Status failure_;                                  // GUARDED_BY(mu_)
   bool stopping_ = false;                           // GUARDED_BY(mu_)
   std::thread committer_;
