@@ -1,5 +1,10 @@
 #include "app/data_dir.h"
 
+#include <cstdlib>
+#include <filesystem>
+
+#include "audit/audit_log.h"
+
 namespace shinrai::app {
 
 SecurityPaths ResolvePaths(const schema::SecuritySettings& s, const std::string& data_dir) {
@@ -13,14 +18,23 @@ SecurityPaths ResolvePaths(const schema::SecuritySettings& s, const std::string&
 
 crypto::RecordScheme PersonalDataScheme() {
   crypto::RecordScheme scheme;
-  // profile/keys.h: profiles, events, merge records, recommendation feedback;
-  // consent/ledger.h: consent records and the derived state.
-  scheme.subject_families = {"pr/", "ev/", "mg/", "fb/", "cs/", "cc/"};
+  // profile/keys.h: profiles, events, merge records, recommendation feedback,
+  // agents' access notes; consent/ledger.h: consent records and the derived state.
+  scheme.subject_families = {"pr/", "ev/", "mg/", "fb/", "an/", "cs/", "cc/"};
   // profile/keys.h: the identity index (user ids, device ids, e-mails, phones).
   scheme.pseudonymized_families = {"id/"};
   // service/rights_service.h: rights request records.
   scheme.service_families = {"rr/"};
   return scheme;
+}
+
+Result<std::optional<crypto::SecretKey>> AuditHeadKey(const schema::SecuritySettings& s, const SecurityPaths& paths) {
+  if (!s.encrypt_at_rest) return std::optional<crypto::SecretKey>();
+  const char* env = std::getenv("SHINRAI_MASTER_KEY");
+  if ((!env || !*env) && !std::filesystem::exists(paths.master_key_file)) return std::optional<crypto::SecretKey>();
+  RETURN_IF_ERROR(crypto::InitCrypto());
+  ASSIGN_OR_RETURN(crypto::SecretKey master, crypto::LoadMasterKey({paths.master_key_file, /*create_missing=*/false}));
+  return std::optional<crypto::SecretKey>(audit::HeadKeyFrom(master));
 }
 
 Result<OpenedData> OpenData(const std::string& data_dir, const schema::Config& config) {
@@ -42,6 +56,7 @@ Result<OpenedData> OpenData(const std::string& data_dir, const schema::Config& c
     ASSIGN_OR_RETURN(crypto::SecretKey master,
                      crypto::LoadMasterKey({d.paths.master_key_file, /*create_missing=*/true}, &d.master_key_created));
     ASSIGN_OR_RETURN(d.vault, crypto::KeyVault::Open(d.vault_store.get(), master));
+    d.audit_head_key = audit::HeadKeyFrom(master);
     d.encrypted = crypto::NewEncryptedStore(d.rocks.get(), d.vault.get(), PersonalDataScheme());
     d.store = d.encrypted.get();
     suppression_key = d.vault->suppression_key();
@@ -49,6 +64,12 @@ Result<OpenedData> OpenData(const std::string& data_dir, const schema::Config& c
   d.suppression = std::make_unique<service::SuppressionList>(suppression_key);
   RETURN_IF_ERROR(d.suppression->Load(*d.store));
   return d;
+}
+
+Result<crypto::OrphanReport> RepairAfterCrash(OpenedData& data) {
+  if (!data.vault) return crypto::OrphanReport{};
+  // profile/keys.h: an identity link points at the person's profile record.
+  return crypto::RepairOrphans(data.rocks.get(), data.encrypted.get(), data.vault.get(), PersonalDataScheme(), "pr/");
 }
 
 }  // namespace shinrai::app

@@ -25,6 +25,10 @@ SecurityPaths ResolvePaths(const schema::SecuritySettings& s, const std::string&
 // Which store key families hold personal data, and how (docs/encryption.md).
 crypto::RecordScheme PersonalDataScheme();
 
+// The key that signs the audit log's head (audit::HeadKeyFrom the master
+// key); nullopt with encryption at rest off or before a master key exists.
+Result<std::optional<crypto::SecretKey>> AuditHeadKey(const schema::SecuritySettings& s, const SecurityPaths& paths);
+
 struct OpenedData {
   SecurityPaths paths;
   std::unique_ptr<store::Store> rocks;
@@ -32,10 +36,16 @@ struct OpenedData {
   std::unique_ptr<crypto::KeyVault> vault;  // null with encryption off
   std::unique_ptr<store::Store> encrypted;
   std::unique_ptr<service::SuppressionList> suppression;
+  std::optional<crypto::SecretKey> audit_head_key;
   store::Store* store = nullptr;  // what the services use
   bool master_key_created = false;
 };
 
 Result<OpenedData> OpenData(const std::string& data_dir, const schema::Config& config);
+
+// After a run that did not stop cleanly: deletes records whose subject key is
+// gone and identity links to nobody (crypto::RepairOrphans). Nothing to do
+// with encryption at rest off.
+Result<crypto::OrphanReport> RepairAfterCrash(OpenedData& data);
 
 }  // namespace shinrai::app

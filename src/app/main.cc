@@ -2,6 +2,8 @@
 // wires the services and runs the chosen command. The only file that names
 // concrete implementations.
 #include <spdlog/spdlog.h>
+#include <filesystem>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <fstream>
@@ -69,7 +71,17 @@ Status MaybeLoadDemo(const cli::ServeCommand& cmd, const schema::Config& config,
   return Status::Ok();
 }
 
+// Connections and storage share the descriptor table: take the whole of
+// what the hard limit allows (the connection cap is derived from it).
+void RaiseOpenFileLimit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
+  lim.rlim_cur = lim.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &lim);
+}
+
 int Serve(const cli::ServeCommand& cmd) {
+  RaiseOpenFileLimit();
   auto config = schema::LoadConfig(cmd.config);
   if (!config.ok()) return Fail(config.status());
   std::string host;
@@ -84,7 +96,18 @@ int Serve(const cli::ServeCommand& cmd) {
     spdlog::warn("generated a master key at {}: keep it away from the data (SHINRAI_MASTER_KEY or "
                  "security.master_key_file) before real data goes in", data->paths.master_key_file);
   }
-  auto audit_log = audit::AuditLog::Open(data->paths.audit_dir, Env::Default());
+  // The marker exists while a server runs; found at start, the last run
+  // ended without a clean stop, and what a crash can leave unreadable goes.
+  const std::string running_marker = cmd.data_dir + "/SERVING";
+  if (std::filesystem::exists(running_marker)) {
+    auto repaired = app::RepairAfterCrash(*data);
+    if (!repaired.ok()) return Fail(repaired.status());
+    spdlog::warn("the last run did not stop cleanly; removed {} records whose key was gone and {} identity links "
+                 "to nobody", repaired->records_without_key, repaired->links_to_nobody);
+  }
+  { std::ofstream(running_marker) << "shinrai serve\n"; }
+  auto audit_log = audit::AuditLog::Open(data->paths.audit_dir, Env::Default(), audit::AuditLog::kDefaultSegmentBytes,
+                                         data->audit_head_key);
   if (!audit_log.ok()) return Fail(audit_log.status());
   audit::AuditLog& audit = **audit_log;
   {
@@ -109,6 +132,8 @@ int Serve(const cli::ServeCommand& cmd) {
     sopts.port = port;
     sopts.threads = config->server.threads;
     sopts.max_body_bytes = config->server.max_body_bytes;
+    sopts.max_connections = config->server.max_connections;
+    sopts.idle_timeout_seconds = config->server.idle_timeout_seconds;
     sopts.tls_cert_file = config->security.tls_cert_file;
     sopts.tls_key_file = config->security.tls_key_file;
     std::unique_ptr<http::Server> server;
@@ -125,7 +150,13 @@ int Serve(const cli::ServeCommand& cmd) {
       service::RetentionService retention(&*config, store, &writer, &serializer, Env::Default(), &audit, &recs);
       const service::PrivacyReportDeps report{&*config, store, &retention, data->paths.audit_dir, Env::Default()};
       if (Status s = collect.Load(); !s.ok()) return Fail(s);
+      writer.AddRecoveryHook([&collect] { return collect.Load(); });
       if (Status s = recs.Load(); !s.ok()) return Fail(s);
+      if (auto resumed = rights.ResumeErasures(); !resumed.ok()) {
+        return Fail(resumed.status());
+      } else if (*resumed > 0) {
+        spdlog::warn("completed {} erasure(s) that the last run had begun", *resumed);
+      }
       if (Status s = MaybeLoadDemo(cmd, *config, *store, collect, recs); !s.ok()) return Fail(s);
       recs.StartSchedule();
       retention.StartSchedule();
@@ -160,6 +191,9 @@ int Serve(const cli::ServeCommand& cmd) {
       if (!flushed.ok()) {
         spdlog::error("could not commit the last writes: {}", flushed.ToString());
         exit_code = 1;
+      } else {
+        std::error_code ec;
+        std::filesystem::remove(running_marker, ec);
       }
     }
   }

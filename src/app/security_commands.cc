@@ -65,8 +65,19 @@ int Subjects(const cli::AuditCommand& cmd, const SecurityPaths& paths) {
 
 audit::Actor CliActor() { return {"", "shinrai keys (command line)", "cli"}; }
 
-Status AuditKeyOperation(const SecurityPaths& paths, const std::string& action, nlohmann::json detail) {
-  ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditLog> log, audit::AuditLog::Open(paths.audit_dir, Env::Default()));
+// `master`: the master key in force after the operation (rotate-master signs
+// the head with the new one); else the configured one.
+Status AuditKeyOperation(const SecurityPaths& paths, const std::string& action, nlohmann::json detail,
+                         const std::string& config_path, const crypto::SecretKey* master = nullptr) {
+  std::optional<crypto::SecretKey> head_key;
+  if (master) {
+    head_key = audit::HeadKeyFrom(*master);
+  } else {
+    ASSIGN_OR_RETURN(schema::Config config, schema::LoadConfig(config_path));
+    ASSIGN_OR_RETURN(head_key, AuditHeadKey(config.security, paths));
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditLog> log,
+                   audit::AuditLog::Open(paths.audit_dir, Env::Default(), audit::AuditLog::kDefaultSegmentBytes, head_key));
   return log->Append({action, CliActor(), "", {}, "", std::move(detail)}, true);
 }
 
@@ -94,7 +105,7 @@ int RotateMaster(const cli::KeysCommand& cmd, const SecurityPaths& paths) {
                         {"seconds", report->seconds}, {"old_master", report->old_fingerprint},
                         {"new_master", report->new_fingerprint},
                         {"master_key_file", from_env ? "set SHINRAI_MASTER_KEY to the new key" : paths.master_key_file}};
-  if (Status s = AuditKeyOperation(paths, "key.rotate_master", out); !s.ok()) return Fail(s);
+  if (Status s = AuditKeyOperation(paths, "key.rotate_master", out, cmd.config, &*new_master); !s.ok()) return Fail(s);
   std::puts(out.dump().c_str());
   return 0;
 }
@@ -124,7 +135,11 @@ int RunAudit(const cli::AuditCommand& cmd) {
   auto paths = PathsFor(cmd.data_dir, cmd.config);
   if (!paths.ok()) return Fail(paths.status());
   if (cmd.action == "verify") {
-    auto r = audit::Verify(paths->audit_dir);
+    auto config = schema::LoadConfig(cmd.config);
+    if (!config.ok()) return Fail(config.status());
+    auto head_key = AuditHeadKey(config->security, *paths);
+    if (!head_key.ok()) return Fail(head_key.status());
+    auto r = audit::Verify(paths->audit_dir, *head_key);
     if (!r.ok()) return Fail(r.status());
     if (!r->ok) {
       std::printf("audit chain BROKEN at entry %lld: %s\n", static_cast<long long>(r->bad_line), r->problem.c_str());
@@ -147,7 +162,8 @@ int RunKeys(const cli::KeysCommand& cmd) {
     auto created = service::CreateKey(paths->api_keys_file, cmd.role, cmd.name, cmd.rate_limit, Env::Default());
     if (!created.ok()) return Fail(created.status());
     if (Status s = AuditKeyOperation(*paths, "key.create",
-                                     {{"key_id", created->stored.id}, {"role", cmd.role}, {"name", cmd.name}});
+                                     {{"key_id", created->stored.id}, {"role", cmd.role}, {"name", cmd.name}},
+                                     cmd.config);
         !s.ok()) {
       return Fail(s);
     }
@@ -161,7 +177,7 @@ int RunKeys(const cli::KeysCommand& cmd) {
   if (cmd.action == "revoke") {
     auto revoked = service::RevokeKey(paths->api_keys_file, cmd.id, Env::Default());
     if (!revoked.ok()) return Fail(revoked.status());
-    if (Status s = AuditKeyOperation(*paths, "key.revoke", {{"key_id", cmd.id}, {"name", revoked->name}}); !s.ok())
+    if (Status s = AuditKeyOperation(*paths, "key.revoke", {{"key_id", cmd.id}, {"name", revoked->name}}, cmd.config); !s.ok())
       return Fail(s);
     std::printf("revoked key %s (%s)\n", cmd.id.c_str(), revoked->name.c_str());
     return 0;

@@ -73,21 +73,50 @@ bool IsPersonalDataRead(std::string_view action) {
 }
 
 std::string EntryHash(const std::string& prev_hash, const nlohmann::json& entry_without_hash) {
-  return crypto::Sha256Hex(prev_hash + "\n" + entry_without_hash.dump());
+  // Replacement, not an exception, for bytes that are not UTF-8: appending
+  // must not fail on what a client sent, and verification re-reads U+FFFD.
+  return crypto::Sha256Hex(prev_hash + "\n" +
+                           entry_without_hash.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
-AuditLog::AuditLog(std::string dir, Env* env, int64_t segment_bytes)
-    : dir_(std::move(dir)), env_(env), segment_bytes_(segment_bytes) {}
+crypto::SecretKey HeadKeyFrom(const crypto::SecretKey& master) {
+  const std::string derived = crypto::KeyedHash(master, "shinrai audit head v1", crypto::kKeyBytes);
+  crypto::SecretKey key;
+  std::copy(derived.begin(), derived.end(), key.data());
+  return key;
+}
 
-Result<std::unique_ptr<AuditLog>> AuditLog::Open(const std::string& dir, Env* env, int64_t segment_bytes) {
+namespace {
+
+std::string HeadSignature(const crypto::SecretKey& key, int64_t seq, const std::string& hash) {
+  return crypto::ToHex(crypto::KeyedHash(key, std::to_string(seq) + ":" + hash, 32));
+}
+
+}  // namespace
+
+AuditLog::AuditLog(std::string dir, Env* env, int64_t segment_bytes, std::optional<crypto::SecretKey> head_key)
+    : dir_(std::move(dir)), env_(env), segment_bytes_(segment_bytes), head_key_(std::move(head_key)) {}
+
+Result<std::unique_ptr<AuditLog>> AuditLog::Open(const std::string& dir, Env* env, int64_t segment_bytes,
+                                                 std::optional<crypto::SecretKey> head_key) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return InvalidArgument("cannot create the audit directory '" + dir + "': " + ec.message());
-  std::unique_ptr<AuditLog> log(new AuditLog(dir, env, segment_bytes));
+  std::unique_ptr<AuditLog> log(new AuditLog(dir, env, segment_bytes, std::move(head_key)));
   log->lock_fd_ = ::open((dir + kLockFile).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   log->fd_ = ::open((dir + kLogFile).c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (log->fd_ < 0 || log->lock_fd_ < 0) return InvalidArgument("cannot open the audit log in '" + dir + "'");
   log->known_end_ = -1;  // the first append reads the chain's end from the file
+  // A new log gets its head at once: from then on a missing head means a
+  // deleted one.
+  if (!std::filesystem::exists(dir + kHeadFile)) {
+    struct stat st {};
+    if (::fstat(log->fd_, &st) == 0 && st.st_size == 0) {
+      std::lock_guard lock(log->mu_);
+      log->last_hash_ = kGenesis;
+      RETURN_IF_ERROR(log->WriteHeadLocked());
+    }
+  }
   log->flusher_ = std::thread([l = log.get()] { l->FlusherLoop(); });
   return log;
 }
@@ -174,7 +203,7 @@ Status AuditLog::Append(const AuditEntry& e, bool sync) {
                       {"prev", last_hash_}};
   const std::string hash = EntryHash(last_hash_, j);
   j["hash"] = hash;
-  const std::string line = j.dump() + "\n";
+  const std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   if (::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
     return Internal("cannot append to the audit log");
   seq_ += 1;
@@ -189,9 +218,9 @@ Status AuditLog::Append(const AuditEntry& e, bool sync) {
 }
 
 Status AuditLog::WriteHeadLocked() {
-  RETURN_IF_ERROR(WriteFileAtomically(dir_ + kHeadFile,
-                                      nlohmann::json{{"seq", seq_}, {"hash", last_hash_}}.dump() + "\n",
-                                      "the audit head"));
+  nlohmann::json head = {{"seq", seq_}, {"hash", last_hash_}};
+  if (head_key_) head["signature"] = HeadSignature(*head_key_, seq_, last_hash_);
+  RETURN_IF_ERROR(WriteFileAtomically(dir_ + kHeadFile, head.dump() + "\n", "the audit head"));
   dirty_ = false;
   return Status::Ok();
 }
@@ -236,14 +265,17 @@ Result<std::vector<nlohmann::json>> ReadEntries(const std::string& dir) {
   return out;
 }
 
-Result<VerifyReport> Verify(const std::string& dir) {
+Result<VerifyReport> Verify(const std::string& dir, std::optional<crypto::SecretKey> head_key) {
   if (!std::filesystem::exists(dir + kLogFile))
     return NotFound("no audit log in '" + dir + "' (expected " + dir + kLogFile + ")");
   // The head, if any, names the last entry the log had when it was synced.
   int64_t head_seq = 0;
   std::string head_hash;
   bool head_damaged = false;
+  bool head_missing = true;
+  bool head_forged = false;
   if (std::ifstream head_in(dir + kHeadFile); head_in) {
+    head_missing = false;
     std::stringstream text;
     text << head_in.rdbuf();
     nlohmann::json head = nlohmann::json::parse(text.str(), nullptr, false);
@@ -253,6 +285,10 @@ Result<VerifyReport> Verify(const std::string& dir) {
     } else {
       head_seq = head["seq"];
       head_hash = head["hash"];
+      if (head_key) {
+        const std::string sig = head.value("signature", "");
+        head_forged = sig != HeadSignature(*head_key, head_seq, head_hash);
+      }
     }
   }
   VerifyReport r;
@@ -300,9 +336,15 @@ Result<VerifyReport> Verify(const std::string& dir) {
   }
   r.entries = n;
   r.head_hash = n ? prev : "";
-  if (head_damaged) {
+  if (head_missing) {
+    n = r.entries + 1;
+    bad("the head file " + dir + kHeadFile + " is missing: entries may have been cut off the end of the log");
+  } else if (head_damaged) {
     n = r.entries + 1;
     bad("the head file " + dir + kHeadFile + " is damaged");
+  } else if (head_forged) {
+    n = r.entries + 1;
+    bad("the head file " + dir + kHeadFile + " is not signed by this installation's master key: it was rewritten");
   } else if (head_seq > r.entries) {
     n = r.entries + 1;
     bad("entries " + std::to_string(r.entries + 1) + " to " + std::to_string(head_seq) +

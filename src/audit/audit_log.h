@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -33,6 +34,7 @@
 
 #include "core/env.h"
 #include "core/status.h"
+#include "crypto/secret_key.h"
 
 namespace shinrai::audit {
 
@@ -55,8 +57,13 @@ class AuditLog {
  public:
   // Creates the directory and the file when missing.
   static constexpr int64_t kDefaultSegmentBytes = 64 << 20;
+  // `head_key` (derived from the master key, see HeadKeyFrom) signs the head,
+  // so that cutting entries off the end and rewriting the head to match
+  // needs the master key; without one (encryption at rest off) the head is
+  // unsigned.
   static Result<std::unique_ptr<AuditLog>> Open(const std::string& dir, Env* env,
-                                                int64_t segment_bytes = kDefaultSegmentBytes);
+                                                int64_t segment_bytes = kDefaultSegmentBytes,
+                                                std::optional<crypto::SecretKey> head_key = std::nullopt);
   ~AuditLog();  // flushes
 
   Status Append(const AuditEntry& e, bool sync = false);
@@ -65,7 +72,7 @@ class AuditLog {
   const std::string& dir() const { return dir_; }
 
  private:
-  AuditLog(std::string dir, Env* env, int64_t segment_bytes);
+  AuditLog(std::string dir, Env* env, int64_t segment_bytes, std::optional<crypto::SecretKey> head_key);
   Status WriteHeadLocked();
   // Under the lock: follow a rotation by another process, find the chain's
   // end if the log changed since our last append, and rotate when full.
@@ -75,6 +82,7 @@ class AuditLog {
   const std::string dir_;
   Env* const env_;
   const int64_t segment_bytes_;
+  const std::optional<crypto::SecretKey> head_key_;
   int fd_ = -1;
   int lock_fd_ = -1;
   std::mutex mu_;
@@ -97,8 +105,13 @@ struct VerifyReport {
   std::string problem;     // what is wrong with it
 };
 // Reads <dir>/audit.jsonl and <dir>/head.json. An error only when the log
-// cannot be read at all; a broken chain is reported in the VerifyReport.
-Result<VerifyReport> Verify(const std::string& dir);
+// cannot be read at all; a broken chain is reported in the VerifyReport, and
+// so is a missing head (a log cut at its end, or emptied, with the head
+// deleted) and, given `head_key`, a head whose signature does not hold.
+Result<VerifyReport> Verify(const std::string& dir, std::optional<crypto::SecretKey> head_key = std::nullopt);
+
+// The key that signs the audit head, derived from the master key.
+crypto::SecretKey HeadKeyFrom(const crypto::SecretKey& master);
 
 // Every entry, parsed (for reports and `shinrai audit subjects`).
 Result<std::vector<nlohmann::json>> ReadEntries(const std::string& dir);

@@ -1,9 +1,7 @@
 #include "crypto/encrypted_store.h"
 
-#include <future>
 #include <unordered_map>
 
-#include "core/side_thread.h"
 #include "crypto/aead.h"
 
 namespace shinrai::crypto {
@@ -63,14 +61,11 @@ class EncryptedStore : public store::Store {
       }
       ++i;
     }
-    if (minted.batch.empty()) return inner_->Write(out, sync);
-    // New subjects: their keys and their first records are synced side by
-    // side; the write succeeds only when both are durable.
-    std::future<Status> keys_stored = vault_writer_.Run([&] { return vault_->Persist(minted); });
-    Status written = inner_->Write(out, sync);
-    Status persisted = keys_stored.get();
-    RETURN_IF_ERROR(persisted);
-    return written;
+    // New subjects: their keys are durable before any record sealed with
+    // them is written. The other order let a crash leave records nobody can
+    // open under a live identity link (the person unusable ever after).
+    if (!minted.batch.empty()) RETURN_IF_ERROR(vault_->Persist(minted));
+    return inner_->Write(out, sync);
   }
 
   Status Scan(const store::ScanOptions& options, const store::ScanVisitor& visit) override {
@@ -90,6 +85,10 @@ class EncryptedStore : public store::Store {
   }
 
   Status CompactPrefix(std::string_view prefix) override { return inner_->CompactPrefix(StoredKey(prefix)); }
+  Status Recover() override {
+    RETURN_IF_ERROR(inner_->Recover());
+    return vault_->Recover();
+  }
   std::string_view Name() const override { return inner_->Name(); }
 
  private:
@@ -134,7 +133,6 @@ class EncryptedStore : public store::Store {
   store::Store* const inner_;
   KeyVault* const vault_;
   const RecordScheme scheme_;
-  SideThread vault_writer_;  // new subjects' keys, stored beside their records (see side_thread.h)
 };
 
 }  // namespace
@@ -147,6 +145,81 @@ std::string PseudonymizedKey(const KeyVault& vault, std::string_view family, std
   std::string out(key.substr(0, family.size() + slash + 1));
   out += ToHex(KeyedHash(vault.pseudonym_key(), key.substr(family.size())));
   return out;
+}
+
+namespace {
+
+// Deletes keys in synced batches of a bounded size.
+class Deleter {
+ public:
+  explicit Deleter(store::Store* store) : store_(store) {}
+  Status Delete(std::string_view key) {
+    batch_.Delete(std::string(key));
+    return batch_.size() >= 1000 ? Flush() : Status::Ok();
+  }
+  Status Flush() {
+    if (batch_.empty()) return Status::Ok();
+    Status st = store_->Write(batch_, /*sync=*/true);
+    batch_ = store::WriteBatch();
+    return st;
+  }
+
+ private:
+  store::Store* store_;
+  store::WriteBatch batch_;
+};
+
+}  // namespace
+
+Result<OrphanReport> RepairOrphans(store::Store* inner, store::Store* encrypted, KeyVault* vault,
+                                   const RecordScheme& scheme, std::string_view profile_family) {
+  OrphanReport report;
+  Deleter deleter(inner);
+  for (const auto& family : scheme.subject_families) {
+    std::string subject;
+    bool has_key = true;
+    Status failed;
+    store::ScanOptions so;
+    so.prefix = family;
+    RETURN_IF_ERROR(inner->Scan(so, [&](std::string_view key, std::string_view) {
+      std::string_view rest = key.substr(family.size());
+      rest = rest.substr(0, rest.find('/'));
+      if (rest != subject) {
+        subject.assign(rest);
+        auto found = vault->Find(subject);
+        if (!found.ok()) {
+          failed = found.status();
+          return false;
+        }
+        has_key = found->has_value();
+      }
+      if (has_key) return true;
+      ++report.records_without_key;
+      failed = deleter.Delete(key);
+      return failed.ok();
+    }));
+    RETURN_IF_ERROR(failed);
+  }
+  RETURN_IF_ERROR(deleter.Flush());
+  for (const auto& family : scheme.pseudonymized_families) {
+    Status failed;
+    store::ScanOptions so;
+    so.prefix = family;
+    RETURN_IF_ERROR(encrypted->Scan(so, [&](std::string_view stored_key, std::string_view profile_id) {
+      auto profile = encrypted->Get(std::string(profile_family) + std::string(profile_id));
+      if (!profile.ok()) {
+        failed = profile.status();
+        return false;
+      }
+      if (profile->has_value()) return true;
+      ++report.links_to_nobody;
+      failed = deleter.Delete(stored_key);
+      return failed.ok();
+    }));
+    RETURN_IF_ERROR(failed);
+  }
+  RETURN_IF_ERROR(deleter.Flush());
+  return report;
 }
 
 std::unique_ptr<store::Store> NewEncryptedStore(store::Store* inner, KeyVault* vault, RecordScheme scheme) {

@@ -38,6 +38,17 @@ struct RecordScheme {
 // REQUIRES: `inner` and `vault` outlive the result.
 std::unique_ptr<store::Store> NewEncryptedStore(store::Store* inner, KeyVault* vault, RecordScheme scheme);
 
+struct OrphanReport {
+  int64_t records_without_key = 0;  // sealed for a subject whose key is gone: nobody can read them
+  int64_t links_to_nobody = 0;      // identity links to a profile that cannot be read
+};
+// After a crash (or data written by a version that stored records before their
+// keys): deletes what no one can read any more, so every identifier accepts
+// new events again. `encrypted` wraps `inner`; `profile_family` is the
+// family whose record a live identity link must point at ("pr/").
+Result<OrphanReport> RepairOrphans(store::Store* inner, store::Store* encrypted, KeyVault* vault,
+                                   const RecordScheme& scheme, std::string_view profile_family);
+
 // The key an identity lookup is stored under: "<family><kind>/<keyed hash>".
 // Exposed for tests that look for pseudonyms on disk.
 std::string PseudonymizedKey(const KeyVault& vault, std::string_view family, std::string_view key);

@@ -140,9 +140,10 @@ Status KeyVault::Persist(const Minted& minted) {
   return s;
 }
 
-Status KeyVault::Destroy(std::string_view subject) {
+Result<bool> KeyVault::Destroy(std::string_view subject) {
   std::lock_guard create(create_mu_);
   const std::string where = SubjectKeyName(subject);
+  ASSIGN_OR_RETURN(std::optional<std::string> existing, store_->Get(where));
   store::WriteBatch wb;
   wb.Delete(where);
   RETURN_IF_ERROR(store_->Write(wb, true));
@@ -150,7 +151,8 @@ Status KeyVault::Destroy(std::string_view subject) {
     std::unique_lock lock(cache_mu_);
     cache_.erase(std::string(subject));
   }
-  return store_->CompactPrefix(where);
+  RETURN_IF_ERROR(store_->CompactPrefix(where));
+  return existing.has_value();
 }
 
 int64_t KeyVault::CountSubjectKeys() {

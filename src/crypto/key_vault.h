@@ -56,12 +56,16 @@ class KeyVault {
   };
   Result<std::vector<SecretKey>> FindOrMint(const std::vector<std::string>& subjects, Minted* minted);
   Status Persist(const Minted& minted);
-  // Crypto-shredding: deletes the subject's key, synced, and compacts the vault.
-  Status Destroy(std::string_view subject);
+  // Crypto-shredding: deletes the subject's key, synced, and compacts the
+  // vault. True when there was a key to destroy (false: none, e.g. destroyed
+  // by an earlier attempt).
+  Result<bool> Destroy(std::string_view subject);
   // Re-wraps every key with `new_master` in one atomic write; data is not
   // re-encrypted. After it returns only `new_master` opens the vault.
   Result<RotationReport> Rotate(const SecretKey& new_master);
   int64_t CountSubjectKeys();
+  // The vault's store back in service after a failed write (Store::Recover).
+  Status Recover() { return store_->Recover(); }
 
   const SecretKey& pseudonym_key() const { return pseudonym_key_; }
   const SecretKey& suppression_key() const { return suppression_key_; }

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "core/utf8.h"
 #include "http/encoding.h"
 
 namespace shinrai::http {
@@ -20,7 +21,7 @@ Response WithCors(Response r) {
 
 // 200 with the JSON, or the error the service gave.
 Response JsonOrError(const Result<nlohmann::json>& r) {
-  return r.ok() ? JsonResponse(200, r->dump()) : ErrorResponse(r.status());
+  return r.ok() ? JsonResponse(200, DumpJson(*r)) : ErrorResponse(r.status());
 }
 
 Response Preflight() {
@@ -33,8 +34,17 @@ Response Preflight() {
   return r;
 }
 
+// Everything this layer echoes or hands on is text: a percent-decoded value
+// that is not UTF-8 is refused here, naming what it was.
+Result<std::string> DecodeText(std::string_view encoded, std::string_view what) {
+  auto decoded = PercentDecode(encoded);
+  if (!decoded) return InvalidArgument(std::string(what) + " is not correctly percent-encoded");
+  if (!IsValidUtf8(*decoded)) return InvalidArgument(std::string(what) + " is not valid UTF-8 text");
+  return *decoded;
+}
+
 // The value of `name` in a query string, percent-decoded; nullopt when absent.
-std::optional<std::string> QueryParam(std::string_view query, std::string_view name) {
+Result<std::optional<std::string>> QueryParam(std::string_view query, std::string_view name) {
   while (!query.empty()) {
     size_t amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
@@ -43,14 +53,19 @@ std::optional<std::string> QueryParam(std::string_view query, std::string_view n
     if (pair.substr(0, eq) != name) continue;
     std::string value(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
     std::replace(value.begin(), value.end(), '+', ' ');
-    auto decoded = PercentDecode(value);
-    return decoded ? *decoded : value;
+    ASSIGN_OR_RETURN(std::string decoded, DecodeText(value, name));
+    return std::optional<std::string>(std::move(decoded));
   }
-  return std::nullopt;
+  return std::optional<std::string>();
+}
+
+Result<std::string> QueryParamOr(std::string_view query, std::string_view name, std::string fallback) {
+  ASSIGN_OR_RETURN(std::optional<std::string> v, QueryParam(query, name));
+  return v ? std::move(*v) : std::move(fallback);
 }
 
 Result<int> IntParam(std::string_view query, std::string_view name, int fallback) {
-  auto v = QueryParam(query, name);
+  ASSIGN_OR_RETURN(std::optional<std::string> v, QueryParam(query, name));
   if (!v) return fallback;
   int out = 0;
   auto r = std::from_chars(v->data(), v->data() + v->size(), out);
@@ -108,8 +123,8 @@ void Api::Handle(Request& req, Respond respond) {
   constexpr std::string_view kProfiles = "/v1/profiles/";
   if (path.rfind(kProfiles, 0) == 0 && path.size() > kProfiles.size()) {
     if (method != bhttp::verb::get) return respond(ErrorResponse(Status(Code::kMethodNotAllowed, "profiles are read with GET")));
-    auto id = PercentDecode(path.substr(kProfiles.size()));
-    if (!id) return respond(ErrorResponse(InvalidArgument("the profile id is not correctly percent-encoded")));
+    auto id = DecodeText(path.substr(kProfiles.size()), "the profile id");
+    if (!id.ok()) return respond(ErrorResponse(id.status()));
     return GetProfile(req, *id, std::move(respond));
   }
   constexpr std::string_view kConsent = "/v1/consent/";
@@ -139,25 +154,25 @@ bool Api::Recommendations(Request& req, std::string_view path, std::string_view 
   constexpr std::string_view kItems = "/v1/items/";
   constexpr std::string_view kSimilar = "/similar";
   if (path.rfind(kRecs, 0) == 0 && path.size() > kRecs.size()) {
-    auto id = PercentDecode(path.substr(kRecs.size()));
-    if (!id) {
-      respond(ErrorResponse(InvalidArgument("the subject is not correctly percent-encoded")));
+    auto id = DecodeText(path.substr(kRecs.size()), "the subject");
+    if (!id.ok()) {
+      respond(ErrorResponse(id.status()));
       return true;
     }
     with_principal(bhttp::verb::get, "is read with GET", [&](const service::Principal& who) -> Result<nlohmann::json> {
       service::RecommendRequest r;
       ASSIGN_OR_RETURN(r.n, IntParam(query, "n", r.n));
-      r.context_item = QueryParam(query, "context_item").value_or("");
-      r.channel = QueryParam(query, "channel").value_or(r.channel);
+      ASSIGN_OR_RETURN(r.context_item, QueryParamOr(query, "context_item", ""));
+      ASSIGN_OR_RETURN(r.channel, QueryParamOr(query, "channel", r.channel));
       return d_.recs->Recommend(who, *id, r);
     });
     return true;
   }
   if (path.rfind(kItems, 0) == 0 && path.size() > kItems.size() + kSimilar.size() &&
       path.substr(path.size() - kSimilar.size()) == kSimilar) {
-    auto item = PercentDecode(path.substr(kItems.size(), path.size() - kItems.size() - kSimilar.size()));
-    if (!item) {
-      respond(ErrorResponse(InvalidArgument("the item id is not correctly percent-encoded")));
+    auto item = DecodeText(path.substr(kItems.size(), path.size() - kItems.size() - kSimilar.size()), "the item id");
+    if (!item.ok()) {
+      respond(ErrorResponse(item.status()));
       return true;
     }
     with_principal(bhttp::verb::get, "is read with GET", [&](const service::Principal& who) -> Result<nlohmann::json> {
@@ -212,8 +227,17 @@ bool Api::Rights(Request& req, std::string_view path, std::string_view query, Re
       respond(ErrorResponse(who.status()));
       return true;
     }
+    auto format = QueryParamOr(query, "format", "json");
+    if (!format.ok()) {
+      respond(ErrorResponse(format.status()));
+      return true;
+    }
+    if (*format != "json" && *format != "html") {
+      respond(ErrorResponse(InvalidArgument("format: expected json or html, got '" + *format + "'")));
+      return true;
+    }
     auto report = service::BuildPrivacyReport(*who, *d_.report);
-    if (report.ok() && QueryParam(query, "format").value_or("json") == "html") {
+    if (report.ok() && *format == "html") {
       Response r;
       r.content_type = "text/html; charset=utf-8";
       r.body = service::RenderPrivacyReportHtml(*report);
@@ -241,13 +265,13 @@ bool Api::Rights(Request& req, std::string_view path, std::string_view query, Re
       respond(ErrorResponse(r.status()));
       return true;
     }
-    respond(JsonResponse(201, r->dump()));
+    respond(JsonResponse(201, DumpJson(*r)));
     return true;
   }
   if (path.size() <= kRequests.size() + 1 || path[kRequests.size()] != '/') return false;
-  auto id = PercentDecode(path.substr(kRequests.size() + 1));
-  if (!id) {
-    respond(ErrorResponse(InvalidArgument("the request id is not correctly percent-encoded")));
+  auto id = DecodeText(path.substr(kRequests.size() + 1), "the request id");
+  if (!id.ok()) {
+    respond(ErrorResponse(id.status()));
     return true;
   }
   if (method != bhttp::verb::get) {
@@ -259,7 +283,12 @@ bool Api::Rights(Request& req, std::string_view path, std::string_view query, Re
     respond(ErrorResponse(who.status()));
     return true;
   }
-  const std::string format = QueryParam(query, "format").value_or("json");
+  auto format_param = QueryParamOr(query, "format", "json");
+  if (!format_param.ok()) {
+    respond(ErrorResponse(format_param.status()));
+    return true;
+  }
+  const std::string format = std::move(*format_param);
   if (format == "html") {
     auto html = d_.rights->GetHtml(*who, *id);
     if (!html.ok()) {
@@ -291,8 +320,9 @@ void Api::Collect(Request& req, std::optional<profile::CallType> type, Respond r
       if (!inflated.ok()) return respond(WithCors(ErrorResponse(inflated.status())));
       body = std::move(*inflated);
     } else if (e != "identity") {
+      const std::string named = IsValidUtf8(e) && e.size() <= 64 ? "'" + std::string(e) + "' " : "";
       return respond(WithCors(ErrorResponse(
-          Status(Code::kUnsupported, "Content-Encoding '" + std::string(e) + "' is not supported (gzip is)"))));
+          Status(Code::kUnsupported, "Content-Encoding " + named + "is not supported (gzip is)"))));
     }
   }
   // Content-Type is not checked: SDKs send JSON as application/json,
@@ -303,7 +333,7 @@ void Api::Collect(Request& req, std::optional<profile::CallType> type, Respond r
   const bool gpc = gpc_header != req.end() && gpc_header->value() == "1";
   d_.collect->Collect(CredentialsOf(req), type, body, gpc, [respond = std::move(respond)](Result<service::CollectReport> r) {
     if (!r.ok()) return respond(WithCors(ErrorResponse(r.status())));
-    respond(WithCors(JsonResponse(200, service::CollectReportToJson(*r).dump())));
+    respond(WithCors(JsonResponse(200, DumpJson(service::CollectReportToJson(*r)))));
   });
 }
 
@@ -312,9 +342,12 @@ void Api::GetProfile(Request& req, std::string_view id, Respond respond) {
   if (!who.ok()) return respond(ErrorResponse(who.status()));
   std::string_view target(req.target().data(), req.target().size());
   const size_t q = target.find('?');
-  const std::string reason =
-      q == std::string_view::npos ? std::string() : QueryParam(target.substr(q + 1), "reason").value_or("");
-  respond(JsonOrError(d_.profiles->Get(*who, id, reason)));
+  const std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+  auto reason = QueryParamOr(query, "reason", "");
+  if (!reason.ok()) return respond(ErrorResponse(reason.status()));
+  auto note = QueryParamOr(query, "note", "");
+  if (!note.ok()) return respond(ErrorResponse(note.status()));
+  respond(JsonOrError(d_.profiles->Get(*who, id, *reason, *note)));
 }
 
 void Api::GetStats(Request& req, Respond respond) {
@@ -322,15 +355,16 @@ void Api::GetStats(Request& req, Respond respond) {
   if (!who.ok()) return respond(ErrorResponse(who.status()));
   auto counters = d_.collect->Counters(*who);
   if (!counters.ok()) return respond(ErrorResponse(counters.status()));
-  respond(JsonResponse(200, nlohmann::json{{"counters", *counters}}.dump()));
+  respond(JsonResponse(200, DumpJson(nlohmann::json{{"counters", *counters}})));
 }
 
 void Api::Consent(Request& req, std::string_view rest, Respond respond) {
   constexpr std::string_view kHistory = "/history";
   const bool history = rest.size() > kHistory.size() && rest.substr(rest.size() - kHistory.size()) == kHistory;
   if (history) rest.remove_suffix(kHistory.size());
-  auto id = PercentDecode(rest);
-  if (!id || id->empty() || id->find('/') != std::string::npos)
+  auto id = DecodeText(rest, "the subject");
+  if (!id.ok()) return respond(ErrorResponse(id.status()));
+  if (id->empty() || id->find('/') != std::string::npos)
     return respond(ErrorResponse(InvalidArgument("expected /v1/consent/{id} or /v1/consent/{id}/history")));
   const auto method = req.method();
   if (method != bhttp::verb::get && !(method == bhttp::verb::put && !history))

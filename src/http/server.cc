@@ -2,12 +2,17 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <sys/resource.h>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
 #include <nlohmann/json.hpp>
+#include <algorithm>
+#include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -26,12 +31,45 @@ Response JsonResponse(int http_status, std::string json) {
   return r;
 }
 
+std::string DumpJson(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 Response ErrorResponse(const Status& status) {
   nlohmann::json j = {{"error", {{"code", CodeName(status.code())}, {"message", status.message()}}}};
-  return JsonResponse(HttpStatusOf(status.code()), j.dump());
+  return JsonResponse(HttpStatusOf(status.code()), DumpJson(j));
+}
+
+int DefaultMaxConnections() {
+  constexpr int kStorageReserve = 256;  // RocksDB tables, the key vault, the audit log, logs
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY) return 20'000;
+  const int64_t spare = static_cast<int64_t>(lim.rlim_cur) - kStorageReserve;
+  return static_cast<int>(std::clamp<int64_t>(spare / 2, 16, 20'000));
 }
 
 namespace {
+
+// Counts open connections; each session holds one slot until it ends.
+struct ConnectionGauge {
+  std::atomic<int> open{0};
+  std::atomic<int64_t> refused{0};
+  int max = 0;
+  int idle_seconds = 60;
+  bool under_pressure() const { return open.load(std::memory_order_relaxed) * 4 > max * 3; }
+};
+
+class ConnectionSlot {
+ public:
+  explicit ConnectionSlot(ConnectionGauge* g) : g_(g) { g_->open.fetch_add(1, std::memory_order_relaxed); }
+  ~ConnectionSlot() { g_->open.fetch_sub(1, std::memory_order_relaxed); }
+  ConnectionSlot(const ConnectionSlot&) = delete;
+  ConnectionSlot& operator=(const ConnectionSlot&) = delete;
+  const ConnectionGauge& gauge() const { return *g_; }
+
+ private:
+  ConnectionGauge* g_;
+};
 
 // One connection. kTls: the stream is TLS over TCP, and the session begins
 // with the handshake and ends with a TLS shutdown.
@@ -40,8 +78,8 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   using Stream = std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
 
  public:
-  Session(tcp::socket socket, net::ssl::context* tls, const Handler* handler, size_t max_body)
-      : stream_(MakeStream(std::move(socket), tls)), handler_(handler), max_body_(max_body) {}
+  Session(tcp::socket socket, net::ssl::context* tls, const Handler* handler, size_t max_body, ConnectionGauge* gauge)
+      : stream_(MakeStream(std::move(socket), tls)), handler_(handler), max_body_(max_body), slot_(gauge) {}
 
   void Start() {
     net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
@@ -68,7 +106,9 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     parser_.emplace();
     parser_->body_limit(max_body_);
     parser_->header_limit(16 * 1024);
-    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(60));
+    // Idle keep-alive connections hold descriptors: they wait less when many are open.
+    const int idle = slot_.gauge().under_pressure() ? 5 : slot_.gauge().idle_seconds;
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(idle));
     bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::OnRead, shared_from_this()));
   }
 
@@ -91,11 +131,29 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     request_ = parser_->release();
     const bool keep_alive = request_.keep_alive();
     auto self = shared_from_this();
-    (*handler_)(request_, [self, keep_alive](Response r) {
+    auto replied = std::make_shared<std::atomic<bool>>(false);
+    Respond respond = [self, keep_alive, replied](Response r) {
+      if (replied->exchange(true)) return;  // a handler that threw after answering
       net::post(self->stream_.get_executor(), [self, keep_alive, r = std::move(r)]() mutable {
         self->Send(std::move(r), keep_alive);
       });
-    });
+    };
+    // The last line of defence: no request, whatever its bytes, may end the
+    // process. Handlers return errors as values; an exception here is a bug,
+    // answered 500 without echoing anything the client sent.
+    try {
+      (*handler_)(request_, respond);
+    } catch (const std::exception& e) {
+      respond(ErrorResponse(Internal("the server could not handle this request (an internal error was logged)")));
+      LogHandlerFailure(e.what());
+    } catch (...) {
+      respond(ErrorResponse(Internal("the server could not handle this request (an internal error was logged)")));
+      LogHandlerFailure("unknown exception");
+    }
+  }
+
+  static void LogHandlerFailure(const char* what) {
+    std::fprintf(stderr, "shinrai: a request handler threw: %s\n", what);
   }
 
   void Send(Response r, bool keep_alive) {
@@ -150,7 +208,28 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   bool drain_after_send_ = false;
   std::vector<char> drain_buffer_;
   size_t drained_ = 0;
+  ConnectionSlot slot_;
 };
+
+// Past the cap: a short 503 and the connection closes (TLS ones just close:
+// there is no session to answer in).
+void TurnAway(tcp::socket socket, bool tls) {
+  static const std::string kBusy = [] {
+    const std::string body =
+        R"({"error":{"code":"unavailable","message":"the server has too many open connections; retry shortly"}})";
+    return "HTTP/1.1 503 Service Unavailable\r\nServer: shinrai\r\nRetry-After: 1\r\n"
+           "Content-Type: application/json\r\nConnection: close\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
+  }();
+  auto s = std::make_shared<tcp::socket>(std::move(socket));
+  auto close = [s] {
+    beast::error_code ec;
+    s->shutdown(tcp::socket::shutdown_both, ec);
+    s->close(ec);
+  };
+  if (tls) return close();
+  net::async_write(*s, net::buffer(kBusy), [s, close](beast::error_code, std::size_t) { close(); });
+}
 
 }  // namespace
 
@@ -165,14 +244,32 @@ struct Server::Impl {
   std::mutex mu;
   std::condition_variable stopped_cv;
   bool stopped = false;
+  ConnectionGauge gauge;
+  net::steady_timer accept_backoff{ioc};
+  std::chrono::milliseconds backoff{0};
 
   void Accept() {
     acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted) return;
-      if (!ec) {
+      if (ec) {
+        // Out of descriptors (EMFILE/ENFILE) or the like: retrying at once
+        // spins a core and fails again. Wait, longer each time, up to 1 s.
+        backoff = std::min<std::chrono::milliseconds>(std::max(backoff * 2, std::chrono::milliseconds(10)),
+                                                      std::chrono::milliseconds(1000));
+        accept_backoff.expires_after(backoff);
+        accept_backoff.async_wait([this](beast::error_code wait_ec) {
+          if (!wait_ec) Accept();
+        });
+        return;
+      }
+      backoff = std::chrono::milliseconds(0);
+      if (gauge.open.load(std::memory_order_relaxed) >= gauge.max) {
+        gauge.refused.fetch_add(1, std::memory_order_relaxed);
+        TurnAway(std::move(socket), tls != nullptr);
+      } else {
         socket.set_option(tcp::no_delay(true), ec);
-        if (tls) std::make_shared<Session<true>>(std::move(socket), tls.get(), &handler, options.max_body_bytes)->Start();
-        else std::make_shared<Session<false>>(std::move(socket), nullptr, &handler, options.max_body_bytes)->Start();
+        if (tls) std::make_shared<Session<true>>(std::move(socket), tls.get(), &handler, options.max_body_bytes, &gauge)->Start();
+        else std::make_shared<Session<false>>(std::move(socket), nullptr, &handler, options.max_body_bytes, &gauge)->Start();
       }
       Accept();
     });
@@ -216,12 +313,17 @@ Status Server::Start() {
     impl_->stopped = true;
     impl_->stopped_cv.notify_all();
   });
+  impl_->gauge.max = impl_->options.max_connections > 0 ? impl_->options.max_connections : DefaultMaxConnections();
+  impl_->gauge.idle_seconds = std::max(1, impl_->options.idle_timeout_seconds);
   impl_->Accept();
   int n = impl_->options.threads > 0 ? impl_->options.threads : static_cast<int>(std::thread::hardware_concurrency());
   if (n < 1) n = 1;
   for (int i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
   return Status::Ok();
 }
+
+int Server::open_connections() const { return impl_->gauge.open.load(); }
+int64_t Server::refused_connections() const { return impl_->gauge.refused.load(); }
 
 int Server::port() const { return impl_->acceptor.local_endpoint().port(); }
 
@@ -235,6 +337,7 @@ void Server::Stop() {
   net::post(impl_->ioc, [this] {
     beast::error_code ec;
     impl_->acceptor.close(ec);
+    impl_->accept_backoff.cancel();
     impl_->signals.cancel(ec);
   });
   impl_->ioc.stop();

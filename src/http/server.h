@@ -10,6 +10,7 @@
 #pragma once
 
 #include <boost/beast/http.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <functional>
 #include <memory>
 #include <string>
@@ -35,10 +36,21 @@ struct ServerOptions {
   int port = 8088;                     // 0 picks a free port
   int threads = 0;                     // Default: 0 = one per core
   size_t max_body_bytes = 512 * 1024;
+  // Open connections at most; past it a new one gets 503 with Retry-After and
+  // is closed, so clients cannot take the file descriptors storage needs.
+  // Default: 0 = half of the descriptors RLIMIT_NOFILE leaves after a reserve
+  // for storage, between 16 and 20,000 (see DefaultMaxConnections).
+  int max_connections = 0;
+  // How long a keep-alive connection may sit idle between requests; under
+  // pressure (over three quarters of max_connections) 5 s.
+  int idle_timeout_seconds = 60;
   // Both set: HTTPS only (TLS 1.2+), from PEM files.
   std::string tls_cert_file;
   std::string tls_key_file;
 };
+
+// The connection cap derived from the process's open-file limit.
+int DefaultMaxConnections();
 
 class Server {
  public:
@@ -53,11 +65,18 @@ class Server {
   void Stop();
   // Blocks until Stop() is called from another thread or a signal arrives.
   void Wait();
+  // Connections open now, and those turned away at the cap since Start.
+  int open_connections() const;
+  int64_t refused_connections() const;
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// JSON text of `j`; bytes that are not UTF-8 (which a client may have sent and
+// a message may quote) become U+FFFD instead of throwing.
+std::string DumpJson(const nlohmann::json& j);
 
 // {"error": {"code": ..., "message": ...}} with the status's HTTP code.
 Response ErrorResponse(const Status& status);

@@ -61,7 +61,10 @@ Result<std::optional<Profile>> IdentityGraph::Lookup(store::Transaction& txn, Id
   // against a corrupt chain.
   for (int hop = 0; hop < 16; ++hop) {
     ASSIGN_OR_RETURN(std::optional<std::string> raw, txn.Get(ProfileKey(*pid)));
-    if (!raw) return Internal("identity index points at a missing profile");
+    // A link to a profile that cannot be read (its key is gone, or a crash of
+    // an older version left the link without it) names nobody any more: the
+    // identifier starts a new person, and the link is re-pointed at them.
+    if (!raw) return std::optional<Profile>();
     ASSIGN_OR_RETURN(Profile p, DecodeProfile(*raw));
     if (p.merged_into.empty()) return std::optional<Profile>(std::move(p));
     *pid = p.merged_into;

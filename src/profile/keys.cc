@@ -63,4 +63,15 @@ std::string FeedbackKey(std::string_view profile_id, int64_t at_ms, uint64_t ran
   return k;
 }
 
+std::string AccessNotePrefix(std::string_view profile_id) {
+  return std::string(kAccessNoteFamily) + std::string(profile_id) + "/";
+}
+
+std::string AccessNoteKey(std::string_view profile_id, int64_t at_ms, uint64_t random) {
+  std::string k = AccessNotePrefix(profile_id);
+  AppendBigEndian64(&k, static_cast<uint64_t>(at_ms));
+  AppendBigEndian64(&k, random);
+  return k;
+}
+
 }  // namespace shinrai::profile

@@ -7,6 +7,7 @@
 //   mg/<profile id>/<ts><random> -> merge record        (JSON; merges into, or refused for, that profile)
 //   st/<counter>                 -> decimal count       (minimisation and collection counters)
 //   fb/<profile id>/<ts><random> -> feedback record     (JSON; impressions, clicks, conversions of recommendations)
+//   an/<profile id>/<ts><random> -> access note         (an agent's free-text reason for reading the profile)
 //   it/<item id>                 -> catalogue item      (JSON; not personal data)
 //
 // Every key of one person's data starts with its profile id after the family
@@ -23,6 +24,7 @@ enum class IdKind : char { kUser = 'u', kAnonymous = 'a', kEmail = 'e', kPhone =
 std::string_view IdKindName(IdKind kind);
 
 std::string IdentityKey(IdKind kind, std::string_view value);
+inline std::string_view IdentityFamily() { return "id/"; }
 std::string ProfileKey(std::string_view profile_id);
 std::string EventPrefix(std::string_view profile_id);
 std::string EventKey(std::string_view profile_id, int64_t timestamp_ms, std::string_view message_id);
@@ -34,6 +36,9 @@ std::string CounterKey(std::string_view name);
 std::string FeedbackPrefix(std::string_view profile_id);
 std::string FeedbackKey(std::string_view profile_id, int64_t at_ms, uint64_t random);
 inline constexpr std::string_view kFeedbackFamily = "fb/";
+std::string AccessNotePrefix(std::string_view profile_id);
+std::string AccessNoteKey(std::string_view profile_id, int64_t at_ms, uint64_t random);
+inline constexpr std::string_view kAccessNoteFamily = "an/";
 inline constexpr std::string_view kItemPrefix = "it/";
 inline constexpr std::string_view kCounterPrefix = "st/";
 

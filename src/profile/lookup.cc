@@ -1,10 +1,16 @@
 #include "profile/lookup.h"
 
+#include "core/utf8.h"
 #include "schema/identifiers.h"
 
 namespace shinrai::profile {
 
 Result<Lookup> ParseLookup(std::string_view text, std::string_view default_country_code) {
+  // Checked here, where every API names a person, so no invalid id is ever
+  // stored or echoed back.
+  if (!IsValidUtf8(text)) return InvalidArgument("the subject is not valid UTF-8 text");
+  if (text.size() > kMaxLookupBytes)
+    return InvalidArgument("the subject is longer than " + std::to_string(kMaxLookupBytes) + " bytes");
   Lookup l;
   if (text.rfind("email:", 0) == 0) {
     auto e = schema::NormalizeEmail(text.substr(6));

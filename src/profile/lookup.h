@@ -16,7 +16,9 @@ struct Lookup {
   std::string value;  // trimmed id, normalised e-mail or phone, or profile id
 };
 
-// InvalidArgument when an "email:" or "phone:" value cannot be normalised.
+inline constexpr size_t kMaxLookupBytes = 1024;
+
+// InvalidArgument when text is not UTF-8, longer than kMaxLookupBytes, or when an "email:" or "phone:" value cannot be normalised.
 Result<Lookup> ParseLookup(std::string_view text, std::string_view default_country_code);
 
 }  // namespace shinrai::profile

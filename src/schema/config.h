@@ -37,6 +37,12 @@ struct SecuritySettings {
   std::string tls_cert_file;     // both set: the server speaks HTTPS only
   std::string tls_key_file;
   double default_rate_limit = 200;  // requests per second per API key; write keys are not limited
+  // Why an agent may read a person's profile: ?reason= must be one of these
+  // codes (the audit log keeps the code; free text goes in ?note=, sealed
+  // with the person's key and erased with them).
+  std::vector<std::string> access_reasons = {"order_query",     "delivery_issue", "billing_question",
+                                             "complaint",       "account_change", "rights_request",
+                                             "fraud_check"};
 };
 
 struct ServerSettings {
@@ -45,6 +51,8 @@ struct ServerSettings {
   size_t max_batch_events = 2000;
   bool strict = false;                    // reject, rather than drop, what the declaration does not allow
   int threads = 0;                        // Default: 0 = one per core
+  int max_connections = 0;                // Default: 0 = derived from the open-file limit
+  int idle_timeout_seconds = 60;          // keep-alive idle time (5 s under connection pressure)
   int recent_events = 50;                 // events shown on a profile
   int64_t dedup_window_seconds = 7 * 86400;  // Default: 7 days; retries are dropped within it
   size_t dedup_max_ids = 2'000'000;          // Default: 2M ids (~100 MiB); the oldest go first past it

@@ -170,7 +170,21 @@ class Parser {
     if (!n.IsMap()) return Error(n, "security", "expected a mapping");
     CheckKeys(n, "security", {"encrypt_at_rest", "master_key_file", "key_vault", "api_keys_file", "audit_dir",
                               "rights_deadline", "retention_check_every", "tls_cert_file", "tls_key_file",
-                              "default_rate_limit"});
+                              "default_rate_limit", "access_reasons"});
+    if (n["access_reasons"].IsDefined()) {
+      if (!n["access_reasons"].IsSequence() || n["access_reasons"].size() == 0) {
+        Error(n["access_reasons"], "security.access_reasons", "expected a list of reason codes, e.g. [order_query]");
+      } else {
+        s->access_reasons.clear();
+        for (const auto& r : n["access_reasons"]) {
+          const std::string code = Scalar<std::string>(r, "security.access_reasons", "", "a reason code");
+          const bool word = !code.empty() && code.size() <= 64 &&
+                            code.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") == std::string::npos;
+          if (!word) Error(r, "security.access_reasons", "a code is lower-case letters, digits and _ (got '" + code + "')");
+          else s->access_reasons.push_back(code);
+        }
+      }
+    }
     s->encrypt_at_rest = Scalar<bool>(n["encrypt_at_rest"], "security.encrypt_at_rest", s->encrypt_at_rest, "true or false");
     s->master_key_file = Scalar<std::string>(n["master_key_file"], "security.master_key_file", "", "a path");
     s->key_vault = Scalar<std::string>(n["key_vault"], "security.key_vault", "", "a path");
@@ -191,7 +205,7 @@ class Parser {
     if (!n.IsDefined()) return;
     if (!n.IsMap()) return Error(n, "server", "expected a mapping");
     CheckKeys(n, "server", {"listen", "max_body_bytes", "max_batch_events", "strict", "threads", "recent_events",
-                            "dedup_window", "dedup_max_ids"});
+                            "dedup_window", "dedup_max_ids", "max_connections", "idle_timeout_seconds"});
     s->dedup_max_ids = Scalar<size_t>(n["dedup_max_ids"], "server.dedup_max_ids", s->dedup_max_ids, "a number");
     Duration(n["dedup_window"], "server.dedup_window", true, "24h or 7d", &s->dedup_window_seconds);
     s->listen = Scalar<std::string>(n["listen"], "server.listen", s->listen, "host:port");
@@ -200,7 +214,12 @@ class Parser {
     s->strict = Scalar<bool>(n["strict"], "server.strict", s->strict, "true or false");
     s->threads = Scalar<int>(n["threads"], "server.threads", s->threads, "a number");
     s->recent_events = Scalar<int>(n["recent_events"], "server.recent_events", s->recent_events, "a number");
+    s->max_connections = Scalar<int>(n["max_connections"], "server.max_connections", s->max_connections, "a number");
+    s->idle_timeout_seconds =
+        Scalar<int>(n["idle_timeout_seconds"], "server.idle_timeout_seconds", s->idle_timeout_seconds, "a number of seconds");
     if (s->max_body_bytes < 1024) Error(n["max_body_bytes"], "server.max_body_bytes", "must be at least 1024");
+    if (s->max_connections < 0) Error(n["max_connections"], "server.max_connections", "must be 0 (derived) or more");
+    if (s->idle_timeout_seconds < 1) Error(n["idle_timeout_seconds"], "server.idle_timeout_seconds", "must be at least 1");
   }
 
   void ParseKeys(const YAML::Node& n, std::vector<KeySpec>* keys) {

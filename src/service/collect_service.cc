@@ -64,6 +64,10 @@ CollectService::CollectService(const schema::Config* config, const Access* acces
 
 Status CollectService::Load() {
   auto lock = serializer_->Lock();
+  // Also after a failed commit: ids and counts staged by writes that never
+  // reached the store are forgotten, so a retry of those messages is stored.
+  dedup_ = MessageDedup(config_->server.dedup_window_seconds * 1000, config_->server.dedup_max_ids);
+  counters_.clear();
   RETURN_IF_ERROR(dedup_.Load(*store_, env_->NowMillis()));
   store::ScanOptions so;
   so.prefix = std::string(profile::kCounterPrefix);

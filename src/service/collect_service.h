@@ -67,6 +67,8 @@ class CollectService {
   // The same, for an API caller: PermissionDenied unless the role may read them.
   Result<std::map<std::string, int64_t>> Counters(const Principal& who);
   // Reloads counters and recently seen messageIds. Call once before serving.
+  // Reads the de-duplication window and the counters from the store; again
+  // after a failed commit (StagedWriter's recovery hook).
   Status Load();
 
  private:

@@ -40,8 +40,8 @@ class MessageDedup {
   size_t size() const { return seen_.size(); }
 
  private:
-  const int64_t window_ms_;
-  const size_t max_ids_;
+  int64_t window_ms_;
+  size_t max_ids_;
   std::unordered_map<uint64_t, int64_t> seen_;  // hash -> when seen
   std::vector<uint64_t> unpersisted_;
   std::vector<std::pair<int64_t, std::string>> records_;  // (time, key), oldest first

@@ -15,18 +15,25 @@ namespace shinrai::service {
 class ProfileService {
  public:
   // `audit` may be null (tests).
-  ProfileService(const schema::Config* config, store::Store* store, audit::AuditLog* audit = nullptr)
-      : config_(config), reader_(store, &config->declaration), audit_(audit) {}
+  ProfileService(const schema::Config* config, store::Store* store, audit::AuditLog* audit = nullptr,
+                 Env* env = Env::Default())
+      : config_(config), store_(store), reader_(store, &config->declaration), audit_(audit), env_(env) {}
 
   // The profile as JSON: identities, traits, per-channel summary, recent
   // events and merges. `lookup`: see profile::ProfileReader::Find. Agents
-  // (the call center) must state a `reason`; every read is audited with it.
-  Result<nlohmann::json> Get(const Principal& who, std::string_view lookup, std::string_view reason = "");
+  // (the call center) must state a `reason`, one of the declared codes
+  // (security.access_reasons); every read is audited with it. A free-text
+  // `note` is kept with the person's own data (sealed with their key, erased
+  // with them), never in the audit log, which only points at it.
+  Result<nlohmann::json> Get(const Principal& who, std::string_view lookup, std::string_view reason = "",
+                             std::string_view note = "");
 
  private:
   const schema::Config* const config_;
+  store::Store* const store_;
   profile::ProfileReader reader_;
   audit::AuditLog* const audit_;
+  Env* const env_;
 };
 
 }  // namespace shinrai::service

@@ -10,6 +10,7 @@
 #include "consent/ledger.h"
 #include "consent/policy.h"
 #include "core/time_format.h"
+#include "crypto/aead.h"
 #include "profile/keys.h"
 #include "service/export_html.h"
 #include "service/retention_service.h"
@@ -57,8 +58,18 @@ Result<std::vector<profile::Profile>> AllProfiles(store::Transaction& txn, const
   return out;
 }
 
+std::vector<std::string> IdentityKeysOf(const profile::Profile& p) {
+  std::vector<std::string> keys;
+  if (!p.user_id.empty()) keys.push_back(profile::IdentityKey(profile::IdKind::kUser, p.user_id));
+  for (const auto& a : p.anonymous_ids) keys.push_back(profile::IdentityKey(profile::IdKind::kAnonymous, a));
+  for (const auto& e : p.emails) keys.push_back(profile::IdentityKey(profile::IdKind::kEmail, e));
+  for (const auto& ph : p.phones) keys.push_back(profile::IdentityKey(profile::IdKind::kPhone, ph));
+  return keys;
+}
+
 std::vector<std::string> PersonPrefixes(const std::string& pid) {
-  return {profile::EventPrefix(pid), profile::MergePrefix(pid), profile::FeedbackPrefix(pid), "cs/" + pid + "/"};
+  return {profile::EventPrefix(pid), profile::MergePrefix(pid), profile::FeedbackPrefix(pid),
+          profile::AccessNotePrefix(pid), "cs/" + pid + "/"};
 }
 
 }  // namespace
@@ -112,6 +123,17 @@ Result<nlohmann::json> RightsService::Create(const Principal& who, std::string_v
                            {"note", req.value("note", "")}};
   auto found = reader_.Find(subject);
   if (!found.ok() && found.status().code() != Code::kNotFound) return found.status();
+  if (type == "erasure") {
+    const std::string subject_hash = SubjectHash(subject);
+    // The first step of an erasure removes the identity links, so a retry
+    // after a crash finds nobody: it completes the erasure that was begun.
+    if (!found.ok()) {
+      ASSIGN_OR_RETURN(std::optional<nlohmann::json> begun, FindBegunErasure(subject_hash));
+      if (begun) return FinishErasure(AuditActor(who), std::move(*begun), nullptr, /*resumed=*/true);
+    } else {
+      return Erase(who, *found, std::move(record), subject_hash);
+    }
+  }
   nlohmann::json outcome;
   std::string pid;
   if (!found.ok()) {
@@ -139,8 +161,6 @@ Result<nlohmann::json> RightsService::Create(const Principal& who, std::string_v
     pid = found->id;
     if (type == "access") {
       outcome = {{"found", true}, {"export", "GET /v1/rights/requests/" + record["id"].get<std::string>()}};
-    } else if (type == "erasure") {
-      ASSIGN_OR_RETURN(outcome, Erase(who, *found));
     } else if (type == "rectification") {
       ASSIGN_OR_RETURN(outcome, Rectify(who, *found, req["traits"]));
     } else {
@@ -169,6 +189,15 @@ Result<nlohmann::json> RightsService::Get(const Principal& who, std::string_view
   nlohmann::json record = nlohmann::json::parse(*raw, nullptr, false);
   if (record.is_discarded()) return Internal("rights request '" + std::string(id) + "' is damaged");
   const std::string pid = record.value("profile_id", "");
+  if (record["type"] == "erasure" && record.contains("erased_profiles") && d_.vault) {
+    // Checked now, not remembered: an auditor sees that no key survived.
+    int64_t remaining = 0;
+    for (const auto& id : record["erased_profiles"]) {
+      ASSIGN_OR_RETURN(std::optional<crypto::SecretKey> key, d_.vault->Find(id.get<std::string>()));
+      remaining += key.has_value();
+    }
+    record["keys_remaining"] = remaining;
+  }
   if (record["type"] == "access" && record["status"] == "completed" && !pid.empty()) {
     auto exported = Export("profile:" + pid);
     if (exported.ok()) {
@@ -319,8 +348,15 @@ Result<nlohmann::json> RightsService::Export(std::string_view lookup) {
                         {"purposes", purposes}};
 }
 
-Result<nlohmann::json> RightsService::Erase(const Principal& who, const profile::Profile& found) {
-  const auto start = std::chrono::steady_clock::now();
+// Erasure in two phases, so that a crash anywhere leaves it resumable:
+//   1. one atomic, synced write deletes the person's records and identity
+//      links, suppresses their identifiers and stores the request record as
+//      "erasing" with the profile ids whose keys are still to be destroyed;
+//   2. FinishErasure destroys the keys, compacts, audits (once) and marks
+//      the record completed. It runs again on a retry (FindBegunErasure) and
+//      at start-up (ResumeErasures) until it has run to its end.
+Result<nlohmann::json> RightsService::Erase(const Principal& who, const profile::Profile& found,
+                                            nlohmann::json record, const std::string& subject_hash) {
   const int64_t now = d_.env->NowMillis();
   std::vector<profile::Profile> people;
   int64_t deleted = 0;
@@ -347,50 +383,140 @@ Result<nlohmann::json> RightsService::Erase(const Principal& who, const profile:
       txn.Delete(profile::ProfileKey(p.id));
       txn.Delete("cc/" + p.id);
       deleted += 2;
-      auto unlink = [&](profile::IdKind kind, const std::string& value) {
-        txn.Delete(profile::IdentityKey(kind, value));
+      for (const auto& key : IdentityKeysOf(p)) {
+        txn.Delete(key);
         ++deleted;
-      };
-      if (!p.user_id.empty()) unlink(profile::IdKind::kUser, p.user_id);
-      for (const auto& a : p.anonymous_ids) unlink(profile::IdKind::kAnonymous, a);
-      for (const auto& e : p.emails) unlink(profile::IdKind::kEmail, e);
-      for (const auto& ph : p.phones) unlink(profile::IdKind::kPhone, ph);
+      }
       if (d_.suppression) d_.suppression->Add(txn, p, now);
     }
+    nlohmann::json ids = nlohmann::json::array();
+    for (const auto& p : people) ids.push_back(p.id);
+    record["status"] = "erasing";
+    record["profile_id"] = survivor.id;
+    record["erased_profiles"] = ids;
+    record["subject_hash"] = subject_hash;
+    record["records_deleted"] = deleted;
+    txn.Put(RightsKey(record["id"].get<std::string>()), record.dump());
     RETURN_IF_ERROR(Commit(std::move(txn)));
   }
+  std::vector<std::string> identity_keys;
+  for (const auto& p : people) {
+    for (auto& key : IdentityKeysOf(p)) identity_keys.push_back(std::move(key));
+  }
+  return FinishErasure(AuditActor(who), std::move(record), &identity_keys, /*resumed=*/false);
+}
+
+Result<nlohmann::json> RightsService::FinishErasure(const audit::Actor& actor, nlohmann::json record,
+                                                    const std::vector<std::string>* identity_keys, bool resumed) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::string id = record["id"];
+  std::vector<std::string> ids;
+  for (const auto& p : record["erased_profiles"]) ids.push_back(p.get<std::string>());
   // Crypto-shredding: with the keys gone, copies of the records anywhere
   // (backups, files not yet compacted) cannot be read.
+  int64_t destroyed = 0;
   if (d_.vault) {
-    for (const auto& p : people) RETURN_IF_ERROR(d_.vault->Destroy(p.id));
+    for (const auto& pid : ids) {
+      ASSIGN_OR_RETURN(bool was_there, d_.vault->Destroy(pid));
+      destroyed += was_there;
+    }
   }
-  for (const auto& p : people) {
-    for (const auto& prefix : PersonPrefixes(p.id)) RETURN_IF_ERROR(d_.store->CompactPrefix(prefix));
-    RETURN_IF_ERROR(d_.store->CompactPrefix(profile::ProfileKey(p.id)));
-    RETURN_IF_ERROR(d_.store->CompactPrefix("cc/" + p.id));
-    auto compact = [&](profile::IdKind kind, const std::string& v) { return d_.store->CompactPrefix(profile::IdentityKey(kind, v)); };
-    if (!p.user_id.empty()) RETURN_IF_ERROR(compact(profile::IdKind::kUser, p.user_id));
-    for (const auto& a : p.anonymous_ids) RETURN_IF_ERROR(compact(profile::IdKind::kAnonymous, a));
-    for (const auto& e : p.emails) RETURN_IF_ERROR(compact(profile::IdKind::kEmail, e));
-    for (const auto& ph : p.phones) RETURN_IF_ERROR(compact(profile::IdKind::kPhone, ph));
+  for (const auto& pid : ids) {
+    for (const auto& prefix : PersonPrefixes(pid)) RETURN_IF_ERROR(d_.store->CompactPrefix(prefix));
+    RETURN_IF_ERROR(d_.store->CompactPrefix(profile::ProfileKey(pid)));
+    RETURN_IF_ERROR(d_.store->CompactPrefix("cc/" + pid));
+  }
+  if (identity_keys) {
+    for (const auto& key : *identity_keys) RETURN_IF_ERROR(d_.store->CompactPrefix(key));
+  } else {
+    // Resumed: the identifiers are no longer known (they were deleted in the
+    // first phase and never written into the record), so the whole index.
+    RETURN_IF_ERROR(d_.store->CompactPrefix(profile::IdentityFamily()));
   }
   // The recommender's cached history of the person goes now; the model holds
   // no per-person vectors, but its item factors learned from this person's
   // behaviour: retrain without it.
   if (d_.recs) {
-    std::vector<std::string> ids;
-    for (const auto& p : people) ids.push_back(p.id);
     d_.recs->ForgetPeople(ids);
     d_.recs->RequestRetrain();
   }
+  int64_t remaining = 0;
+  if (d_.vault) {
+    for (const auto& pid : ids) {
+      ASSIGN_OR_RETURN(std::optional<crypto::SecretKey> key, d_.vault->Find(pid));
+      remaining += key.has_value();
+    }
+  }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return nlohmann::json{{"found", true},
-                        {"profiles_erased", people.size()},
-                        {"records_deleted", deleted},
-                        {"keys_destroyed", d_.vault ? people.size() : 0},
-                        {"identifiers_suppressed", d_.suppression != nullptr},
-                        {"model_retrain", d_.recs != nullptr},
-                        {"seconds", seconds}};
+  record["status"] = "completed";
+  record["outcome"] = {{"found", true},
+                       {"profiles_erased", ids.size()},
+                       {"records_deleted", record.value("records_deleted", int64_t{0})},
+                       {"keys_destroyed", destroyed},
+                       {"keys_remaining", remaining},
+                       {"identifiers_suppressed", d_.suppression != nullptr},
+                       {"model_retrain", d_.recs != nullptr},
+                       {"resumed_after_interruption", resumed},
+                       {"seconds", seconds}};
+  record["completed_at"] = FormatIso8601Millis(d_.env->NowMillis());
+  if (d_.audit) {
+    bool audited = false;
+    if (resumed) {
+      ASSIGN_OR_RETURN(audited, ErasureAudited(id));
+    }
+    if (!audited) {
+      audit::AuditEntry e;
+      e.action = "rights.erasure";
+      e.actor = actor;
+      e.subject = record.value("profile_id", "");
+      e.detail = {{"request", id}, {"status", "completed"}, {"keys_destroyed", destroyed}};
+      RETURN_IF_ERROR(d_.audit->Append(e, /*sync=*/true));
+    }
+  }
+  store::Transaction txn = d_.writer->Begin();
+  txn.Put(RightsKey(id), record.dump());
+  RETURN_IF_ERROR(Commit(std::move(txn)));
+  return record;
+}
+
+Result<bool> RightsService::ErasureAudited(const std::string& request_id) {
+  auto entries = audit::ReadEntries(d_.audit->dir());
+  if (!entries.ok()) return entries.status().code() == Code::kNotFound ? Result<bool>(false) : entries.status();
+  for (const auto& e : *entries) {
+    if (e.is_object() && e.value("action", "") == "rights.erasure" && e.contains("detail") &&
+        e["detail"].is_object() && e["detail"].value("request", "") == request_id)
+      return true;
+  }
+  return false;
+}
+
+Result<std::optional<nlohmann::json>> RightsService::FindBegunErasure(const std::string& subject_hash) {
+  ASSIGN_OR_RETURN(std::vector<nlohmann::json> all, ListRightsRequests(*d_.store));
+  for (auto& r : all) {
+    if (r.value("status", "") == "erasing" && r.value("subject_hash", "") == subject_hash)
+      return std::optional<nlohmann::json>(std::move(r));
+  }
+  return std::optional<nlohmann::json>();
+}
+
+Result<int> RightsService::ResumeErasures() {
+  ASSIGN_OR_RETURN(std::vector<nlohmann::json> all, ListRightsRequests(*d_.store));
+  int resumed = 0;
+  for (auto& r : all) {
+    if (r.value("status", "") != "erasing") continue;
+    const audit::Actor actor{"", r.value("requested_by", ""), "system"};
+    RETURN_IF_ERROR(FinishErasure(actor, std::move(r), nullptr, /*resumed=*/true).status());
+    ++resumed;
+  }
+  return resumed;
+}
+
+std::string RightsService::SubjectHash(std::string_view subject) const {
+  // The record must not name the person; a keyed hash matches a retry.
+  auto l = profile::ParseLookup(subject, d_.config->declaration.identity.default_country_code);
+  const std::string canonical = l.ok() ? std::to_string(static_cast<int>(l->kind)) + ":" + l->value : std::string(subject);
+  if (d_.vault) return crypto::ToHex(crypto::KeyedHash(d_.vault->pseudonym_key(), canonical));
+  return crypto::Sha256Hex(canonical);
 }
 
 Result<nlohmann::json> RightsService::Rectify(const Principal& who, const profile::Profile& found,

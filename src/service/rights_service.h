@@ -71,8 +71,18 @@ class RightsService {
   // Everything held about the person found by `lookup` (see ProfileReader::Find).
   Result<nlohmann::json> Export(std::string_view lookup);
 
+  // Completes every erasure a crash interrupted (at start-up, before serving).
+  Result<int> ResumeErasures();
+
  private:
-  Result<nlohmann::json> Erase(const Principal& who, const profile::Profile& p);
+  Result<nlohmann::json> Erase(const Principal& who, const profile::Profile& p, nlohmann::json record,
+                               const std::string& subject_hash);
+  // `identity_keys`: the links to compact; null when resuming (unknown then).
+  Result<nlohmann::json> FinishErasure(const audit::Actor& actor, nlohmann::json record,
+                                       const std::vector<std::string>* identity_keys, bool resumed);
+  Result<std::optional<nlohmann::json>> FindBegunErasure(const std::string& subject_hash);
+  Result<bool> ErasureAudited(const std::string& request_id);
+  std::string SubjectHash(std::string_view subject) const;
   Result<nlohmann::json> Rectify(const Principal& who, const profile::Profile& p, const nlohmann::json& body);
   Result<nlohmann::json> RecordRight(const Principal& who, const profile::Profile& p, std::string_view purpose,
                                      bool lift);

@@ -1,5 +1,8 @@
 #include "store/staged_writer.h"
 
+#include <algorithm>
+#include <chrono>
+
 namespace shinrai::store {
 
 Result<std::optional<std::string>> Transaction::Get(std::string_view key) {
@@ -97,6 +100,39 @@ Status StagedWriter::health() {
   return failure_;
 }
 
+void StagedWriter::AddRecoveryHook(std::function<Status()> hook) {
+  std::lock_guard<std::mutex> lock(mu_);
+  recovery_hooks_.push_back(std::move(hook));
+}
+
+int64_t StagedWriter::recoveries() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return recoveries_;
+}
+
+void StagedWriter::RecoverLocked(std::unique_lock<std::mutex>& lock) {
+  auto wait = std::chrono::milliseconds(20);
+  while (!stopping_) {
+    lock.unlock();
+    Status st = store_->Recover();
+    if (st.ok()) {
+      for (auto& hook : recovery_hooks_) {
+        st = hook();
+        if (!st.ok()) break;
+      }
+    }
+    lock.lock();
+    if (st.ok()) {
+      failure_ = Status::Ok();
+      ++recoveries_;
+      return;
+    }
+    // Still failing: the cause (descriptors, disk space) has not gone yet.
+    work_cv_.wait_for(lock, wait, [&] { return stopping_; });
+    wait = std::min(wait * 2, std::chrono::milliseconds(2000));
+  }
+}
+
 void StagedWriter::CommitLoop() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
@@ -129,16 +165,27 @@ void StagedWriter::CommitLoop() {
         }
         staged_.erase(it);
       }
-    } else if (failure_.ok()) {
+    } else {
+      // Nothing of this batch is durable. Submissions queued behind it may
+      // have read its staged values, so they fail too, and every staged or
+      // cached value is dropped: readers see the store as it is.
       failure_ = st;
+      for (auto& d : pending_done_) done.push_back(std::move(d));
+      pending_done_.clear();
+      pending_ = WriteBatch();
+      staged_.clear();
+      cache_.clear();
+      lru_.clear();
     }
+    const uint64_t answered = submitted_generation_;
     lock.unlock();
     for (auto& d : done) d(st);
     lock.lock();
     // Only now: a caller of Flush expects every submission answered, and
     // returning once committed let it run ahead of the last callbacks.
-    acknowledged_generation_ = gen;
+    acknowledged_generation_ = st.ok() ? gen : answered;
     idle_cv_.notify_all();
+    if (!st.ok()) RecoverLocked(lock);
   }
 }
 

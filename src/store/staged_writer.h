@@ -72,8 +72,17 @@ class StagedWriter {
   Result<std::optional<std::string>> Get(std::string_view key);
   // Forgets the cached value of `key` (after writing it around the writer).
   void Invalidate(std::string_view key);
-  // The first commit error, if any; after one, new submissions fail at once.
+  // The commit error in force, if any: after one, every submission fails at
+  // once (503) while the writer asks the store to Recover, with backoff;
+  // once the store is usable again, the recovery hooks run and writes resume.
   Status health();
+  // Called (on the commit thread, before writes resume) after a failed commit
+  // was recovered from: whoever keeps in memory what staged writes implied
+  // (de-duplication, counters) reloads it from the store, since the failed
+  // writes never reached it. REQUIRES: registered before the first Submit.
+  void AddRecoveryHook(std::function<Status()> hook);
+  // Failed commits recovered from since start.
+  int64_t recoveries();
 
  private:
   struct Staged {
@@ -81,6 +90,8 @@ class StagedWriter {
     uint64_t generation;
   };
   void CommitLoop();
+  // REQUIRES: mu_ held; failure_ set. Waits for the store to recover.
+  void RecoverLocked(std::unique_lock<std::mutex>& lock);
   void CacheInsert(const std::string& key, std::string value);  // REQUIRES: mu_ held
 
   struct CacheEntry {
@@ -102,6 +113,8 @@ class StagedWriter {
   uint64_t acknowledged_generation_ = 0;            // GUARDED_BY(mu_): its callbacks have run
   Status failure_;                                  // GUARDED_BY(mu_)
   bool stopping_ = false;                           // GUARDED_BY(mu_)
+  std::vector<std::function<Status()>> recovery_hooks_;
+  int64_t recoveries_ = 0;                          // GUARDED_BY(mu_)
   std::thread committer_;
 };
 

@@ -11,6 +11,7 @@
 // Thread-safety: all methods may be called concurrently.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -67,6 +68,10 @@ class Store {
   // Ask the backend to rewrite files holding [prefix, prefix+1) so deleted
   // data leaves the disk. A no-op where the backend has no such files.
   virtual Status CompactPrefix(std::string_view prefix) = 0;
+  // After a failed write (a full disk, no file descriptors left), bring the
+  // backend back into service once the cause is gone; ok when it is usable.
+  // Default: nothing to recover.
+  virtual Status Recover() { return Status::Ok(); }
   // A short name for logs and readiness ("rocksdb", "memory").
   virtual std::string_view Name() const = 0;
 };
@@ -78,9 +83,14 @@ struct RocksOptions {
   // LZ4 block compression. Off where values are ciphertext (it cannot shrink
   // them, and uncompressed files can be checked byte by byte for plaintext).
   bool compress = true;
+  // Keep RocksDB statistics so RocksWalSyncs can count WAL syncs (tests).
+  bool count_wal_syncs = false;  // Default: false
 };
 
 Result<std::unique_ptr<Store>> OpenRocksStore(const RocksOptions& options);
+// How often `store`'s write-ahead log has been synced: a store opened by
+// OpenRocksStore with count_wal_syncs; -1 for any other store.
+int64_t RocksWalSyncs(Store& store);
 std::unique_ptr<Store> NewMemoryStore();
 
 // The smallest string greater than every string with this prefix, or "" when

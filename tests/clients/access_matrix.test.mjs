@@ -25,7 +25,7 @@ const MATRIX = [
   { name: 'POST /v1/batch', method: 'POST', path: '/v1/batch', body: { batch: [{ type: 'identify', userId: 'm-user' }] }, allowed: ['write_key', 'admin'] },
   { name: 'GET /v1/profiles/{id}', method: 'GET', path: '/v1/profiles/m-user', allowed: ['admin'],
     refusal: { agent: 'invalid_argument' } },  // agents may read, but only stating a reason
-  { name: 'GET /v1/profiles/{id}?reason=', method: 'GET', path: '/v1/profiles/m-user?reason=caller%20asked', allowed: ['admin', 'agent'] },
+  { name: 'GET /v1/profiles/{id}?reason=', method: 'GET', path: '/v1/profiles/m-user?reason=order_query', allowed: ['admin', 'agent'] },
   { name: 'GET /v1/consent/{id}', method: 'GET', path: '/v1/consent/m-user', allowed: ['admin', 'privacy_officer', 'service'] },
   { name: 'GET /v1/consent/{id}/history', method: 'GET', path: '/v1/consent/m-user/history', allowed: ['admin', 'privacy_officer', 'service'] },
   { name: 'PUT /v1/consent/{id}', method: 'PUT', path: '/v1/consent/m-user',

@@ -39,7 +39,7 @@ test('keys made with `shinrai keys create` work at once and stop when revoked', 
   assert.match(key, /^shk_[0-9a-f]{40}$/);
   assert.ok(!fs.readFileSync(path.join(dir, 'api-keys.json'), 'utf8').includes(key), 'the secret is not stored');
   await sleep(1100);
-  const read = await fetch(`${server.url}/v1/profiles/cli-anna?reason=ticket%2042`, { headers: { Authorization: `Bearer ${key}` } });
+  const read = await fetch(`${server.url}/v1/profiles/cli-anna?reason=order_query&note=ticket%2042`, { headers: { Authorization: `Bearer ${key}` } });
   assert.equal(read.status, 200);
 
   const listed = shinrai('keys', 'list');
@@ -49,14 +49,14 @@ test('keys made with `shinrai keys create` work at once and stop when revoked', 
 
   assert.equal(shinrai('keys', 'revoke', '--id', id).status, 0);
   await sleep(1100);
-  const refused = await fetch(`${server.url}/v1/profiles/cli-anna?reason=again`, { headers: { Authorization: `Bearer ${key}` } });
+  const refused = await fetch(`${server.url}/v1/profiles/cli-anna?reason=order_query`, { headers: { Authorization: `Bearer ${key}` } });
   assert.equal(refused.status, 401);
   assert.match((await refused.json()).error.message, /revoked/);
 });
 
 test('`shinrai audit subjects` lists whose data a key read', async () => {
   const agent = { Authorization: 'Bearer demo-agent-key' };
-  assert.equal((await fetch(`${server.url}/v1/profiles/cli-ben?reason=called%20about%20delivery`, { headers: agent })).status, 200);
+  assert.equal((await fetch(`${server.url}/v1/profiles/cli-ben?reason=delivery_issue`, { headers: agent })).status, 200);
   const anna = await (await fetch(`${server.url}/v1/profiles/cli-anna`, { headers: { Authorization: 'Bearer demo-admin-key' } })).json();
   const ben = await (await fetch(`${server.url}/v1/profiles/cli-ben`, { headers: { Authorization: 'Bearer demo-admin-key' } })).json();
   await sleep(300);  // the audit log is synced every 200 ms
@@ -76,9 +76,9 @@ test('`shinrai audit verify` holds, and names the entry that was altered', async
   server = null;
   const file = path.join(dir, 'audit', 'audit.jsonl');
   const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
-  const i = lines.findIndex((l) => l.includes('called about delivery'));
+  const i = lines.findIndex((l) => l.includes('delivery_issue'));
   assert.ok(i >= 0);
-  lines[i] = lines[i].replace('called about delivery', 'nothing happened');
+  lines[i] = lines[i].replace('delivery_issue', 'order_query');
   fs.writeFileSync(file, lines.join('\n') + '\n');
   const bad = shinrai('audit', 'verify');
   assert.equal(bad.status, 1);

@@ -6,6 +6,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/slice_transform.h>
+#include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
@@ -24,7 +25,8 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
 
 class RocksStore : public Store {
  public:
-  explicit RocksStore(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}
+  RocksStore(std::unique_ptr<rocksdb::DB> db, std::shared_ptr<rocksdb::Statistics> stats)
+      : stats_(std::move(stats)), db_(std::move(db)) {}
 
   Result<std::optional<std::string>> Get(std::string_view key) override {
     std::string value;
@@ -84,9 +86,18 @@ class RocksStore : public Store {
     return FromRocks(db_->CompactRange(co, &b, end.empty() ? nullptr : &e), "compaction");
   }
 
+  // RocksDB stops writing after an I/O error until Resume() (it retries some
+  // errors by itself, not all: a failed open for EMFILE is not one of them).
+  Status Recover() override { return FromRocks(db_->Resume(), "recovery"); }
+
   std::string_view Name() const override { return "rocksdb"; }
 
+  int64_t wal_syncs() const {
+    return stats_ ? static_cast<int64_t>(stats_->getTickerCount(rocksdb::WAL_FILE_SYNCED)) : -1;
+  }
+
  private:
+  std::shared_ptr<rocksdb::Statistics> stats_;  // null unless RocksOptions::count_wal_syncs
   std::unique_ptr<rocksdb::DB> db_;
 };
 
@@ -115,6 +126,7 @@ Result<std::unique_ptr<Store>> OpenRocksStore(const RocksOptions& options) {
   ro.min_write_buffer_number_to_merge = 1;
   ro.max_log_file_size = 64 << 20;
   ro.keep_log_file_num = 4;
+  if (options.count_wal_syncs) ro.statistics = rocksdb::CreateDBStatistics();
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(ro, options.path, &raw);
   if (!s.ok()) {
@@ -122,7 +134,12 @@ Result<std::unique_ptr<Store>> OpenRocksStore(const RocksOptions& options) {
     if (s.ToString().find("lock") != std::string::npos) hint = " (is another shinrai using this data directory?)";
     return Unavailable("cannot open the data directory '" + options.path + "': " + s.ToString() + hint);
   }
-  return std::unique_ptr<Store>(new RocksStore(std::unique_ptr<rocksdb::DB>(raw)));
+  return std::unique_ptr<Store>(new RocksStore(std::unique_ptr<rocksdb::DB>(raw), ro.statistics));
+}
+
+int64_t RocksWalSyncs(Store& store) {
+  auto* rocks = dynamic_cast<RocksStore*>(&store);
+  return rocks ? rocks->wal_syncs() : -1;
 }
 
 }  // namespace shinrai::store
