@@ -112,8 +112,8 @@ std::string Printable(std::string_view key) {
 // Puts personal values into every key family that PersonalDataScheme seals
 // or pseudonymizes, beyond what Send writes: a merge record (mg/), feedback
 // (fb/), an agent's access note (an/) and rights requests whose notes hold
-// contact details (rr/). Answers
-// the values (beyond Secrets of the people) that must never be on disk.
+// contact details (rr/). Answers the values (beyond Secrets of the people)
+// that must never be on disk.
 std::vector<std::string> FillEveryPersonalFamily(SecureStack& s, const Person& p, const Person& q) {
   const std::string tablet = "anon-" + p.user_id + "-tablet-5xq7", merge_message = "msg-merge-" + p.user_id + "-k2v9";
   // Notes are free text: whatever the requester wrote, contact details included.
