@@ -1,9 +1,11 @@
 #include "app/data_dir.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
 #include "audit/audit_log.h"
+#include "crypto/aead.h"
 
 namespace shinrai::app {
 
@@ -64,6 +66,15 @@ Result<OpenedData> OpenData(const std::string& data_dir, const schema::Config& c
   d.suppression = std::make_unique<service::SuppressionList>(suppression_key);
   RETURN_IF_ERROR(d.suppression->Load(*d.store));
   return d;
+}
+
+std::optional<crypto::SecretKey> RecommendationTokenKey(const OpenedData& data) {
+  if (!data.vault) return std::nullopt;
+  const std::string derived = crypto::KeyedHash(data.vault->records_key(), "shinrai recommendation tokens v1",
+                                                crypto::kKeyBytes);
+  crypto::SecretKey key;
+  std::copy(derived.begin(), derived.end(), key.data());
+  return key;
 }
 
 Result<crypto::OrphanReport> RepairAfterCrash(OpenedData& data) {

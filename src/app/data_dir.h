@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "crypto/encrypted_store.h"
@@ -28,6 +29,12 @@ crypto::RecordScheme PersonalDataScheme();
 // The key that signs the audit log's head (audit::HeadKeyFrom the master
 // key); nullopt with encryption at rest off or before a master key exists.
 Result<std::optional<crypto::SecretKey>> AuditHeadKey(const schema::SecuritySettings& s, const SecurityPaths& paths);
+
+struct OpenedData;
+// The key that seals recommendation tokens (service/recommendation_token.h),
+// derived from the vault's records key so tokens outlive a restart; nullopt
+// with encryption at rest off (each run then makes its own).
+std::optional<crypto::SecretKey> RecommendationTokenKey(const OpenedData& data);
 
 struct OpenedData {
   SecurityPaths paths;

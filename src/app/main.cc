@@ -152,6 +152,7 @@ int Serve(const cli::ServeCommand& cmd) {
       if (Status s = collect.Load(); !s.ok()) return Fail(s);
       writer.AddRecoveryHook([&collect] { return collect.Load(); });
       if (Status s = recs.Load(); !s.ok()) return Fail(s);
+      if (auto token_key = app::RecommendationTokenKey(*data)) recs.UseTokenKey(*token_key);
       if (auto resumed = rights.ResumeErasures(); !resumed.ok()) {
         return Fail(resumed.status());
       } else if (*resumed > 0) {

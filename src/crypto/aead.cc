@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <cstring>
+
 namespace shinrai::crypto {
 
 namespace {
@@ -59,6 +61,24 @@ std::string Sha256Hex(std::string_view data) {
   uint8_t h[crypto_hash_sha256_BYTES];
   crypto_hash_sha256(h, Bytes(data), data.size());
   return ToHex(std::string_view(reinterpret_cast<const char*>(h), sizeof h));
+}
+
+std::string ToBase64Url(std::string_view bytes) {
+  constexpr int kVariant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+  std::string out(sodium_base64_encoded_len(bytes.size(), kVariant), '\0');
+  sodium_bin2base64(out.data(), out.size(), Bytes(bytes), bytes.size(), kVariant);
+  out.resize(std::strlen(out.c_str()));
+  return out;
+}
+
+std::optional<std::string> FromBase64Url(std::string_view text) {
+  std::string out(text.size(), '\0');
+  size_t len = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(), nullptr,
+                        &len, nullptr, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+    return std::nullopt;
+  out.resize(len);
+  return out;
 }
 
 std::string RandomHex(size_t bytes) {

@@ -7,6 +7,7 @@
 // subject does not open.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,10 @@ std::string ToHex(std::string_view bytes);
 // SHA-256 in hex: for API keys, which are long random strings (a slow
 // password hash would add nothing but latency).
 std::string Sha256Hex(std::string_view data);
+// URL-safe base64 without padding (tokens handed to browsers), and back;
+// nullopt for text that is not such base64.
+std::string ToBase64Url(std::string_view bytes);
+std::optional<std::string> FromBase64Url(std::string_view text);
 // `bytes` random bytes from the system's CSPRNG, in hex.
 std::string RandomHex(size_t bytes);
 

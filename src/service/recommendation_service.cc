@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstring>
+#include <optional>
 #include <future>
 #include <cmath>
 #include <filesystem>
@@ -14,6 +16,7 @@
 #include "service/candidate_scores.h"
 #include "service/interactions.h"
 #include "service/recommendation_rules.h"
+#include "service/recommendation_token.h"
 
 namespace shinrai::service {
 
@@ -40,7 +43,8 @@ namespace {
 
 constexpr size_t kMaxCachedPeople = 50'000;
 
-constexpr std::string_view kFeedbackCounterPrefix = "rs/";  // aggregate feedback totals (docs/key-encoding.md)
+constexpr std::string_view kFeedbackCounterPrefix = "rs/";
+constexpr int64_t kFeedbackTokenMaxAgeMs = 7 * 86'400'000LL;  // a recommendation shown a week ago no longer counts  // aggregate feedback totals (docs/key-encoding.md)
 
 
 std::string NewId(uint64_t seq, int64_t now) {
@@ -59,6 +63,12 @@ RecommendationService::RecommendationService(const schema::Config* config, store
       model_path_(model_dir.empty() ? "" : model_dir + "/model.bin"),
       audit_(audit),
       reader_(store, &config->declaration) {
+  // Until the server hands it a durable key (UseTokenKey), tokens are good
+  // for this process's lifetime only.
+  for (size_t i = 0; i < crypto::kKeyBytes; i += 8) {
+    const uint64_t r = env_->Random64();
+    std::memcpy(token_key_.data() + i, &r, 8);
+  }
   if (!model_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(model_dir, ec);
@@ -178,6 +188,18 @@ size_t RecommendationService::cached_people() const {
 
 Result<json> RecommendationService::Recommend(const Principal& who, std::string_view lookup,
                                               const RecommendRequest& req) {
+  ASSIGN_OR_RETURN(json reply, RecommendItems(who, lookup, req));
+  RecommendationToken t;
+  t.profile_id = reply["profile_id"].is_string() ? reply["profile_id"].get<std::string>() : "";
+  t.issued_ms = env_->NowMillis();
+  t.nonce = NewId(feedback_seq_++, t.issued_ms);
+  for (const auto& item : reply["items"]) t.items.push_back(item["item"]);
+  reply["recommendation_id"] = IssueRecommendationToken(token_key_, t);
+  return reply;
+}
+
+Result<json> RecommendationService::RecommendItems(const Principal& who, std::string_view lookup,
+                                                   const RecommendRequest& req) {
   RETURN_IF_ERROR(Access::Authorize(who, Operation::kRecommend));
   if (req.n < 1 || req.n > 100) return InvalidArgument("n: must be between 1 and 100");
   if (!req.channel.empty() &&
@@ -189,7 +211,6 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
   auto model = this->model();
 
   json reply = {{"subject", lookup}, {"channel", req.channel}, {"items", json::array()}};
-  reply["recommendation_id"] = NewId(feedback_seq_++, now);
   reply["model_version"] = model ? json(model->version) : json(nullptr);
 
   // Who is asking about whom, and may we personalize?
@@ -377,26 +398,74 @@ Result<std::pair<store::Transaction, json>> RecommendationService::StageFeedback
   const std::string type = doc.value("type", "");
   if (type != "impression" && type != "click" && type != "conversion")
     return InvalidArgument("type: expected impression, click or conversion");
-  if (!doc.contains("subject") || !doc["subject"].is_string()) return InvalidArgument("subject: required string");
   if (!doc.contains("items") || !doc["items"].is_array() || doc["items"].empty() || doc["items"].size() > 100)
     return InvalidArgument("items: expected a list of 1 to 100 item ids");
   for (const auto& i : doc["items"])
     if (!i.is_string() || i.get_ref<const std::string&>().empty()) return InvalidArgument("items: expected item ids (strings)");
-  const std::string rec_id = doc.value("recommendation_id", "");
-  ASSIGN_OR_RETURN(profile::Profile p, reader_.Find(doc["subject"].get<std::string>()));
+  const bool browser = who.role == Role::kWriteKey;
+  const json* token_text = doc.contains("recommendation_id") ? &doc["recommendation_id"] : nullptr;
+  if (token_text && !token_text->is_string()) return InvalidArgument("recommendation_id: expected the string a recommendation answered");
+  if (browser && !token_text)
+    return InvalidArgument("recommendation_id: required with the write key (send the one the recommendation answered)");
   const int64_t now = env_->NowMillis();
-  const std::string group = InHoldout(p.id) ? "holdout" : "personalized";
-  store::Transaction txn = writer_->Begin();
-  for (const auto& i : doc["items"]) {
-    json rec = {{"type", type}, {"item", i}, {"at", now}, {"group", group}, {"recommendation_id", rec_id}};
-    txn.Put(profile::FeedbackKey(p.id, now, (feedback_seq_++ << 16) ^ Fnv1a64(i.get<std::string>())), rec.dump());
+
+  // Whose feedback: the token's person (the only way with the write key), or
+  // the subject the brand's back end names.
+  std::optional<RecommendationToken> token;
+  if (token_text) {
+    ASSIGN_OR_RETURN(RecommendationToken t, ReadRecommendationToken(token_key_, token_text->get<std::string>(), now,
+                                                                    kFeedbackTokenMaxAgeMs));
+    for (const auto& i : doc["items"]) {
+      if (std::find(t.items.begin(), t.items.end(), i.get<std::string>()) == t.items.end())
+        return InvalidArgument("items: '" + i.get<std::string>() + "' was not part of that recommendation");
+    }
+    token = std::move(t);
   }
-  json reply = {{"recorded", doc["items"].size()}, {"profile_id", p.id}, {"group", group}};
-  {
+  std::optional<profile::Profile> person;
+  if (token) {
+    if (!token->profile_id.empty()) {
+      auto found = reader_.Find("profile:" + token->profile_id);
+      if (found.ok()) person = std::move(*found);
+      else if (found.status().code() != Code::kNotFound) return found.status();
+    }
+  } else {
+    if (!doc.contains("subject") || !doc["subject"].is_string()) return InvalidArgument("subject: required string");
+    ASSIGN_OR_RETURN(profile::Profile p, reader_.Find(doc["subject"].get<std::string>()));
+    person = std::move(p);
+  }
+  const size_t n = doc["items"].size();
+  // The write key learns nothing: not whether the person is known (or was
+  // erased since), nor their id or holdout group.
+  json reply = browser ? json{{"accepted", n}} : json{{"recorded", 0}};
+  store::Transaction txn = writer_->Begin();
+  if (!person) {
+    if (!browser) reply = {{"recorded", 0}, {"reason", "the recommendation was for nobody known"}};
+    return std::make_pair(std::move(txn), std::move(reply));
+  }
+  const std::string group = InHoldout(person->id) ? "holdout" : "personalized";
+  int64_t recorded = 0;
+  for (const auto& i : doc["items"]) {
+    const std::string& item = i.get_ref<const std::string&>();
+    // With a token, one record per (recommendation, type, item): a replay
+    // rewrites it instead of adding to the frequency cap or the totals.
+    const std::string key =
+        token ? profile::FeedbackKey(person->id, token->issued_ms, Fnv1a64(token->nonce + "/" + type + "/" + item))
+              : profile::FeedbackKey(person->id, now, (feedback_seq_++ << 16) ^ Fnv1a64(item));
+    if (token) {
+      ASSIGN_OR_RETURN(std::optional<std::string> existing, txn.Get(key));
+      if (existing) continue;
+    }
+    json rec = {{"type", type}, {"item", item}, {"at", now}, {"group", group},
+                {"recommendation_id", token ? token->nonce : std::string()}};
+    txn.Put(key, rec.dump());
+    ++recorded;
+  }
+  if (recorded > 0) {
     const std::string counter = group + "/" + type;
-    feedback_totals_[counter] += static_cast<int64_t>(doc["items"].size());
+    feedback_totals_[counter] += recorded;
     txn.Put(std::string(kFeedbackCounterPrefix) + counter, std::to_string(feedback_totals_[counter]));
   }
+  if (!browser) reply = {{"recorded", recorded}, {"profile_id", person->id}, {"group", group}};
   return std::make_pair(std::move(txn), std::move(reply));
 }
 

@@ -27,6 +27,7 @@
 #include "consent/ledger.h"
 #include "core/env.h"
 #include "core/periodic.h"
+#include "crypto/secret_key.h"
 #include "profile/profile_reader.h"
 #include "recs/model_snapshot.h"
 #include "schema/config.h"
@@ -73,10 +74,15 @@ class RecommendationService {
   void ForgetEveryone();
   size_t cached_people() const;
 
+  // The answer's `recommendation_id` is a sealed RecommendationToken: what
+  // feedback with the write key must present.
   Result<nlohmann::json> Recommend(const Principal& who, std::string_view lookup, const RecommendRequest& request);
   Result<nlohmann::json> Similar(const Principal& who, std::string_view item, int n);
   // Records impressions, clicks or conversions; `done` runs once they are
   // durable (on the writer's commit thread), or at once on a bad request.
+  // With the write key (browsers) only against a recommendation_id, for the
+  // items it showed, answering the same whoever it was for; API keys may name
+  // the subject instead.
   using Done = std::function<void(Result<nlohmann::json>)>;
   void Feedback(const Principal& who, std::string_view body, Done done);
   // The same, waiting for the commit (tests, tools).
@@ -91,9 +97,13 @@ class RecommendationService {
   std::shared_ptr<const recs::ModelSnapshot> model() const { return model_.load(); }
   void Swap(std::shared_ptr<const recs::ModelSnapshot> next) { model_.store(std::move(next)); }
   Catalog& catalog() { return catalog_; }
+  // The key recommendation tokens are sealed with; a durable one keeps them
+  // valid across restarts. REQUIRES: before serving.
+  void UseTokenKey(const crypto::SecretKey& key) { token_key_ = key; }
 
  private:
   struct History;
+  Result<nlohmann::json> RecommendItems(const Principal& who, std::string_view lookup, const RecommendRequest& request);
   Result<History> ReadHistory(const profile::Profile& p, const consent::ConsentState& state, const std::string& channel);
   // ReadHistory, remembered per person until their events, consent, the
   // channel asked for or the model change (the history is derived personal
@@ -116,6 +126,7 @@ class RecommendationService {
   std::atomic<std::shared_ptr<const recs::ModelSnapshot>> model_;
   std::mutex train_mu_;  // one training at a time
   std::atomic<uint64_t> feedback_seq_{0};
+  crypto::SecretKey token_key_;
   // Feedback totals by group and type (rs/<group>/<type>), so the uplift
   // needs no scan of every feedback record. The lock also keeps each
   // feedback's submission in counter order.

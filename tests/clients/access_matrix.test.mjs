@@ -17,6 +17,8 @@ const KEYS = {
 
 const ADMIN_KEY = { Authorization: 'Bearer demo-admin-key' };
 let accessRequestId = 'unset';
+let recommendationId = 'unset';
+let shownItems = [];
 
 // endpoint -> roles allowed. `refusal` names the error of a refused role
 // when it is not permission_denied.
@@ -36,8 +38,9 @@ const MATRIX = [
     allowed: ['admin', 'privacy_officer', 'agent', 'analyst', 'service'] },
   { name: 'POST /v1/items', method: 'POST', path: '/v1/items',
     body: { items: [{ id: 'm-item', name: 'Matrix mug', category: 'kitchen' }] }, allowed: ['admin', 'service'] },
+  // The write key reports against a recommendation it was shown (its sealed id).
   { name: 'POST /v1/feedback', method: 'POST', path: '/v1/feedback',
-    body: { type: 'impression', subject: 'm-user', items: ['sku-1000'] }, allowed: ['write_key', 'admin', 'service'] },
+    body: () => ({ type: 'impression', items: shownItems, recommendation_id: recommendationId }), allowed: ['write_key', 'admin', 'service'] },
   { name: 'GET /v1/stats/recommendations', method: 'GET', path: '/v1/stats/recommendations', allowed: ['admin', 'analyst'] },
   { name: 'POST /v1/rights/requests', method: 'POST', path: '/v1/rights/requests',
     body: { type: 'access', subject: 'm-user' }, allowed: ['admin', 'privacy_officer'] },
@@ -60,6 +63,12 @@ before(async () => {
   const filed = await postJson(`${server.url}/v1/rights/requests`, { type: 'access', subject: 'm-user' }, ADMIN_KEY);
   assert.equal(filed.status, 201);
   accessRequestId = filed.body.id;
+  const rec = await fetch(`${server.url}/v1/recommendations/m-user?n=3`, { headers: { Authorization: 'Bearer demo-service-key' } });
+  assert.equal(rec.status, 200);
+  const recBody = await rec.json();
+  recommendationId = recBody.recommendation_id;
+  shownItems = recBody.items.map((i) => i.item);
+  assert.ok(shownItems.length > 0);
 });
 after(async () => {
   await server.stop();
@@ -74,14 +83,15 @@ test('role × endpoint matrix', async () => {
       // Write keys travel as the SDKs send them (Basic), API keys as Bearer.
       if (key) headers.Authorization = role === 'write_key' ? 'Basic ' + Buffer.from(`${key}:`).toString('base64') : `Bearer ${key}`;
       const path = typeof e.path === 'function' ? e.path() : e.path;
-      const res = await fetch(server.url + path, { method: e.method, headers, body: e.body ? JSON.stringify(e.body) : undefined });
+      const body = typeof e.body === 'function' ? e.body() : e.body;
+      const res = await fetch(server.url + path, { method: e.method, headers, body: body ? JSON.stringify(body) : undefined });
       const ok = res.status >= 200 && res.status < 300;
       const expected = e.allowed.includes(role);
       if (ok !== expected) wrong.push(`${e.name} as ${role}: HTTP ${res.status}, expected ${expected ? 'success' : 'refusal'}`);
       if (!ok) {
-        const body = await res.json();
+        const reply = await res.json();
         const code = role === 'none' ? 'unauthenticated' : (e.refusal?.[role] ?? 'permission_denied');
-        if (body.error?.code !== code) wrong.push(`${e.name} as ${role}: error code ${body.error?.code}, expected ${code}`);
+        if (reply.error?.code !== code) wrong.push(`${e.name} as ${role}: error code ${reply.error?.code}, expected ${code}`);
       } else {
         await res.arrayBuffer();
       }

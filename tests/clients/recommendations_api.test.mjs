@@ -99,7 +99,13 @@ test('similar items, feedback with the write key, and the uplift stats', async (
       type, subject: yes, items: type === 'click' ? shown.slice(0, 1) : shown, recommendation_id: rec.recommendation_id,
     });
     assert.equal(fb.status, 200, JSON.stringify(fb.body));
+    // The write key learns nothing about the person from the answer.
+    assert.deepEqual(Object.keys(fb.body), ['accepted']);
   }
+  // Naming a person with the public write key (a probe, or forged impressions) is refused.
+  const probe = await postJson(`${server.url}/v1/feedback`, { type: 'impression', subject: yes, items: shown });
+  assert.equal(probe.status, 400);
+  assert.match(probe.body.error.message, /recommendation_id/);
   const stats = await getJson(`${server.url}/v1/stats/recommendations`, { Authorization: 'Bearer demo-analyst-key' });
   assert.equal(stats.status, 200);
   const text = JSON.stringify(stats.body);

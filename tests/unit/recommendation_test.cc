@@ -213,6 +213,48 @@ TEST_F(RecommendationTest, IgnoredItemsRestAfterTheFrequencyCap) {
   EXPECT_TRUE(Items(Recommend("u4", 5)).count(top)) << "rest is over";
 }
 
+// Issue 14, defect 6: the write key ships in web pages. Its feedback counts
+// only against a recommendation this server issued, for the items shown;
+// replays change nothing, and the answer tells nothing about the person.
+TEST_F(RecommendationTest, BrowserFeedbackCountsOnlyForWhatThatBrowserWasShown) {
+  const Principal browser{Role::kWriteKey, "demo write key", "w"};
+  json rec = Recommend("u4", 5);
+  const std::string top = rec["items"][0]["item"];
+  const std::string token = rec["recommendation_id"];
+  const std::string pid = rec["profile_id"];
+  EXPECT_EQ(token.find(pid), std::string::npos) << "the token names the profile in the clear";
+
+  auto send = [&](json body) { return recs_->Feedback(browser, body.dump()); };
+  // Probing or tampering by naming a person: refused, whoever it is.
+  auto probe = send({{"type", "impression"}, {"subject", "u4"}, {"items", {top}}});
+  EXPECT_EQ(probe.status().code(), Code::kInvalidArgument);
+  auto probe_nobody = send({{"type", "impression"}, {"subject", "nobody-ever"}, {"items", {top}}});
+  EXPECT_EQ(probe_nobody.status().message(), probe.status().message());
+  std::string altered = token;
+  altered[altered.size() / 2] = altered[altered.size() / 2] == 'A' ? 'B' : 'A';
+  EXPECT_EQ(send({{"type", "impression"}, {"items", {top}}, {"recommendation_id", altered}}).status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(send({{"type", "impression"}, {"items", {"never-shown"}}, {"recommendation_id", token}}).status().code(),
+            Code::kInvalidArgument);
+
+  // Fifteen replays of one impression are one impression: the top item stays.
+  for (int k = 0; k < 15; ++k) {
+    fx_->env().Advance(60'000'000);
+    auto r = send({{"type", "impression"}, {"items", {top}}, {"recommendation_id", token}});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(*r, (json{{"accepted", 1}})) << "the reply must not reveal the person";
+  }
+  EXPECT_TRUE(Items(Recommend("u4", 5)).count(top));
+
+  // A recommendation for nobody known answers the same.
+  json unknown = Recommend("nobody-known", 3);
+  ASSERT_FALSE(unknown["items"].empty());
+  auto r = send({{"type", "click"}, {"items", {unknown["items"][0]["item"]}},
+                 {"recommendation_id", unknown["recommendation_id"]}});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*r, (json{{"accepted", 1}}));
+}
+
 TEST_F(RecommendationTest, ModelSwapUnderConcurrentRequests) {
   std::atomic<bool> stop{false};
   std::atomic<int> served{0}, failed{0};
