@@ -1,5 +1,7 @@
 #include "consent/ledger.h"
 
+#include <atomic>
+
 #include <algorithm>
 #include <cstdio>
 
@@ -129,17 +131,27 @@ const ConsentRecord* ConsentState::Find(std::string_view purpose, std::string_vi
   return own ? own : all;
 }
 
-void ConsentLedger::Append(store::Transaction& txn, const std::vector<ConsentRecord>& records, uint64_t seq) {
+Status ConsentLedger::Append(store::Transaction& txn, const std::vector<ConsentRecord>& records) {
+  // Increasing across the process, so records of one millisecond sort in the
+  // order they were appended; after a restart it starts again, and the check
+  // below steps over a key written before it in the same millisecond.
+  static std::atomic<uint64_t> next_seq{0};
   for (const auto& r : records) {
-    std::string key = LedgerPrefix(r.subject);
-    AppendBigEndian64(&key, static_cast<uint64_t>(r.at_ms));
-    AppendBigEndian64(&key, seq++);
-    txn.Put(std::move(key), ToMsgpack(ToStoredJson(r)));
+    for (;;) {
+      std::string key = LedgerPrefix(r.subject);
+      AppendBigEndian64(&key, static_cast<uint64_t>(r.at_ms));
+      AppendBigEndian64(&key, next_seq.fetch_add(1, std::memory_order_relaxed));
+      ASSIGN_OR_RETURN(std::optional<std::string> taken, txn.Get(key));
+      if (taken) continue;
+      txn.Put(std::move(key), ToMsgpack(ToStoredJson(r)));
+      break;
+    }
   }
+  return Status::Ok();
 }
 
-int ConsentLedger::Record(store::Transaction& txn, const std::string& subject, ConsentState* state,
-                          const std::vector<ConsentRecord>& records, uint64_t seq) {
+Result<int> ConsentLedger::Record(store::Transaction& txn, const std::string& subject, ConsentState* state,
+                                  const std::vector<ConsentRecord>& records) {
   std::vector<ConsentRecord> changes;
   for (const auto& r : records) {
     if (state->Redundant(r)) continue;
@@ -147,7 +159,7 @@ int ConsentLedger::Record(store::Transaction& txn, const std::string& subject, C
     changes.push_back(r);
   }
   if (changes.empty()) return 0;
-  Append(txn, changes, seq);
+  RETURN_IF_ERROR(Append(txn, changes));
   SaveState(txn, subject, *state);
   return static_cast<int>(changes.size());
 }

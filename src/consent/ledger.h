@@ -80,13 +80,15 @@ class ConsentLedger {
   explicit ConsentLedger(store::Store* store) : store_(store) {}
 
   // Stages the records in `txn`, all or none, without touching the derived
-  // state. `seq` keeps records of one millisecond in their given order.
-  static void Append(store::Transaction& txn, const std::vector<ConsentRecord>& records, uint64_t seq);
+  // state. The ledger numbers them itself (one counter for every writer, and
+  // a key already taken is never reused), so records of one millisecond keep
+  // their order and never overwrite each other, whoever writes them.
+  static Status Append(store::Transaction& txn, const std::vector<ConsentRecord>& records);
   // Appends the records that change `state` (see ConsentState::Redundant:
   // a repeat of the statement in force is not recorded again), applies them and
   // stages the new derived state. Returns how many were appended.
-  static int Record(store::Transaction& txn, const std::string& subject, ConsentState* state,
-                    const std::vector<ConsentRecord>& records, uint64_t seq);
+  static Result<int> Record(store::Transaction& txn, const std::string& subject, ConsentState* state,
+                            const std::vector<ConsentRecord>& records);
   // The derived state through a transaction (staged writes included).
   static Result<ConsentState> CurrentState(store::Transaction& txn, std::string_view subject);
   // Stages the derived state of `subject`.

@@ -313,7 +313,18 @@ Status Server::Start() {
     impl_->stopped = true;
     impl_->stopped_cv.notify_all();
   });
-  impl_->gauge.max = impl_->options.max_connections > 0 ? impl_->options.max_connections : DefaultMaxConnections();
+  // More connections than the descriptor table leaves room for would let
+  // clients starve storage of files (and a store that cannot open a file
+  // stops writing): the cap never goes past what the limit supports.
+  const int supported = DefaultMaxConnections();
+  impl_->gauge.max = impl_->options.max_connections > 0 ? impl_->options.max_connections : supported;
+  if (impl_->gauge.max > supported) {
+    std::fprintf(stderr,
+                 "shinrai: server.max_connections %d is more than the open-file limit supports; using %d "
+                 "(raise the limit, e.g. LimitNOFILE=, to allow more)\n",
+                 impl_->gauge.max, supported);
+    impl_->gauge.max = supported;
+  }
   impl_->gauge.idle_seconds = std::max(1, impl_->options.idle_timeout_seconds);
   impl_->Accept();
   int n = impl_->options.threads > 0 ? impl_->options.threads : static_cast<int>(std::thread::hardware_concurrency());

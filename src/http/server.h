@@ -39,7 +39,8 @@ struct ServerOptions {
   // Open connections at most; past it a new one gets 503 with Retry-After and
   // is closed, so clients cannot take the file descriptors storage needs.
   // Default: 0 = half of the descriptors RLIMIT_NOFILE leaves after a reserve
-  // for storage, between 16 and 20,000 (see DefaultMaxConnections).
+  // for storage, between 16 and 20,000 (see DefaultMaxConnections); a larger
+  // value is lowered to that, with a warning.
   int max_connections = 0;
   // How long a keep-alive connection may sit idle between requests; under
   // pressure (over three quarters of max_connections) 5 s.

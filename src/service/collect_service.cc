@@ -274,8 +274,7 @@ Result<bool> CollectService::ApplyConsent(store::Transaction& txn, ParsedMessage
   if (!m.signals.empty()) {
     ASSIGN_OR_RETURN(std::vector<consent::ConsentRecord> records,
                      consent::RecordsFromSignals(decl.consent, m.signals, subject, e.channel, e.received_ms));
-    recorded = consent::ConsentLedger::Record(txn, subject, &state, records, consent_seq_);
-    consent_seq_ += records.size();
+    ASSIGN_OR_RETURN(recorded, consent::ConsentLedger::Record(txn, subject, &state, records));
     report->consent_records += recorded;
     if (audit_ && recorded > 0) {
       audit::AuditEntry a{"consent.change", {"", e.source, "write_key"}, subject, {}, "consent signal with an event", {}};

@@ -97,7 +97,6 @@ class CollectService {
   // Guarded by serializer_'s lock:
   std::map<std::string, int64_t> counters_;
   MessageDedup dedup_;
-  uint64_t consent_seq_ = 0;
 };
 
 }  // namespace shinrai::service

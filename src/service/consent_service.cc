@@ -116,8 +116,9 @@ void ConsentService::Change(const Principal& who, std::string_view lookup, std::
   auto state = consent::ConsentLedger::CurrentState(txn, p->id);
   if (!state.ok()) return done(state.status());
   for (auto& r : *records) r.subject = p->id;
-  const int recorded = consent::ConsentLedger::Record(txn, p->id, &*state, *records, seq_);
-  seq_ += records->size();
+  auto recorded_or = consent::ConsentLedger::Record(txn, p->id, &*state, *records);
+  if (!recorded_or.ok()) return done(recorded_or.status());
+  const int recorded = *recorded_or;
   nlohmann::json reply = StateJson(*p, *state);
   reply["recorded"] = recorded;
   if (recorded > 0) {

@@ -55,7 +55,6 @@ class ConsentService {
   profile::ProfileReader reader_;
   consent::ConsentLedger ledger_;
   profile::IdentityGraph graph_;
-  uint64_t seq_ = 0;  // guarded by serializer_'s lock
 };
 
 }  // namespace shinrai::service

@@ -22,7 +22,6 @@ namespace shinrai::service {
 namespace {
 
 const std::set<std::string> kTypes = {"access", "erasure", "rectification", "restriction", "objection"};
-std::atomic<uint64_t> g_ledger_seq{0};
 
 std::string RightsKey(std::string_view id) { return std::string(kRightsPrefix) + std::string(id); }
 
@@ -174,11 +173,14 @@ Result<nlohmann::json> RightsService::Create(const Principal& who, std::string_v
   record["profile_id"] = pid;
   record["outcome"] = outcome;
   record["completed_at"] = FormatIso8601Millis(d_.env->NowMillis());
+  // Audited before the record is saved: a crash between the two leaves an
+  // entry for a request the caller will file again, never a request done
+  // without its entry.
+  RETURN_IF_ERROR(Audit(who, "rights." + type, pid, {{"request", record["id"]}, {"status", record["status"]}},
+                        type == "erasure"));
   store::Transaction txn = d_.writer->Begin();
   txn.Put(RightsKey(record["id"].get<std::string>()), record.dump());
   RETURN_IF_ERROR(Commit(std::move(txn)));
-  RETURN_IF_ERROR(Audit(who, "rights." + type, pid, {{"request", record["id"]}, {"status", record["status"]}},
-                        type == "erasure"));
   return record;
 }
 
@@ -604,7 +606,7 @@ Result<nlohmann::json> RightsService::RecordRight(const Principal& who, const pr
   auto lock = d_.serializer->Lock();
   store::Transaction txn = d_.writer->Begin();
   ASSIGN_OR_RETURN(consent::ConsentState state, consent::ConsentLedger::CurrentState(txn, found.id));
-  const int recorded = consent::ConsentLedger::Record(txn, found.id, &state, {r}, g_ledger_seq.fetch_add(1));
+  ASSIGN_OR_RETURN(const int recorded, consent::ConsentLedger::Record(txn, found.id, &state, {r}));
   RETURN_IF_ERROR(Commit(std::move(txn)));
   std::vector<std::string> stopped;
   for (const auto& [id, _] : d_.config->declaration.purposes) {

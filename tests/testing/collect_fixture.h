@@ -44,6 +44,7 @@ class CollectFixture {
   FakeEnv& env() { return env_; }
   service::CollectService& collect() { return *collect_; }
   store::StagedWriter& writer() { return *writer_; }
+  service::WriteSerializer& serializer() { return serializer_; }
 
  private:
   std::unique_ptr<schema::Config> config_;

@@ -112,16 +112,18 @@ TEST_F(Policy, DecisionsFollowTheLatestApplicableRecordOverRandomHistories) {
   EXPECT_GT(checks, 100000);
 }
 
+// How many records the ledger appended; -1 when it failed.
+int Recorded(const Result<int>& r) { return r.ok() ? *r : -1; }
+
 TEST(ConsentLedger, AppendOnlyHistoryAndDerivedStateSurviveTheStore) {
   auto store = store::NewMemoryStore();
   store::StagedWriter writer(store.get());
   auto txn = writer.Begin();
   consent::ConsentState staged;
-  EXPECT_EQ(consent::ConsentLedger::Record(txn, "p1", &staged,
+  EXPECT_EQ(Recorded(consent::ConsentLedger::Record(txn, "p1", &staged,
                                            {Rec("personalization", "web", ConsentStatus::kGranted, 100),
                                             Rec("personalization", "web", ConsentStatus::kGranted, 150),
-                                            Rec("personalization", "web", ConsentStatus::kWithdrawn, 200)},
-                                           1),
+                                            Rec("personalization", "web", ConsentStatus::kWithdrawn, 200)})),
             2);  // the repeated grant changes nothing and is not recorded
   writer.Submit(std::move(txn), [](const Status& st) { EXPECT_OK(st); });
   ASSERT_OK(writer.Flush());
@@ -149,13 +151,13 @@ TEST(ConsentLedger, RestatingAnAllChannelsDenialOverridesALaterChannelGrant) {
     r.source = "gpc";
     return r;
   };
-  consent::ConsentLedger::Record(txn, "p1", &state, {gpc(10)}, 1);
-  consent::ConsentLedger::Record(txn, "p1", &state, {Rec("advertising", "email", ConsentStatus::kGranted, 20)}, 2);
+  ASSERT_TRUE(consent::ConsentLedger::Record(txn, "p1", &state, {gpc(10)}).ok());
+  ASSERT_TRUE(consent::ConsentLedger::Record(txn, "p1", &state, {Rec("advertising", "email", ConsentStatus::kGranted, 20)}).ok());
   EXPECT_EQ(state.Find("advertising", "email")->status, ConsentStatus::kGranted);
-  EXPECT_EQ(consent::ConsentLedger::Record(txn, "p1", &state, {gpc(30)}, 3), 1);
+  EXPECT_EQ(Recorded(consent::ConsentLedger::Record(txn, "p1", &state, {gpc(30)})), 1);
   EXPECT_EQ(state.Find("advertising", "email")->status, ConsentStatus::kDenied);
   // Stating it once more changes nothing and is not recorded.
-  EXPECT_EQ(consent::ConsentLedger::Record(txn, "p1", &state, {gpc(40)}, 4), 0);
+  EXPECT_EQ(Recorded(consent::ConsentLedger::Record(txn, "p1", &state, {gpc(40)})), 0);
 }
 
 TEST(ConsentLedger, AnAlteredRecordIsDetected) {
@@ -163,7 +165,7 @@ TEST(ConsentLedger, AnAlteredRecordIsDetected) {
   {
     store::StagedWriter writer(store.get());
     auto txn = writer.Begin();
-    consent::ConsentLedger::Append(txn, {Rec("personalization", "web", ConsentStatus::kDenied, 100)}, 1);
+    ASSERT_TRUE(consent::ConsentLedger::Append(txn, {Rec("personalization", "web", ConsentStatus::kDenied, 100)}).ok());
     writer.Submit(std::move(txn), [](const Status&) {});
   }
   // Flip "denied" to "granted" in the stored bytes, as a tamperer would.

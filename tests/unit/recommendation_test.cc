@@ -478,7 +478,7 @@ TEST_F(RecommendationTest, SensitiveItemsOnlyWithTheirOwnExplicitConsent) {
   explicit_consent.status = consent::ConsentStatus::kGranted;
   explicit_consent.source = "privacy_center";
   explicit_consent.at_ms = fx_->env().NowMillis();
-  consent::ConsentLedger::Record(txn, person->id, &*state, {explicit_consent}, 1);
+  ASSERT_TRUE(consent::ConsentLedger::Record(txn, person->id, &*state, {explicit_consent}).ok());
   std::promise<Status> done;
   fx_->writer().Submit(std::move(txn), [&done](const Status& st) { done.set_value(st); });
   ASSERT_TRUE(done.get_future().get().ok());

@@ -11,6 +11,8 @@
 #include <rocksdb/write_batch.h>
 
 #include <filesystem>
+#include <mutex>
+#include <shared_mutex>
 
 #include "store/store.h"
 
@@ -20,15 +22,21 @@ namespace {
 
 Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return Status::Ok();
+  // I/O errors (no descriptors, no space) pass; the client may retry.
+  if (s.IsIOError()) return Unavailable("storage " + std::string(what) + " failed: " + s.ToString());
   return Internal("storage " + std::string(what) + " failed: " + s.ToString());
 }
 
+Status Closed() { return Unavailable("storage is closed after an I/O error; it reopens once the cause is gone"); }
+
 class RocksStore : public Store {
  public:
-  RocksStore(std::unique_ptr<rocksdb::DB> db, std::shared_ptr<rocksdb::Statistics> stats)
-      : stats_(std::move(stats)), db_(std::move(db)) {}
+  RocksStore(std::unique_ptr<rocksdb::DB> db, rocksdb::Options options, std::string path)
+      : options_(std::move(options)), path_(std::move(path)), db_(std::move(db)) {}
 
   Result<std::optional<std::string>> Get(std::string_view key) override {
+    std::shared_lock lock(mu_);
+    if (!db_) return Closed();
     std::string value;
     rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(key.data(), key.size()), &value);
     if (s.IsNotFound()) return std::optional<std::string>();
@@ -37,6 +45,8 @@ class RocksStore : public Store {
   }
 
   Status Write(const WriteBatch& batch, bool sync) override {
+    std::shared_lock lock(mu_);
+    if (!db_) return Closed();
     rocksdb::WriteBatch wb;
     for (const auto& op : batch.ops()) {
       if (op.kind == WriteBatch::Op::kPut) {
@@ -51,6 +61,8 @@ class RocksStore : public Store {
   }
 
   Status Scan(const ScanOptions& options, const ScanVisitor& visit) override {
+    std::shared_lock lock(mu_);
+    if (!db_) return Closed();
     rocksdb::ReadOptions ro;
     const std::string upper = PrefixSuccessor(options.prefix);
     rocksdb::Slice upper_slice(upper);
@@ -80,25 +92,46 @@ class RocksStore : public Store {
     const std::string begin(prefix);
     const std::string end = PrefixSuccessor(prefix);
     rocksdb::Slice b(begin), e(end);
+    std::shared_lock lock(mu_);
+    if (!db_) return Closed();
     rocksdb::CompactRangeOptions co;
     co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
     RETURN_IF_ERROR(FromRocks(db_->Flush(rocksdb::FlushOptions()), "flush"));
     return FromRocks(db_->CompactRange(co, &b, end.empty() ? nullptr : &e), "compaction");
   }
 
-  // RocksDB stops writing after an I/O error until Resume() (it retries some
-  // errors by itself, not all: a failed open for EMFILE is not one of them).
-  Status Recover() override { return FromRocks(db_->Resume(), "recovery"); }
+  // RocksDB stops writing after an I/O error until Resume(). Some errors it
+  // calls fatal, and Resume() never succeeds then (a memtable flush that could
+  // not open its file for EMFILE is one): the database is closed and opened
+  // again, which replays the WAL, so nothing acknowledged is lost.
+  Status Recover() override {
+    {
+      std::shared_lock lock(mu_);
+      if (db_ && db_->Resume().ok()) return Status::Ok();
+    }
+    std::unique_lock lock(mu_);
+    if (db_) {
+      (void)db_->Close();
+      db_.reset();
+    }
+    rocksdb::DB* raw = nullptr;
+    RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(options_, path_, &raw), "reopen"));
+    db_.reset(raw);
+    return Status::Ok();
+  }
 
   std::string_view Name() const override { return "rocksdb"; }
 
   int64_t wal_syncs() const {
-    return stats_ ? static_cast<int64_t>(stats_->getTickerCount(rocksdb::WAL_FILE_SYNCED)) : -1;
+    const auto& stats = options_.statistics;  // null unless RocksOptions::count_wal_syncs
+    return stats ? static_cast<int64_t>(stats->getTickerCount(rocksdb::WAL_FILE_SYNCED)) : -1;
   }
 
  private:
-  std::shared_ptr<rocksdb::Statistics> stats_;  // null unless RocksOptions::count_wal_syncs
-  std::unique_ptr<rocksdb::DB> db_;
+  const rocksdb::Options options_;  // to reopen with
+  const std::string path_;
+  std::shared_mutex mu_;            // shared: every operation; exclusive: reopening
+  std::unique_ptr<rocksdb::DB> db_;  // GUARDED_BY(mu_); null while it cannot be reopened
 };
 
 }  // namespace
@@ -134,7 +167,7 @@ Result<std::unique_ptr<Store>> OpenRocksStore(const RocksOptions& options) {
     if (s.ToString().find("lock") != std::string::npos) hint = " (is another shinrai using this data directory?)";
     return Unavailable("cannot open the data directory '" + options.path + "': " + s.ToString() + hint);
   }
-  return std::unique_ptr<Store>(new RocksStore(std::unique_ptr<rocksdb::DB>(raw), ro.statistics));
+  return std::unique_ptr<Store>(new RocksStore(std::unique_ptr<rocksdb::DB>(raw), ro, options.path));
 }
 
 int64_t RocksWalSyncs(Store& store) {
