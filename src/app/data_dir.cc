@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "audit/audit_log.h"
+#include "store/key_families.h"
 #include "crypto/aead.h"
 
 namespace shinrai::app {
@@ -19,14 +20,18 @@ SecurityPaths ResolvePaths(const schema::SecuritySettings& s, const std::string&
 }
 
 crypto::RecordScheme PersonalDataScheme() {
+  // From the one table of key families: a family declared personal there is
+  // sealed here, with nothing to remember twice.
   crypto::RecordScheme scheme;
-  // profile/keys.h: profiles, events, merge records, recommendation feedback,
-  // agents' access notes; consent/ledger.h: consent records and the derived state.
-  scheme.subject_families = {"pr/", "ev/", "mg/", "fb/", "an/", "cs/", "cc/"};
-  // profile/keys.h: the identity index (user ids, device ids, e-mails, phones).
-  scheme.pseudonymized_families = {"id/"};
-  // service/rights_service.h: rights request records.
-  scheme.service_families = {"rr/"};
+  for (const store::KeyFamily& f : store::kKeyFamilies) {
+    switch (f.protection) {
+      case store::Protection::kSealedBySubject: scheme.subject_families.emplace_back(f.prefix); break;
+      case store::Protection::kPseudonymized: scheme.pseudonymized_families.emplace_back(f.prefix); break;
+      case store::Protection::kSealedByService: scheme.service_families.emplace_back(f.prefix); break;
+      case store::Protection::kNone:
+      case store::Protection::kKeyVault: break;
+    }
+  }
   return scheme;
 }
 
@@ -79,8 +84,9 @@ std::optional<crypto::SecretKey> RecommendationTokenKey(const OpenedData& data) 
 
 Result<crypto::OrphanReport> RepairAfterCrash(OpenedData& data) {
   if (!data.vault) return crypto::OrphanReport{};
-  // profile/keys.h: an identity link points at the person's profile record.
-  return crypto::RepairOrphans(data.rocks.get(), data.encrypted.get(), data.vault.get(), PersonalDataScheme(), "pr/");
+  // An identity link points at the person's profile record.
+  return crypto::RepairOrphans(data.rocks.get(), data.encrypted.get(), data.vault.get(), PersonalDataScheme(),
+                               store::family::kProfile.prefix);
 }
 
 }  // namespace shinrai::app

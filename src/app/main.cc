@@ -29,6 +29,7 @@
 #include "service/privacy_report.h"
 #include "service/retention_service.h"
 #include "service/rights_service.h"
+#include "store/key_families.h"
 #include "store/staged_writer.h"
 #include "store/store.h"
 
@@ -38,7 +39,7 @@ namespace {
 using app::Fail;
 
 constexpr const char* kVersion = "0.1.0";
-constexpr std::string_view kDemoMarker = "meta/demo_loaded";
+const std::string kDemoMarker = std::string(store::family::kMeta.prefix) + "demo_loaded";
 
 Status MaybeLoadDemo(const cli::ServeCommand& cmd, const schema::Config& config, store::Store& store,
                      service::CollectService& collect, service::RecommendationService& recs) {
@@ -65,7 +66,7 @@ Status MaybeLoadDemo(const cli::ServeCommand& cmd, const schema::Config& config,
   // The marker is not personal data: no sample person goes into it.
   const std::string note = std::to_string(summary.events) + " events, " + std::to_string(summary.customers) +
                            " customers, " + std::to_string(summary.products) + " products";
-  wb.Put(std::string(kDemoMarker), note);
+  wb.Put(kDemoMarker, note);
   RETURN_IF_ERROR(store.Write(wb, true));
   spdlog::info("demo shop loaded: {}; try user {} or email:{}", note, summary.sample_user_id, summary.sample_email);
   return Status::Ok();

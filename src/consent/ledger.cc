@@ -13,8 +13,6 @@ namespace shinrai::consent {
 
 namespace {
 
-std::string LedgerPrefix(std::string_view subject) { return "cs/" + std::string(subject) + "/"; }
-std::string StateKey(std::string_view subject) { return "cc/" + std::string(subject); }
 
 Result<ConsentRecord> FromJson(const nlohmann::json& j) {
   ConsentRecord r;
@@ -138,7 +136,7 @@ Status ConsentLedger::Append(store::Transaction& txn, const std::vector<ConsentR
   static std::atomic<uint64_t> next_seq{0};
   for (const auto& r : records) {
     for (;;) {
-      std::string key = LedgerPrefix(r.subject);
+      std::string key = RecordsPrefix(r.subject);
       AppendBigEndian64(&key, static_cast<uint64_t>(r.at_ms));
       AppendBigEndian64(&key, next_seq.fetch_add(1, std::memory_order_relaxed));
       ASSIGN_OR_RETURN(std::optional<std::string> taken, txn.Get(key));
@@ -177,7 +175,7 @@ void ConsentLedger::SaveState(store::Transaction& txn, std::string_view subject,
 Result<std::vector<ConsentRecord>> ConsentLedger::History(const std::vector<std::string>& subjects) {
   std::vector<ConsentRecord> out;
   for (const auto& s : subjects) {
-    RETURN_IF_ERROR(store::ScanRecords<ConsentRecord>(*store_, LedgerPrefix(s), Decode, &out));
+    RETURN_IF_ERROR(store::ScanRecords<ConsentRecord>(*store_, RecordsPrefix(s), Decode, &out));
   }
   std::stable_sort(out.begin(), out.end(),
                    [](const ConsentRecord& a, const ConsentRecord& b) { return a.at_ms < b.at_ms; });

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "store/key_families.h"
 #include "store/staged_writer.h"
 #include "store/store.h"
 
@@ -91,6 +92,13 @@ class ConsentLedger {
                             const std::vector<ConsentRecord>& records);
   // The derived state through a transaction (staged writes included).
   static Result<ConsentState> CurrentState(store::Transaction& txn, std::string_view subject);
+  // Where a subject's records and derived state are kept (erasure deletes them).
+  static std::string RecordsPrefix(std::string_view subject) {
+    return std::string(store::family::kConsentRecord.prefix) + std::string(subject) + "/";
+  }
+  static std::string StateKey(std::string_view subject) {
+    return std::string(store::family::kConsentState.prefix) + std::string(subject);
+  }
   // Stages the derived state of `subject`.
   static void SaveState(store::Transaction& txn, std::string_view subject, const ConsentState& state);
 

@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include "store/key_families.h"
+
 #include <chrono>
 
 #include "crypto/aead.h"
@@ -9,10 +11,10 @@
 namespace shinrai::crypto {
 
 namespace {
-constexpr std::string_view kCheckKey = "mk/check";
+const std::string kCheckKey = std::string(store::family::kMasterCheck.prefix) + "check";
 constexpr std::string_view kCheckText = "shinrai master key check";
-constexpr std::string_view kSubjectFamily = "sk/";
-constexpr std::string_view kServiceFamily = "sv/";
+constexpr std::string_view kSubjectFamily = store::family::kSubjectKey.prefix;
+constexpr std::string_view kServiceFamily = store::family::kServiceKey.prefix;
 constexpr size_t kCacheEntries = 200'000;
 
 std::string Wrap(const SecretKey& master, const SecretKey& key, std::string_view where) {

@@ -15,16 +15,20 @@ std::string_view IdKindName(IdKind kind) {
 }
 
 std::string IdentityKey(IdKind kind, std::string_view value) {
-  std::string k = "id/";
+  std::string k(store::family::kIdentity.prefix);
   k.push_back(static_cast<char>(kind));
   k.push_back('/');
   k.append(value);
   return k;
 }
 
-std::string ProfileKey(std::string_view profile_id) { return "pr/" + std::string(profile_id); }
+std::string ProfileKey(std::string_view profile_id) {
+  return std::string(store::family::kProfile.prefix) + std::string(profile_id);
+}
 
-std::string EventPrefix(std::string_view profile_id) { return "ev/" + std::string(profile_id) + "/"; }
+std::string EventPrefix(std::string_view profile_id) {
+  return std::string(store::family::kEvent.prefix) + std::string(profile_id) + "/";
+}
 
 std::string EventKey(std::string_view profile_id, int64_t timestamp_ms, std::string_view message_id) {
   std::string k = EventPrefix(profile_id);
@@ -41,7 +45,9 @@ std::string DedupKey(int64_t at_ms, uint64_t random) {
   return k;
 }
 
-std::string MergePrefix(std::string_view profile_id) { return "mg/" + std::string(profile_id) + "/"; }
+std::string MergePrefix(std::string_view profile_id) {
+  return std::string(store::family::kMerge.prefix) + std::string(profile_id) + "/";
+}
 
 std::string MergeKey(std::string_view profile_id, int64_t at_ms, uint64_t random) {
   std::string k = MergePrefix(profile_id);

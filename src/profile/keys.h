@@ -18,28 +18,33 @@
 #include <string>
 #include <string_view>
 
+#include "store/key_families.h"
+
 namespace shinrai::profile {
 
 enum class IdKind : char { kUser = 'u', kAnonymous = 'a', kEmail = 'e', kPhone = 'p' };
 std::string_view IdKindName(IdKind kind);
 
 std::string IdentityKey(IdKind kind, std::string_view value);
-inline std::string_view IdentityFamily() { return "id/"; }
+inline std::string_view IdentityFamily() { return store::family::kIdentity.prefix; }
+// Every profile, every event: the whole family (scans of everyone).
+inline std::string_view ProfileFamily() { return store::family::kProfile.prefix; }
+inline std::string_view EventFamily() { return store::family::kEvent.prefix; }
 std::string ProfileKey(std::string_view profile_id);
 std::string EventPrefix(std::string_view profile_id);
 std::string EventKey(std::string_view profile_id, int64_t timestamp_ms, std::string_view message_id);
 std::string DedupKey(int64_t at_ms, uint64_t random);
-inline constexpr std::string_view kDedupPrefix = "mq/";
+inline constexpr std::string_view kDedupPrefix = store::family::kDedup.prefix;
 std::string MergePrefix(std::string_view profile_id);
 std::string MergeKey(std::string_view profile_id, int64_t at_ms, uint64_t random);
 std::string CounterKey(std::string_view name);
 std::string FeedbackPrefix(std::string_view profile_id);
 std::string FeedbackKey(std::string_view profile_id, int64_t at_ms, uint64_t random);
-inline constexpr std::string_view kFeedbackFamily = "fb/";
+inline constexpr std::string_view kFeedbackFamily = store::family::kFeedback.prefix;
 std::string AccessNotePrefix(std::string_view profile_id);
 std::string AccessNoteKey(std::string_view profile_id, int64_t at_ms, uint64_t random);
-inline constexpr std::string_view kAccessNoteFamily = "an/";
-inline constexpr std::string_view kItemPrefix = "it/";
-inline constexpr std::string_view kCounterPrefix = "st/";
+inline constexpr std::string_view kAccessNoteFamily = store::family::kAccessNote.prefix;
+inline constexpr std::string_view kItemPrefix = store::family::kItem.prefix;
+inline constexpr std::string_view kCounterPrefix = store::family::kCounter.prefix;
 
 }  // namespace shinrai::profile

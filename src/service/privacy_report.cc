@@ -74,7 +74,7 @@ Result<nlohmann::json> BuildPrivacyReport(const PrivacyReportDeps& deps) {
   {
     std::vector<std::string> ids;
     store::ScanOptions so;
-    so.prefix = "pr/";
+    so.prefix = std::string(profile::ProfileFamily());
     RETURN_IF_ERROR(store.Scan(so, [&](std::string_view, std::string_view v) {
       auto p = profile::DecodeProfile(v);
       if (!p.ok() || !p->merged_into.empty()) return true;
@@ -104,7 +104,7 @@ Result<nlohmann::json> BuildPrivacyReport(const PrivacyReportDeps& deps) {
   std::map<std::string, int64_t> event_counts;
   {
     store::ScanOptions so;
-    so.prefix = "ev/";
+    so.prefix = std::string(profile::EventFamily());
     RETURN_IF_ERROR(store.Scan(so, [&](std::string_view, std::string_view v) {
       auto e = profile::DecodeEvent(v);
       if (e.ok()) ++event_counts[e->type == profile::CallType::kTrack ? e->name : std::string(profile::CallTypeName(e->type))];

@@ -43,7 +43,7 @@ namespace {
 
 constexpr size_t kMaxCachedPeople = 50'000;
 
-constexpr std::string_view kFeedbackCounterPrefix = "rs/";
+constexpr std::string_view kFeedbackCounterPrefix = store::family::kFeedbackTotals.prefix;
 constexpr int64_t kFeedbackTokenMaxAgeMs = 7 * 86'400'000LL;  // a recommendation shown a week ago no longer counts  // aggregate feedback totals (docs/key-encoding.md)
 
 

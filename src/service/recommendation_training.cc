@@ -44,8 +44,7 @@ Result<TrainReport> RecommendationService::Train() {
   std::vector<Interaction> extracted;
   Status failed;
   store::ScanOptions events;
-  events.prefix = profile::EventPrefix("");
-  events.prefix.pop_back();  // "ev/": every profile
+  events.prefix = std::string(profile::EventFamily());  // every profile
   RETURN_IF_ERROR(store_->Scan(events, [&](std::string_view key, std::string_view v) {
     auto e = profile::DecodeEvent(v);
     if (!e.ok()) return true;

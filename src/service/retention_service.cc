@@ -46,7 +46,7 @@ Result<RetentionReport> RetentionService::Sweep(bool dry_run) {
   std::vector<std::string> overdue_events;
   {
     store::ScanOptions so;
-    so.prefix = "ev/";
+    so.prefix = std::string(profile::EventFamily());
     Status bad;
     RETURN_IF_ERROR(store_->Scan(so, [&](std::string_view key, std::string_view value) {
       ++report.events_checked;
@@ -67,7 +67,7 @@ Result<RetentionReport> RetentionService::Sweep(bool dry_run) {
   std::vector<std::string> stale_profiles;
   {
     store::ScanOptions so;
-    so.prefix = "pr/";
+    so.prefix = std::string(profile::ProfileFamily());
     RETURN_IF_ERROR(store_->Scan(so, [&](std::string_view key, std::string_view value) {
       auto p = profile::DecodeProfile(value);
       if (!p.ok() || !p->merged_into.empty()) return true;
@@ -117,8 +117,8 @@ Result<RetentionReport> RetentionService::Sweep(bool dry_run) {
     RETURN_IF_ERROR(future.get());
     lock.unlock();
     // Deleted is not gone until the files holding it are rewritten.
-    RETURN_IF_ERROR(store_->CompactPrefix("ev/"));
-    RETURN_IF_ERROR(store_->CompactPrefix("pr/"));
+    RETURN_IF_ERROR(store_->CompactPrefix(profile::EventFamily()));
+    RETURN_IF_ERROR(store_->CompactPrefix(profile::ProfileFamily()));
     if (recs_) {
       recs_->ForgetEveryone();  // cached histories may hold what was just deleted
       if (!overdue_events.empty()) recs_->RequestRetrain();

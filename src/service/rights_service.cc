@@ -68,7 +68,7 @@ std::vector<std::string> IdentityKeysOf(const profile::Profile& p) {
 
 std::vector<std::string> PersonPrefixes(const std::string& pid) {
   return {profile::EventPrefix(pid), profile::MergePrefix(pid), profile::FeedbackPrefix(pid),
-          profile::AccessNotePrefix(pid), "cs/" + pid + "/"};
+          profile::AccessNotePrefix(pid), consent::ConsentLedger::RecordsPrefix(pid)};
 }
 
 }  // namespace
@@ -383,7 +383,7 @@ Result<nlohmann::json> RightsService::Erase(const Principal& who, const profile:
         }));
       }
       txn.Delete(profile::ProfileKey(p.id));
-      txn.Delete("cc/" + p.id);
+      txn.Delete(consent::ConsentLedger::StateKey(p.id));
       deleted += 2;
       for (const auto& key : IdentityKeysOf(p)) {
         txn.Delete(key);
@@ -426,7 +426,7 @@ Result<nlohmann::json> RightsService::FinishErasure(const audit::Actor& actor, n
   for (const auto& pid : ids) {
     for (const auto& prefix : PersonPrefixes(pid)) RETURN_IF_ERROR(d_.store->CompactPrefix(prefix));
     RETURN_IF_ERROR(d_.store->CompactPrefix(profile::ProfileKey(pid)));
-    RETURN_IF_ERROR(d_.store->CompactPrefix("cc/" + pid));
+    RETURN_IF_ERROR(d_.store->CompactPrefix(consent::ConsentLedger::StateKey(pid)));
   }
   if (identity_keys) {
     for (const auto& key : *identity_keys) RETURN_IF_ERROR(d_.store->CompactPrefix(key));

@@ -34,11 +34,12 @@
 #include "service/recommendation_service.h"
 #include "service/suppression.h"
 #include "service/write_serializer.h"
+#include "store/key_families.h"
 #include "store/staged_writer.h"
 
 namespace shinrai::service {
 
-inline constexpr std::string_view kRightsPrefix = "rr/";
+inline constexpr std::string_view kRightsPrefix = store::family::kRightsRequest.prefix;
 
 // Every rights request record in the store, oldest first.
 Result<std::vector<nlohmann::json>> ListRightsRequests(store::Store& store);

@@ -19,11 +19,12 @@
 
 #include "crypto/secret_key.h"
 #include "profile/identity_graph.h"
+#include "store/key_families.h"
 #include "store/staged_writer.h"
 
 namespace shinrai::service {
 
-inline constexpr std::string_view kSuppressionPrefix = "sx/";
+inline constexpr std::string_view kSuppressionPrefix = store::family::kSuppression.prefix;
 
 class SuppressionList {
  public:
