@@ -50,13 +50,47 @@ int DefaultMaxConnections() {
 
 namespace {
 
-// Counts open connections; each session holds one slot until it ends.
+using Clock = std::chrono::steady_clock;
+constexpr auto kIdleUnderPressure = std::chrono::seconds(5);
+
+// A connection the server may close while it waits for its next request.
+class Sheddable {
+ public:
+  virtual ~Sheddable() = default;
+  // Closes the connection if it has waited for a request since before `cutoff`
+  // without receiving a byte of one. Safe from any thread.
+  virtual void ShedIfIdleSince(Clock::time_point cutoff) = 0;
+};
+
+// Counts open connections; each session holds one slot until it ends. Under
+// pressure, connections that sit idle longer than kIdleUnderPressure are shed,
+// those opened before the pressure began included.
 struct ConnectionGauge {
   std::atomic<int> open{0};
   std::atomic<int64_t> refused{0};
   int max = 0;
   int idle_seconds = 60;
   bool under_pressure() const { return open.load(std::memory_order_relaxed) * 4 > max * 3; }
+
+  std::mutex mu;
+  std::vector<std::weak_ptr<Sheddable>> sessions;  // GUARDED_BY(mu)
+  void Register(std::weak_ptr<Sheddable> s) {
+    std::lock_guard lock(mu);
+    sessions.push_back(std::move(s));
+  }
+  // Forgets ended sessions; under pressure, sheds the idle ones.
+  void Sweep() {
+    std::vector<std::shared_ptr<Sheddable>> live;
+    {
+      std::lock_guard lock(mu);
+      std::erase_if(sessions, [](const std::weak_ptr<Sheddable>& w) { return w.expired(); });
+      if (!under_pressure()) return;
+      for (const auto& w : sessions)
+        if (auto s = w.lock()) live.push_back(std::move(s));
+    }
+    const auto cutoff = Clock::now() - kIdleUnderPressure;
+    for (const auto& s : live) s->ShedIfIdleSince(cutoff);
+  }
 };
 
 class ConnectionSlot {
@@ -74,12 +108,19 @@ class ConnectionSlot {
 // One connection. kTls: the stream is TLS over TCP, and the session begins
 // with the handshake and ends with a TLS shutdown.
 template <bool kTls>
-class Session : public std::enable_shared_from_this<Session<kTls>> {
+class Session : public Sheddable, public std::enable_shared_from_this<Session<kTls>> {
   using Stream = std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
 
  public:
   Session(tcp::socket socket, net::ssl::context* tls, const Handler* handler, size_t max_body, ConnectionGauge* gauge)
       : stream_(MakeStream(std::move(socket), tls)), handler_(handler), max_body_(max_body), slot_(gauge) {}
+
+  void ShedIfIdleSince(Clock::time_point cutoff) override {
+    net::post(stream_.get_executor(), [self = shared_from_this(), cutoff] {
+      const bool idle = self->waiting_ && self->parser_ && !self->parser_->got_some() && self->buffer_.size() == 0;
+      if (idle && self->waiting_since_ < cutoff) beast::get_lowest_layer(self->stream_).cancel();
+    });
+  }
 
   void Start() {
     net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
@@ -107,12 +148,15 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     parser_->body_limit(max_body_);
     parser_->header_limit(16 * 1024);
     // Idle keep-alive connections hold descriptors: they wait less when many are open.
-    const int idle = slot_.gauge().under_pressure() ? 5 : slot_.gauge().idle_seconds;
-    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(idle));
+    const auto idle = slot_.gauge().under_pressure() ? kIdleUnderPressure : std::chrono::seconds(slot_.gauge().idle_seconds);
+    beast::get_lowest_layer(stream_).expires_after(idle);
+    waiting_ = true;
+    waiting_since_ = Clock::now();
     bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::OnRead, shared_from_this()));
   }
 
   void OnRead(beast::error_code ec, std::size_t) {
+    waiting_ = false;
     if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout ||
         ec == net::error::connection_reset || ec == net::error::eof || ec == net::ssl::error::stream_truncated) {
       return Close();
@@ -209,6 +253,8 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   std::vector<char> drain_buffer_;
   size_t drained_ = 0;
   ConnectionSlot slot_;
+  bool waiting_ = false;  // for a request (on the executor only)
+  Clock::time_point waiting_since_;
 };
 
 // Past the cap: a short 503 and the connection closes (TLS ones just close:
@@ -246,7 +292,23 @@ struct Server::Impl {
   bool stopped = false;
   ConnectionGauge gauge;
   net::steady_timer accept_backoff{ioc};
+  net::steady_timer sweep_timer{ioc};
+
+  void SweepEverySecond() {
+    sweep_timer.expires_after(std::chrono::seconds(1));
+    sweep_timer.async_wait([this](beast::error_code ec) {
+      if (ec) return;
+      gauge.Sweep();
+      SweepEverySecond();
+    });
+  }
   std::chrono::milliseconds backoff{0};
+
+  template <class S>
+  void Begin(std::shared_ptr<S> session) {
+    gauge.Register(session);
+    session->Start();
+  }
 
   void Accept() {
     acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
@@ -268,8 +330,8 @@ struct Server::Impl {
         TurnAway(std::move(socket), tls != nullptr);
       } else {
         socket.set_option(tcp::no_delay(true), ec);
-        if (tls) std::make_shared<Session<true>>(std::move(socket), tls.get(), &handler, options.max_body_bytes, &gauge)->Start();
-        else std::make_shared<Session<false>>(std::move(socket), nullptr, &handler, options.max_body_bytes, &gauge)->Start();
+        if (tls) Begin(std::make_shared<Session<true>>(std::move(socket), tls.get(), &handler, options.max_body_bytes, &gauge));
+        else Begin(std::make_shared<Session<false>>(std::move(socket), nullptr, &handler, options.max_body_bytes, &gauge));
       }
       Accept();
     });
@@ -327,6 +389,7 @@ Status Server::Start() {
   }
   impl_->gauge.idle_seconds = std::max(1, impl_->options.idle_timeout_seconds);
   impl_->Accept();
+  impl_->SweepEverySecond();
   int n = impl_->options.threads > 0 ? impl_->options.threads : static_cast<int>(std::thread::hardware_concurrency());
   if (n < 1) n = 1;
   for (int i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
@@ -349,6 +412,7 @@ void Server::Stop() {
     beast::error_code ec;
     impl_->acceptor.close(ec);
     impl_->accept_backoff.cancel();
+    impl_->sweep_timer.cancel();
     impl_->signals.cancel(ec);
   });
   impl_->ioc.stop();

@@ -181,6 +181,32 @@ test('past max_connections a new connection gets 503 with Retry-After, and servi
   }
 });
 
+test('under pressure, connections idle for 5 s are closed, those opened before the pressure included', { timeout: 60000 }, async () => {
+  const dir = tempDataDir();
+  const server = await startServer({ dataDir: dir, config: configWith(dir, 8) });
+  const port = Number(new URL(server.url).port);
+  let early;
+  let late;
+  try {
+    // Opened while there is no pressure: they start with the long idle timeout.
+    early = await holdConnections(port, 3);
+    await sleep(1500);
+    // Now seven of eight slots are taken: pressure.
+    late = await holdConnections(port, 4);
+    assert.equal(early.state.connected + late.state.connected, 7);
+    // The three opened before the pressure had 60 s; they go after 5 s idle.
+    const shed = await within(9000, async () => early.state.closed, (n) => n === 3);
+    assert.equal(shed, 3, `only ${shed} of the 3 connections idle since before the pressure were closed`);
+    const ok = await rawRequest(port, { path: '/healthz' });
+    assert.equal(ok.status, 200, show(ok));
+  } finally {
+    early?.release();
+    late?.release();
+    await server.stop();
+    removeDir(dir);
+  }
+});
+
 test('300 connections under a file limit of 128: 200 or 503 meanwhile, everything works afterwards', { timeout: 90000 }, async () => {
   const dir = tempDataDir();
   const server = await startLimited({ dataDir: dir, nofile: 128 });
