@@ -9,11 +9,15 @@
 #include <fstream>
 #include <future>
 
+#include "app/data_dir.h"
 #include "audit/audit_log.h"
 #include "crypto/encrypted_store.h"
 #include "crypto/key_vault.h"
 #include "profile/keys.h"
 #include "profile/lookup.h"
+#include "service/collect_service.h"
+#include "service/rights_service.h"
+#include "service/suppression.h"
 #include "store/staged_writer.h"
 #include "testing/collect_fixture.h"
 #include "testing/secure_stack.h"
@@ -149,6 +153,61 @@ TEST_F(CrashSafety, ErasureReportsTheKeysItDestroyedAndThatNoneRemain) {
   auto retry = s.Request({{"type", "erasure"}, {"subject", "email:erase@example.org"}});
   ASSERT_TRUE(retry.ok());
   EXPECT_EQ((*retry)["outcome"]["found"], false);
+}
+
+// An erasure interrupted between its phases (here: the key vault fails when
+// the keys are to be destroyed, as it does when descriptors run out) is
+// completed by the retry, under the same request, audited once.
+TEST_F(CrashSafety, AnInterruptedErasureIsCompletedByTheRetryAndAuditedOnce) {
+  TempDir dir;
+  schema::Config config = testing::ExampleConfig();
+  FakeEnv env;
+  auto vault_inner = store::NewMemoryStore();
+  FlakyStore vault_store(vault_inner.get());
+  auto vault = crypto::KeyVault::Open(&vault_store, crypto::SecretKey::Random());
+  ASSERT_TRUE(vault.ok());
+  auto data = store::NewMemoryStore();
+  auto sealed = crypto::NewEncryptedStore(data.get(), vault->get(), app::PersonalDataScheme());
+  auto audit = audit::AuditLog::Open(dir.path() + "/audit", &env);
+  ASSERT_TRUE(audit.ok());
+  store::StagedWriter writer(sealed.get());
+  service::WriteSerializer serializer;
+  service::SuppressionList suppression((*vault)->suppression_key());
+  service::Access access(config.keys);
+  service::CollectService collect(&config, &access, sealed.get(), &writer, &serializer, &env, &suppression,
+                                  audit->get());
+  ASSERT_TRUE(collect.Load().ok());
+  service::RightsService rights({&config, sealed.get(), &writer, &serializer, &env, &suppression, audit->get(),
+                                 vault->get(), nullptr});
+  service::Principal officer{service::Role::kPrivacyOfficer, "officer", "o"};
+
+  std::promise<Result<service::CollectReport>> sent;
+  service::Credentials c;
+  c.basic_user = "demo-write-key";
+  collect.Collect(c, profile::CallType::kIdentify, R"({"userId":"half-erased","traits":{"email":"half@example.org"}})",
+                  false, [&](Result<service::CollectReport> r) { sent.set_value(std::move(r)); });
+  ASSERT_TRUE(sent.get_future().get().ok());
+  ASSERT_TRUE(writer.Flush().ok());
+
+  const std::string body = R"({"type":"erasure","subject":"half-erased"})";
+  vault_store.failing = true;
+  auto first = rights.Create(officer, body);
+  ASSERT_FALSE(first.ok()) << "the key could not be destroyed, so the erasure is not complete";
+  vault_store.failing = false;
+
+  auto retry = rights.Create(officer, body);
+  ASSERT_TRUE(retry.ok()) << retry.status().ToString();
+  EXPECT_EQ((*retry)["status"], "completed");
+  EXPECT_EQ((*retry)["outcome"]["resumed_after_interruption"], true);
+  EXPECT_EQ((*retry)["outcome"]["keys_destroyed"], 1);
+  EXPECT_EQ((*retry)["outcome"]["keys_remaining"], 0);
+  EXPECT_EQ(*rights.ResumeErasures(), 0) << "nothing is left to resume";
+  ASSERT_TRUE((*audit)->Flush().ok());
+  auto entries = audit::ReadEntries(dir.path() + "/audit");
+  ASSERT_TRUE(entries.ok());
+  int erasures = 0;
+  for (const auto& e : *entries) erasures += e.value("action", "") == "rights.erasure";
+  EXPECT_EQ(erasures, 1);
 }
 
 TEST_F(CrashSafety, AnAgentsReasonIsADeclaredCodeAndTheirNoteStaysWithThePerson) {
