@@ -10,18 +10,15 @@
 namespace shinrai::http {
 
 namespace bhttp = boost::beast::http;
+using nlohmann::json;
 
 namespace {
 
 Response WithCors(Response r) {
-  // Collection is called from browsers on the brand's own sites.
+  // Collection, feedback and recommendations are called from browsers on the
+  // brand's own sites.
   r.headers.emplace_back("Access-Control-Allow-Origin", "*");
   return r;
-}
-
-// 200 with the JSON, or the error the service gave.
-Response JsonOrError(const Result<nlohmann::json>& r) {
-  return r.ok() ? JsonResponse(200, DumpJson(*r)) : ErrorResponse(r.status());
 }
 
 Response Preflight() {
@@ -31,6 +28,18 @@ Response Preflight() {
                {"Access-Control-Allow-Methods", "POST, GET, OPTIONS"},
                {"Access-Control-Allow-Headers", "Authorization, Content-Type, Content-Encoding"},
                {"Access-Control-Max-Age", "86400"}};
+  return r;
+}
+
+// 200 with the JSON, or the error the service gave.
+Response JsonOrError(const Result<json>& r, int status = 200) {
+  return r.ok() ? JsonResponse(status, DumpJson(*r)) : ErrorResponse(r.status());
+}
+
+Response Html(std::string body) {
+  Response r;
+  r.content_type = "text/html; charset=utf-8";
+  r.body = std::move(body);
   return r;
 }
 
@@ -74,9 +83,246 @@ Result<int> IntParam(std::string_view query, std::string_view name, int fallback
   return out;
 }
 
-Response MethodNotAllowed(std::string message) { return ErrorResponse(Status(Code::kMethodNotAllowed, std::move(message))); }
+// json or html; anything else is named back.
+Result<bool> WantsHtml(std::string_view query) {
+  ASSIGN_OR_RETURN(std::string format, QueryParamOr(query, "format", "json"));
+  if (format != "json" && format != "html")
+    return InvalidArgument("format: expected json or html, got '" + format + "'");
+  return format == "html";
+}
+
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  size_t start = 1;  // after the leading '/'
+  while (start <= path.size()) {
+    const size_t slash = path.find('/', start);
+    const size_t end = slash == std::string_view::npos ? path.size() : slash;
+    out.push_back(path.substr(start, end - start));
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return out;
+}
+
+// The path's parameters when it matches `pattern` ("{name}" matches one
+// non-empty segment), else nullopt. Parameters stay encoded here.
+std::optional<std::vector<std::pair<std::string_view, std::string_view>>> Match(std::string_view pattern,
+                                                                               std::string_view path) {
+  const auto want = Segments(pattern), got = Segments(path);
+  if (want.size() != got.size()) return std::nullopt;
+  std::vector<std::pair<std::string_view, std::string_view>> params;
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (want[i].size() > 2 && want[i].front() == '{' && want[i].back() == '}') {
+      if (got[i].empty()) return std::nullopt;
+      params.emplace_back(want[i].substr(1, want[i].size() - 2), got[i]);
+    } else if (want[i] != got[i]) {
+      return std::nullopt;
+    }
+  }
+  return params;
+}
+
+std::string MethodsText(const std::vector<bhttp::verb>& methods) {
+  std::string out;
+  for (size_t i = 0; i < methods.size(); ++i) {
+    if (i) out += i + 1 == methods.size() ? " or " : ", ";
+    out += std::string(bhttp::to_string(methods[i]));
+  }
+  return out;
+}
 
 }  // namespace
+
+// One request on its way through a route: what the dispatcher resolved.
+struct Api::Call {
+  Request& req;
+  std::vector<std::string> params;  // percent-decoded, UTF-8, in the pattern's order
+  std::string_view query;
+  service::Principal who;
+  bool cors = false;
+  Respond respond;
+
+  void Reply(Response r) const { respond(cors ? WithCors(std::move(r)) : std::move(r)); }
+  void Json(const Result<json>& r, int status = 200) const { Reply(JsonOrError(r, status)); }
+  // Answers a failed step; true when it failed.
+  bool Failed(const Status& s) const {
+    if (s.ok()) return false;
+    Reply(ErrorResponse(s));
+    return true;
+  }
+};
+
+struct Api::Route {
+  bhttp::verb method;
+  std::string_view pattern;  // "/v1/profiles/{the profile id}"
+  bool authenticate;         // false: public, or the service authenticates (collection reads the body's writeKey)
+  bool browser;              // called from web pages: preflight answered, CORS headers on every answer
+  void (*handle)(Api& api, const Call& call);
+};
+
+const std::vector<Api::Route>& Api::Routes() {
+  using V = bhttp::verb;
+  static const std::vector<Route> kRoutes = {
+      {V::get, "/healthz", false, false, [](Api&, const Call& c) { c.Reply(JsonResponse(200, R"({"status":"ok"})")); }},
+      {V::get, "/readyz", false, false, [](Api& a, const Call& c) { a.Ready(c); }},
+      {V::post, "/v1/identify", false, true, [](Api& a, const Call& c) { a.Collect(c, profile::CallType::kIdentify); }},
+      {V::post, "/v1/track", false, true, [](Api& a, const Call& c) { a.Collect(c, profile::CallType::kTrack); }},
+      {V::post, "/v1/page", false, true, [](Api& a, const Call& c) { a.Collect(c, profile::CallType::kPage); }},
+      {V::post, "/v1/screen", false, true, [](Api& a, const Call& c) { a.Collect(c, profile::CallType::kScreen); }},
+      {V::post, "/v1/group", false, true, [](Api& a, const Call& c) { a.Collect(c, profile::CallType::kGroup); }},
+      {V::post, "/v1/alias", false, true, [](Api& a, const Call& c) { a.Collect(c, profile::CallType::kAlias); }},
+      {V::post, "/v1/batch", false, true, [](Api& a, const Call& c) { a.Collect(c, std::nullopt); }},
+      {V::post, "/v1/import", false, true, [](Api& a, const Call& c) { a.Collect(c, std::nullopt); }},
+      {V::get, "/v1/profiles/{the profile id}", true, false, [](Api& a, const Call& c) { a.GetProfile(c); }},
+      {V::get, "/v1/consent/{the subject}", true, false,
+       [](Api& a, const Call& c) { c.Json(a.d_.consent->State(c.who, c.params[0])); }},
+      {V::put, "/v1/consent/{the subject}", true, false, [](Api& a, const Call& c) { a.ChangeConsent(c); }},
+      {V::get, "/v1/consent/{the subject}/history", true, false,
+       [](Api& a, const Call& c) { c.Json(a.d_.consent->History(c.who, c.params[0])); }},
+      {V::get, "/v1/stats/collection", true, false, [](Api& a, const Call& c) { a.GetStats(c); }},
+      {V::get, "/v1/recommendations/{the subject}", true, true, [](Api& a, const Call& c) { a.Recommend(c); }},
+      {V::get, "/v1/items/{the item id}/similar", true, true, [](Api& a, const Call& c) {
+         auto n = IntParam(c.query, "n", 10);
+         if (!c.Failed(n.status())) c.Json(a.d_.recs->Similar(c.who, c.params[0], *n));
+       }},
+      {V::post, "/v1/items", true, true,
+       [](Api& a, const Call& c) { c.Json(a.d_.recs->UpsertCatalog(c.who, c.req.body())); }},
+      {V::post, "/v1/feedback", true, true, [](Api& a, const Call& c) {
+         // Answered once the records are durable, without holding an I/O thread meanwhile.
+         a.d_.recs->Feedback(c.who, c.req.body(), [c](Result<json> r) { c.Json(r); });
+       }},
+      {V::post, "/v1/models/train", true, true, [](Api& a, const Call& c) { c.Json(a.d_.recs->TrainNow(c.who)); }},
+      {V::get, "/v1/stats/recommendations", true, true, [](Api& a, const Call& c) { c.Json(a.d_.recs->Stats(c.who)); }},
+      {V::get, "/v1/audit/report", true, false, [](Api& a, const Call& c) { a.AuditReport(c); }},
+      {V::post, "/v1/rights/requests", true, false,
+       [](Api& a, const Call& c) { c.Json(a.d_.rights->Create(c.who, c.req.body()), 201); }},
+      {V::get, "/v1/rights/requests/{the request id}", true, false, [](Api& a, const Call& c) { a.GetRightsRequest(c); }},
+  };
+  return kRoutes;
+}
+
+// Every route goes through here once: the path picks the route, then the
+// method is checked, the parameters decoded and the caller authenticated, in
+// that order, so no handler repeats any of it.
+void Api::Handle(Request& req, Respond respond) {
+  std::string_view target(req.target().data(), req.target().size());
+  const std::string_view path = target.substr(0, target.find('?'));
+  const std::string_view query = path.size() < target.size() ? target.substr(path.size() + 1) : std::string_view();
+  const auto method = req.method();
+
+  std::vector<bhttp::verb> allowed;
+  bool browser = false;
+  for (const Route& route : Routes()) {
+    auto params = Match(route.pattern, path);
+    if (!params) continue;
+    browser = browser || route.browser;
+    if (route.method != method) {
+      allowed.push_back(route.method);
+      continue;
+    }
+    Call call{req, {}, query, {}, route.browser, std::move(respond)};
+    for (const auto& [name, encoded] : *params) {
+      auto decoded = DecodeText(encoded, name);
+      if (call.Failed(decoded.status())) return;
+      call.params.push_back(std::move(*decoded));
+    }
+    if (route.authenticate) {
+      auto who = d_.access->Authenticate(CredentialsOf(req));
+      if (call.Failed(who.status())) return;
+      call.who = std::move(*who);
+    }
+    return route.handle(*this, call);
+  }
+  if (allowed.empty())
+    return respond(ErrorResponse(NotFound("no endpoint " + std::string(req.method_string()) + " " + std::string(path))));
+  if (method == bhttp::verb::options && browser) return respond(Preflight());
+  Response refused = ErrorResponse(
+      Status(Code::kMethodNotAllowed, std::string(path) + " takes " + MethodsText(allowed)));
+  refused.headers.emplace_back("Allow", MethodsText(allowed));
+  respond(browser ? WithCors(std::move(refused)) : std::move(refused));
+}
+
+void Api::Ready(const Call& c) {
+  Status h = d_.writer->health();
+  if (!h.ok()) return c.Reply(ErrorResponse(Unavailable("storage failed: " + h.message())));
+  c.Reply(JsonResponse(200, R"({"status":"ready"})"));
+}
+
+void Api::Collect(const Call& c, std::optional<profile::CallType> type) {
+  std::string body = std::move(c.req.body());
+  auto enc = c.req.find(bhttp::field::content_encoding);
+  if (enc != c.req.end()) {
+    std::string_view e(enc->value().data(), enc->value().size());
+    if (e == "gzip" || e == "deflate") {
+      auto inflated = Gunzip(body, d_.config->server.max_body_bytes);
+      if (c.Failed(inflated.status())) return;
+      body = std::move(*inflated);
+    } else if (e != "identity") {
+      const std::string named = IsValidUtf8(e) && e.size() <= 64 ? "'" + std::string(e) + "' " : "";
+      c.Failed(Status(Code::kUnsupported, "Content-Encoding " + named + "is not supported (gzip is)"));
+      return;
+    }
+  }
+  // Content-Type is not checked: SDKs send JSON as application/json,
+  // text/plain (browser beacons) or, gzip-compressed, as form data (axios).
+
+  // Global Privacy Control: browsers send Sec-GPC: 1 when the person opted out of sale and sharing.
+  auto gpc_header = c.req.find("Sec-GPC");
+  const bool gpc = gpc_header != c.req.end() && gpc_header->value() == "1";
+  d_.collect->Collect(CredentialsOf(c.req), type, body, gpc, [c](Result<service::CollectReport> r) {
+    if (c.Failed(r.status())) return;
+    c.Reply(JsonResponse(200, DumpJson(service::CollectReportToJson(*r))));
+  });
+}
+
+void Api::GetProfile(const Call& c) {
+  auto reason = QueryParamOr(c.query, "reason", "");
+  if (c.Failed(reason.status())) return;
+  auto note = QueryParamOr(c.query, "note", "");
+  if (c.Failed(note.status())) return;
+  c.Json(d_.profiles->Get(c.who, c.params[0], *reason, *note));
+}
+
+void Api::GetStats(const Call& c) {
+  auto counters = d_.collect->Counters(c.who);
+  if (c.Failed(counters.status())) return;
+  c.Reply(JsonResponse(200, DumpJson(json{{"counters", *counters}})));
+}
+
+void Api::ChangeConsent(const Call& c) {
+  d_.consent->Change(c.who, c.params[0], c.req.body(), [c](Result<json> r) { c.Json(r); });
+}
+
+void Api::Recommend(const Call& c) {
+  service::RecommendRequest r;
+  auto n = IntParam(c.query, "n", r.n);
+  if (c.Failed(n.status())) return;
+  r.n = *n;
+  auto context = QueryParamOr(c.query, "context_item", "");
+  if (c.Failed(context.status())) return;
+  r.context_item = std::move(*context);
+  auto channel = QueryParamOr(c.query, "channel", r.channel);
+  if (c.Failed(channel.status())) return;
+  r.channel = std::move(*channel);
+  c.Json(d_.recs->Recommend(c.who, c.params[0], r));
+}
+
+void Api::AuditReport(const Call& c) {
+  auto html = WantsHtml(c.query);
+  if (c.Failed(html.status())) return;
+  auto report = service::BuildPrivacyReport(c.who, *d_.report);
+  if (report.ok() && *html) return c.Reply(Html(service::RenderPrivacyReportHtml(*report)));
+  c.Json(report);
+}
+
+void Api::GetRightsRequest(const Call& c) {
+  auto html = WantsHtml(c.query);
+  if (c.Failed(html.status())) return;
+  if (!*html) return c.Json(d_.rights->Get(c.who, c.params[0]));
+  auto page = d_.rights->GetHtml(c.who, c.params[0]);
+  if (c.Failed(page.status())) return;
+  c.Reply(Html(std::move(*page)));
+}
 
 service::Credentials CredentialsOf(const Request& req) {
   service::Credentials c;
@@ -89,295 +335,6 @@ service::Credentials CredentialsOf(const Request& req) {
     c.bearer_token = std::string(v.substr(7));
   }
   return c;
-}
-
-Result<service::Principal> Api::Authenticate(const Request& req) const {
-  return d_.access->Authenticate(CredentialsOf(req));
-}
-
-void Api::Handle(Request& req, Respond respond) {
-  std::string_view target(req.target().data(), req.target().size());
-  const std::string_view path = target.substr(0, target.find('?'));
-  const auto method = req.method();
-
-  if (path == "/healthz") return respond(JsonResponse(200, R"({"status":"ok"})"));
-  if (path == "/readyz") {
-    Status h = d_.writer->health();
-    if (!h.ok()) return respond(ErrorResponse(Unavailable("storage failed: " + h.message())));
-    return respond(JsonResponse(200, R"({"status":"ready"})"));
-  }
-
-  static const std::pair<std::string_view, std::optional<profile::CallType>> kCollect[] = {
-      {"/v1/identify", profile::CallType::kIdentify}, {"/v1/track", profile::CallType::kTrack},
-      {"/v1/page", profile::CallType::kPage},         {"/v1/screen", profile::CallType::kScreen},
-      {"/v1/group", profile::CallType::kGroup},       {"/v1/alias", profile::CallType::kAlias},
-      {"/v1/batch", std::nullopt},                    {"/v1/import", std::nullopt}};
-  for (const auto& [p, type] : kCollect) {
-    if (path != p) continue;
-    if (method == bhttp::verb::options) return respond(Preflight());
-    if (method != bhttp::verb::post)
-      return respond(ErrorResponse(Status(Code::kMethodNotAllowed, std::string(p) + " takes POST")));
-    return Collect(req, type, std::move(respond));
-  }
-
-  constexpr std::string_view kProfiles = "/v1/profiles/";
-  if (path.rfind(kProfiles, 0) == 0 && path.size() > kProfiles.size()) {
-    if (method != bhttp::verb::get) return respond(ErrorResponse(Status(Code::kMethodNotAllowed, "profiles are read with GET")));
-    auto id = DecodeText(path.substr(kProfiles.size()), "the profile id");
-    if (!id.ok()) return respond(ErrorResponse(id.status()));
-    return GetProfile(req, *id, std::move(respond));
-  }
-  constexpr std::string_view kConsent = "/v1/consent/";
-  if (path.rfind(kConsent, 0) == 0 && path.size() > kConsent.size()) {
-    return Consent(req, path.substr(kConsent.size()), std::move(respond));
-  }
-  if (path == "/v1/stats/collection") {
-    if (method != bhttp::verb::get) return respond(ErrorResponse(Status(Code::kMethodNotAllowed, "stats are read with GET")));
-    return GetStats(req, std::move(respond));
-  }
-  const std::string_view query = path.size() < target.size() ? target.substr(path.size() + 1) : std::string_view();
-  if (Recommendations(req, path, query, respond)) return;
-  if (Rights(req, path, query, respond)) return;
-  respond(ErrorResponse(NotFound("no endpoint " + std::string(req.method_string()) + " " + std::string(path))));
-}
-
-bool Api::Recommendations(Request& req, std::string_view path, std::string_view query, Respond& respond) {
-  const auto method = req.method();
-  auto with_principal = [&](bhttp::verb allowed, const char* how, auto call) {
-    if (method == bhttp::verb::options && allowed == bhttp::verb::post) return respond(Preflight());
-    if (method != allowed) return respond(MethodNotAllowed(std::string(path) + " " + how));
-    auto who = Authenticate(req);
-    if (!who.ok()) return respond(WithCors(ErrorResponse(who.status())));
-    respond(WithCors(JsonOrError(call(*who))));
-  };
-  constexpr std::string_view kRecs = "/v1/recommendations/";
-  constexpr std::string_view kItems = "/v1/items/";
-  constexpr std::string_view kSimilar = "/similar";
-  if (path.rfind(kRecs, 0) == 0 && path.size() > kRecs.size()) {
-    auto id = DecodeText(path.substr(kRecs.size()), "the subject");
-    if (!id.ok()) {
-      respond(ErrorResponse(id.status()));
-      return true;
-    }
-    with_principal(bhttp::verb::get, "is read with GET", [&](const service::Principal& who) -> Result<nlohmann::json> {
-      service::RecommendRequest r;
-      ASSIGN_OR_RETURN(r.n, IntParam(query, "n", r.n));
-      ASSIGN_OR_RETURN(r.context_item, QueryParamOr(query, "context_item", ""));
-      ASSIGN_OR_RETURN(r.channel, QueryParamOr(query, "channel", r.channel));
-      return d_.recs->Recommend(who, *id, r);
-    });
-    return true;
-  }
-  if (path.rfind(kItems, 0) == 0 && path.size() > kItems.size() + kSimilar.size() &&
-      path.substr(path.size() - kSimilar.size()) == kSimilar) {
-    auto item = DecodeText(path.substr(kItems.size(), path.size() - kItems.size() - kSimilar.size()), "the item id");
-    if (!item.ok()) {
-      respond(ErrorResponse(item.status()));
-      return true;
-    }
-    with_principal(bhttp::verb::get, "is read with GET", [&](const service::Principal& who) -> Result<nlohmann::json> {
-      ASSIGN_OR_RETURN(int n, IntParam(query, "n", 10));
-      return d_.recs->Similar(who, *item, n);
-    });
-    return true;
-  }
-  if (path == "/v1/items") {
-    with_principal(bhttp::verb::post, "takes POST", [&](const service::Principal& who) {
-      return d_.recs->UpsertCatalog(who, req.body());
-    });
-    return true;
-  }
-  if (path == "/v1/feedback") {
-    // Answered once the records are durable, without holding an I/O thread meanwhile.
-    if (method == bhttp::verb::options) {
-      respond(Preflight());
-      return true;
-    }
-    if (method != bhttp::verb::post) {
-      respond(MethodNotAllowed(std::string(path) + " takes POST"));
-      return true;
-    }
-    auto who = Authenticate(req);
-    if (!who.ok()) {
-      respond(WithCors(ErrorResponse(who.status())));
-      return true;
-    }
-    d_.recs->Feedback(*who, req.body(), [respond](Result<nlohmann::json> r) { respond(WithCors(JsonOrError(r))); });
-    return true;
-  }
-  if (path == "/v1/models/train") {
-    with_principal(bhttp::verb::post, "takes POST", [&](const service::Principal& who) { return d_.recs->TrainNow(who); });
-    return true;
-  }
-  if (path == "/v1/stats/recommendations") {
-    with_principal(bhttp::verb::get, "is read with GET", [&](const service::Principal& who) { return d_.recs->Stats(who); });
-    return true;
-  }
-  return false;
-}
-
-bool Api::Rights(Request& req, std::string_view path, std::string_view query, Respond& respond) {
-  if (path == "/v1/audit/report") {
-    if (req.method() != bhttp::verb::get) {
-      respond(MethodNotAllowed("the audit report is read with GET"));
-      return true;
-    }
-    auto who = Authenticate(req);
-    if (!who.ok()) {
-      respond(ErrorResponse(who.status()));
-      return true;
-    }
-    auto format = QueryParamOr(query, "format", "json");
-    if (!format.ok()) {
-      respond(ErrorResponse(format.status()));
-      return true;
-    }
-    if (*format != "json" && *format != "html") {
-      respond(ErrorResponse(InvalidArgument("format: expected json or html, got '" + *format + "'")));
-      return true;
-    }
-    auto report = service::BuildPrivacyReport(*who, *d_.report);
-    if (report.ok() && *format == "html") {
-      Response r;
-      r.content_type = "text/html; charset=utf-8";
-      r.body = service::RenderPrivacyReportHtml(*report);
-      respond(std::move(r));
-      return true;
-    }
-    respond(JsonOrError(report));
-    return true;
-  }
-  constexpr std::string_view kRequests = "/v1/rights/requests";
-  if (path.rfind(kRequests, 0) != 0) return false;
-  const auto method = req.method();
-  if (path == kRequests) {
-    if (method != bhttp::verb::post) {
-      respond(MethodNotAllowed(std::string(kRequests) + " takes POST (one request per demand)"));
-      return true;
-    }
-    auto who = Authenticate(req);
-    if (!who.ok()) {
-      respond(ErrorResponse(who.status()));
-      return true;
-    }
-    auto r = d_.rights->Create(*who, req.body());
-    if (!r.ok()) {
-      respond(ErrorResponse(r.status()));
-      return true;
-    }
-    respond(JsonResponse(201, DumpJson(*r)));
-    return true;
-  }
-  if (path.size() <= kRequests.size() + 1 || path[kRequests.size()] != '/') return false;
-  auto id = DecodeText(path.substr(kRequests.size() + 1), "the request id");
-  if (!id.ok()) {
-    respond(ErrorResponse(id.status()));
-    return true;
-  }
-  if (method != bhttp::verb::get) {
-    respond(MethodNotAllowed("a rights request is read with GET"));
-    return true;
-  }
-  auto who = Authenticate(req);
-  if (!who.ok()) {
-    respond(ErrorResponse(who.status()));
-    return true;
-  }
-  auto format_param = QueryParamOr(query, "format", "json");
-  if (!format_param.ok()) {
-    respond(ErrorResponse(format_param.status()));
-    return true;
-  }
-  const std::string format = std::move(*format_param);
-  if (format == "html") {
-    auto html = d_.rights->GetHtml(*who, *id);
-    if (!html.ok()) {
-      respond(ErrorResponse(html.status()));
-      return true;
-    }
-    Response r;
-    r.status = 200;
-    r.content_type = "text/html; charset=utf-8";
-    r.body = std::move(*html);
-    respond(std::move(r));
-    return true;
-  }
-  if (format != "json") {
-    respond(ErrorResponse(InvalidArgument("format: expected json or html, got '" + format + "'")));
-    return true;
-  }
-  respond(JsonOrError(d_.rights->Get(*who, *id)));
-  return true;
-}
-
-void Api::Collect(Request& req, std::optional<profile::CallType> type, Respond respond) {
-  std::string body = std::move(req.body());
-  auto enc = req.find(bhttp::field::content_encoding);
-  if (enc != req.end()) {
-    std::string_view e(enc->value().data(), enc->value().size());
-    if (e == "gzip" || e == "deflate") {
-      auto inflated = Gunzip(body, d_.config->server.max_body_bytes);
-      if (!inflated.ok()) return respond(WithCors(ErrorResponse(inflated.status())));
-      body = std::move(*inflated);
-    } else if (e != "identity") {
-      const std::string named = IsValidUtf8(e) && e.size() <= 64 ? "'" + std::string(e) + "' " : "";
-      return respond(WithCors(ErrorResponse(
-          Status(Code::kUnsupported, "Content-Encoding " + named + "is not supported (gzip is)"))));
-    }
-  }
-  // Content-Type is not checked: SDKs send JSON as application/json,
-  // text/plain (browser beacons) or, gzip-compressed, as form data (axios).
-
-  // Global Privacy Control: browsers send Sec-GPC: 1 when the person opted out of sale and sharing.
-  auto gpc_header = req.find("Sec-GPC");
-  const bool gpc = gpc_header != req.end() && gpc_header->value() == "1";
-  d_.collect->Collect(CredentialsOf(req), type, body, gpc, [respond = std::move(respond)](Result<service::CollectReport> r) {
-    if (!r.ok()) return respond(WithCors(ErrorResponse(r.status())));
-    respond(WithCors(JsonResponse(200, DumpJson(service::CollectReportToJson(*r)))));
-  });
-}
-
-void Api::GetProfile(Request& req, std::string_view id, Respond respond) {
-  auto who = Authenticate(req);
-  if (!who.ok()) return respond(ErrorResponse(who.status()));
-  std::string_view target(req.target().data(), req.target().size());
-  const size_t q = target.find('?');
-  const std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
-  auto reason = QueryParamOr(query, "reason", "");
-  if (!reason.ok()) return respond(ErrorResponse(reason.status()));
-  auto note = QueryParamOr(query, "note", "");
-  if (!note.ok()) return respond(ErrorResponse(note.status()));
-  respond(JsonOrError(d_.profiles->Get(*who, id, *reason, *note)));
-}
-
-void Api::GetStats(Request& req, Respond respond) {
-  auto who = Authenticate(req);
-  if (!who.ok()) return respond(ErrorResponse(who.status()));
-  auto counters = d_.collect->Counters(*who);
-  if (!counters.ok()) return respond(ErrorResponse(counters.status()));
-  respond(JsonResponse(200, DumpJson(nlohmann::json{{"counters", *counters}})));
-}
-
-void Api::Consent(Request& req, std::string_view rest, Respond respond) {
-  constexpr std::string_view kHistory = "/history";
-  const bool history = rest.size() > kHistory.size() && rest.substr(rest.size() - kHistory.size()) == kHistory;
-  if (history) rest.remove_suffix(kHistory.size());
-  auto id = DecodeText(rest, "the subject");
-  if (!id.ok()) return respond(ErrorResponse(id.status()));
-  if (id->empty() || id->find('/') != std::string::npos)
-    return respond(ErrorResponse(InvalidArgument("expected /v1/consent/{id} or /v1/consent/{id}/history")));
-  const auto method = req.method();
-  if (method != bhttp::verb::get && !(method == bhttp::verb::put && !history))
-    return respond(ErrorResponse(Status(Code::kMethodNotAllowed, history ? "consent history is read with GET"
-                                                                          : "consent is read with GET and changed with PUT")));
-  auto who = Authenticate(req);
-  if (!who.ok()) return respond(ErrorResponse(who.status()));
-  if (method == bhttp::verb::put) {
-    return d_.consent->Change(*who, *id, req.body(), [respond = std::move(respond)](Result<nlohmann::json> r) {
-      respond(JsonOrError(r));
-    });
-  }
-  respond(JsonOrError(history ? d_.consent->History(*who, *id) : d_.consent->State(*who, *id)));
 }
 
 }  // namespace shinrai::http

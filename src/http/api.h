@@ -49,15 +49,20 @@ class Api {
   void Handle(Request& req, Respond respond);
 
  private:
-  void Collect(Request& req, std::optional<profile::CallType> type, Respond respond);
-  void GetProfile(Request& req, std::string_view id, Respond respond);
-  void GetStats(Request& req, Respond respond);
-  void Consent(Request& req, std::string_view rest, Respond respond);
-  // /v1/recommendations, /v1/items, /v1/feedback, /v1/models, /v1/stats/recommendations
-  bool Recommendations(Request& req, std::string_view path, std::string_view query, Respond& respond);
-  // /v1/rights/requests
-  bool Rights(Request& req, std::string_view path, std::string_view query, Respond& respond);
-  Result<service::Principal> Authenticate(const Request& req) const;
+  struct Call;
+  struct Route;
+  // The one table of routes: method, path pattern, whether the caller is
+  // authenticated here, whether browsers call it (CORS), and the handler.
+  static const std::vector<Route>& Routes();
+
+  void Ready(const Call& c);
+  void Collect(const Call& c, std::optional<profile::CallType> type);
+  void GetProfile(const Call& c);
+  void GetStats(const Call& c);
+  void ChangeConsent(const Call& c);
+  void Recommend(const Call& c);
+  void AuditReport(const Call& c);
+  void GetRightsRequest(const Call& c);
 
   ApiDeps d_;
 };
