@@ -81,6 +81,116 @@ void RaiseOpenFileLimit() {
   setrlimit(RLIMIT_NOFILE, &lim);
 }
 
+http::ServerOptions ServerOptionsFor(const schema::Config& config, const std::string& host, int port) {
+  http::ServerOptions sopts;
+  sopts.address = host;
+  sopts.port = port;
+  sopts.threads = config.server.threads;
+  sopts.max_body_bytes = config.server.max_body_bytes;
+  sopts.max_connections = config.server.max_connections;
+  sopts.idle_timeout_seconds = config.server.idle_timeout_seconds;
+  sopts.tls_cert_file = config.security.tls_cert_file;
+  sopts.tls_key_file = config.security.tls_key_file;
+  return sopts;
+}
+
+// The marker exists while a server runs; found at start, the last run
+// ended without a clean stop, and what a crash can leave unreadable goes.
+Status RepairIfTheLastRunCrashed(const std::string& running_marker, app::OpenedData& data) {
+  if (!std::filesystem::exists(running_marker)) return Status::Ok();
+  ASSIGN_OR_RETURN(crypto::OrphanReport repaired, app::RepairAfterCrash(data));
+  spdlog::warn("the last run did not stop cleanly; removed {} records whose key was gone and {} identity links "
+               "to nobody", repaired.records_without_key, repaired.links_to_nobody);
+  return Status::Ok();
+}
+
+// Which configuration the server ran with, and whether it sealed data at rest,
+// is part of the audit trail.
+Status AuditConfigLoad(audit::AuditLog& audit, const cli::ServeCommand& cmd, const schema::Config& config,
+                       const app::OpenedData& data) {
+  std::ifstream in(cmd.config);
+  std::stringstream text;
+  text << in.rdbuf();
+  return audit.Append({"config.load", {"", "shinrai serve", "system"}, "", {}, "",
+                       {{"file", cmd.config}, {"sha256", crypto::Sha256Hex(text.str())},
+                        {"encrypt_at_rest", config.security.encrypt_at_rest},
+                        {"master_key", data.vault ? data.vault->master_fingerprint() : ""}}},
+                      true);
+}
+
+void PrintListening(const cli::ServeCommand& cmd, const schema::Config& config, const http::ServerOptions& sopts,
+                    int port, const store::Store& store, const app::OpenedData& data) {
+  const char* scheme = sopts.tls_cert_file.empty() ? "http" : "https";
+  std::printf("Shinrai %s listening on %s://%s:%d (store: %s at %s, %s)\n", kVersion, scheme, sopts.address.c_str(),
+              port, store.Name().data(), cmd.data_dir.c_str(),
+              data.vault ? "encrypted at rest" : "NOT encrypted at rest");
+  bool demo_keys = false;
+  for (const auto& k : config.keys) {
+    if (k.key.rfind("demo-", 0) == 0) {
+      if (!demo_keys) std::printf("DEMO-ONLY keys from %s (never use them in production):\n", cmd.config.c_str());
+      demo_keys = true;
+      std::printf("  %-28s %s\n", k.key.c_str(), k.kind == "write" ? "write key (collection, HTTP Basic user)"
+                                                                      : ("api key, role " + k.role).c_str());
+    }
+  }
+  std::printf("Try: curl -s -H 'Authorization: Bearer demo-admin-key' http://%s:%d/v1/profiles/<user id>\n",
+              sopts.address.c_str(), port);
+  std::fflush(stdout);
+}
+
+// Wires the services, serves until asked to stop, and commits the last writes.
+int ServeUntilStopped(const cli::ServeCommand& cmd, const schema::Config& config, const app::OpenedData& data,
+                      service::Access& access, audit::AuditLog& audit, const http::ServerOptions& sopts,
+                      const std::string& running_marker) {
+  store::Store* const store = data.store;
+  // Declared before the writer so that it is destroyed after it: the
+  // writer's last replies still find the I/O context alive.
+  std::unique_ptr<http::Server> server;
+  store::StagedWriter writer(store);
+  service::WriteSerializer serializer;
+  service::CollectService collect(&config, &access, store, &writer, &serializer, Env::Default(),
+                                  data.suppression.get(), &audit);
+  service::ProfileService profiles(&config, store, &audit);
+  service::ConsentService consent(&config, store, &writer, &serializer, Env::Default(), &audit);
+  service::RecommendationService recs(&config, store, &writer, Env::Default(), cmd.data_dir + "/models", &audit);
+  service::RightsService rights({&config, store, &writer, &serializer, Env::Default(), data.suppression.get(), &audit,
+                                 data.vault.get(), &recs});
+  service::RetentionService retention(&config, store, &writer, &serializer, Env::Default(), &audit, &recs);
+  const service::PrivacyReportDeps report{&config, store, &retention, data.paths.audit_dir, Env::Default()};
+  if (Status s = collect.Load(); !s.ok()) return Fail(s);
+  writer.AddRecoveryHook([&collect] { return collect.Load(); });
+  if (Status s = recs.Load(); !s.ok()) return Fail(s);
+  if (auto token_key = app::RecommendationTokenKey(data)) recs.UseTokenKey(*token_key);
+  if (auto resumed = rights.ResumeErasures(); !resumed.ok()) {
+    return Fail(resumed.status());
+  } else if (*resumed > 0) {
+    spdlog::warn("completed {} erasure(s) that the last run had begun", *resumed);
+  }
+  if (Status s = MaybeLoadDemo(cmd, config, *store, collect, recs); !s.ok()) return Fail(s);
+  recs.StartSchedule();
+  retention.StartSchedule();
+
+  http::Api api({&config, &access, &collect, &profiles, &consent, &writer, &recs, &rights, &report});
+  server = std::make_unique<http::Server>(sopts, [&api](http::Request& req, http::Respond respond) {
+    api.Handle(req, std::move(respond));
+  });
+  if (Status s = server->Start(); !s.ok()) return Fail(s);
+  PrintListening(cmd, config, sopts, server->port(), *store, data);
+  server->Wait();
+  spdlog::info("shutting down");
+  server->Stop();
+  recs.StopSchedule();
+  retention.StopSchedule();
+  Status flushed = writer.Flush();
+  if (!flushed.ok()) {
+    spdlog::error("could not commit the last writes: {}", flushed.ToString());
+    return 1;
+  }
+  std::error_code ec;
+  std::filesystem::remove(running_marker, ec);
+  return 0;
+}
+
 int Serve(const cli::ServeCommand& cmd) {
   RaiseOpenFileLimit();
   auto config = schema::LoadConfig(cmd.config);
@@ -92,114 +202,21 @@ int Serve(const cli::ServeCommand& cmd) {
 
   auto data = app::OpenData(cmd.data_dir, *config);
   if (!data.ok()) return Fail(data.status());
-  store::Store* const store = data->store;
   if (data->master_key_created) {
     spdlog::warn("generated a master key at {}: keep it away from the data (SHINRAI_MASTER_KEY or "
                  "security.master_key_file) before real data goes in", data->paths.master_key_file);
   }
-  // The marker exists while a server runs; found at start, the last run
-  // ended without a clean stop, and what a crash can leave unreadable goes.
   const std::string running_marker = cmd.data_dir + "/SERVING";
-  if (std::filesystem::exists(running_marker)) {
-    auto repaired = app::RepairAfterCrash(*data);
-    if (!repaired.ok()) return Fail(repaired.status());
-    spdlog::warn("the last run did not stop cleanly; removed {} records whose key was gone and {} identity links "
-                 "to nobody", repaired->records_without_key, repaired->links_to_nobody);
-  }
+  if (Status s = RepairIfTheLastRunCrashed(running_marker, *data); !s.ok()) return Fail(s);
   { std::ofstream(running_marker) << "shinrai serve\n"; }
   auto audit_log = audit::AuditLog::Open(data->paths.audit_dir, Env::Default(), audit::AuditLog::kDefaultSegmentBytes,
                                          data->audit_head_key);
   if (!audit_log.ok()) return Fail(audit_log.status());
   audit::AuditLog& audit = **audit_log;
-  {
-    std::ifstream in(cmd.config);
-    std::stringstream text;
-    text << in.rdbuf();
-    Status s = audit.Append({"config.load", {"", "shinrai serve", "system"}, "", {}, "",
-                             {{"file", cmd.config}, {"sha256", crypto::Sha256Hex(text.str())},
-                              {"encrypt_at_rest", config->security.encrypt_at_rest},
-                              {"master_key", data->vault ? data->vault->master_fingerprint() : ""}}},
-                            true);
-    if (!s.ok()) return Fail(s);
-  }
+  if (Status s = AuditConfigLoad(audit, cmd, *config, *data); !s.ok()) return Fail(s);
 
   service::Access access(config->keys, data->paths.api_keys_file, config->security.default_rate_limit);
-  int exit_code = 0;
-  {
-    // The writer is destroyed before the server so that its last replies
-    // still find the I/O context alive.
-    http::ServerOptions sopts;
-    sopts.address = host;
-    sopts.port = port;
-    sopts.threads = config->server.threads;
-    sopts.max_body_bytes = config->server.max_body_bytes;
-    sopts.max_connections = config->server.max_connections;
-    sopts.idle_timeout_seconds = config->server.idle_timeout_seconds;
-    sopts.tls_cert_file = config->security.tls_cert_file;
-    sopts.tls_key_file = config->security.tls_key_file;
-    std::unique_ptr<http::Server> server;
-    {
-      store::StagedWriter writer(store);
-      service::WriteSerializer serializer;
-      service::CollectService collect(&*config, &access, store, &writer, &serializer, Env::Default(),
-                                      data->suppression.get(), &audit);
-      service::ProfileService profiles(&*config, store, &audit);
-      service::ConsentService consent(&*config, store, &writer, &serializer, Env::Default(), &audit);
-      service::RecommendationService recs(&*config, store, &writer, Env::Default(), cmd.data_dir + "/models", &audit);
-      service::RightsService rights({&*config, store, &writer, &serializer, Env::Default(), data->suppression.get(),
-                                     &audit, data->vault.get(), &recs});
-      service::RetentionService retention(&*config, store, &writer, &serializer, Env::Default(), &audit, &recs);
-      const service::PrivacyReportDeps report{&*config, store, &retention, data->paths.audit_dir, Env::Default()};
-      if (Status s = collect.Load(); !s.ok()) return Fail(s);
-      writer.AddRecoveryHook([&collect] { return collect.Load(); });
-      if (Status s = recs.Load(); !s.ok()) return Fail(s);
-      if (auto token_key = app::RecommendationTokenKey(*data)) recs.UseTokenKey(*token_key);
-      if (auto resumed = rights.ResumeErasures(); !resumed.ok()) {
-        return Fail(resumed.status());
-      } else if (*resumed > 0) {
-        spdlog::warn("completed {} erasure(s) that the last run had begun", *resumed);
-      }
-      if (Status s = MaybeLoadDemo(cmd, *config, *store, collect, recs); !s.ok()) return Fail(s);
-      recs.StartSchedule();
-      retention.StartSchedule();
-
-      http::Api api({&*config, &access, &collect, &profiles, &consent, &writer, &recs, &rights, &report});
-      server = std::make_unique<http::Server>(sopts, [&api](http::Request& req, http::Respond respond) {
-        api.Handle(req, std::move(respond));
-      });
-      if (Status s = server->Start(); !s.ok()) return Fail(s);
-      const char* scheme = sopts.tls_cert_file.empty() ? "http" : "https";
-      std::printf("Shinrai %s listening on %s://%s:%d (store: %s at %s, %s)\n", kVersion, scheme, host.c_str(),
-                  server->port(), store->Name().data(), cmd.data_dir.c_str(),
-                  data->vault ? "encrypted at rest" : "NOT encrypted at rest");
-      bool demo_keys = false;
-      for (const auto& k : config->keys) {
-        if (k.key.rfind("demo-", 0) == 0) {
-          if (!demo_keys) std::printf("DEMO-ONLY keys from %s (never use them in production):\n", cmd.config.c_str());
-          demo_keys = true;
-          std::printf("  %-28s %s\n", k.key.c_str(), k.kind == "write" ? "write key (collection, HTTP Basic user)"
-                                                                          : ("api key, role " + k.role).c_str());
-        }
-      }
-      std::printf("Try: curl -s -H 'Authorization: Bearer demo-admin-key' http://%s:%d/v1/profiles/<user id>\n",
-                  host.c_str(), server->port());
-      std::fflush(stdout);
-      server->Wait();
-      spdlog::info("shutting down");
-      server->Stop();
-      recs.StopSchedule();
-      retention.StopSchedule();
-      Status flushed = writer.Flush();
-      if (!flushed.ok()) {
-        spdlog::error("could not commit the last writes: {}", flushed.ToString());
-        exit_code = 1;
-      } else {
-        std::error_code ec;
-        std::filesystem::remove(running_marker, ec);
-      }
-    }
-  }
-  return exit_code;
+  return ServeUntilStopped(cmd, *config, *data, access, audit, ServerOptionsFor(*config, host, port), running_marker);
 }
 
 int CheckConfig(const cli::CheckConfigCommand& cmd) {

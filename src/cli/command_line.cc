@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <filesystem>
+#include <utility>
+#include <vector>
 
 namespace shinrai::cli {
 
@@ -27,31 +29,12 @@ Status SplitListen(const std::string& listen, std::string* host, int* port) {
   return Status::Ok();
 }
 
-Command ParseCommandLine(int argc, char** argv) {
-  CLI::App app{"Shinrai: privacy-first personalization engine"};
-  app.require_subcommand(1);
-  ServeCommand serve;
-  serve.config = DefaultConfigPath();
-  auto* s = app.add_subcommand("serve", "Run the HTTP server");
-  s->add_option("--data", serve.data_dir, "Data directory (embedded RocksDB store)")->capture_default_str();
-  s->add_option("--config", serve.config, "Declaration and configuration (YAML)")->capture_default_str();
-  s->add_option("--listen", serve.listen, "HOST:PORT to listen on (default: from the config, 127.0.0.1:8088)");
-  s->add_flag("--demo", serve.demo, "Load the generated demo shop into an empty data directory");
+namespace {
 
-  CheckConfigCommand check;
-  check.config = DefaultConfigPath();
-  auto* cfg = app.add_subcommand("config", "Work with the declaration file");
-  auto* c = cfg->add_subcommand("check", "Validate the declaration and name every mistake");
-  c->add_option("--config", check.config, "Declaration and configuration (YAML)")->capture_default_str();
-  cfg->require_subcommand(1);
+// Each Add* function binds options to the fields of a command that the caller
+// owns, so the command must outlive the parse.
 
-  TcfDecodeCommand tcf;
-  auto* t = app.add_subcommand("tcf", "IAB TCF v2.2/v2.3 consent strings");
-  auto* td = t->add_subcommand("decode", "Decode TC strings to JSON (one object per line; exit 1 if any is invalid)");
-  td->add_option("string", tcf.tc_string, "A TC string; without one, one string per line of standard input");
-  t->require_subcommand(1);
-
-  EvalCommand eval;
+CLI::App* AddEvalCommand(CLI::App& app, EvalCommand& eval) {
   auto* e = app.add_subcommand("eval", "Evaluate the recommenders offline on a dataset (peer-baseline splits and metrics)");
   e->add_option("--dataset", eval.dataset, "MovieLens directory/u.data/ratings.csv/zip, or a CSV file (.gz too)")->required();
   e->add_option("--format", eval.format, "movielens | csv")->check(CLI::IsMember({"movielens", "csv"}))->capture_default_str();
@@ -78,16 +61,11 @@ Command ParseCommandLine(int argc, char** argv) {
       ->check(CLI::IsMember({"count", "once"}))
       ->capture_default_str();
   e->add_option("--threads", eval.threads, "Worker threads (0: all cores)")->capture_default_str();
+  return e;
+}
 
-  TrainCommand train;
-  train.config = DefaultConfigPath();
-  auto* tr = app.add_subcommand("train", "Train the recommendation model into DATA/models/model.bin (server stopped; "
-                                         "a running server retrains on its schedule or on POST /v1/models/train)");
-  tr->add_option("--data", train.data_dir, "Data directory")->capture_default_str();
-  tr->add_option("--config", train.config, "Declaration and configuration (YAML)")->capture_default_str();
-
-  AuditCommand audit;
-  audit.config = DefaultConfigPath();
+// The subcommands of `audit`, each paired with the action name it selects.
+std::vector<std::pair<CLI::App*, const char*>> AddAuditCommand(CLI::App& app, AuditCommand& audit) {
   auto* au = app.add_subcommand("audit", "The tamper-evident audit log and the privacy audit");
   au->require_subcommand(1);
   auto* av = au->add_subcommand("verify", "Check the hash chain: exit 0 when it holds, 1 naming the first bad entry");
@@ -100,9 +78,11 @@ Command ParseCommandLine(int argc, char** argv) {
   as->add_option("--since", audit.since, "Only reads at or after this time (ISO 8601)")->required();
   as->add_option("--key", audit.key_id, "The key id (from `shinrai keys list` or the audit log)")->required();
   ar->add_option("--html", audit.html, "Also write the report as an HTML page to this file");
+  return {{av, "verify"}, {as, "subjects"}, {ar, "report"}};
+}
 
-  KeysCommand keys;
-  keys.config = DefaultConfigPath();
+// The subcommands of `keys`, each paired with the action name it selects.
+std::vector<std::pair<CLI::App*, const char*>> AddKeysCommand(CLI::App& app, KeysCommand& keys) {
   auto* ks = app.add_subcommand("keys", "API keys (stored hashed) and the master key");
   ks->require_subcommand(1);
   auto* kc = ks->add_subcommand("create", "Make a key; its secret is printed once and never stored");
@@ -119,6 +99,52 @@ Command ParseCommandLine(int argc, char** argv) {
   kr->add_option("--id", keys.id, "The key id")->required();
   km->add_option("--new-key-file", keys.new_master_key_file,
                  "File with the new master key (64 hex digits); created with a random key when missing")->required();
+  return {{kc, "create"}, {kl, "list"}, {kr, "revoke"}, {km, "rotate-master"}};
+}
+
+}  // namespace
+
+Command ParseCommandLine(int argc, char** argv) {
+  CLI::App app{"Shinrai: privacy-first personalization engine"};
+  app.require_subcommand(1);
+  ServeCommand serve;
+  serve.config = DefaultConfigPath();
+  auto* s = app.add_subcommand("serve", "Run the HTTP server");
+  s->add_option("--data", serve.data_dir, "Data directory (embedded RocksDB store)")->capture_default_str();
+  s->add_option("--config", serve.config, "Declaration and configuration (YAML)")->capture_default_str();
+  s->add_option("--listen", serve.listen, "HOST:PORT to listen on (default: from the config, 127.0.0.1:8088)");
+  s->add_flag("--demo", serve.demo, "Load the generated demo shop into an empty data directory");
+
+  CheckConfigCommand check;
+  check.config = DefaultConfigPath();
+  auto* cfg = app.add_subcommand("config", "Work with the declaration file");
+  auto* c = cfg->add_subcommand("check", "Validate the declaration and name every mistake");
+  c->add_option("--config", check.config, "Declaration and configuration (YAML)")->capture_default_str();
+  cfg->require_subcommand(1);
+
+  TcfDecodeCommand tcf;
+  auto* t = app.add_subcommand("tcf", "IAB TCF v2.2/v2.3 consent strings");
+  auto* td = t->add_subcommand("decode", "Decode TC strings to JSON (one object per line; exit 1 if any is invalid)");
+  td->add_option("string", tcf.tc_string, "A TC string; without one, one string per line of standard input");
+  t->require_subcommand(1);
+
+  EvalCommand eval;
+  auto* e = AddEvalCommand(app, eval);
+
+  TrainCommand train;
+  train.config = DefaultConfigPath();
+  auto* tr = app.add_subcommand("train", "Train the recommendation model into DATA/models/model.bin (server stopped; "
+                                         "a running server retrains on its schedule or on POST /v1/models/train)");
+  tr->add_option("--data", train.data_dir, "Data directory")->capture_default_str();
+  tr->add_option("--config", train.config, "Declaration and configuration (YAML)")->capture_default_str();
+
+  AuditCommand audit;
+  audit.config = DefaultConfigPath();
+  const auto audit_actions = AddAuditCommand(app, audit);
+
+  KeysCommand keys;
+  keys.config = DefaultConfigPath();
+  const auto keys_actions = AddKeysCommand(app, keys);
 
   app.add_subcommand("version", "Print the version");
   try {
@@ -131,14 +157,13 @@ Command ParseCommandLine(int argc, char** argv) {
   if (td->parsed()) return tcf;
   if (e->parsed()) return eval;
   if (tr->parsed()) return train;
-  for (auto [sub, name] : {std::pair{av, "verify"}, std::pair{as, "subjects"}, std::pair{ar, "report"}}) {
+  for (auto [sub, name] : audit_actions) {
     if (sub->parsed()) {
       audit.action = name;
       return audit;
     }
   }
-  for (auto [sub, name] : {std::pair{kc, "create"}, std::pair{kl, "list"}, std::pair{kr, "revoke"},
-                           std::pair{km, "rotate-master"}}) {
+  for (auto [sub, name] : keys_actions) {
     if (sub->parsed()) {
       keys.action = name;
       return keys;

@@ -83,110 +83,138 @@ RankingMetrics Score(const Csr& train, const Csr& test, int k, const ScoreFn& sc
   });
 }
 
-std::vector<Candidate> Family(const std::string& family, bool tune, int threads, int32_t items) {
+std::vector<Candidate> PopularFamily() {
   std::vector<Candidate> out;
-  if (family == "popular") {
-    out.push_back({json::object(), [](const Csr& train, const Times&) -> Result<ScoreFn> {
-                     auto p = std::make_shared<PopularityModel>(FitPopularity(train));
-                     return ScoreFn([p](int32_t, std::span<float> s) { p->Score(s); });
-                   }});
-  } else if (family == "itemknn") {
-    std::vector<int> ks = tune ? std::vector<int>{20, 50, 100, 200} : std::vector<int>{100};
-    for (int k : ks) {
-      for (bool bm25 : tune ? std::vector<bool>{true, false} : std::vector<bool>{true}) {
-        ItemKnnParams p;
-        p.neighbours = k;
-        p.bm25 = bm25;
-        out.push_back({{{"neighbours", k}, {"weighting", bm25 ? "bm25" : "none"}},
-                       [p](const Csr& train, const Times&) -> Result<ScoreFn> {
-                         return ScoreHistories(FitItemKnn(train, p), train);
-                       }});
-      }
-    }
-  } else if (family == "als") {
-    std::vector<int> factors = tune ? std::vector<int>{64, 128} : std::vector<int>{64};
-    std::vector<float> regs = tune ? std::vector<float>{1, 10, 50, 150} : std::vector<float>{10};
-    std::vector<float> alphas = tune ? std::vector<float>{1, 5, 20} : std::vector<float>{5};
-    std::vector<Weighting> weightings = tune ? std::vector<Weighting>{Weighting::kNone, Weighting::kBm25} : std::vector<Weighting>{Weighting::kNone};
-    for (Weighting wt : weightings) for (int f : factors) for (float r : regs) for (float a : alphas) {
-      AlsParams p;
-      p.factors = f;
-      p.regularization = r;
-      p.alpha = a;
-      p.threads = threads;
-      out.push_back({{{"factors", f}, {"regularization", r}, {"alpha", a}, {"iterations", p.iterations},
-                      {"cg_steps", p.cg_steps}, {"weighting", WeightingName(wt)}},
-                     [p, wt](const Csr& train, const Times&) -> Result<ScoreFn> {
-                       auto m = std::make_shared<AlsModel>(FitAls(train, p, wt));
-                       return ScoreFn([m](int32_t u, std::span<float> s) {
-                         Eigen::Map<Eigen::VectorXf> out(s.data(), static_cast<Eigen::Index>(s.size()));
-                         out.noalias() = m->item_factors * m->user_factors.row(u).transpose();
-                       });
-                     }});
-    }
-  } else if (family == "ease") {
-    if (items > EaseParams{}.max_items) return out;
-    std::vector<float> lambdas = tune ? std::vector<float>{50, 100, 200, 400, 800, 1600} : std::vector<float>{250};
-    std::vector<float> exponents = tune ? std::vector<float>{0, 0.25f, 0.5f} : std::vector<float>{0};
-    for (float a : exponents) for (float l : lambdas) {
-      EaseParams p;
-      p.lambda = l * PersonWeightShrink(a);
-      p.user_weight_exponent = a;
-      out.push_back({{{"lambda", p.lambda}, {"user_weight_exponent", a}}, [p](const Csr& train, const Times&) -> Result<ScoreFn> {
-                       ASSIGN_OR_RETURN(EaseModel fitted, FitEase(train, p));
-                       return ScoreHistories(std::move(fitted), train);
-                     }});
-    }
-  } else if (family == "ease_session") {
-    // EASE over "chosen at the same moment" (a time kernel over each person's
-    // pairs), alone (base 0) or joined to the person-weighted co-occurrence.
-    // It captures what goes together at one sitting. Needs times.
-    if (items > EaseParams{}.max_items) return out;
-    struct Setting { float base, kernel; double tau; };
-    std::vector<Setting> settings;
-    if (tune) {
-      for (double tau : {60.0, 300.0, 1800.0}) {
-        settings.push_back({0, 1, tau});
-        for (float k : {0.5f, 1.0f, 2.0f}) settings.push_back({1, k, tau});
-      }
-    } else {
-      settings.push_back({1, 1, 120});
-    }
-    const float shrink = PersonWeightShrink(0.25f);
-    std::vector<float> lambdas = tune ? std::vector<float>{100, 250, 500} : std::vector<float>{250};
-    for (const Setting& st : settings) for (float l : lambdas) {
-      SessionEaseParams p;
-      p.ease.user_weight_exponent = 0.25f;
-      p.ease.lambda = l * shrink;
-      p.base = st.base;
-      p.kernel = st.kernel * shrink;
-      p.tau_seconds = st.tau;
-      out.push_back({{{"lambda", p.ease.lambda}, {"user_weight_exponent", 0.25}, {"base", st.base},
-                      {"kernel", p.kernel}, {"tau_seconds", st.tau}},
-                     [p](const Csr& train, const Times& times) -> Result<ScoreFn> {
-                       if (times.size() != static_cast<size_t>(train.nnz()))
-                         return InvalidArgument("ease_session needs interaction times (--time-col)");
-                       ASSIGN_OR_RETURN(EaseModel fitted, FitSessionEase(train, times, p));
-                       return ScoreHistories(std::move(fitted), train);
-                     }});
-    }
-  } else if (family == "dae") {
-    if (items > DaeParams{}.max_items) return out;
-    std::vector<int> epochs = tune ? std::vector<int>{40, 70} : std::vector<int>{60};
-    for (int e : epochs) {
-      DaeParams p;
-      p.epochs = e;
-      out.push_back({{{"hidden", p.hidden}, {"epochs", e}, {"dropout", p.dropout}, {"weight_decay", p.weight_decay},
-                      {"members", p.members}},
+  out.push_back({json::object(), [](const Csr& train, const Times&) -> Result<ScoreFn> {
+                   auto p = std::make_shared<PopularityModel>(FitPopularity(train));
+                   return ScoreFn([p](int32_t, std::span<float> s) { p->Score(s); });
+                 }});
+  return out;
+}
+
+std::vector<Candidate> ItemKnnFamily(bool tune) {
+  std::vector<Candidate> out;
+  std::vector<int> ks = tune ? std::vector<int>{20, 50, 100, 200} : std::vector<int>{100};
+  for (int k : ks) {
+    for (bool bm25 : tune ? std::vector<bool>{true, false} : std::vector<bool>{true}) {
+      ItemKnnParams p;
+      p.neighbours = k;
+      p.bm25 = bm25;
+      out.push_back({{{"neighbours", k}, {"weighting", bm25 ? "bm25" : "none"}},
                      [p](const Csr& train, const Times&) -> Result<ScoreFn> {
-                       ASSIGN_OR_RETURN(DaeModel fitted, FitDae(train, p));
-                       return ScoreHistories(std::move(fitted), train);
+                       return ScoreHistories(FitItemKnn(train, p), train);
                      }});
     }
   }
   return out;
 }
 
+std::vector<Candidate> AlsFamily(bool tune, int threads) {
+  std::vector<Candidate> out;
+  std::vector<int> factors = tune ? std::vector<int>{64, 128} : std::vector<int>{64};
+  std::vector<float> regs = tune ? std::vector<float>{1, 10, 50, 150} : std::vector<float>{10};
+  std::vector<float> alphas = tune ? std::vector<float>{1, 5, 20} : std::vector<float>{5};
+  std::vector<Weighting> weightings = tune ? std::vector<Weighting>{Weighting::kNone, Weighting::kBm25} : std::vector<Weighting>{Weighting::kNone};
+  for (Weighting wt : weightings) for (int f : factors) for (float r : regs) for (float a : alphas) {
+    AlsParams p;
+    p.factors = f;
+    p.regularization = r;
+    p.alpha = a;
+    p.threads = threads;
+    out.push_back({{{"factors", f}, {"regularization", r}, {"alpha", a}, {"iterations", p.iterations},
+                    {"cg_steps", p.cg_steps}, {"weighting", WeightingName(wt)}},
+                   [p, wt](const Csr& train, const Times&) -> Result<ScoreFn> {
+                     auto m = std::make_shared<AlsModel>(FitAls(train, p, wt));
+                     return ScoreFn([m](int32_t u, std::span<float> s) {
+                       Eigen::Map<Eigen::VectorXf> out(s.data(), static_cast<Eigen::Index>(s.size()));
+                       out.noalias() = m->item_factors * m->user_factors.row(u).transpose();
+                     });
+                   }});
+  }
+  return out;
+}
+
+std::vector<Candidate> EaseFamily(bool tune) {
+  std::vector<Candidate> out;
+  std::vector<float> lambdas = tune ? std::vector<float>{50, 100, 200, 400, 800, 1600} : std::vector<float>{250};
+  std::vector<float> exponents = tune ? std::vector<float>{0, 0.25f, 0.5f} : std::vector<float>{0};
+  for (float a : exponents) for (float l : lambdas) {
+    EaseParams p;
+    p.lambda = l * PersonWeightShrink(a);
+    p.user_weight_exponent = a;
+    out.push_back({{{"lambda", p.lambda}, {"user_weight_exponent", a}}, [p](const Csr& train, const Times&) -> Result<ScoreFn> {
+                     ASSIGN_OR_RETURN(EaseModel fitted, FitEase(train, p));
+                     return ScoreHistories(std::move(fitted), train);
+                   }});
+  }
+  return out;
+}
+
+// EASE over "chosen at the same moment" (a time kernel over each person's
+// pairs), alone (base 0) or joined to the person-weighted co-occurrence.
+// It captures what goes together at one sitting. Needs times.
+std::vector<Candidate> SessionEaseFamily(bool tune) {
+  std::vector<Candidate> out;
+  struct Setting { float base, kernel; double tau; };
+  std::vector<Setting> settings;
+  if (tune) {
+    for (double tau : {60.0, 300.0, 1800.0}) {
+      settings.push_back({0, 1, tau});
+      for (float k : {0.5f, 1.0f, 2.0f}) settings.push_back({1, k, tau});
+    }
+  } else {
+    settings.push_back({1, 1, 120});
+  }
+  const float shrink = PersonWeightShrink(0.25f);
+  std::vector<float> lambdas = tune ? std::vector<float>{100, 250, 500} : std::vector<float>{250};
+  for (const Setting& st : settings) for (float l : lambdas) {
+    SessionEaseParams p;
+    p.ease.user_weight_exponent = 0.25f;
+    p.ease.lambda = l * shrink;
+    p.base = st.base;
+    p.kernel = st.kernel * shrink;
+    p.tau_seconds = st.tau;
+    out.push_back({{{"lambda", p.ease.lambda}, {"user_weight_exponent", 0.25}, {"base", st.base},
+                    {"kernel", p.kernel}, {"tau_seconds", st.tau}},
+                   [p](const Csr& train, const Times& times) -> Result<ScoreFn> {
+                     if (times.size() != static_cast<size_t>(train.nnz()))
+                       return InvalidArgument("ease_session needs interaction times (--time-col)");
+                     ASSIGN_OR_RETURN(EaseModel fitted, FitSessionEase(train, times, p));
+                     return ScoreHistories(std::move(fitted), train);
+                   }});
+  }
+  return out;
+}
+
+std::vector<Candidate> DaeFamily(bool tune) {
+  std::vector<Candidate> out;
+  std::vector<int> epochs = tune ? std::vector<int>{40, 70} : std::vector<int>{60};
+  for (int e : epochs) {
+    DaeParams p;
+    p.epochs = e;
+    out.push_back({{{"hidden", p.hidden}, {"epochs", e}, {"dropout", p.dropout}, {"weight_decay", p.weight_decay},
+                    {"members", p.members}},
+                   [p](const Csr& train, const Times&) -> Result<ScoreFn> {
+                     ASSIGN_OR_RETURN(DaeModel fitted, FitDae(train, p));
+                     return ScoreHistories(std::move(fitted), train);
+                   }});
+  }
+  return out;
+}
+
+// The settings a family's validation search tries; none for a family whose
+// model cannot hold a catalogue of `items`, or an unknown one.
+std::vector<Candidate> Family(const std::string& family, bool tune, int threads, int32_t items) {
+  const bool ease_fits = items <= EaseParams{}.max_items;
+  const bool dae_fits = items <= DaeParams{}.max_items;
+  if (family == "popular") return PopularFamily();
+  if (family == "itemknn") return ItemKnnFamily(tune);
+  if (family == "als") return AlsFamily(tune, threads);
+  if (family == "ease") return ease_fits ? EaseFamily(tune) : std::vector<Candidate>{};
+  if (family == "ease_session") return ease_fits ? SessionEaseFamily(tune) : std::vector<Candidate>{};
+  if (family == "dae") return dae_fits ? DaeFamily(tune) : std::vector<Candidate>{};
+  return {};
+}
 
 // Choosing by validation NDCG overstates the winner: its figure is the best of
 // many noisy draws, the more so for a blend whose weights were searched on the
@@ -233,22 +261,126 @@ std::vector<Split> ValidationSplits(const Split& outer, const std::string& split
   return out;
 }
 
+// The held-out test split the report is about.
+Result<Split> OuterSplit(const Dataset& data, const EvalOptions& options) {
+  if (options.split == "random80") {
+    if (options.ties != Ties::kLargestIndex)
+      return InvalidArgument("--ties decides leave-last-out's pick; random80 has no ties to break");
+    return SplitRandom(data.matrix, Pcg64::NumpyDefaultRng42(), 0.8, &data.times, &data.earlier);
+  }
+  if (options.split == "leave-last-out" || options.split == "lastout") {
+    if (data.times.size() != static_cast<size_t>(data.matrix.nnz()))
+      return InvalidArgument("leave-last-out needs the time of every interaction (--time-col)");
+    return SplitLeaveLastOut(data.matrix, data.times, &data.earlier, options.ties);
+  }
+  return InvalidArgument("unknown split '" + options.split + "' (random80 | leave-last-out)");
+}
+
+// Validation NDCG of a way to fit, on each validation split.
+Result<std::vector<double>> Validate(const Candidate& c, const std::vector<Inputs>& inner, int k) {
+  std::vector<double> out;
+  for (const Inputs& v : inner) {
+    ASSIGN_OR_RETURN(ScoreFn fn, c.fit(v.For(c), v.split->train_times));
+    out.push_back(Score(v.split->train, v.split->test, k, fn).ndcg);
+  }
+  return out;
+}
+
+struct FamilyChoice {
+  ModelResult result;
+  Candidate best;
+};
+
+// The family's setting with the best mean validation NDCG, fitted on the
+// whole training part and scored on the test.
+Result<FamilyChoice> ChooseInFamily(const std::string& family, const std::vector<Candidate>& candidates,
+                                    const Inputs& outer, const std::vector<Inputs>& inner, int k) {
+  const Split& split = *outer.split;
+  ModelResult r;
+  r.family = family;
+  auto search_start = std::chrono::steady_clock::now();
+  std::vector<std::vector<double>> per_candidate;
+  for (const Candidate& c : candidates) {
+    ASSIGN_OR_RETURN(std::vector<double> ndcg, Validate(c, inner, k));
+    per_candidate.push_back(std::move(ndcg));
+  }
+  size_t best = 0;
+  for (size_t c = 1; c < candidates.size(); ++c)
+    if (Mean(per_candidate[c]) > Mean(per_candidate[best])) best = c;
+  r.search_seconds = SecondsSince(search_start);
+  r.settings_tried = static_cast<int>(candidates.size());
+  r.validation_ndcg = CrossFitted(per_candidate);
+  r.settings = candidates[best].settings;
+  auto fit_start = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(ScoreFn fn, candidates[best].fit(outer.For(candidates[best]), split.train_times));
+  r.train_seconds = SecondsSince(fit_start);
+  r.test = Score(split.train, split.test, k, fn);
+  return FamilyChoice{std::move(r), candidates[best]};
+}
+
+// A weighted blend of each family's chosen setting (`members`, aligned with
+// `results`), its weights searched on the validation splits.
+Result<ModelResult> ChooseBlend(const std::vector<Candidate>& members, const std::vector<ModelResult>& results,
+                                const Inputs& outer, const std::vector<Inputs>& inner, int k, int32_t items) {
+  const Split& split = *outer.split;
+  ModelResult r;
+  r.family = "hybrid";
+  auto search_start = std::chrono::steady_clock::now();
+  std::vector<std::unique_ptr<MemberScores>> kept;  // per validation split
+  for (const Inputs& v : inner) {
+    std::vector<ScoreFn> fitted;
+    for (const Candidate& c : members) {
+      ASSIGN_OR_RETURN(ScoreFn fn, c.fit(v.For(c), v.split->train_times));
+      fitted.push_back(std::move(fn));
+    }
+    kept.push_back(std::make_unique<MemberScores>(std::move(fitted), v.split->test, items));
+  }
+  auto ndcg_on = [&](size_t v, const std::vector<float>& w) {
+    return Score(inner[v].split->train, inner[v].split->test, k, kept[v]->Blend(w)).ndcg;
+  };
+  // Weights searched on each split alone, scored on the others (see CrossFitted).
+  double cross = 0;
+  for (size_t v = 0; v < inner.size(); ++v) {
+    std::vector<float> w = SearchWeights(
+        members.size(), [&](const std::vector<float>& x) { return ndcg_on(v, x); }, &r.settings_tried);
+    double others = 0;
+    for (size_t o = 0; o < inner.size(); ++o)
+      if (o != v) others += ndcg_on(o, w);
+    cross += others / static_cast<double>(inner.size() - 1);
+  }
+  std::vector<float> best_weights = SearchWeights(
+      members.size(),
+      [&](const std::vector<float>& w) {
+        double sum = 0;
+        for (size_t v = 0; v < inner.size(); ++v) sum += ndcg_on(v, w);
+        return sum / static_cast<double>(inner.size());
+      },
+      &r.settings_tried);
+  r.search_seconds = SecondsSince(search_start);
+  r.validation_ndcg = cross / static_cast<double>(inner.size());
+  r.settings = json::object();
+  auto fit_start = std::chrono::steady_clock::now();
+  std::vector<ScoreFn> fitted;
+  for (size_t m = 0; m < members.size(); ++m) {
+    r.settings[results[m].family] = {{"weight", best_weights[m]}, {"settings", members[m].settings}};
+    if (best_weights[m] == 0) {
+      fitted.push_back(nullptr);
+      continue;
+    }
+    ASSIGN_OR_RETURN(ScoreFn fn, members[m].fit(outer.For(members[m]), split.train_times));
+    fitted.push_back(std::move(fn));
+  }
+  r.train_seconds = SecondsSince(fit_start);
+  MemberScores final_members(std::move(fitted), split.test, items);
+  r.test = Score(split.train, split.test, k, final_members.Blend(best_weights));
+  return r;
+}
+
 }  // namespace
 
 Result<EvalReport> Evaluate(const Dataset& data, const EvalOptions& options) {
   EvalReport report;
-  Split split;
-  if (options.split == "random80") {
-    if (options.ties != Ties::kLargestIndex)
-      return InvalidArgument("--ties decides leave-last-out's pick; random80 has no ties to break");
-    split = SplitRandom(data.matrix, Pcg64::NumpyDefaultRng42(), 0.8, &data.times, &data.earlier);
-  } else if (options.split == "leave-last-out" || options.split == "lastout") {
-    if (data.times.size() != static_cast<size_t>(data.matrix.nnz()))
-      return InvalidArgument("leave-last-out needs the time of every interaction (--time-col)");
-    split = SplitLeaveLastOut(data.matrix, data.times, &data.earlier, options.ties);
-  } else {
-    return InvalidArgument("unknown split '" + options.split + "' (random80 | leave-last-out)");
-  }
+  ASSIGN_OR_RETURN(const Split split, OuterSplit(data, options));
   if (options.k < 1 || options.k > 1000) return InvalidArgument("--k must be between 1 and 1000");
   report.fingerprint = FingerprintOf(split);
   const std::vector<Split> validations = ValidationSplits(split, options.split);
@@ -257,15 +389,6 @@ Result<EvalReport> Evaluate(const Dataset& data, const EvalOptions& options) {
   std::vector<Inputs> inner;  // fits keep references into it: filled once, never grown after
   inner.reserve(validations.size());
   for (const Split& v : validations) inner.push_back(InputsOf(v, counts));
-  // Validation NDCG of a way to fit, on each validation split.
-  auto validate = [&](const Candidate& c) -> Result<std::vector<double>> {
-    std::vector<double> out;
-    for (const Inputs& v : inner) {
-      ASSIGN_OR_RETURN(ScoreFn fn, c.fit(v.For(c), v.split->train_times));
-      out.push_back(Score(v.split->train, v.split->test, options.k, fn).ndcg);
-    }
-    return out;
-  };
   const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
   std::vector<Candidate> best_of_family;  // aligned with report.results
   bool hybrid = false;
@@ -282,80 +405,14 @@ Result<EvalReport> Evaluate(const Dataset& data, const EvalOptions& options) {
                              "' (popular | itemknn | als | ease | ease_session | dae | hybrid)");
     }
     if (family == "ease_session" && data.times.empty()) continue;  // no times to find sittings in
-    ModelResult r;
-    r.family = family;
-    auto search_start = std::chrono::steady_clock::now();
-    std::vector<std::vector<double>> per_candidate;
-    for (const Candidate& c : candidates) {
-      ASSIGN_OR_RETURN(std::vector<double> ndcg, validate(c));
-      per_candidate.push_back(std::move(ndcg));
-    }
-    size_t best = 0;
-    for (size_t c = 1; c < candidates.size(); ++c)
-      if (Mean(per_candidate[c]) > Mean(per_candidate[best])) best = c;
-    r.search_seconds = SecondsSince(search_start);
-    r.settings_tried = static_cast<int>(candidates.size());
-    r.validation_ndcg = CrossFitted(per_candidate);
-    r.settings = candidates[best].settings;
-    auto fit_start = std::chrono::steady_clock::now();
-    ASSIGN_OR_RETURN(ScoreFn fn, candidates[best].fit(outer.For(candidates[best]), split.train_times));
-    r.train_seconds = SecondsSince(fit_start);
-    r.test = Score(split.train, split.test, options.k, fn);
-    report.results.push_back(std::move(r));
-    best_of_family.push_back(candidates[best]);
+    ASSIGN_OR_RETURN(FamilyChoice choice, ChooseInFamily(family, candidates, outer, inner, options.k));
+    report.results.push_back(std::move(choice.result));
+    best_of_family.push_back(std::move(choice.best));
   }
   if (hybrid && best_of_family.size() > 1) {
-    ModelResult r;
-    r.family = "hybrid";
-    auto search_start = std::chrono::steady_clock::now();
-    std::vector<std::unique_ptr<MemberScores>> kept;  // per validation split
-    for (const Inputs& v : inner) {
-      std::vector<ScoreFn> fitted;
-      for (const Candidate& c : best_of_family) {
-        ASSIGN_OR_RETURN(ScoreFn fn, c.fit(v.For(c), v.split->train_times));
-        fitted.push_back(std::move(fn));
-      }
-      kept.push_back(std::make_unique<MemberScores>(std::move(fitted), v.split->test, data.matrix.cols));
-    }
-    auto ndcg_on = [&](size_t v, const std::vector<float>& w) {
-      return Score(validations[v].train, validations[v].test, options.k, kept[v]->Blend(w)).ndcg;
-    };
-    // Weights searched on each split alone, scored on the others (see CrossFitted).
-    double cross = 0;
-    for (size_t v = 0; v < validations.size(); ++v) {
-      std::vector<float> w = SearchWeights(
-          best_of_family.size(), [&](const std::vector<float>& x) { return ndcg_on(v, x); }, &r.settings_tried);
-      double others = 0;
-      for (size_t o = 0; o < validations.size(); ++o)
-        if (o != v) others += ndcg_on(o, w);
-      cross += others / static_cast<double>(validations.size() - 1);
-    }
-    std::vector<float> best_weights = SearchWeights(
-        best_of_family.size(),
-        [&](const std::vector<float>& w) {
-          double sum = 0;
-          for (size_t v = 0; v < validations.size(); ++v) sum += ndcg_on(v, w);
-          return sum / static_cast<double>(validations.size());
-        },
-        &r.settings_tried);
-    r.search_seconds = SecondsSince(search_start);
-    r.validation_ndcg = cross / static_cast<double>(validations.size());
-    r.settings = json::object();
-    auto fit_start = std::chrono::steady_clock::now();
-    std::vector<ScoreFn> members;
-    for (size_t m = 0; m < best_of_family.size(); ++m) {
-      r.settings[report.results[m].family] = {{"weight", best_weights[m]}, {"settings", best_of_family[m].settings}};
-      if (best_weights[m] == 0) {
-        members.push_back(nullptr);
-        continue;
-      }
-      ASSIGN_OR_RETURN(ScoreFn fn, best_of_family[m].fit(outer.For(best_of_family[m]), split.train_times));
-      members.push_back(std::move(fn));
-    }
-    r.train_seconds = SecondsSince(fit_start);
-    MemberScores final_members(std::move(members), split.test, data.matrix.cols);
-    r.test = Score(split.train, split.test, options.k, final_members.Blend(best_weights));
-    report.results.push_back(std::move(r));
+    ASSIGN_OR_RETURN(ModelResult blend,
+                     ChooseBlend(best_of_family, report.results, outer, inner, options.k, data.matrix.cols));
+    report.results.push_back(std::move(blend));
   }
   double best_validation = -2;
   for (size_t i = 0; i < report.results.size(); ++i) {

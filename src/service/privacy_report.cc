@@ -56,20 +56,15 @@ nlohmann::json Inventory(const schema::Declaration& d, const std::map<std::strin
   return {{"by_category", by_category}, {"by_purpose", by_purpose}};
 }
 
-}  // namespace
-
-Result<nlohmann::json> BuildPrivacyReport(const Principal& who, const PrivacyReportDeps& deps) {
-  RETURN_IF_ERROR(Access::Authorize(who, Operation::kReadAudit));
-  return BuildPrivacyReport(deps);
-}
-
-Result<nlohmann::json> BuildPrivacyReport(const PrivacyReportDeps& deps) {
-  const schema::Declaration& d = deps.config->declaration;
-  store::Store& store = *deps.store;
-
-  // People, traits held, and consent coverage per purpose and channel.
+struct PeopleAndConsent {
   int64_t people = 0;
   std::map<std::string, int64_t> trait_counts;
+  nlohmann::json coverage = nlohmann::json::object();  // purpose -> channel -> how many people allow it
+};
+
+// People, traits held, and consent coverage per purpose and channel.
+Result<PeopleAndConsent> CountPeopleAndConsent(const schema::Declaration& d, store::Store& store) {
+  PeopleAndConsent out;
   std::map<std::pair<std::string, std::string>, int64_t> allowed;
   {
     std::vector<std::string> ids;
@@ -78,8 +73,8 @@ Result<nlohmann::json> BuildPrivacyReport(const PrivacyReportDeps& deps) {
     RETURN_IF_ERROR(store.Scan(so, [&](std::string_view, std::string_view v) {
       auto p = profile::DecodeProfile(v);
       if (!p.ok() || !p->merged_into.empty()) return true;
-      ++people;
-      for (const auto& [name, _] : p->traits.items()) ++trait_counts[name];
+      ++out.people;
+      for (const auto& [name, _] : p->traits.items()) ++out.trait_counts[name];
       ids.push_back(p->id);
       return true;
     }));
@@ -93,48 +88,60 @@ Result<nlohmann::json> BuildPrivacyReport(const PrivacyReportDeps& deps) {
       }
     }
   }
-  nlohmann::json coverage = nlohmann::json::object();
   for (const auto& [purpose, p] : d.purposes) {
     for (const auto& channel : d.channels) {
       const int64_t n = allowed[{purpose, channel}];
-      coverage[purpose][channel] = {{"allowed", n}, {"share", people ? static_cast<double>(n) / people : 0.0}};
+      out.coverage[purpose][channel] = {{"allowed", n},
+                                        {"share", out.people ? static_cast<double>(n) / out.people : 0.0}};
     }
   }
+  return out;
+}
 
-  std::map<std::string, int64_t> event_counts;
-  {
-    store::ScanOptions so;
-    so.prefix = std::string(profile::EventFamily());
-    RETURN_IF_ERROR(store.Scan(so, [&](std::string_view, std::string_view v) {
-      auto e = profile::DecodeEvent(v);
-      if (e.ok()) ++event_counts[e->type == profile::CallType::kTrack ? e->name : std::string(profile::CallTypeName(e->type))];
-      return true;
-    }));
-  }
+using EventCounts = std::map<std::string, int64_t>;
 
+// Stored events by name (tracked events) or call type (the others).
+Result<EventCounts> CountEvents(store::Store& store) {
+  EventCounts event_counts;
+  store::ScanOptions so;
+  so.prefix = std::string(profile::EventFamily());
+  RETURN_IF_ERROR(store.Scan(so, [&](std::string_view, std::string_view v) {
+    auto e = profile::DecodeEvent(v);
+    if (e.ok()) ++event_counts[e->type == profile::CallType::kTrack ? e->name : std::string(profile::CallTypeName(e->type))];
+    return true;
+  }));
+  return event_counts;
+}
+
+// What a retention sweep would delete now; null without a retention service.
+Result<nlohmann::json> RetentionViolations(RetentionService* retention_service) {
   nlohmann::json retention;
-  if (deps.retention) {
-    ASSIGN_OR_RETURN(RetentionReport r, deps.retention->Sweep(/*dry_run=*/true));
+  if (retention_service) {
+    ASSIGN_OR_RETURN(RetentionReport r, retention_service->Sweep(/*dry_run=*/true));
     retention = {{"violations", r.events_overdue + r.traits_overdue},
                  {"events_past_retention", r.events_overdue},
                  {"traits_past_retention", r.traits_overdue},
                  {"events_checked", r.events_checked}};
   }
+  return retention;
+}
 
+// The counters of fields and calls dropped at collection, by name.
+Result<nlohmann::json> MinimizationDrops(store::Store& store) {
   nlohmann::json drops = nlohmann::json::object();
-  {
-    store::ScanOptions so;
-    so.prefix = std::string(profile::kCounterPrefix);
-    RETURN_IF_ERROR(store.Scan(so, [&](std::string_view k, std::string_view v) {
-      drops[std::string(k.substr(so.prefix.size()))] = std::stoll(std::string(v));
-      return true;
-    }));
-  }
+  store::ScanOptions so;
+  so.prefix = std::string(profile::kCounterPrefix);
+  RETURN_IF_ERROR(store.Scan(so, [&](std::string_view k, std::string_view v) {
+    drops[std::string(k.substr(so.prefix.size()))] = std::stoll(std::string(v));
+    return true;
+  }));
+  return drops;
+}
 
-  ASSIGN_OR_RETURN(std::vector<nlohmann::json> requests, ListRightsRequests(store));
+// Each rights request with whether it was answered in time, and the totals.
+nlohmann::json RightsRequestsSection(const std::vector<nlohmann::json>& requests, int64_t now) {
   nlohmann::json request_rows = nlohmann::json::array();
   int64_t late = 0, open = 0, overdue_open = 0;
-  const int64_t now = deps.env->NowMillis();
   for (const auto& r : requests) {
     auto received = ParseIso8601Millis(r.value("received_at", ""));
     auto due = ParseIso8601Millis(r.value("due", ""));
@@ -151,57 +158,83 @@ Result<nlohmann::json> BuildPrivacyReport(const PrivacyReportDeps& deps) {
                             {"completed_at", r.value("completed_at", "")}, {"on_time", on_time},
                             {"hours_taken", received && done ? (*done - *received) / 3'600'000.0 : -1.0}});
   }
+  return {{"total", requests.size()}, {"open", open}, {"overdue_open", overdue_open},
+          {"completed_late", late}, {"requests", request_rows}};
+}
 
-  nlohmann::json reads = nlohmann::json::array();
-  nlohmann::json config_changes = nlohmann::json::array();
-  nlohmann::json chain;
-  {
-    std::map<std::tuple<std::string, std::string, std::string, std::string>, int64_t> by_key;
-    std::map<std::string, int64_t> actions;
-    std::string last_config;
-    auto entries = audit::ReadEntries(deps.audit_dir);
-    if (entries.ok()) {
-      for (const auto& e : *entries) {
-        if (!e.is_object()) continue;
-        const std::string action = e.value("action", "");
-        ++actions[action];
-        if (action == "config.load") {
-          // A start with a configuration that differs from the one before is a change.
-          const std::string sha = e["detail"].value("sha256", "");
-          if (!last_config.empty() && sha != last_config)
-            config_changes.push_back({{"at", e.value("at", "")}, {"file", e["detail"].value("file", "")},
-                                      {"from_sha256", last_config}, {"to_sha256", sha}});
-          last_config = sha;
-        }
-        if (audit::IsPersonalDataRead(action))
-          ++by_key[{e.value("role", ""), e.value("key_name", ""), e.value("key_id", ""), action}];
+struct AuditTrail {
+  nlohmann::json reads = nlohmann::json::array();           // personal-data reads by key and action
+  nlohmann::json config_changes = nlohmann::json::array();  // starts with a different configuration
+  nlohmann::json chain;                                     // whether the hash chain holds
+};
+
+AuditTrail ReadAuditTrail(const std::string& audit_dir) {
+  AuditTrail out;
+  std::map<std::tuple<std::string, std::string, std::string, std::string>, int64_t> by_key;
+  std::map<std::string, int64_t> actions;
+  std::string last_config;
+  auto entries = audit::ReadEntries(audit_dir);
+  if (entries.ok()) {
+    for (const auto& e : *entries) {
+      if (!e.is_object()) continue;
+      const std::string action = e.value("action", "");
+      ++actions[action];
+      if (action == "config.load") {
+        // A start with a configuration that differs from the one before is a change.
+        const std::string sha = e["detail"].value("sha256", "");
+        if (!last_config.empty() && sha != last_config)
+          out.config_changes.push_back({{"at", e.value("at", "")}, {"file", e["detail"].value("file", "")},
+                                        {"from_sha256", last_config}, {"to_sha256", sha}});
+        last_config = sha;
       }
-    }
-    for (const auto& [k, n] : by_key) {
-      reads.push_back({{"role", std::get<0>(k)}, {"key_name", std::get<1>(k)}, {"key_id", std::get<2>(k)},
-                       {"action", std::get<3>(k)}, {"count", n}});
-    }
-    auto verified = audit::Verify(deps.audit_dir);
-    if (verified.ok()) {
-      chain = {{"holds", verified->ok}, {"entries", verified->entries}, {"head", verified->head_hash},
-               {"problem", verified->problem}, {"first_bad_entry", verified->bad_line}, {"actions", actions}};
-    } else {
-      chain = {{"holds", false}, {"problem", verified.status().message()}};
+      if (audit::IsPersonalDataRead(action))
+        ++by_key[{e.value("role", ""), e.value("key_name", ""), e.value("key_id", ""), action}];
     }
   }
+  for (const auto& [k, n] : by_key) {
+    out.reads.push_back({{"role", std::get<0>(k)}, {"key_name", std::get<1>(k)}, {"key_id", std::get<2>(k)},
+                         {"action", std::get<3>(k)}, {"count", n}});
+  }
+  auto verified = audit::Verify(audit_dir);
+  if (verified.ok()) {
+    out.chain = {{"holds", verified->ok}, {"entries", verified->entries}, {"head", verified->head_hash},
+                 {"problem", verified->problem}, {"first_bad_entry", verified->bad_line}, {"actions", actions}};
+  } else {
+    out.chain = {{"holds", false}, {"problem", verified.status().message()}};
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<nlohmann::json> BuildPrivacyReport(const Principal& who, const PrivacyReportDeps& deps) {
+  RETURN_IF_ERROR(Access::Authorize(who, Operation::kReadAudit));
+  return BuildPrivacyReport(deps);
+}
+
+Result<nlohmann::json> BuildPrivacyReport(const PrivacyReportDeps& deps) {
+  const schema::Declaration& d = deps.config->declaration;
+  store::Store& store = *deps.store;
+  ASSIGN_OR_RETURN(PeopleAndConsent people, CountPeopleAndConsent(d, store));
+  ASSIGN_OR_RETURN(EventCounts event_counts, CountEvents(store));
+  ASSIGN_OR_RETURN(nlohmann::json retention, RetentionViolations(deps.retention));
+  ASSIGN_OR_RETURN(nlohmann::json drops, MinimizationDrops(store));
+  ASSIGN_OR_RETURN(std::vector<nlohmann::json> requests, ListRightsRequests(store));
+  const int64_t now = deps.env->NowMillis();
+  nlohmann::json rights_requests = RightsRequestsSection(requests, now);
+  AuditTrail audit_trail = ReadAuditTrail(deps.audit_dir);
 
   return nlohmann::json{
       {"generated_at", FormatIso8601Millis(now)},
-      {"people", people},
-      {"inventory", Inventory(d, trait_counts, event_counts)},
-      {"consent_coverage", coverage},
+      {"people", people.people},
+      {"inventory", Inventory(d, people.trait_counts, event_counts)},
+      {"consent_coverage", people.coverage},
       {"retention", retention},
       {"minimization", drops},
-      {"rights_requests", {{"total", requests.size()}, {"open", open}, {"overdue_open", overdue_open},
-                           {"completed_late", late}, {"requests", request_rows}}},
-      {"personal_data_reads", reads},
-      {"configuration_changes", config_changes},
-      {"audit_chain", chain}};
+      {"rights_requests", rights_requests},
+      {"personal_data_reads", audit_trail.reads},
+      {"configuration_changes", audit_trail.config_changes},
+      {"audit_chain", audit_trail.chain}};
 }
 
 namespace {

@@ -51,6 +51,53 @@ std::string NewId(uint64_t seq, int64_t now) {
   return Fnv1a64Hex(std::to_string(now) + "/" + std::to_string(seq));
 }
 
+// Why an item is on the list, fixed for one request: the person's items that
+// drew it most (collaborative), the item in view (contextual), or popularity.
+struct Explainer {
+  const recs::ModelSnapshot& model;
+  const CandidateScores& scores;
+  std::span<const int32_t> history_items;
+  std::span<const float> history_weights;
+  const recs::AlsModel::UserSolve& solve;
+  double confidence;
+  int32_t context;  // the item in view, or -1
+  const std::string& context_item;
+
+  // Sets the `source` and `because` of candidate `c` (model item `idx`).
+  void Explain(size_t c, int32_t idx, json& item) const {
+    const bool ease = model.ease.weights.rows() > 0;
+    const bool collaborative = confidence > 0 && scores.personal_part(c) >= scores.fallback_part(c);
+    json because = json::object();
+    if (collaborative) {
+      item["source"] = "collaborative";
+      std::vector<float> contrib(history_items.size());
+      if (ease) {
+        for (size_t n = 0; n < contrib.size(); ++n)
+          contrib[n] = history_weights[n] * model.ease.weights(history_items[n], idx);
+      } else {
+        contrib = model.als.Explain(solve, history_items, idx);
+      }
+      std::vector<size_t> best(contrib.size());
+      for (size_t k = 0; k < best.size(); ++k) best[k] = k;
+      std::sort(best.begin(), best.end(), [&](size_t a, size_t b) { return contrib[a] > contrib[b]; });
+      json past = json::array();
+      for (size_t k = 0; k < best.size() && past.size() < 3; ++k) {
+        if (contrib[best[k]] <= 0) break;
+        past.push_back({{"item", model.items[history_items[best[k]]]}, {"contribution", contrib[best[k]]}});
+      }
+      because["items"] = std::move(past);
+      because["rule"] = ease ? "chosen by people who chose these" : "similar people also chose it";
+    } else if (context >= 0 && scores.similar_to_context(idx)) {
+      item["source"] = "contextual";
+      because["rule"] = "often chosen with " + context_item;
+    } else {
+      item["source"] = "popular";
+      because["rule"] = "popular now";
+    }
+    item["because"] = std::move(because);
+  }
+};
+
 }  // namespace
 
 RecommendationService::RecommendationService(const schema::Config* config, store::Store* store,
@@ -198,6 +245,55 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
   return reply;
 }
 
+// Whom a request is about, whether their data may be used, and what of it.
+struct RecommendationService::Subject {
+  std::optional<profile::Profile> person;  // none: an unknown lookup
+  consent::ConsentState state;
+  bool personalize = false;
+  std::shared_ptr<const History> cached;  // null without a person
+  std::vector<FeedbackEvent> feedback;
+  // Purchases and impressions drive the rules even when nothing is personalized.
+  const History* known = nullptr;
+  const History* history = nullptr;  // what personalizes: empty unless allowed
+  double confidence = 0;
+};
+
+Status RecommendationService::FindSubject(std::string_view lookup, Subject* subject) {
+  auto found = reader_.Find(lookup);
+  if (found.ok()) {
+    subject->person = std::move(*found);
+    store::Transaction txn = writer_->Begin();
+    ASSIGN_OR_RETURN(subject->state, consent::ConsentLedger::CurrentState(txn, subject->person->id));
+  } else if (found.status().code() != Code::kNotFound) {
+    return found.status();
+  }
+  return Status::Ok();
+}
+
+Status RecommendationService::ReadSubjectData(const Principal& who, const RecommendRequest& req,
+                                              int64_t model_version, Subject* subject) {
+  const profile::Profile& person = *subject->person;
+  if (audit_) {
+    RETURN_IF_ERROR(audit_->Append({"recommendations.serve",
+                                    AuditActor(who),
+                                    person.id,
+                                    subject->personalize
+                                        ? std::vector<std::string>{"events", "consent_state", "feedback"}
+                                        : std::vector<std::string>{"purchases", "feedback"},
+                                    "",
+                                    {{"personalized", subject->personalize}, {"channel", req.channel}}}));
+  }
+  ASSIGN_OR_RETURN(subject->cached, CachedHistory(person, subject->state, req.channel, model_version));
+  store::ScanOptions so;
+  so.prefix = profile::FeedbackPrefix(person.id);
+  return store_->Scan(so, [&](std::string_view, std::string_view v) {
+    json f = json::parse(v, nullptr, false);
+    if (f.is_object())
+      subject->feedback.push_back({f.value("type", ""), f.value("item", ""), f.value("at", int64_t{0})});
+    return true;
+  });
+}
+
 Result<json> RecommendationService::RecommendItems(const Principal& who, std::string_view lookup,
                                                    const RecommendRequest& req) {
   RETURN_IF_ERROR(Access::Authorize(who, Operation::kRecommend));
@@ -214,90 +310,75 @@ Result<json> RecommendationService::RecommendItems(const Principal& who, std::st
   reply["model_version"] = model ? json(model->version) : json(nullptr);
 
   // Who is asking about whom, and may we personalize?
-  consent::ConsentState state;
-  std::optional<profile::Profile> person;
-  auto found = reader_.Find(lookup);
-  if (found.ok()) {
-    person = std::move(*found);
-    store::Transaction txn = writer_->Begin();
-    ASSIGN_OR_RETURN(state, consent::ConsentLedger::CurrentState(txn, person->id));
-  } else if (found.status().code() != Code::kNotFound) {
-    return found.status();
-  }
+  Subject subject;
+  RETURN_IF_ERROR(FindSubject(lookup, &subject));
+  const std::optional<profile::Profile>& person = subject.person;
   policy::Decision decision{false, "no_profile"};
-  if (person) decision = policy::Decide(config_->declaration, state, settings.purpose, req.channel, "");
+  if (person) decision = policy::Decide(config_->declaration, subject.state, settings.purpose, req.channel, "");
   const bool holdout = person && decision.allowed && InHoldout(person->id);
-  const bool personalize = person && decision.allowed && !holdout;
+  subject.personalize = person && decision.allowed && !holdout;
   reply["profile_id"] = person ? json(person->id) : json(nullptr);
   reply["holdout"] = holdout;
   reply["reason"] = holdout ? "holdout" : decision.reason;
 
   static const History kNoHistory;
-  std::shared_ptr<const History> cached;
-  std::vector<FeedbackEvent> feedback;
-  if (person && audit_) {
-    RETURN_IF_ERROR(audit_->Append({"recommendations.serve",
-                                    AuditActor(who),
-                                    person->id,
-                                    personalize ? std::vector<std::string>{"events", "consent_state", "feedback"}
-                                                : std::vector<std::string>{"purchases", "feedback"},
-                                    "",
-                                    {{"personalized", personalize}, {"channel", req.channel}}}));
-  }
-  if (person) {
-    // Purchases and impressions drive the rules even when nothing is personalized.
-    ASSIGN_OR_RETURN(cached, CachedHistory(*person, state, req.channel, model ? model->version : 0));
-    store::ScanOptions so;
-    so.prefix = profile::FeedbackPrefix(person->id);
-    RETURN_IF_ERROR(store_->Scan(so, [&](std::string_view, std::string_view v) {
-      json f = json::parse(v, nullptr, false);
-      if (f.is_object()) feedback.push_back({f.value("type", ""), f.value("item", ""), f.value("at", int64_t{0})});
-      return true;
-    }));
-  }
-  const History& known = cached ? *cached : kNoHistory;
-  const History& history = personalize ? known : kNoHistory;
+  if (person) RETURN_IF_ERROR(ReadSubjectData(who, req, model ? model->version : 0, &subject));
+  subject.known = subject.cached ? subject.cached.get() : &kNoHistory;
+  subject.history = subject.personalize ? subject.known : &kNoHistory;
+  const History& history = *subject.history;
 
   const int distinct = static_cast<int>(history.items.size());
-  const double confidence =
-      personalize ? std::min(1.0, static_cast<double>(distinct) / std::max(1, settings.min_interactions)) : 0.0;
-  reply["personalized"] = personalize && confidence > 0;
-  reply["confidence"] = confidence;
+  subject.confidence = subject.personalize
+                           ? std::min(1.0, static_cast<double>(distinct) / std::max(1, settings.min_interactions))
+                           : 0.0;
+  reply["personalized"] = subject.personalize && subject.confidence > 0;
+  reply["confidence"] = subject.confidence;
   reply["history_items"] = distinct;
   reply["data_categories_used"] = history.categories_used;
   if (!model) {
     reply["reason_no_items"] = "no model has been trained yet";
     return reply;
   }
+  RankItems(*model, req, now, subject, reply);
+  return reply;
+}
 
+void RecommendationService::RankItems(const recs::ModelSnapshot& model, const RecommendRequest& req, int64_t now,
+                                      Subject& subject, json& reply) {
+  const auto& settings = config_->recommendations;
+  const History& history = *subject.history;
   // Candidates: everything for exact scoring, or the index's nearest plus
   // popular and contextual ones on large catalogues.
-  const int32_t context = req.context_item.empty() ? -1 : model->Find(req.context_item);
+  const int32_t context = req.context_item.empty() ? -1 : model.Find(req.context_item);
   // Small catalogues are scored by EASE (a sum of the history's rows: no
   // solve at all), larger ones by folding the history into ALS.
-  const bool ease = model->ease.weights.rows() > 0;
+  const bool ease = model.ease.weights.rows() > 0;
   recs::AlsModel::UserSolve solve;
-  if (confidence > 0 && (!ease || model->ann)) solve = model->als.FoldIn(history.items, history.weights);
-  const CandidateScores scores(*model, history.items, history.weights, solve, confidence, context, req.n);
+  if (subject.confidence > 0 && (!ease || model.ann)) solve = model.als.FoldIn(history.items, history.weights);
+  const CandidateScores scores(model, history.items, history.weights, solve, subject.confidence, context, req.n);
   size_t want = static_cast<size_t>(std::max(64, 4 * req.n + 32));
   std::vector<int32_t> order = scores.Best(want);
 
   RuleContext rules;
   rules.context_item = req.context_item;
   rules.channel = req.channel;
-  rules.purchased = &known.purchased;
-  rules.resting = RestingItems(std::move(feedback), settings.frequency_cap, settings.rest_seconds * 1000, now);
+  rules.purchased = &subject.known->purchased;
+  rules.resting = RestingItems(std::move(subject.feedback), settings.frequency_cap, settings.rest_seconds * 1000, now);
   rules.max_per_category = settings.max_per_category;
   std::map<std::string, bool> sensitive_allowed;
   rules.category_allowed = [&](const std::string& item_category) {
     auto s = settings.sensitive_item_categories.find(item_category);
     if (s == settings.sensitive_item_categories.end()) return true;
     auto [it, fresh] = sensitive_allowed.emplace(s->second, false);
-    if (fresh && person)
-      it->second = policy::Decide(config_->declaration, state, settings.purpose, req.channel, s->second).allowed;
+    if (fresh && subject.person) {
+      it->second =
+          policy::Decide(config_->declaration, subject.state, settings.purpose, req.channel, s->second).allowed;
+    }
     return it->second;
   };
   RuleFilter filter(rules);
+  const Explainer explainer{model, scores, history.items, history.weights, solve, subject.confidence, context,
+                            req.context_item};
   json& out = reply["items"];
   for (size_t pos = 0; static_cast<int>(out.size()) < req.n; ++pos) {
     if (pos >= order.size()) {
@@ -308,7 +389,7 @@ Result<json> RecommendationService::RecommendItems(const Principal& who, std::st
     }
     const size_t c = static_cast<size_t>(order[pos]);
     const int32_t idx = scores.item(c);
-    const std::string& id = model->items[idx];
+    const std::string& id = model.items[idx];
     const std::shared_ptr<const ItemInfo> info = catalog_.Find(id);
     if (!filter.Admit(id, info.get())) continue;
     json item = {{"item", id}, {"score", scores.blended(c)}};
@@ -316,37 +397,10 @@ Result<json> RecommendationService::RecommendItems(const Principal& who, std::st
       item["name"] = info->name;
       item["category"] = info->category;
     }
-    const bool collaborative = confidence > 0 && scores.personal_part(c) >= scores.fallback_part(c);
-    json because = json::object();
-    if (collaborative) {
-      item["source"] = "collaborative";
-      std::vector<float> contrib(history.items.size());
-      if (ease)
-        for (size_t n = 0; n < contrib.size(); ++n) contrib[n] = history.weights[n] * model->ease.weights(history.items[n], idx);
-      else
-        contrib = model->als.Explain(solve, history.items, idx);
-      std::vector<size_t> best(contrib.size());
-      for (size_t k = 0; k < best.size(); ++k) best[k] = k;
-      std::sort(best.begin(), best.end(), [&](size_t a, size_t b) { return contrib[a] > contrib[b]; });
-      json past = json::array();
-      for (size_t k = 0; k < best.size() && past.size() < 3; ++k) {
-        if (contrib[best[k]] <= 0) break;
-        past.push_back({{"item", model->items[history.items[best[k]]]}, {"contribution", contrib[best[k]]}});
-      }
-      because["items"] = std::move(past);
-      because["rule"] = ease ? "chosen by people who chose these" : "similar people also chose it";
-    } else if (context >= 0 && scores.similar_to_context(idx)) {
-      item["source"] = "contextual";
-      because["rule"] = "often chosen with " + req.context_item;
-    } else {
-      item["source"] = "popular";
-      because["rule"] = "popular now";
-    }
-    item["because"] = std::move(because);
+    explainer.Explain(c, idx, item);
     out.push_back(std::move(item));
   }
   reply["excluded"] = filter.excluded();
-  return reply;
 }
 
 Result<json> RecommendationService::Similar(const Principal& who, std::string_view item, int n) {

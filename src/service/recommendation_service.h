@@ -103,7 +103,16 @@ class RecommendationService {
 
  private:
   struct History;
+  struct Subject;
   Result<nlohmann::json> RecommendItems(const Principal& who, std::string_view lookup, const RecommendRequest& request);
+  // The person a lookup names (none when unknown) and their consent state.
+  Status FindSubject(std::string_view lookup, Subject* subject);
+  // Logs the use of the person's data, then reads their history and feedback.
+  Status ReadSubjectData(const Principal& who, const RecommendRequest& request, int64_t model_version,
+                         Subject* subject);
+  // Scores, filters and explains the items of `reply`. Consumes subject->feedback.
+  void RankItems(const recs::ModelSnapshot& model, const RecommendRequest& request, int64_t now, Subject& subject,
+                 nlohmann::json& reply);
   Result<History> ReadHistory(const profile::Profile& p, const consent::ConsentState& state, const std::string& channel);
   // ReadHistory, remembered per person until their events, consent, the
   // channel asked for or the model change (the history is derived personal

@@ -239,13 +239,11 @@ Result<std::vector<nlohmann::json>> ListRightsRequests(store::Store& store) {
   return out;
 }
 
-Result<nlohmann::json> RightsService::Export(std::string_view lookup) {
-  const schema::Declaration& d = d_.config->declaration;
-  ASSIGN_OR_RETURN(profile::Profile p, reader_.Find(lookup));
-  std::vector<std::string> ids = {p.id};
-  ids.insert(ids.end(), p.absorbed.begin(), p.absorbed.end());
-  std::set<std::string> purposes_used;
+namespace {
 
+// Each trait with why it is held and for how long; adds their purposes to `purposes_used`.
+nlohmann::json ExportTraits(const schema::Declaration& d, const profile::Profile& p,
+                            std::set<std::string>* purposes_used) {
   nlohmann::json traits = nlohmann::json::array();
   for (const auto& [name, value] : p.traits.items()) {
     nlohmann::json t = {{"name", name}, {"value", value}, {"source", "identify calls and rectifications"}};
@@ -254,13 +252,16 @@ Result<nlohmann::json> RightsService::Export(std::string_view lookup) {
       t["sensitivity"] = schema::SensitivityName(spec->second.sensitivity);
       t["purposes"] = spec->second.purposes;
       t["retention"] = Retention(spec->second.retention_seconds);
-      for (const auto& pu : spec->second.purposes) purposes_used.insert(pu);
+      for (const auto& pu : spec->second.purposes) purposes_used->insert(pu);
     }
     traits.push_back(std::move(t));
   }
+  return traits;
+}
 
-  std::vector<profile::Event> events;
-  RETURN_IF_ERROR(reader_.Events(p, 0, &events));
+// Each event with why it is held and for how long; adds their purposes to `purposes_used`.
+nlohmann::json ExportEvents(const schema::Declaration& d, const std::vector<profile::Event>& events,
+                            std::set<std::string>* purposes_used) {
   nlohmann::json event_list = nlohmann::json::array();
   for (const auto& e : events) {
     nlohmann::json j = profile::EventToJson(e);
@@ -277,24 +278,29 @@ Result<nlohmann::json> RightsService::Export(std::string_view lookup) {
       if (why.empty()) why.insert("service");  // linking identities runs the customer's account
       j["purposes"] = why;
       j["retention"] = Retention(EventRetentionSeconds(d, e));  // what the retention job applies
-      purposes_used.insert(why.begin(), why.end());
+      purposes_used->insert(why.begin(), why.end());
     } else if (const schema::EventSpec* spec = d.FindEvent(spec_name)) {
       j["category"] = spec->category;
       j["purposes"] = spec->purposes;
       j["retention"] = Retention(spec->retention_seconds);
       if (spec->retention_seconds > 0)
         j["kept_until"] = FormatIso8601Millis(e.timestamp_ms + spec->retention_seconds * 1000);
-      for (const auto& pu : spec->purposes) purposes_used.insert(pu);
+      for (const auto& pu : spec->purposes) purposes_used->insert(pu);
     }
     event_list.push_back(std::move(j));
   }
+  return event_list;
+}
 
-  consent::ConsentLedger ledger(d_.store);
+// The consent history of every profile of the person, and what their choices
+// allow now, per purpose and channel.
+Result<nlohmann::json> ExportConsent(const schema::Declaration& d, store::Store* store,
+                                     const std::vector<std::string>& ids, const std::string& profile_id) {
+  consent::ConsentLedger ledger(store);
   ASSIGN_OR_RETURN(std::vector<consent::ConsentRecord> history, ledger.History(ids));
   nlohmann::json consent_history = nlohmann::json::array();
   for (const auto& r : history) consent_history.push_back(consent::ConsentRecordToJson(r));
-  ASSIGN_OR_RETURN(consent::ConsentState state, ledger.State(p.id));
-  // What the person's choices allow now, per purpose and channel.
+  ASSIGN_OR_RETURN(consent::ConsentState state, ledger.State(profile_id));
   nlohmann::json decisions = nlohmann::json::object();
   for (const auto& [id, purpose] : d.purposes) {
     for (const auto& channel : d.channels) {
@@ -302,20 +308,53 @@ Result<nlohmann::json> RightsService::Export(std::string_view lookup) {
       decisions[id][channel] = {{"allowed", dec.allowed}, {"reason", dec.reason}};
     }
   }
+  return nlohmann::json{{"decisions", decisions}, {"history", consent_history}};
+}
 
-  nlohmann::json merges = nlohmann::json::array();
-  nlohmann::json feedback = nlohmann::json::array();
+// The merge and recommendation-feedback records of every profile of the person.
+Status ExportRecords(store::Store* store, const std::vector<std::string>& ids, nlohmann::json* merges,
+                     nlohmann::json* feedback) {
   for (const auto& id : ids) {
-    for (auto [prefix, out] : {std::pair{profile::MergePrefix(id), &merges}, std::pair{profile::FeedbackPrefix(id), &feedback}}) {
+    for (auto [prefix, out] : {std::pair{profile::MergePrefix(id), merges}, std::pair{profile::FeedbackPrefix(id), feedback}}) {
       store::ScanOptions so;
       so.prefix = prefix;
-      RETURN_IF_ERROR(d_.store->Scan(so, [&](std::string_view, std::string_view v) {
+      RETURN_IF_ERROR(store->Scan(so, [&](std::string_view, std::string_view v) {
         nlohmann::json j = nlohmann::json::parse(v, nullptr, false);
         if (!j.is_discarded()) out->push_back(std::move(j));
         return true;
       }));
     }
   }
+  return Status::Ok();
+}
+
+// Every declared purpose, marked where the person's data serves it.
+nlohmann::json ExportPurposes(const schema::Declaration& d, const std::set<std::string>& purposes_used) {
+  nlohmann::json purposes = nlohmann::json::array();
+  for (const auto& [id, _] : d.purposes) {
+    nlohmann::json pj = PurposeJson(d, id);
+    pj["applies_to_your_data"] = purposes_used.count(id) > 0;
+    purposes.push_back(std::move(pj));
+  }
+  return purposes;
+}
+
+}  // namespace
+
+Result<nlohmann::json> RightsService::Export(std::string_view lookup) {
+  const schema::Declaration& d = d_.config->declaration;
+  ASSIGN_OR_RETURN(profile::Profile p, reader_.Find(lookup));
+  std::vector<std::string> ids = {p.id};
+  ids.insert(ids.end(), p.absorbed.begin(), p.absorbed.end());
+  std::set<std::string> purposes_used;
+  nlohmann::json traits = ExportTraits(d, p, &purposes_used);
+  std::vector<profile::Event> events;
+  RETURN_IF_ERROR(reader_.Events(p, 0, &events));
+  nlohmann::json event_list = ExportEvents(d, events, &purposes_used);
+  ASSIGN_OR_RETURN(nlohmann::json consent, ExportConsent(d, d_.store, ids, p.id));
+  nlohmann::json merges = nlohmann::json::array();
+  nlohmann::json feedback = nlohmann::json::array();
+  RETURN_IF_ERROR(ExportRecords(d_.store, ids, &merges, &feedback));
 
   ASSIGN_OR_RETURN(std::vector<nlohmann::json> requests, List());
   nlohmann::json own_requests = nlohmann::json::array();
@@ -326,12 +365,6 @@ Result<nlohmann::json> RightsService::Export(std::string_view lookup) {
     }
   }
 
-  nlohmann::json purposes = nlohmann::json::array();
-  for (const auto& [id, _] : d.purposes) {
-    nlohmann::json pj = PurposeJson(d, id);
-    pj["applies_to_your_data"] = purposes_used.count(id) > 0;
-    purposes.push_back(std::move(pj));
-  }
   nlohmann::json identities = {{"user_id", p.user_id}, {"anonymous_ids", p.anonymous_ids},
                                {"emails", p.emails}, {"phones", p.phones}};
   return nlohmann::json{{"format", "shinrai-export/1"},
@@ -343,11 +376,11 @@ Result<nlohmann::json> RightsService::Export(std::string_view lookup) {
                         {"traits", traits},
                         {"groups", p.groups},
                         {"events", event_list},
-                        {"consent", {{"decisions", decisions}, {"history", consent_history}}},
+                        {"consent", consent},
                         {"merges", merges},
                         {"recommendation_feedback", feedback},
                         {"rights_requests", own_requests},
-                        {"purposes", purposes}};
+                        {"purposes", ExportPurposes(d, purposes_used)}};
 }
 
 // Erasure in two phases, so that a crash anywhere leaves it resumable:
