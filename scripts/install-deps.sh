@@ -14,7 +14,7 @@ PACKAGES=(
   libeigen3-dev libopenblas-dev libhnswlib-dev libzip-dev
   libsodium-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev libomp-dev
   wrk curl openssl
 )
 if ! command -v node >/dev/null 2>&1; then PACKAGES+=(nodejs npm); fi

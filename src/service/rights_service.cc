@@ -315,10 +315,12 @@ Result<nlohmann::json> ExportConsent(const schema::Declaration& d, store::Store*
 Status ExportRecords(store::Store* store, const std::vector<std::string>& ids, nlohmann::json* merges,
                      nlohmann::json* feedback) {
   for (const auto& id : ids) {
-    for (auto [prefix, out] : {std::pair{profile::MergePrefix(id), merges}, std::pair{profile::FeedbackPrefix(id), feedback}}) {
+    for (const auto& [prefix, into] :
+         {std::pair{profile::MergePrefix(id), merges}, std::pair{profile::FeedbackPrefix(id), feedback}}) {
       store::ScanOptions so;
       so.prefix = prefix;
-      RETURN_IF_ERROR(store->Scan(so, [&](std::string_view, std::string_view v) {
+      nlohmann::json* out = into;  // a structured binding cannot be captured by clang 14
+      RETURN_IF_ERROR(store->Scan(so, [out](std::string_view, std::string_view v) {
         nlohmann::json j = nlohmann::json::parse(v, nullptr, false);
         if (!j.is_discarded()) out->push_back(std::move(j));
         return true;
