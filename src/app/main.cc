@@ -170,7 +170,8 @@ int ServeUntilStopped(const cli::ServeCommand& cmd, const schema::Config& config
   recs.StartSchedule();
   retention.StartSchedule();
 
-  http::Api api({&config, &access, &collect, &profiles, &consent, &writer, &recs, &rights, &report});
+  http::Api api({&config, &access, &collect, &profiles, &consent, [&writer] { return writer.health(); }, &recs,
+                 &rights, &report});
   server = std::make_unique<http::Server>(sopts, [&api](http::Request& req, http::Respond respond) {
     api.Handle(req, std::move(respond));
   });

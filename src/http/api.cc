@@ -243,7 +243,7 @@ void Api::Handle(Request& req, Respond respond) {
 }
 
 void Api::Ready(const Call& c) {
-  Status h = d_.writer->health();
+  Status h = d_.ready();
   if (!h.ok()) return c.Reply(ErrorResponse(Unavailable("storage failed: " + h.message())));
   c.Reply(JsonResponse(200, R"({"status":"ready"})"));
 }

@@ -19,6 +19,8 @@
 // Thread-safety: Handle() is called concurrently from the I/O threads.
 #pragma once
 
+#include <functional>
+
 #include "http/server.h"
 #include "service/access.h"
 #include "service/collect_service.h"
@@ -27,7 +29,6 @@
 #include "service/recommendation_service.h"
 #include "service/privacy_report.h"
 #include "service/rights_service.h"
-#include "store/staged_writer.h"
 
 namespace shinrai::http {
 
@@ -37,7 +38,8 @@ struct ApiDeps {
   service::CollectService* collect;
   service::ProfileService* profiles;
   service::ConsentService* consent;
-  store::StagedWriter* writer;  // for readiness
+  // Readiness: ok while storage takes writes (the writer's health).
+  std::function<Status()> ready;
   service::RecommendationService* recs;
   service::RightsService* rights;
   const service::PrivacyReportDeps* report;

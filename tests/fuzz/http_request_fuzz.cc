@@ -193,7 +193,7 @@ std::unique_ptr<Stack> BuildStack() {
   s->report = std::make_unique<service::PrivacyReportDeps>(
       service::PrivacyReportDeps{config, s->store, s->retention.get(), s->dir + "/audit", &s->env});
   s->api = std::make_unique<http::Api>(http::ApiDeps{config, s->access.get(), s->collect.get(), s->profiles.get(),
-                                                     s->consent.get(), s->writer.get(), s->recs.get(),
+                                                     s->consent.get(), [w = s->writer.get()] { return w->health(); }, s->recs.get(),
                                                      s->rights.get(), s->report.get()});
   return s;
 }
