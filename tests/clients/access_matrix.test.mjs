@@ -3,17 +3,8 @@
 // role table, so a change to either shows up as a failure.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, tempDataDir, removeDir, postJson } from './server.mjs';
+import { KEYS, startServer, tempDataDir, removeDir, postJson } from './server.mjs';
 
-const KEYS = {
-  none: null,
-  write_key: 'demo-write-key',
-  admin: 'demo-admin-key',
-  privacy_officer: 'demo-privacy-officer-key',
-  agent: 'demo-agent-key',
-  analyst: 'demo-analyst-key',
-  service: 'demo-service-key',
-};
 
 const ADMIN_KEY = { Authorization: 'Bearer demo-admin-key' };
 let accessRequestId = 'unset';

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import http from 'node:http';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, CONFIG, WRITE_KEY, startServer, tempDataDir, removeDir } from './server.mjs';
@@ -24,49 +24,6 @@ function configWith(dir, maxConnections) {
   const file = join(dir, 'shinrai-test.yaml');
   writeFileSync(file, changed);
   return file;
-}
-
-// `shinrai serve` under a file limit of `nofile` (soft and hard), like
-// startServer in server.mjs.
-function startLimited({ dataDir, config = CONFIG, nofile, timeoutMs = 30000 }) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn('sh', ['-c', `ulimit -n ${nofile} && exec "$0" "$@"`, BIN, 'serve', '--data', dataDir,
-      '--config', config, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`shinrai did not start within ${timeoutMs} ms:\n${out}`));
-    }, timeoutMs);
-    const onData = (chunk) => {
-      out += chunk;
-      const m = out.match(/listening on (http:\/\/127\.0\.0\.1:(\d+))/);
-      if (m) {
-        clearTimeout(timer);
-        proc.stdout.off('data', onData);
-        proc.stderr.off('data', onData);
-        proc.stdout.on('data', (c) => { out += c; });
-        proc.stderr.on('data', (c) => { out += c; });
-        resolve({
-          url: m[1],
-          port: Number(m[2]),
-          proc,
-          output: () => out,
-          stop: () => new Promise((res) => {
-            if (proc.exitCode !== null || proc.signalCode !== null) return res();
-            proc.removeAllListeners('exit');
-            proc.on('exit', () => res());
-            proc.kill('SIGTERM');
-          }),
-        });
-      }
-    };
-    proc.stdout.on('data', onData);
-    proc.stderr.on('data', onData);
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`shinrai exited with ${code} before listening:\n${out}`));
-    });
-  });
 }
 
 // The process's open-file limit as Linux reports it (null elsewhere).
@@ -209,7 +166,7 @@ test('under pressure, connections idle for 5 s are closed, those opened before t
 
 test('300 connections under a file limit of 128: 200 or 503 meanwhile, everything works afterwards', { timeout: 90000 }, async () => {
   const dir = tempDataDir();
-  const server = await startLimited({ dataDir: dir, nofile: 128 });
+  const server = await startServer({ dataDir: dir, nofile: 128 });
   let held;
   try {
     const limits = openFileLimit(server.proc.pid);
@@ -269,7 +226,7 @@ test('300 connections under a file limit of 128: 200 or 503 meanwhile, everythin
 test('descriptors exhausted (max_connections above the file limit): storage and the key vault recover', { timeout: 90000 }, async () => {
   const dir = tempDataDir();
   const config = configWith(dir, 500);
-  const server = await startLimited({ dataDir: dir, config, nofile: 128 });
+  const server = await startServer({ dataDir: dir, config, nofile: 128 });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   const call = (method, path, headers, body) => new Promise((resolve) => {
     const req = http.request({ host: '127.0.0.1', port: server.port, method, path, agent, timeout: 8000,

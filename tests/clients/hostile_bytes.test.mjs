@@ -12,17 +12,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { startServer, tempDataDir, removeDir } from './server.mjs';
+import { KEYS, startServer, tempDataDir, removeDir } from './server.mjs';
 
-const KEYS = {
-  none: null,
-  write_key: 'demo-write-key',
-  admin: 'demo-admin-key',
-  privacy_officer: 'demo-privacy-officer-key',
-  agent: 'demo-agent-key',
-  analyst: 'demo-analyst-key',
-  service: 'demo-service-key',
-};
 const REQUEST_TIMEOUT_MS = 5000;
 const MAX_RESTARTS = 300;           // servers started again after a crash, whole file
 const MATRIX_BUDGET_MS = 35000;     // the route × key × bytes matrix stops (and fails) past this

@@ -9,6 +9,16 @@ export const BIN = process.env.SHINRAI_BIN ?? 'build/shinrai';
 export const CONFIG = process.env.SHINRAI_CONFIG ?? 'examples/shinrai.yaml';
 export const ADMIN = { Authorization: 'Bearer demo-admin-key' };
 export const WRITE_KEY = 'demo-write-key';
+// Every demo key by role (none: no credentials), for tests that try each.
+export const KEYS = {
+  none: null,
+  write_key: 'demo-write-key',
+  admin: 'demo-admin-key',
+  privacy_officer: 'demo-privacy-officer-key',
+  agent: 'demo-agent-key',
+  analyst: 'demo-analyst-key',
+  service: 'demo-service-key',
+};
 
 export function tempDataDir() {
   return mkdtempSync(join(tmpdir(), 'shinrai-client-test-'));
@@ -19,12 +29,14 @@ export function removeDir(dir) {
 }
 
 // Resolves once the server prints its URL; rejects if it exits first or
-// takes longer than `timeoutMs`.
-export function startServer({ dataDir, config = CONFIG, args = [], timeoutMs = 30000 } = {}) {
+// takes longer than `timeoutMs`. `nofile`: run it under that open-file limit
+// (soft and hard).
+export function startServer({ dataDir, config = CONFIG, args = [], timeoutMs = 30000, nofile } = {}) {
   return new Promise((resolve, reject) => {
-    const proc = spawn(BIN, ['serve', '--data', dataDir, '--config', config, '--listen', '127.0.0.1:0', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const serve = ['serve', '--data', dataDir, '--config', config, '--listen', '127.0.0.1:0', ...args];
+    const proc = nofile
+      ? spawn('sh', ['-c', `ulimit -n ${Number(nofile)} && exec "$0" "$@"`, BIN, ...serve], { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(BIN, serve, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const timer = setTimeout(() => {
       proc.kill('SIGKILL');
@@ -37,6 +49,7 @@ export function startServer({ dataDir, config = CONFIG, args = [], timeoutMs = 3
         clearTimeout(timer);
         resolve({
           url: m[1],
+          port: Number(new URL(m[1]).port),
           proc,
           output: () => out,
           stop: () => stopProcess(proc, 'SIGTERM'),
