@@ -3,6 +3,7 @@
 #include "consent/ledger.h"
 #include "consent/policy.h"
 #include "profile/keys.h"
+#include "store/scan_counters.h"
 
 namespace shinrai::service {
 
@@ -67,14 +68,9 @@ Status CollectService::Load() {
   // Also after a failed commit: ids and counts staged by writes that never
   // reached the store are forgotten, so a retry of those messages is stored.
   dedup_ = MessageDedup(config_->server.dedup_window_seconds * 1000, config_->server.dedup_max_ids);
-  counters_.clear();
   RETURN_IF_ERROR(dedup_.Load(*store_, env_->NowMillis()));
-  store::ScanOptions so;
-  so.prefix = std::string(profile::kCounterPrefix);
-  return store_->Scan(so, [&](std::string_view k, std::string_view v) {
-    counters_[std::string(k.substr(so.prefix.size()))] = std::stoll(std::string(v));
-    return true;
-  });
+  ASSIGN_OR_RETURN(counters_, store::ScanCounters(*store_, std::string(profile::kCounterPrefix)));
+  return Status::Ok();
 }
 
 std::map<std::string, int64_t> CollectService::Counters() {

@@ -9,6 +9,7 @@
 #include "core/time_format.h"
 #include "profile/event.h"
 #include "profile/keys.h"
+#include "store/scan_counters.h"
 #include "profile/profile.h"
 #include "service/html_escape.h"
 #include "service/rights_service.h"
@@ -128,13 +129,9 @@ Result<nlohmann::json> RetentionViolations(RetentionService* retention_service) 
 
 // The counters of fields and calls dropped at collection, by name.
 Result<nlohmann::json> MinimizationDrops(store::Store& store) {
+  ASSIGN_OR_RETURN(auto counters, store::ScanCounters(store, std::string(profile::kCounterPrefix)));
   nlohmann::json drops = nlohmann::json::object();
-  store::ScanOptions so;
-  so.prefix = std::string(profile::kCounterPrefix);
-  RETURN_IF_ERROR(store.Scan(so, [&](std::string_view k, std::string_view v) {
-    drops[std::string(k.substr(so.prefix.size()))] = std::stoll(std::string(v));
-    return true;
-  }));
+  for (const auto& [name, n] : counters) drops[name] = n;
   return drops;
 }
 

@@ -13,6 +13,7 @@
 #include "consent/policy.h"
 #include "core/hash.h"
 #include "profile/keys.h"
+#include "store/scan_counters.h"
 #include "service/candidate_scores.h"
 #include "service/interactions.h"
 #include "service/recommendation_rules.h"
@@ -128,12 +129,7 @@ Status RecommendationService::Load() {
   RETURN_IF_ERROR(catalog_.Load(*store_));
   {
     std::lock_guard lock(feedback_mu_);
-    store::ScanOptions so;
-    so.prefix = std::string(kFeedbackCounterPrefix);
-    RETURN_IF_ERROR(store_->Scan(so, [&](std::string_view k, std::string_view v) {
-      feedback_totals_[std::string(k.substr(so.prefix.size()))] = std::stoll(std::string(v));
-      return true;
-    }));
+    ASSIGN_OR_RETURN(feedback_totals_, store::ScanCounters(*store_, std::string(kFeedbackCounterPrefix)));
   }
   if (model_path_.empty() || !std::filesystem::exists(model_path_)) return Status::Ok();
   auto m = recs::LoadSnapshot(model_path_, config_->recommendations.ann_min_items);

@@ -285,6 +285,22 @@ TEST_F(CrashSafety, AnAuditLogCutAtTheEndIsCaughtWithoutItsHeadOrWithARewrittenO
   EXPECT_NE(emptied->problem.find("missing"), std::string::npos) << emptied->problem;
 }
 
+TEST_F(CrashSafety, ACorruptCounterIsAnErrorNamingItNotAnExceptionAtStartUp) {
+  schema::Config config = testing::ExampleConfig();
+  FakeEnv env;
+  auto store = store::NewMemoryStore();
+  store::WriteBatch wb;
+  wb.Put(profile::CounterKey("accepted_events"), "12x");
+  ASSERT_TRUE(store->Write(wb, true).ok());
+  store::StagedWriter writer(store.get());
+  service::WriteSerializer serializer;
+  service::Access access(config.keys);
+  service::CollectService collect(&config, &access, store.get(), &writer, &serializer, &env);
+  Status loaded = collect.Load();
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.message().find("accepted_events"), std::string::npos) << loaded.ToString();
+}
+
 TEST_F(CrashSafety, StorageComesBackAfterATransientWriteFailure) {
   auto inner = store::NewMemoryStore();
   FlakyStore flaky(inner.get());
