@@ -154,8 +154,8 @@ int ServeUntilStopped(const cli::ServeCommand& cmd, const schema::Config& config
   service::ConsentService consent(&config, store, &writer, &serializer, Env::Default(), &audit);
   service::RecommendationService recs(&config, store, &writer, Env::Default(), cmd.data_dir + "/models", &audit);
   service::RightsService rights({&config, store, &writer, &serializer, Env::Default(), data.suppression.get(), &audit,
-                                 data.vault.get(), &recs});
-  service::RetentionService retention(&config, store, &writer, &serializer, Env::Default(), &audit, &recs);
+                                 data.vault.get(), {&recs}});
+  service::RetentionService retention(&config, store, &writer, &serializer, Env::Default(), &audit, {&recs});
   const service::PrivacyReportDeps report{&config, store, &retention, data.paths.audit_dir, Env::Default()};
   if (Status s = collect.Load(); !s.ok()) return Fail(s);
   writer.AddRecoveryHook([&collect] { return collect.Load(); });

@@ -117,7 +117,7 @@ int Report(const cli::AuditCommand& cmd) {
   if (!data.ok()) return Fail(data.status());
   store::StagedWriter writer(data->store);
   service::WriteSerializer serializer;
-  service::RetentionService retention(&*config, data->store, &writer, &serializer, Env::Default(), nullptr, nullptr);
+  service::RetentionService retention(&*config, data->store, &writer, &serializer, Env::Default(), nullptr, {});
   auto report = service::BuildPrivacyReport({&*config, data->store, &retention, data->paths.audit_dir, Env::Default()});
   if (!report.ok()) return Fail(report.status());
   if (!cmd.html.empty()) {

@@ -212,11 +212,21 @@ Result<std::shared_ptr<const RecommendationService::History>> RecommendationServ
 }
 
 void RecommendationService::ForgetPeople(const std::vector<std::string>& profile_ids) {
-  std::unique_lock lock(history_mu_);
-  for (const auto& id : profile_ids) {
-    histories_.erase(id);
-    erased_.insert(id);
+  {
+    std::unique_lock lock(history_mu_);
+    for (const auto& id : profile_ids) {
+      histories_.erase(id);
+      erased_.insert(id);
+    }
   }
+  // The model holds no per-person vectors, but its item factors learned from
+  // these people's behaviour.
+  RequestRetrain();
+}
+
+void RecommendationService::ForgetExpired(bool rebuild) {
+  ForgetEveryone();  // cached histories may hold what was just deleted
+  if (rebuild) RequestRetrain();
 }
 
 void RecommendationService::ForgetEveryone() {

@@ -33,6 +33,7 @@
 #include "schema/config.h"
 #include "service/access.h"
 #include "service/catalog.h"
+#include "service/derived_data.h"
 #include "store/staged_writer.h"
 
 namespace shinrai::service {
@@ -52,7 +53,7 @@ struct TrainReport {
   int64_t version = 0;
 };
 
-class RecommendationService {
+class RecommendationService : public DerivedData {
  public:
   // `model_dir`: where the model file lives (created when missing).
   // `audit` may be null (tests): each personal recommendation (a use of the
@@ -68,9 +69,11 @@ class RecommendationService {
   void StopSchedule();
   // Asks the scheduler to retrain soon (after an erasure), even between periods.
   void RequestRetrain();
-  // Drops what is cached about these people and never caches them again
-  // (erasure), or drops everyone's (retention).
-  void ForgetPeople(const std::vector<std::string>& profile_ids);
+  // Drops what is cached about these people, never caches them again and
+  // retrains without them (erasure); or drops everyone's cached history and,
+  // when events were deleted, retrains (retention).
+  void ForgetPeople(const std::vector<std::string>& profile_ids) override;
+  void ForgetExpired(bool rebuild) override;
   void ForgetEveryone();
   size_t cached_people() const;
 

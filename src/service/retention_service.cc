@@ -32,8 +32,14 @@ int64_t EventRetentionSeconds(const schema::Declaration& d, const profile::Event
 
 RetentionService::RetentionService(const schema::Config* config, store::Store* store, store::StagedWriter* writer,
                                    WriteSerializer* serializer, Env* env, audit::AuditLog* audit,
-                                   RecommendationService* recs)
-    : config_(config), store_(store), writer_(writer), serializer_(serializer), env_(env), audit_(audit), recs_(recs) {}
+                                   std::vector<DerivedData*> derived)
+    : config_(config),
+      store_(store),
+      writer_(writer),
+      serializer_(serializer),
+      env_(env),
+      audit_(audit),
+      derived_(std::move(derived)) {}
 
 RetentionService::~RetentionService() { StopSchedule(); }
 
@@ -119,9 +125,8 @@ Result<RetentionReport> RetentionService::Sweep(bool dry_run) {
     // Deleted is not gone until the files holding it are rewritten.
     RETURN_IF_ERROR(store_->CompactPrefix(profile::EventFamily()));
     RETURN_IF_ERROR(store_->CompactPrefix(profile::ProfileFamily()));
-    if (recs_) {
-      recs_->ForgetEveryone();  // cached histories may hold what was just deleted
-      if (!overdue_events.empty()) recs_->RequestRetrain();
+    {
+      for (DerivedData* derived : derived_) derived->ForgetExpired(!overdue_events.empty());
     }
     if (audit_) {
       RETURN_IF_ERROR(audit_->Append({"retention.sweep", {"", "retention job", "system"}, "", {}, "",

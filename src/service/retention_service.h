@@ -23,7 +23,7 @@
 #include "core/periodic.h"
 #include "profile/event.h"
 #include "schema/config.h"
-#include "service/recommendation_service.h"
+#include "service/derived_data.h"
 #include "service/write_serializer.h"
 #include "store/staged_writer.h"
 
@@ -43,9 +43,9 @@ int64_t EventRetentionSeconds(const schema::Declaration& d, const profile::Event
 
 class RetentionService {
  public:
-  // `audit` and `recs` may be null.
+  // `audit` may be null; `derived`: what keeps data derived from people.
   RetentionService(const schema::Config* config, store::Store* store, store::StagedWriter* writer,
-                   WriteSerializer* serializer, Env* env, audit::AuditLog* audit, RecommendationService* recs);
+                   WriteSerializer* serializer, Env* env, audit::AuditLog* audit, std::vector<DerivedData*> derived);
   ~RetentionService();
 
   Result<RetentionReport> Sweep(bool dry_run);
@@ -59,7 +59,7 @@ class RetentionService {
   WriteSerializer* const serializer_;
   Env* const env_;
   audit::AuditLog* const audit_;
-  RecommendationService* const recs_;
+  const std::vector<DerivedData*> derived_;
   std::mutex sweep_mu_;
   Periodic schedule_;
 };

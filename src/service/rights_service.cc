@@ -473,10 +473,7 @@ Result<nlohmann::json> RightsService::FinishErasure(const audit::Actor& actor, n
   // The recommender's cached history of the person goes now; the model holds
   // no per-person vectors, but its item factors learned from this person's
   // behaviour: retrain without it.
-  if (d_.recs) {
-    d_.recs->ForgetPeople(ids);
-    d_.recs->RequestRetrain();
-  }
+  for (DerivedData* derived : d_.derived) derived->ForgetPeople(ids);
   int64_t remaining = 0;
   if (d_.vault) {
     for (const auto& pid : ids) {
@@ -492,7 +489,7 @@ Result<nlohmann::json> RightsService::FinishErasure(const audit::Actor& actor, n
                        {"keys_destroyed", destroyed},
                        {"keys_remaining", remaining},
                        {"identifiers_suppressed", d_.suppression != nullptr},
-                       {"model_retrain", d_.recs != nullptr},
+                       {"model_retrain", !d_.derived.empty()},
                        {"resumed_after_interruption", resumed},
                        {"seconds", seconds}};
   record["completed_at"] = FormatIso8601Millis(d_.env->NowMillis());

@@ -31,7 +31,7 @@
 #include "profile/profile_reader.h"
 #include "schema/config.h"
 #include "service/access.h"
-#include "service/recommendation_service.h"
+#include "service/derived_data.h"
 #include "service/suppression.h"
 #include "service/write_serializer.h"
 #include "store/key_families.h"
@@ -53,7 +53,8 @@ struct RightsDeps {
   SuppressionList* suppression;
   audit::AuditLog* audit;        // may be null (tests)
   crypto::KeyVault* vault;       // null when encryption at rest is off
-  RecommendationService* recs;   // may be null: no model to retrain
+  // Everything that keeps data derived from people (erasure reaches it).
+  std::vector<DerivedData*> derived;
 };
 
 class RightsService {

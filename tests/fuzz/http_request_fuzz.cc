@@ -187,9 +187,9 @@ std::unique_ptr<Stack> BuildStack() {
   Check(s->recs->Load(), "recommender");
   s->rights = std::make_unique<service::RightsService>(
       service::RightsDeps{config, s->store, s->writer.get(), &s->serializer, &s->env, s->suppression.get(),
-                          s->audit.get(), s->vault.get(), s->recs.get()});
+                          s->audit.get(), s->vault.get(), {s->recs.get()}});
   s->retention = std::make_unique<service::RetentionService>(config, s->store, s->writer.get(), &s->serializer,
-                                                             &s->env, s->audit.get(), s->recs.get());
+                                                             &s->env, s->audit.get(), {s->recs.get()});
   s->report = std::make_unique<service::PrivacyReportDeps>(
       service::PrivacyReportDeps{config, s->store, s->retention.get(), s->dir + "/audit", &s->env});
   s->api = std::make_unique<http::Api>(http::ApiDeps{config, s->access.get(), s->collect.get(), s->profiles.get(),

@@ -29,9 +29,9 @@ SecureStack::SecureStack(const std::string& dir, bool encrypt) : config_(Example
   if (!recs_->Load().ok()) throw std::runtime_error("cannot load the recommender");
   rights_ = std::make_unique<service::RightsService>(service::RightsDeps{
       &config_, data_->store, writer_.get(), &serializer_, &env_, data_->suppression.get(), audit_.get(),
-      data_->vault.get(), recs_.get()});
+      data_->vault.get(), {recs_.get()}});
   retention_ = std::make_unique<service::RetentionService>(&config_, data_->store, writer_.get(), &serializer_, &env_,
-                                                           audit_.get(), recs_.get());
+                                                           audit_.get(), std::vector<service::DerivedData*>{recs_.get()});
 }
 
 SecureStack::~SecureStack() {

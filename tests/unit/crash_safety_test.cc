@@ -178,7 +178,7 @@ TEST_F(CrashSafety, AnInterruptedErasureIsCompletedByTheRetryAndAuditedOnce) {
                                   audit->get());
   ASSERT_TRUE(collect.Load().ok());
   service::RightsService rights({&config, sealed.get(), &writer, &serializer, &env, &suppression, audit->get(),
-                                 vault->get(), nullptr});
+                                 vault->get(), {}});
   service::Principal officer{service::Role::kPrivacyOfficer, "officer", "o"};
 
   std::promise<Result<service::CollectReport>> sent;
