@@ -4,18 +4,18 @@
 
 namespace shinrai::service {
 
-std::unordered_set<std::string> RestingItems(std::vector<FeedbackEvent> feedback, int cap, int64_t rest_ms,
+std::unordered_set<std::string> RestingItems(std::vector<profile::FeedbackRecord> feedback, int cap, int64_t rest_ms,
                                              int64_t now_ms) {
   std::unordered_set<std::string> resting;
   if (cap <= 0) return resting;
   std::stable_sort(feedback.begin(), feedback.end(),
-                   [](const FeedbackEvent& a, const FeedbackEvent& b) { return a.at_ms < b.at_ms; });
+                   [](const profile::FeedbackRecord& a, const profile::FeedbackRecord& b) { return a.at_ms < b.at_ms; });
   struct State {
     int ignored = 0;
     int64_t rest_until = 0;
   };
   std::unordered_map<std::string, State> by_item;
-  for (const FeedbackEvent& f : feedback) {
+  for (const profile::FeedbackRecord& f : feedback) {
     State& s = by_item[f.item];
     if (f.type != "impression") {
       s.ignored = 0;  // engagement: the person wants to see it

@@ -14,19 +14,15 @@
 #include <unordered_set>
 #include <vector>
 
+#include "profile/feedback.h"
 #include "service/catalog.h"
 
 namespace shinrai::service {
 
-struct FeedbackEvent {
-  std::string type;  // impression | click | conversion
-  std::string item;
-  int64_t at_ms = 0;
-};
 
 // Items resting at `now_ms`: `cap` impressions without a click or conversion
 // put an item to rest for `rest_ms` after the cap-th one; the count restarts then.
-std::unordered_set<std::string> RestingItems(std::vector<FeedbackEvent> feedback, int cap, int64_t rest_ms,
+std::unordered_set<std::string> RestingItems(std::vector<profile::FeedbackRecord> feedback, int cap, int64_t rest_ms,
                                              int64_t now_ms);
 
 struct RuleContext {

@@ -257,7 +257,7 @@ struct RecommendationService::Subject {
   consent::ConsentState state;
   bool personalize = false;
   std::shared_ptr<const History> cached;  // null without a person
-  std::vector<FeedbackEvent> feedback;
+  std::vector<profile::FeedbackRecord> feedback;
   // Purchases and impressions drive the rules even when nothing is personalized.
   const History* known = nullptr;
   const History* history = nullptr;  // what personalizes: empty unless allowed
@@ -293,9 +293,8 @@ Status RecommendationService::ReadSubjectData(const Principal& who, const Recomm
   store::ScanOptions so;
   so.prefix = profile::FeedbackPrefix(person.id);
   return store_->Scan(so, [&](std::string_view, std::string_view v) {
-    json f = json::parse(v, nullptr, false);
-    if (f.is_object())
-      subject->feedback.push_back({f.value("type", ""), f.value("item", ""), f.value("at", int64_t{0})});
+    // A damaged record only loses its say in the frequency cap.
+    if (auto f = profile::DecodeFeedback(v); f.ok()) subject->feedback.push_back(std::move(*f));
     return true;
   });
 }
@@ -515,9 +514,7 @@ Result<std::pair<store::Transaction, json>> RecommendationService::StageFeedback
       ASSIGN_OR_RETURN(std::optional<std::string> existing, txn.Get(key));
       if (existing) continue;
     }
-    json rec = {{"type", type}, {"item", item}, {"at", now}, {"group", group},
-                {"recommendation_id", token ? token->nonce : std::string()}};
-    txn.Put(key, rec.dump());
+    txn.Put(key, profile::EncodeFeedback({type, item, now, group, token ? token->nonce : std::string()}));
     ++recorded;
   }
   if (recorded > 0) {
