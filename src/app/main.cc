@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "app/data_dir.h"
+#include "app/services.h"
 #include "app/fail.h"
 #include "app/security_commands.h"
 #include "audit/audit_log.h"
@@ -143,35 +144,21 @@ int ServeUntilStopped(const cli::ServeCommand& cmd, const schema::Config& config
                       service::Access& access, audit::AuditLog& audit, const http::ServerOptions& sopts,
                       const std::string& running_marker) {
   store::Store* const store = data.store;
-  // Declared before the writer so that it is destroyed after it: the
+  // Declared before the services so that it is destroyed after them: the
   // writer's last replies still find the I/O context alive.
   std::unique_ptr<http::Server> server;
-  store::StagedWriter writer(store);
-  service::WriteSerializer serializer;
-  service::CollectService collect(&config, &access, store, &writer, &serializer, Env::Default(),
-                                  data.suppression.get(), &audit);
-  service::ProfileService profiles(&config, store, &audit);
-  service::ConsentService consent(&config, store, &writer, &serializer, Env::Default(), &audit);
-  service::RecommendationService recs(&config, store, &writer, Env::Default(), cmd.data_dir + "/models", &audit);
-  service::RightsService rights({&config, store, &writer, &serializer, Env::Default(), data.suppression.get(), &audit,
-                                 data.vault.get(), {&recs}});
-  service::RetentionService retention(&config, store, &writer, &serializer, Env::Default(), &audit, {&recs});
-  const service::PrivacyReportDeps report{&config, store, &retention, data.paths.audit_dir, Env::Default()};
-  if (Status s = collect.Load(); !s.ok()) return Fail(s);
-  writer.AddRecoveryHook([&collect] { return collect.Load(); });
-  if (Status s = recs.Load(); !s.ok()) return Fail(s);
-  if (auto token_key = app::RecommendationTokenKey(data)) recs.UseTokenKey(*token_key);
-  if (auto resumed = rights.ResumeErasures(); !resumed.ok()) {
+  app::Services s(app::DepsFor(data, config, audit, access, Env::Default(), cmd.data_dir + "/models"));
+  if (auto resumed = s.Load(); !resumed.ok()) {
     return Fail(resumed.status());
   } else if (*resumed > 0) {
     spdlog::warn("completed {} erasure(s) that the last run had begun", *resumed);
   }
-  if (Status s = MaybeLoadDemo(cmd, config, *store, collect, recs); !s.ok()) return Fail(s);
-  recs.StartSchedule();
-  retention.StartSchedule();
+  if (Status st = MaybeLoadDemo(cmd, config, *store, s.collect, s.recs); !st.ok()) return Fail(st);
+  s.recs.StartSchedule();
+  s.retention.StartSchedule();
 
-  http::Api api({&config, &access, &collect, &profiles, &consent, [&writer] { return writer.health(); }, &recs,
-                 &rights, &report});
+  http::Api api({&config, &access, &s.collect, &s.profiles, &s.consent, [&s] { return s.writer.health(); }, &s.recs,
+                 &s.rights, &s.report});
   server = std::make_unique<http::Server>(sopts, [&api](http::Request& req, http::Respond respond) {
     api.Handle(req, std::move(respond));
   });
@@ -180,9 +167,9 @@ int ServeUntilStopped(const cli::ServeCommand& cmd, const schema::Config& config
   server->Wait();
   spdlog::info("shutting down");
   server->Stop();
-  recs.StopSchedule();
-  retention.StopSchedule();
-  Status flushed = writer.Flush();
+  s.recs.StopSchedule();
+  s.retention.StopSchedule();
+  Status flushed = s.writer.Flush();
   if (!flushed.ok()) {
     spdlog::error("could not commit the last writes: {}", flushed.ToString());
     return 1;

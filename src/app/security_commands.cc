@@ -7,6 +7,7 @@
 #include <set>
 
 #include "app/data_dir.h"
+#include "app/services.h"
 #include "app/fail.h"
 #include "audit/audit_log.h"
 #include "core/time_format.h"
@@ -115,10 +116,13 @@ int Report(const cli::AuditCommand& cmd) {
   if (!config.ok()) return Fail(config.status());
   auto data = OpenData(cmd.data_dir, *config);
   if (!data.ok()) return Fail(data.status());
-  store::StagedWriter writer(data->store);
-  service::WriteSerializer serializer;
-  service::RetentionService retention(&*config, data->store, &writer, &serializer, Env::Default(), nullptr, {});
-  auto report = service::BuildPrivacyReport({&*config, data->store, &retention, data->paths.audit_dir, Env::Default()});
+  auto audit = audit::AuditLog::Open(data->paths.audit_dir, Env::Default(), audit::AuditLog::kDefaultSegmentBytes,
+                                     data->audit_head_key);
+  if (!audit.ok()) return Fail(audit.status());
+  const service::Access access(config->keys);
+  // The same object graph as the server's; the report only reads.
+  Services services(DepsFor(*data, *config, **audit, access, Env::Default(), cmd.data_dir + "/models"));
+  auto report = service::BuildPrivacyReport(services.report);
   if (!report.ok()) return Fail(report.status());
   if (!cmd.html.empty()) {
     std::ofstream out(cmd.html);

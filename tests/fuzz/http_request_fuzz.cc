@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "app/data_dir.h"
+#include "app/services.h"
 #include "audit/audit_log.h"
 #include "core/env.h"
 #include "core/utf8.h"
@@ -101,40 +102,20 @@ crypto::SecretKey master_key;
   std::abort();
 }
 
-// The server's stack, as app/main.cc's Serve wires it, over memory stores.
+// The server's stack, wired by app::Services as Serve wires it, over memory
+// stores instead of RocksDB.
 struct Stack {
   std::string dir;
   FakeEnv env;
-  std::unique_ptr<store::Store> records;
-  std::unique_ptr<store::Store> vault_store;
-  std::unique_ptr<crypto::KeyVault> vault;
-  std::unique_ptr<store::Store> encrypted;
-  store::Store* store = nullptr;
-  std::unique_ptr<service::SuppressionList> suppression;
+  app::OpenedData data;
   std::unique_ptr<audit::AuditLog> audit;
   std::unique_ptr<service::Access> access;
-  std::unique_ptr<store::StagedWriter> writer;
-  service::WriteSerializer serializer;
-  std::unique_ptr<service::CollectService> collect;
-  std::unique_ptr<service::ProfileService> profiles;
-  std::unique_ptr<service::ConsentService> consent;
-  std::unique_ptr<service::RecommendationService> recs;
-  std::unique_ptr<service::RightsService> rights;
-  std::unique_ptr<service::RetentionService> retention;
-  std::unique_ptr<service::PrivacyReportDeps> report;
+  std::unique_ptr<app::Services> services;  // destroyed first: the writer commits what is staged
   std::unique_ptr<http::Api> api;
 
   ~Stack() {
-    // As Serve: the services go, then the writer commits what is staged.
     api.reset();
-    retention.reset();
-    rights.reset();
-    recs.reset();
-    consent.reset();
-    profiles.reset();
-    collect.reset();
-    if (writer) (void)writer->Flush();
-    writer.reset();
+    services.reset();
     audit.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
@@ -153,48 +134,34 @@ std::unique_ptr<Stack> BuildStack() {
   auto s = std::make_unique<Stack>();
   s->dir = work_root + "/" + std::to_string(generation++);
   std::filesystem::create_directories(s->dir);
-  s->records = store::NewMemoryStore();
-  s->store = s->records.get();
+  app::OpenedData& d = s->data;
+  d.paths.audit_dir = s->dir + "/audit";
+  d.rocks = store::NewMemoryStore();
+  d.store = d.rocks.get();
   crypto::SecretKey suppression_key;
-  std::optional<crypto::SecretKey> head_key;
   if (config->security.encrypt_at_rest) {
-    s->vault_store = store::NewMemoryStore();
-    auto vault = crypto::KeyVault::Open(s->vault_store.get(), master_key);
+    d.vault_store = store::NewMemoryStore();
+    auto vault = crypto::KeyVault::Open(d.vault_store.get(), master_key);
     Check(vault.status(), "key vault");
-    s->vault = std::move(*vault);
-    s->encrypted = crypto::NewEncryptedStore(s->records.get(), s->vault.get(), app::PersonalDataScheme());
-    s->store = s->encrypted.get();
-    suppression_key = s->vault->suppression_key();
-    head_key = audit::HeadKeyFrom(master_key);
+    d.vault = std::move(*vault);
+    d.encrypted = crypto::NewEncryptedStore(d.rocks.get(), d.vault.get(), app::PersonalDataScheme());
+    d.store = d.encrypted.get();
+    suppression_key = d.vault->suppression_key();
+    d.audit_head_key = audit::HeadKeyFrom(master_key);
   }
-  s->suppression = std::make_unique<service::SuppressionList>(suppression_key);
-  Check(s->suppression->Load(*s->store), "suppression list");
-  auto log = audit::AuditLog::Open(s->dir + "/audit", &s->env, audit::AuditLog::kDefaultSegmentBytes, head_key);
+  d.suppression = std::make_unique<service::SuppressionList>(suppression_key);
+  Check(d.suppression->Load(*d.store), "suppression list");
+  auto log = audit::AuditLog::Open(d.paths.audit_dir, &s->env, audit::AuditLog::kDefaultSegmentBytes, d.audit_head_key);
   Check(log.status(), "audit log");
   s->audit = std::move(*log);
   s->access = std::make_unique<service::Access>(config->keys, s->dir + "/api-keys.json",
                                                 config->security.default_rate_limit, &s->env);
-  s->writer = std::make_unique<store::StagedWriter>(s->store);
-  s->collect = std::make_unique<service::CollectService>(config, s->access.get(), s->store, s->writer.get(),
-                                                         &s->serializer, &s->env, s->suppression.get(),
-                                                         s->audit.get());
-  Check(s->collect->Load(), "collection state");
-  s->profiles = std::make_unique<service::ProfileService>(config, s->store, s->audit.get());
-  s->consent = std::make_unique<service::ConsentService>(config, s->store, s->writer.get(), &s->serializer, &s->env,
-                                                         s->audit.get());
-  s->recs = std::make_unique<service::RecommendationService>(config, s->store, s->writer.get(), &s->env,
-                                                             s->dir + "/models", s->audit.get());
-  Check(s->recs->Load(), "recommender");
-  s->rights = std::make_unique<service::RightsService>(
-      service::RightsDeps{config, s->store, s->writer.get(), &s->serializer, &s->env, s->suppression.get(),
-                          s->audit.get(), s->vault.get(), {s->recs.get()}});
-  s->retention = std::make_unique<service::RetentionService>(config, s->store, s->writer.get(), &s->serializer,
-                                                             &s->env, s->audit.get(), {s->recs.get()});
-  s->report = std::make_unique<service::PrivacyReportDeps>(
-      service::PrivacyReportDeps{config, s->store, s->retention.get(), s->dir + "/audit", &s->env});
-  s->api = std::make_unique<http::Api>(http::ApiDeps{config, s->access.get(), s->collect.get(), s->profiles.get(),
-                                                     s->consent.get(), [w = s->writer.get()] { return w->health(); }, s->recs.get(),
-                                                     s->rights.get(), s->report.get()});
+  s->services = std::make_unique<app::Services>(app::DepsFor(d, *config, *s->audit, *s->access, &s->env, s->dir + "/models"));
+  Check(s->services->Load().status(), "services");
+  app::Services& v = *s->services;
+  s->api = std::make_unique<http::Api>(http::ApiDeps{config, s->access.get(), &v.collect, &v.profiles, &v.consent,
+                                                     [&v] { return v.writer.health(); }, &v.recs, &v.rights,
+                                                     &v.report});
   return s;
 }
 

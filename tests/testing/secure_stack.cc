@@ -18,35 +18,19 @@ SecureStack::SecureStack(const std::string& dir, bool encrypt) : config_(Example
   auto log = audit::AuditLog::Open(data_->paths.audit_dir, &env_);
   if (!log.ok()) throw std::runtime_error(log.status().ToString());
   audit_ = std::move(*log);
-  writer_ = std::make_unique<store::StagedWriter>(data_->store);
   access_ = std::make_unique<service::Access>(config_.keys, data_->paths.api_keys_file, 1e9, &env_);
-  collect_ = std::make_unique<service::CollectService>(&config_, access_.get(), data_->store, writer_.get(),
-                                                       &serializer_, &env_, data_->suppression.get(), audit_.get());
-  if (!collect_->Load().ok()) throw std::runtime_error("cannot load collection state");
-  profiles_ = std::make_unique<service::ProfileService>(&config_, data_->store, audit_.get());
-  recs_ = std::make_unique<service::RecommendationService>(&config_, data_->store, writer_.get(), &env_,
-                                                          dir + "/models", audit_.get());
-  if (!recs_->Load().ok()) throw std::runtime_error("cannot load the recommender");
-  rights_ = std::make_unique<service::RightsService>(service::RightsDeps{
-      &config_, data_->store, writer_.get(), &serializer_, &env_, data_->suppression.get(), audit_.get(),
-      data_->vault.get(), {recs_.get()}});
-  retention_ = std::make_unique<service::RetentionService>(&config_, data_->store, writer_.get(), &serializer_, &env_,
-                                                           audit_.get(), std::vector<service::DerivedData*>{recs_.get()});
+  // The server's own wiring (app/services.h), with the fake clock.
+  services_ = std::make_unique<app::Services>(app::DepsFor(*data_, config_, *audit_, *access_, &env_, dir + "/models"));
+  if (auto loaded = services_->Load(); !loaded.ok()) throw std::runtime_error(loaded.status().ToString());
 }
 
-SecureStack::~SecureStack() {
-  retention_.reset();
-  rights_.reset();
-  recs_.reset();
-  collect_.reset();
-  writer_.reset();
-}
+SecureStack::~SecureStack() { services_.reset(); }
 
 Result<service::CollectReport> SecureStack::Send(std::optional<profile::CallType> endpoint, const std::string& body) {
   std::promise<Result<service::CollectReport>> p;
   service::Credentials c;
   c.basic_user = "demo-write-key";
-  collect_->Collect(c, endpoint, body, false, [&p](Result<service::CollectReport> r) { p.set_value(std::move(r)); });
+  services_->collect.Collect(c, endpoint, body, false, [&p](Result<service::CollectReport> r) { p.set_value(std::move(r)); });
   return p.get_future().get();
 }
 
@@ -57,7 +41,7 @@ void SecureStack::SendAll(const std::vector<std::string>& bodies, size_t in_flig
     pending.push_back(p->get_future());
     service::Credentials c;
     c.basic_user = "demo-write-key";
-    collect_->Collect(c, std::nullopt, body, false, [p](Result<service::CollectReport> r) {
+    services_->collect.Collect(c, std::nullopt, body, false, [p](Result<service::CollectReport> r) {
       if (!r.ok()) {
         std::fprintf(stderr, "collection failed: %s\n", r.status().ToString().c_str());
         std::abort();
@@ -85,11 +69,11 @@ service::Principal SecureStack::Admin() const {
 }
 
 Result<nlohmann::json> SecureStack::Request(const nlohmann::json& body) {
-  return rights_->Create(Officer(), body.dump());
+  return services_->rights.Create(Officer(), body.dump());
 }
 
 void SecureStack::FlushToDisk() {
-  (void)writer_->Flush();
+  (void)services_->writer.Flush();
   (void)data_->store->CompactPrefix("");
   (void)audit_->Flush();
 }

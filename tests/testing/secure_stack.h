@@ -7,6 +7,7 @@
 #include <string>
 
 #include "app/data_dir.h"
+#include "app/services.h"
 #include "audit/audit_log.h"
 #include "core/env.h"
 #include "schema/config.h"
@@ -46,15 +47,13 @@ class SecureStack {
   FakeEnv& env() { return env_; }
   app::OpenedData& data() { return *data_; }
   store::Store& store() { return *data_->store; }
-  service::RightsService& rights() { return *rights_; }
-  service::ProfileService& profiles() { return *profiles_; }
-  service::RecommendationService& recs() { return *recs_; }
-  service::RetentionService& retention() { return *retention_; }
-  Result<nlohmann::json> Report() {
-    return service::BuildPrivacyReport({&config_, data_->store, retention_.get(), data_->paths.audit_dir, &env_});
-  }
-  store::StagedWriter& writer() { return *writer_; }
-  service::CollectService& collect() { return *collect_; }
+  service::RightsService& rights() { return services_->rights; }
+  service::ProfileService& profiles() { return services_->profiles; }
+  service::RecommendationService& recs() { return services_->recs; }
+  service::RetentionService& retention() { return services_->retention; }
+  Result<nlohmann::json> Report() { return service::BuildPrivacyReport(services_->report); }
+  store::StagedWriter& writer() { return services_->writer; }
+  service::CollectService& collect() { return services_->collect; }
   audit::AuditLog& audit() { return *audit_; }
 
  private:
@@ -62,14 +61,8 @@ class SecureStack {
   FakeEnv env_;
   std::unique_ptr<app::OpenedData> data_;
   std::unique_ptr<audit::AuditLog> audit_;
-  std::unique_ptr<store::StagedWriter> writer_;
   std::unique_ptr<service::Access> access_;
-  service::WriteSerializer serializer_;
-  std::unique_ptr<service::CollectService> collect_;
-  std::unique_ptr<service::ProfileService> profiles_;
-  std::unique_ptr<service::RecommendationService> recs_;
-  std::unique_ptr<service::RightsService> rights_;
-  std::unique_ptr<service::RetentionService> retention_;
+  std::unique_ptr<app::Services> services_;
 };
 
 // Every file under `dir`, read whole: for "is it anywhere on disk" checks.

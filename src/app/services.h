@@ -1,0 +1,76 @@
+// Services: the use cases over one opened data directory, wired in one place.
+//
+// `serve`, `shinrai audit report`, the test fixtures and the fuzz harness all
+// build the object graph here, so a new service or dependency is added once,
+// in the order the services depend on each other. Members are destroyed in
+// reverse: the services first, then the writer, which commits what is staged.
+//
+// Thread-safety: as the services; Load from one thread before serving.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "audit/audit_log.h"
+#include "crypto/key_vault.h"
+#include "service/access.h"
+#include "service/collect_service.h"
+#include "service/consent_service.h"
+#include "service/privacy_report.h"
+#include "service/profile_service.h"
+#include "service/recommendation_service.h"
+#include "service/retention_service.h"
+#include "service/rights_service.h"
+#include "service/suppression.h"
+#include "service/write_serializer.h"
+#include "store/staged_writer.h"
+
+namespace shinrai::app {
+
+struct OpenedData;
+
+struct ServicesDeps {
+  const schema::Config* config;
+  store::Store* store;                     // what the services use (the encrypting store when on)
+  crypto::KeyVault* vault;                 // null with encryption at rest off
+  service::SuppressionList* suppression;
+  audit::AuditLog* audit;                  // every use of personal data is logged here
+  const service::Access* access;
+  Env* env;
+  std::string model_dir;
+  std::string audit_dir;                   // the privacy report reads the log there
+  std::optional<crypto::SecretKey> token_key;  // seals recommendation ids; nullopt: one per run
+};
+
+// The deps for an opened data directory (app/data_dir.h).
+ServicesDeps DepsFor(const OpenedData& data, const schema::Config& config, audit::AuditLog& audit,
+                     const service::Access& access, Env* env, std::string model_dir);
+
+class Services {
+ public:
+  explicit Services(const ServicesDeps& deps);
+  ~Services();
+  Services(const Services&) = delete;
+  Services& operator=(const Services&) = delete;
+
+  // Reads what the services keep in memory (the de-duplication window,
+  // counters, the catalogue and the model), so that a failed commit reloads
+  // it too, and completes erasures an earlier run had begun. Answers how
+  // many it completed.
+  Result<int> Load();
+
+  store::StagedWriter writer;
+  service::WriteSerializer serializer;
+  service::CollectService collect;
+  service::ProfileService profiles;
+  service::ConsentService consent;
+  service::RecommendationService recs;
+  service::RightsService rights;
+  service::RetentionService retention;
+  const service::PrivacyReportDeps report;
+
+ private:
+  const std::optional<crypto::SecretKey> token_key_;
+};
+
+}  // namespace shinrai::app
