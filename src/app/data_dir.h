@@ -10,7 +10,7 @@
 #include "crypto/encrypted_store.h"
 #include "crypto/key_vault.h"
 #include "schema/config.h"
-#include "service/suppression.h"
+#include "privacy/suppression.h"
 #include "store/store.h"
 
 namespace shinrai::app {

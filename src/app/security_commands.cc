@@ -13,9 +13,9 @@
 #include "core/time_format.h"
 #include "crypto/key_vault.h"
 #include "schema/config.h"
-#include "service/api_key_file.h"
-#include "service/privacy_report.h"
-#include "service/retention_service.h"
+#include "access/api_key_file.h"
+#include "privacy/privacy_report.h"
+#include "privacy/retention_service.h"
 #include "store/staged_writer.h"
 
 namespace shinrai::app {

@@ -13,16 +13,16 @@
 
 #include "audit/audit_log.h"
 #include "crypto/key_vault.h"
-#include "service/access.h"
-#include "service/collect_service.h"
-#include "service/consent_service.h"
-#include "service/privacy_report.h"
-#include "service/profile_service.h"
-#include "service/recommendation_service.h"
-#include "service/retention_service.h"
-#include "service/rights_service.h"
-#include "service/suppression.h"
-#include "service/write_serializer.h"
+#include "access/access.h"
+#include "collect/collect_service.h"
+#include "privacy/consent_service.h"
+#include "privacy/privacy_report.h"
+#include "orchestration/profile_service.h"
+#include "personalize/recommendation_service.h"
+#include "privacy/retention_service.h"
+#include "privacy/rights_service.h"
+#include "privacy/suppression.h"
+#include "store/write_serializer.h"
 #include "store/staged_writer.h"
 
 namespace shinrai::app {
@@ -60,7 +60,7 @@ class Services {
   Result<int> Load();
 
   store::StagedWriter writer;
-  service::WriteSerializer serializer;
+  store::WriteSerializer serializer;
   service::CollectService collect;
   service::ProfileService profiles;
   service::ConsentService consent;

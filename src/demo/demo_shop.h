@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "service/collect_service.h"
+#include "collect/collect_service.h"
 
 namespace shinrai::demo {
 

@@ -22,13 +22,13 @@
 #include <functional>
 
 #include "http/server.h"
-#include "service/access.h"
-#include "service/collect_service.h"
-#include "service/consent_service.h"
-#include "service/profile_service.h"
-#include "service/recommendation_service.h"
-#include "service/privacy_report.h"
-#include "service/rights_service.h"
+#include "access/access.h"
+#include "collect/collect_service.h"
+#include "privacy/consent_service.h"
+#include "orchestration/profile_service.h"
+#include "personalize/recommendation_service.h"
+#include "privacy/privacy_report.h"
+#include "privacy/rights_service.h"
 
 namespace shinrai::http {
 

@@ -45,11 +45,11 @@ inline constexpr KeyFamily kConsentRecord{"cs/", "consent ledger", Protection::k
 inline constexpr KeyFamily kConsentState{"cc/", "derived consent state", Protection::kSealedBySubject, "consent/ledger.h"};
 // service/
 inline constexpr KeyFamily kRightsRequest{"rr/", "rights requests", Protection::kSealedByService,
-                                          "service/rights_service.h"};
+                                          "privacy/rights_service.h"};
 inline constexpr KeyFamily kFeedbackTotals{"rs/", "feedback totals by group", Protection::kNone,
-                                           "service/recommendation_service.cc"};
+                                           "personalize/recommendation_service.cc"};
 inline constexpr KeyFamily kSuppression{"sx/", "suppressed identifiers (keyed hashes)", Protection::kNone,
-                                        "service/suppression.h"};
+                                        "privacy/suppression.h"};
 inline constexpr KeyFamily kMeta{"meta/", "markers of the data directory", Protection::kNone, "app/main.cc"};
 // crypto/key_vault.h (the vault's store, never the data store)
 inline constexpr KeyFamily kSubjectKey{"sk/", "people's data keys", Protection::kKeyVault, "crypto/key_vault.h"};

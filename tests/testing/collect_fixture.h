@@ -10,8 +10,8 @@
 #include "core/env.h"
 #include "profile/profile_reader.h"
 #include "schema/config.h"
-#include "service/access.h"
-#include "service/collect_service.h"
+#include "access/access.h"
+#include "collect/collect_service.h"
 #include "store/staged_writer.h"
 #include "store/store.h"
 
@@ -44,7 +44,7 @@ class CollectFixture {
   FakeEnv& env() { return env_; }
   service::CollectService& collect() { return *collect_; }
   store::StagedWriter& writer() { return *writer_; }
-  service::WriteSerializer& serializer() { return serializer_; }
+  store::WriteSerializer& serializer() { return serializer_; }
 
  private:
   std::unique_ptr<schema::Config> config_;
@@ -52,7 +52,7 @@ class CollectFixture {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<store::StagedWriter> writer_;
   std::unique_ptr<service::Access> access_;
-  service::WriteSerializer serializer_;
+  store::WriteSerializer serializer_;
   std::unique_ptr<service::CollectService> collect_;
   std::unique_ptr<profile::ProfileReader> reader_;
 };

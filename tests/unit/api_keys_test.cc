@@ -5,8 +5,8 @@
 #include <sstream>
 
 #include "crypto/secret_key.h"
-#include "service/access.h"
-#include "service/api_key_file.h"
+#include "access/access.h"
+#include "access/api_key_file.h"
 #include "testing/collect_fixture.h"
 
 namespace shinrai {

@@ -15,9 +15,9 @@
 #include "crypto/key_vault.h"
 #include "profile/keys.h"
 #include "profile/lookup.h"
-#include "service/collect_service.h"
-#include "service/rights_service.h"
-#include "service/suppression.h"
+#include "collect/collect_service.h"
+#include "privacy/rights_service.h"
+#include "privacy/suppression.h"
 #include "store/staged_writer.h"
 #include "testing/collect_fixture.h"
 #include "testing/secure_stack.h"
@@ -171,7 +171,7 @@ TEST_F(CrashSafety, AnInterruptedErasureIsCompletedByTheRetryAndAuditedOnce) {
   auto audit = audit::AuditLog::Open(dir.path() + "/audit", &env);
   ASSERT_TRUE(audit.ok());
   store::StagedWriter writer(sealed.get());
-  service::WriteSerializer serializer;
+  store::WriteSerializer serializer;
   service::SuppressionList suppression((*vault)->suppression_key());
   service::Access access(config.keys);
   service::CollectService collect(&config, &access, sealed.get(), &writer, &serializer, &env, &suppression,
@@ -293,7 +293,7 @@ TEST_F(CrashSafety, ACorruptCounterIsAnErrorNamingItNotAnExceptionAtStartUp) {
   wb.Put(profile::CounterKey("accepted_events"), "12x");
   ASSERT_TRUE(store->Write(wb, true).ok());
   store::StagedWriter writer(store.get());
-  service::WriteSerializer serializer;
+  store::WriteSerializer serializer;
   service::Access access(config.keys);
   service::CollectService collect(&config, &access, store.get(), &writer, &serializer, &env);
   Status loaded = collect.Load();

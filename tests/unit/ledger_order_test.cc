@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "consent/ledger.h"
-#include "service/consent_service.h"
+#include "privacy/consent_service.h"
 #include "testing/collect_fixture.h"
 
 namespace shinrai {

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "service/message_dedup.h"
+#include "collect/message_dedup.h"
 #include "store/staged_writer.h"
 #include "testing/status_matchers.h"
 

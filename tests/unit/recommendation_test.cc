@@ -15,7 +15,7 @@
 
 #include "consent/ledger.h"
 #include "recs/dataset.h"
-#include "service/recommendation_service.h"
+#include "personalize/recommendation_service.h"
 #include "testing/collect_fixture.h"
 
 namespace shinrai::service {

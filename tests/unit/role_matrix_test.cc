@@ -13,7 +13,7 @@
 #include <set>
 #include <string>
 
-#include "service/access.h"
+#include "access/access.h"
 
 namespace shinrai::service {
 namespace {

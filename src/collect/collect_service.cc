@@ -1,0 +1,313 @@
+#include "collect/collect_service.h"
+
+#include "consent/ledger.h"
+#include "consent/policy.h"
+#include "profile/keys.h"
+#include "store/scan_counters.h"
+
+namespace shinrai::service {
+
+namespace {
+
+using profile::CallType;
+
+simdjson::dom::parser& ThreadParser() {
+  thread_local simdjson::dom::parser parser;
+  return parser;
+}
+
+Status JsonError(simdjson::error_code code) {
+  if (code == simdjson::UTF8_ERROR) return InvalidArgument("the body is not valid UTF-8");
+  if (code == simdjson::CAPACITY) return Status(Code::kPayloadTooLarge, "the body is too large to parse");
+  return InvalidArgument(std::string("the body is not valid JSON: ") + simdjson::error_message(code));
+}
+
+}  // namespace
+
+nlohmann::json CollectReportToJson(const CollectReport& r) {
+  nlohmann::json j = {{"success", true}, {"accepted", r.accepted}, {"duplicates", r.duplicates}};
+  if (r.dropped_events) j["dropped_events"] = r.dropped_events;
+  if (r.consent_records) j["consent_records"] = r.consent_records;
+  if (!r.dropped.empty()) {
+    nlohmann::json d = nlohmann::json::array();
+    nlohmann::json counts = nlohmann::json::object();
+    // A batch can drop thousands of fields; the first 100 say enough.
+    for (size_t i = 0; i < r.dropped.size(); ++i) {
+      const auto& drop = r.dropped[i];
+      const std::string reason(schema::DropReasonName(drop.reason));
+      counts[reason] = counts.value(reason, 0) + 1;
+      if (i < 100) {
+        nlohmann::json one = {{"field", drop.path}, {"reason", reason}};
+        if (!drop.detail.empty()) one["detail"] = drop.detail;
+        d.push_back(std::move(one));
+      }
+    }
+    j["dropped"] = std::move(d);
+    j["dropped_counts"] = std::move(counts);
+  }
+  return j;
+}
+
+CollectService::CollectService(const schema::Config* config, const Access* access, store::Store* store,
+                               store::StagedWriter* writer, store::WriteSerializer* serializer, Env* env,
+                               SuppressionList* suppression, audit::AuditLog* audit)
+    : config_(config),
+      access_(access),
+      store_(store),
+      writer_(writer),
+      serializer_(serializer),
+      env_(env),
+      suppression_(suppression),
+      audit_(audit),
+      parser_(config->declaration),
+      graph_(config->declaration.identity, env),
+      dedup_(config->server.dedup_window_seconds * 1000, config->server.dedup_max_ids) {}
+
+Status CollectService::Load() {
+  auto lock = serializer_->Lock();
+  // Also after a failed commit: ids and counts staged by writes that never
+  // reached the store are forgotten, so a retry of those messages is stored.
+  dedup_ = MessageDedup(config_->server.dedup_window_seconds * 1000, config_->server.dedup_max_ids);
+  RETURN_IF_ERROR(dedup_.Load(*store_, env_->NowMillis()));
+  ASSIGN_OR_RETURN(counters_, store::ScanCounters(*store_, std::string(profile::kCounterPrefix)));
+  return Status::Ok();
+}
+
+std::map<std::string, int64_t> CollectService::Counters() {
+  auto lock = serializer_->Lock();
+  return counters_;
+}
+
+Result<std::map<std::string, int64_t>> CollectService::Counters(const Principal& who) {
+  RETURN_IF_ERROR(Access::Authorize(who, Operation::kReadStats));
+  return Counters();
+}
+
+void CollectService::Count(store::Transaction& txn, const std::string& name, int64_t n) {
+  if (n == 0) return;
+  int64_t& c = counters_[name];
+  c += n;
+  txn.Put(profile::CounterKey(name), std::to_string(c));
+}
+
+void CollectService::Collect(Credentials credentials, std::optional<CallType> endpoint, std::string_view body, bool gpc,
+                             Done done) {
+  const bool header_credentials = !credentials.basic_user.empty() || !credentials.bearer_token.empty();
+  if (header_credentials) {
+    // Refuse bad keys before spending time on the body.
+    auto who = access_->Authenticate(credentials);
+    if (!who.ok()) return done(who.status());
+  }
+  const int64_t now = env_->NowMillis();
+
+  // Parse and minimise outside the lock: this is most of the CPU work.
+  simdjson::padded_string padded(body);
+  simdjson::dom::element root;
+  if (auto err = ThreadParser().parse(padded).get(root)) return done(JsonError(err));
+  if (!root.is_object()) return done(InvalidArgument("the body must be a JSON object"));
+  if (!header_credentials) {
+    std::string_view wk;
+    if (!root["writeKey"].get_string().get(wk)) credentials.body_write_key = std::string(wk);
+  }
+  auto authenticated = access_->Authenticate(credentials);
+  if (!authenticated.ok()) return done(authenticated.status());
+  const Principal who = *authenticated;
+  Status allowed = Access::Authorize(who, Operation::kCollect);
+  if (!allowed.ok()) return done(allowed);
+
+  std::vector<ParsedMessage> messages;
+  if (endpoint) {
+    auto m = parser_.Parse(root, endpoint, "body", now, gpc);
+    if (!m.ok()) return done(m.status());
+    messages.push_back(std::move(*m));
+  } else {
+    simdjson::dom::array batch;
+    if (root["batch"].get_array().get(batch))
+      return done(InvalidArgument("batch: missing or not a list (expected {\"batch\": [ ... ]})"));
+    if (batch.size() > config_->server.max_batch_events)
+      return done(Status(Code::kPayloadTooLarge, "batch: " + std::to_string(batch.size()) + " events, more than the limit of " +
+                                                     std::to_string(config_->server.max_batch_events)));
+    size_t i = 0;
+    for (auto item : batch) {
+      auto m = parser_.Parse(item, std::nullopt, "batch[" + std::to_string(i++) + "]", now, gpc);
+      if (!m.ok()) return done(m.status());
+      messages.push_back(std::move(*m));
+    }
+  }
+
+  CollectReport report;
+  for (auto& m : messages) {
+    for (auto& d : m.drops) report.dropped.push_back(d);
+  }
+  if (config_->server.strict && !report.dropped.empty()) {
+    const auto& d = report.dropped.front();
+    std::string msg = "strict mode: " + d.path + " is not allowed by the declaration (" +
+                      std::string(schema::DropReasonName(d.reason)) + (d.detail.empty() ? "" : ": " + d.detail) + ")";
+    if (report.dropped.size() > 1) msg += ", and " + std::to_string(report.dropped.size() - 1) + " more";
+    return done(Unprocessable(msg));
+  }
+
+  // Encoding, like parsing, needs no shared state: keep it out of the lock.
+  std::vector<std::string> encoded;
+  encoded.reserve(messages.size());
+  for (auto& m : messages) {
+    if (m.event.message_id.empty()) m.event.message_id = "srv-" + env_->NewId();
+    m.event.source = who.key_name;
+    encoded.push_back(m.undeclared_event ? std::string() : profile::EncodeEvent(m.event));
+  }
+
+  std::unique_lock<std::mutex> lock = serializer_->Lock();
+  store::Transaction txn = writer_->Begin();
+  for (size_t i = 0; i < messages.size(); ++i) {
+    Status st = Apply(txn, messages[i], std::move(encoded[i]), &report);
+    if (!st.ok()) {
+      lock.unlock();
+      return done(st);
+    }
+  }
+  std::map<std::string, int64_t> reasons;
+  for (const auto& d : report.dropped) ++reasons[std::string(schema::DropReasonName(d.reason))];
+  for (const auto& [reason, n] : reasons) Count(txn, reason, n);
+  Count(txn, "duplicate_message", report.duplicates);
+  Count(txn, "accepted_events", report.accepted);
+  dedup_.Persist(txn, now, env_->Random64());
+  writer_->Submit(std::move(txn), [report = std::move(report), done = std::move(done)](const Status& st) mutable {
+    if (!st.ok()) return done(st);
+    done(std::move(report));
+  });
+}
+
+Status CollectService::Apply(store::Transaction& txn, ParsedMessage& m, std::string encoded_event,
+                             CollectReport* report) {
+  profile::Event& e = m.event;
+  if (dedup_.Seen(e.message_id, e.received_ms)) {
+    ++report->duplicates;
+    return Status::Ok();
+  }
+  ASSIGN_OR_RETURN(bool suppressed, Suppressed(txn, m));
+  if (suppressed) {
+    dedup_.Add(e.message_id, e.received_ms);
+    ++report->dropped_events;
+    Count(txn, "suppressed_erased_subject", 1);
+    return Status::Ok();
+  }
+  if (m.undeclared_event) {
+    ++report->dropped_events;
+    // Its data is not kept, but consent stated with it is: the person said it.
+    if (m.signals.empty()) return Status::Ok();
+    ASSIGN_OR_RETURN(profile::Resolution r, graph_.Resolve(txn, m.ids, e.message_id, e.received_ms));
+    ASSIGN_OR_RETURN(bool ignored, ApplyConsent(txn, m, r, report));
+    (void)ignored;
+    profile::IdentityGraph::Save(txn, r.profile);
+    dedup_.Add(e.message_id, e.received_ms);
+    return Status::Ok();
+  }
+  ASSIGN_OR_RETURN(profile::Resolution r, graph_.Resolve(txn, m.ids, e.message_id, e.received_ms));
+  for (auto& rec : r.merges) {
+    if (audit_ && !rec.from.empty() && rec.refused.empty()) {
+      RETURN_IF_ERROR(audit_->Append({"profile.merge", {"", e.source, "write_key"}, rec.into, {}, "", 
+                                      {{"from", rec.from}, {"trigger", rec.trigger}}}));
+    }
+    report->merges.push_back(rec);
+  }
+  const size_t drops_before = report->dropped.size();
+  ASSIGN_OR_RETURN(bool keep_event, ApplyConsent(txn, m, r, report));
+  profile::Profile& p = r.profile;
+  if (!keep_event) {
+    // The person exists (and their consent is recorded) even when the event may not be kept.
+    profile::IdentityGraph::Save(txn, p);
+    dedup_.Add(e.message_id, e.received_ms);
+    ++report->dropped_events;
+    return Status::Ok();
+  }
+  if (report->dropped.size() != drops_before) encoded_event = profile::EncodeEvent(e);
+  if (e.type == CallType::kIdentify) {
+    for (const auto& [k, v] : e.traits.items()) p.traits[k] = v;
+  }
+  if (e.type == CallType::kGroup && std::find(p.groups.begin(), p.groups.end(), e.group_id) == p.groups.end())
+    p.groups.push_back(e.group_id);
+  p.Touch(e.channel, e.timestamp_ms);
+  p.updated_ms = e.received_ms;
+  profile::IdentityGraph::Save(txn, p);
+  txn.Put(profile::EventKey(p.id, e.timestamp_ms, e.message_id), std::move(encoded_event));
+  dedup_.Add(e.message_id, e.received_ms);
+  ++report->accepted;
+  return Status::Ok();
+}
+
+Result<bool> CollectService::Suppressed(store::Transaction& txn, const ParsedMessage& m) {
+  if (!suppression_) return false;
+  std::vector<std::string> hits = suppression_->Matches(m.ids);
+  if (hits.empty()) return false;
+  bool grants = false;
+  if (!m.signals.empty()) {
+    ASSIGN_OR_RETURN(std::vector<consent::ConsentRecord> records,
+                     consent::RecordsFromSignals(config_->declaration.consent, m.signals, "", m.event.channel,
+                                                 m.event.received_ms));
+    for (const auto& r : records) grants = grants || r.status == consent::ConsentStatus::kGranted;
+  }
+  if (!grants) return true;
+  suppression_->Lift(txn, hits);
+  return false;
+}
+
+Result<bool> CollectService::ApplyConsent(store::Transaction& txn, ParsedMessage& m, const profile::Resolution& r,
+                                          CollectReport* report) {
+  const schema::Declaration& decl = config_->declaration;
+  profile::Event& e = m.event;
+  const std::string& subject = r.profile.id;
+  ASSIGN_OR_RETURN(consent::ConsentState state, consent::ConsentLedger::CurrentState(txn, subject));
+  // A merged person keeps every consent statement either profile had; the
+  // later statement wins per purpose and channel.
+  bool merged = false;
+  for (const auto& rec : r.merges) {
+    if (!rec.refused.empty() || rec.from.empty()) continue;
+    ASSIGN_OR_RETURN(consent::ConsentState from, consent::ConsentLedger::CurrentState(txn, rec.from));
+    state.Merge(from);
+    merged = true;
+  }
+  int recorded = 0;
+  if (!m.signals.empty()) {
+    ASSIGN_OR_RETURN(std::vector<consent::ConsentRecord> records,
+                     consent::RecordsFromSignals(decl.consent, m.signals, subject, e.channel, e.received_ms));
+    ASSIGN_OR_RETURN(recorded, consent::ConsentLedger::Record(txn, subject, &state, records));
+    report->consent_records += recorded;
+    if (audit_ && recorded > 0) {
+      audit::AuditEntry a{"consent.change", {"", e.source, "write_key"}, subject, {}, "consent signal with an event", {}};
+      for (const auto& rec : records) a.fields.push_back(rec.purpose + "@" + rec.channel + "=" +
+                                                         std::string(consent::ConsentStatusName(rec.status)));
+      a.detail = {{"source", "signals"}, {"channel", e.channel}};
+      RETURN_IF_ERROR(audit_->Append(a));
+    }
+  }
+  if (merged && recorded == 0) consent::ConsentLedger::SaveState(txn, subject, state);
+
+  // Purpose limitation: keep a field only if one of its purposes is allowed
+  // for this person on this channel, now.
+  std::map<std::pair<std::string_view, std::string_view>, bool> decided;
+  auto permitted = [&](const std::vector<std::string>& purposes, const std::string& category) {
+    for (const auto& purpose : purposes) {
+      auto [it, fresh] = decided.try_emplace({purpose, category}, false);
+      if (fresh) it->second = policy::Decide(decl, state, purpose, e.channel, category).allowed;
+      if (it->second) return true;
+    }
+    return false;
+  };
+  auto field_allowed = [&](const schema::FieldSpec& fs) { return permitted(fs.purposes, fs.category); };
+  if (const schema::EventSpec* spec = m.spec) {
+    if (!permitted(spec->purposes, spec->category)) {
+      report->dropped.push_back({"event:" + spec->name, schema::DropReason::kEventNotPermitted, ""});
+      return false;
+    }
+    schema::PruneFields(&e.properties, spec->properties, &decl.common_properties, "properties", field_allowed,
+                        &report->dropped);
+  } else if (e.type == CallType::kIdentify) {
+    schema::PruneFields(&e.traits, decl.traits, nullptr, "traits", field_allowed, &report->dropped);
+  } else if (e.type == CallType::kGroup) {
+    schema::PruneFields(&e.traits, decl.group_traits, nullptr, "traits", field_allowed, &report->dropped);
+  }
+  schema::PruneFields(&e.context, decl.context, nullptr, "context", field_allowed, &report->dropped);
+  return true;
+}
+
+}  // namespace shinrai::service

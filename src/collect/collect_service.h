@@ -1,0 +1,102 @@
+// CollectService: the collection use case.
+//
+// Takes the raw body of a tracking call (/v1/track, ..., /v1/batch), parses
+// and minimises it (MessageParser), and for each event: drops retries by
+// messageId (MessageDedup), resolves the person (profile::IdentityGraph), updates the
+// profile and appends the event. One request's writes are one atomic
+// transaction; the reply callback runs once they are durable (group commit,
+// store::StagedWriter), so an acknowledged event is never lost.
+//
+// Bad input (malformed JSON, invalid UTF-8, missing ids, wrong types) rejects
+// the whole request and stores nothing. In strict mode, anything the
+// declaration would drop rejects the request too.
+//
+// Thread-safety: Collect() may be called from many threads; the
+// read-modify-write section is serialised by one mutex.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "audit/audit_log.h"
+#include "core/env.h"
+#include "profile/identity_graph.h"
+#include "schema/config.h"
+#include "access/access.h"
+#include "collect/message_dedup.h"
+#include "collect/message_parser.h"
+#include "privacy/suppression.h"
+#include "store/write_serializer.h"
+#include "store/staged_writer.h"
+
+namespace shinrai::service {
+
+struct CollectReport {
+  int accepted = 0;
+  int duplicates = 0;
+  int dropped_events = 0;               // undeclared or not permitted events, not kept
+  int consent_records = 0;              // consent changes recorded from signals
+  std::vector<schema::Drop> dropped;    // fields not kept, with reasons
+  std::vector<profile::MergeRecord> merges;
+};
+nlohmann::json CollectReportToJson(const CollectReport& r);
+
+class CollectService {
+ public:
+  using Done = std::function<void(Result<CollectReport>)>;
+
+  // REQUIRES: every pointer outlives the service.
+  // `suppression` and `audit` may be null (tests of collection alone).
+  CollectService(const schema::Config* config, const Access* access, store::Store* store,
+                 store::StagedWriter* writer, store::WriteSerializer* serializer, Env* env,
+                 SuppressionList* suppression = nullptr, audit::AuditLog* audit = nullptr);
+
+  // `endpoint` is the call type of /v1/<type>, or nullopt for /v1/batch.
+  // Without header credentials, a "writeKey" in the body authenticates (the
+  // Segment HTTP API allows it; browsers sending text/plain beacons use it).
+  // `done` runs exactly once: at once on a bad request, else after commit.
+  // `gpc`: the request carried the Global Privacy Control signal (Sec-GPC: 1).
+  void Collect(Credentials credentials, std::optional<profile::CallType> endpoint, std::string_view body, bool gpc,
+               Done done);
+
+  // Counters of what collection dropped or de-duplicated, by reason.
+  std::map<std::string, int64_t> Counters();
+  // The same, for an API caller: PermissionDenied unless the role may read them.
+  Result<std::map<std::string, int64_t>> Counters(const Principal& who);
+  // Reloads counters and recently seen messageIds. Call once before serving.
+  // Reads the de-duplication window and the counters from the store; again
+  // after a failed commit (StagedWriter's recovery hook).
+  Status Load();
+
+ private:
+  Status Apply(store::Transaction& txn, ParsedMessage& m, std::string encoded_event, CollectReport* report);
+  // Consent: merges the state of merged profiles, records the message's
+  // signals, and removes what no permitted purpose covers. False when the
+  // event itself may not be kept.
+  Result<bool> ApplyConsent(store::Transaction& txn, ParsedMessage& m, const profile::Resolution& r,
+                            CollectReport* report);
+  void Count(store::Transaction& txn, const std::string& name, int64_t n);
+  // True when the message's identifiers were erased and it does not grant
+  // consent anew: it must not rebuild a profile. Lifts the suppression otherwise.
+  Result<bool> Suppressed(store::Transaction& txn, const ParsedMessage& m);
+
+  const schema::Config* const config_;
+  const Access* const access_;
+  store::Store* const store_;
+  store::StagedWriter* const writer_;
+  store::WriteSerializer* const serializer_;
+  Env* const env_;
+  SuppressionList* const suppression_;
+  audit::AuditLog* const audit_;
+  MessageParser parser_;
+  profile::IdentityGraph graph_;
+
+  // Guarded by serializer_'s lock:
+  std::map<std::string, int64_t> counters_;
+  MessageDedup dedup_;
+};
+
+}  // namespace shinrai::service

@@ -1,0 +1,87 @@
+#include "orchestration/profile_service.h"
+
+#include <algorithm>
+
+#include "core/time_format.h"
+#include "profile/keys.h"
+
+namespace shinrai::service {
+
+namespace {
+
+constexpr size_t kMaxNoteBytes = 1000;
+
+std::string ReasonCodes(const std::vector<std::string>& codes) {
+  std::string out;
+  for (const auto& c : codes) out += (out.empty() ? "" : ", ") + c;
+  return out;
+}
+
+}  // namespace
+
+Result<nlohmann::json> ProfileService::Get(const Principal& who, std::string_view lookup, std::string_view reason,
+                                           std::string_view note) {
+  RETURN_IF_ERROR(Access::Authorize(who, Operation::kReadProfile));
+  if (lookup.empty()) return InvalidArgument("give a user id, an anonymous id, email:<address> or phone:<number>");
+  const auto& codes = config_->security.access_reasons;
+  if (who.role == Role::kAgent && reason.empty())
+    return InvalidArgument("agents must state why they read a profile: add ?reason=<code>, one of " +
+                           ReasonCodes(codes) + " (and ?note= for details)");
+  if (!reason.empty() && std::find(codes.begin(), codes.end(), reason) == codes.end())
+    return InvalidArgument("reason: expected one of " + ReasonCodes(codes) + " (put details in ?note=)");
+  if (note.size() > kMaxNoteBytes)
+    return InvalidArgument("note: longer than " + std::to_string(kMaxNoteBytes) + " bytes");
+  if (!note.empty() && reason.empty()) return InvalidArgument("note: give a reason code with it (?reason=)");
+  ASSIGN_OR_RETURN(profile::ProfileView view, reader_.View(lookup, config_->server.recent_events));
+  const profile::Profile& p = view.profile;
+  nlohmann::json detail = nlohmann::json::object();
+  if (note.find_first_not_of(" \t\r\n") != std::string_view::npos) {
+    // The note may name the person (agents type what the caller said): it is
+    // the person's data, sealed with their key, and goes when they are erased.
+    const int64_t now = env_->NowMillis();
+    const std::string key = profile::AccessNoteKey(p.id, now, env_->Random64());
+    store::WriteBatch wb;
+    wb.Put(key, nlohmann::json{{"at", now}, {"reason", reason}, {"note", note}, {"key", who.key_id}}.dump());
+    RETURN_IF_ERROR(store_->Write(wb, /*sync=*/true));
+    detail["note"] = "kept with the person's data";
+  }
+  if (audit_) {
+    RETURN_IF_ERROR(audit_->Append({"profile.read",
+                                    AuditActor(who),
+                                    p.id,
+                                    {"identities", "traits", "channels", "recent_events", "merges"},
+                                    std::string(reason),
+                                    std::move(detail)}));
+  }
+  nlohmann::json channels = nlohmann::json::object();
+  int64_t total = 0;
+  for (const auto& [name, s] : p.channels) {
+    channels[name] = {{"events", s.events},
+                      {"first_seen", FormatIso8601Millis(s.first_seen_ms)},
+                      {"last_seen", FormatIso8601Millis(s.last_seen_ms)}};
+    total += s.events;
+  }
+  nlohmann::json events = nlohmann::json::array();
+  for (const auto& e : view.recent_events) events.push_back(profile::EventToJson(e));
+  nlohmann::json merges = nlohmann::json::array();
+  for (const auto& m : view.merges) {
+    nlohmann::json j = profile::MergeRecordToJson(m);
+    j["at"] = FormatIso8601Millis(m.at_ms);
+    merges.push_back(std::move(j));
+  }
+  nlohmann::json identities = {{"anonymous_ids", p.anonymous_ids}, {"emails", p.emails}, {"phones", p.phones}};
+  identities["user_id"] = p.user_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(p.user_id);
+  return nlohmann::json{{"profile_id", p.id},
+                        {"identities", std::move(identities)},
+                        {"traits", p.traits},
+                        {"groups", p.groups},
+                        {"channels", std::move(channels)},
+                        {"event_count", total},
+                        {"created_at", FormatIso8601Millis(p.created_ms)},
+                        {"updated_at", FormatIso8601Millis(p.updated_ms)},
+                        {"merged_profiles", p.absorbed},
+                        {"merges", std::move(merges)},
+                        {"recent_events", std::move(events)}};
+}
+
+}  // namespace shinrai::service

@@ -1,0 +1,157 @@
+// RecommendationService: personal and non-personal recommendations, the
+// feedback loop, the catalogue and model training.
+//
+// Every personal read goes through policy::Decide with the declared
+// recommendations purpose: without consent for the channel a person gets
+// popular or contextual items and `personalized: false` with the reason.
+// User vectors are never stored: each request folds the person's current,
+// consented history into the model (so new behaviour counts at once, and a
+// withdrawal leaves nothing behind). The model is an immutable snapshot,
+// swapped atomically while requests are served.
+//
+// Thread-safety: safe for concurrent use.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "audit/audit_log.h"
+#include "consent/ledger.h"
+#include "core/env.h"
+#include "core/periodic.h"
+#include "crypto/secret_key.h"
+#include "profile/profile_reader.h"
+#include "recs/model_snapshot.h"
+#include "schema/config.h"
+#include "access/access.h"
+#include "personalize/catalog.h"
+#include "privacy/derived_data.h"
+#include "store/staged_writer.h"
+
+namespace shinrai::service {
+
+struct RecommendRequest {
+  int n = 10;
+  std::string context_item;  // the item being viewed: contextual results
+  std::string channel = "web";
+};
+
+struct TrainReport {
+  int64_t subjects = 0;
+  int64_t interactions = 0;
+  int64_t items = 0;
+  int64_t excluded_events = 0;  // interactions whose use the policy did not allow
+  double seconds = 0;
+  int64_t version = 0;
+};
+
+class RecommendationService : public DerivedData {
+ public:
+  // `model_dir`: where the model file lives (created when missing).
+  // `audit` may be null (tests): each personal recommendation (a use of the
+  // person's history) is logged there.
+  RecommendationService(const schema::Config* config, store::Store* store, store::StagedWriter* writer, Env* env,
+                        std::string model_dir, audit::AuditLog* audit = nullptr);
+  ~RecommendationService();
+
+  // Reads the catalogue and the newest model file, if any.
+  Status Load();
+  // Retrains every `recommendations.retrain_every` (and at once when no model exists).
+  void StartSchedule();
+  void StopSchedule();
+  // Asks the scheduler to retrain soon (after an erasure), even between periods.
+  void RequestRetrain();
+  // Drops what is cached about these people, never caches them again and
+  // retrains without them (erasure); or drops everyone's cached history and,
+  // when events were deleted, retrains (retention).
+  void ForgetPeople(const std::vector<std::string>& profile_ids) override;
+  void ForgetExpired(bool rebuild) override;
+  void ForgetEveryone();
+  size_t cached_people() const;
+
+  // The answer's `recommendation_id` is a sealed RecommendationToken: what
+  // feedback with the write key must present.
+  Result<nlohmann::json> Recommend(const Principal& who, std::string_view lookup, const RecommendRequest& request);
+  Result<nlohmann::json> Similar(const Principal& who, std::string_view item, int n);
+  // Records impressions, clicks or conversions; `done` runs once they are
+  // durable (on the writer's commit thread), or at once on a bad request.
+  // With the write key (browsers) only against a recommendation_id, for the
+  // items it showed, answering the same whoever it was for; API keys may name
+  // the subject instead.
+  using Done = std::function<void(Result<nlohmann::json>)>;
+  void Feedback(const Principal& who, std::string_view body, Done done);
+  // The same, waiting for the commit (tests, tools).
+  Result<nlohmann::json> Feedback(const Principal& who, std::string_view body);
+  Result<nlohmann::json> UpsertCatalog(const Principal& who, std::string_view body);
+  Result<nlohmann::json> Stats(const Principal& who);
+  Result<nlohmann::json> TrainNow(const Principal& who);
+
+  // Trains from every consented interaction in the store, saves the model
+  // file and swaps the new model in.
+  Result<TrainReport> Train();
+  std::shared_ptr<const recs::ModelSnapshot> model() const { return model_.load(); }
+  void Swap(std::shared_ptr<const recs::ModelSnapshot> next) { model_.store(std::move(next)); }
+  Catalog& catalog() { return catalog_; }
+  // The key recommendation tokens are sealed with; a durable one keeps them
+  // valid across restarts. REQUIRES: before serving.
+  void UseTokenKey(const crypto::SecretKey& key) { token_key_ = key; }
+
+ private:
+  struct History;
+  struct Subject;
+  Result<nlohmann::json> RecommendItems(const Principal& who, std::string_view lookup, const RecommendRequest& request);
+  // The person a lookup names (none when unknown) and their consent state.
+  Status FindSubject(std::string_view lookup, Subject* subject);
+  // Logs the use of the person's data, then reads their history and feedback.
+  Status ReadSubjectData(const Principal& who, const RecommendRequest& request, int64_t model_version,
+                         Subject* subject);
+  // Scores, filters and explains the items of `reply`. Consumes subject->feedback.
+  void RankItems(const recs::ModelSnapshot& model, const RecommendRequest& request, int64_t now, Subject& subject,
+                 nlohmann::json& reply);
+  Result<History> ReadHistory(const profile::Profile& p, const consent::ConsentState& state, const std::string& channel);
+  // ReadHistory, remembered per person until their events, consent, the
+  // channel asked for or the model change (the history is derived personal
+  // data: erasure and retention drop it, see ForgetPeople/ForgetEveryone).
+  Result<std::shared_ptr<const History>> CachedHistory(const profile::Profile& p, const consent::ConsentState& state,
+                                                       const std::string& channel, int64_t model_version);
+  bool InHoldout(std::string_view profile_id) const;
+  // Validates feedback and stages its records and totals; the caller
+  // submits. REQUIRES: feedback_mu_ held.
+  Result<std::pair<store::Transaction, nlohmann::json>> StageFeedback(const Principal& who, std::string_view body);
+
+  const schema::Config* const config_;
+  store::Store* const store_;
+  store::StagedWriter* const writer_;
+  Env* const env_;
+  const std::string model_path_;
+  audit::AuditLog* const audit_;
+  profile::ProfileReader reader_;
+  Catalog catalog_;
+  std::atomic<std::shared_ptr<const recs::ModelSnapshot>> model_;
+  std::mutex train_mu_;  // one training at a time
+  std::atomic<uint64_t> feedback_seq_{0};
+  crypto::SecretKey token_key_;
+  // Feedback totals by group and type (rs/<group>/<type>), so the uplift
+  // needs no scan of every feedback record. The lock also keeps each
+  // feedback's submission in counter order.
+  struct CachedHistoryEntry;
+  mutable std::shared_mutex history_mu_;
+  std::unordered_map<std::string, std::shared_ptr<const CachedHistoryEntry>> histories_;  // GUARDED_BY(history_mu_)
+  // Erased people: a request that read them just before their erasure must
+  // not cache them again after it (profile ids are never reused).
+  std::unordered_set<std::string> erased_;  // GUARDED_BY(history_mu_)
+  std::mutex feedback_mu_;
+  std::map<std::string, int64_t> feedback_totals_;  // GUARDED_BY(feedback_mu_)
+
+  Periodic schedule_;
+};
+
+}  // namespace shinrai::service

@@ -1,0 +1,129 @@
+// RecommendationService's training half: reading every consented interaction
+// from the store, fitting a new snapshot, saving it and swapping it in.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "consent/policy.h"
+#include "profile/keys.h"
+#include "personalize/interactions.h"
+#include "personalize/recommendation_service.h"
+
+namespace shinrai::service {
+
+using nlohmann::json;
+
+Result<TrainReport> RecommendationService::Train() {
+  std::lock_guard train_lock(train_mu_);
+  auto t0 = std::chrono::steady_clock::now();
+  const auto& settings = config_->recommendations;
+  TrainReport report;
+
+  // Merged profiles' events train their survivor.
+  std::unordered_map<std::string, std::string> merged_into;
+  store::ScanOptions profiles;
+  profiles.prefix = profile::ProfileKey("");
+  RETURN_IF_ERROR(store_->Scan(profiles, [&](std::string_view, std::string_view v) {
+    auto p = profile::DecodeProfile(v);
+    if (p.ok() && !p->merged_into.empty()) merged_into[p->id] = p->merged_into;
+    return true;
+  }));
+  auto survivor = [&](std::string id) {
+    for (int hops = 0; hops < 64; ++hops) {
+      auto it = merged_into.find(id);
+      if (it == merged_into.end()) break;
+      id = it->second;
+    }
+    return id;
+  };
+
+  // Only interactions whose use for the purpose the policy allows, per
+  // person, channel and data category, at training time.
+  std::unordered_map<std::string, consent::ConsentState> states;
+  std::vector<recs::RawInteraction> rows;
+  std::vector<Interaction> extracted;
+  Status failed;
+  store::ScanOptions events;
+  events.prefix = std::string(profile::EventFamily());  // every profile
+  RETURN_IF_ERROR(store_->Scan(events, [&](std::string_view key, std::string_view v) {
+    auto e = profile::DecodeEvent(v);
+    if (!e.ok()) return true;
+    extracted.clear();
+    ExtractInteractions(*config_, *e, &extracted);
+    if (extracted.empty()) return true;
+    std::string_view rest = key.substr(events.prefix.size());
+    const std::string subject = survivor(std::string(rest.substr(0, rest.find('/'))));
+    auto st = states.find(subject);
+    if (st == states.end()) {
+      store::Transaction txn = writer_->Begin();
+      auto state = consent::ConsentLedger::CurrentState(txn, subject);
+      if (!state.ok()) {
+        failed = state.status();
+        return false;
+      }
+      st = states.emplace(subject, std::move(*state)).first;
+    }
+    for (const Interaction& in : extracted) {
+      if (!policy::Decide(config_->declaration, st->second, settings.purpose, in.channel, in.category).allowed) {
+        ++report.excluded_events;
+        continue;
+      }
+      rows.push_back({subject, in.item, in.weight, in.at_ms / 1000});
+    }
+    return true;
+  }));
+  RETURN_IF_ERROR(failed);
+  if (rows.empty()) return Unavailable("no consented interactions to train from yet");
+
+  recs::ReadOptions ropts;
+  ropts.use_weights = true;
+  recs::Dataset data = recs::BuildDataset(std::move(rows), ropts);
+  recs::TrainOptions topts;
+  topts.als.factors = settings.factors;
+  topts.als.regularization = static_cast<float>(settings.regularization);
+  topts.als.alpha = static_cast<float>(settings.alpha);
+  topts.als.iterations = settings.iterations;
+  topts.als_weighting = recs::ParseWeighting(settings.weighting).value_or(recs::Weighting::kNone);  // the parser checked it
+  topts.als.threads = 1;  // serving keeps the other cores
+  topts.now = env_->NowMillis() / 1000;
+  topts.ann_min_items = settings.ann_min_items;
+  topts.ease_max_items = settings.ease_max_items;
+  topts.ease_lambda = static_cast<float>(settings.ease_lambda);
+  topts.ease_session_seconds = static_cast<double>(settings.ease_session_seconds);
+  auto model = recs::TrainSnapshot(data, topts);
+  model->version = env_->NowMillis();
+  if (!model_path_.empty()) RETURN_IF_ERROR(recs::SaveSnapshot(*model, model_path_));
+  report.subjects = data.matrix.rows;
+  report.interactions = data.matrix.nnz();
+  report.items = data.matrix.cols;
+  report.version = model->version;
+  Swap(std::move(model));
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  spdlog::info("recommendation model {} trained: {} people, {} items, {} interactions ({} not allowed) in {:.2f} s",
+               report.version, report.subjects, report.items, report.interactions, report.excluded_events,
+               report.seconds);
+  return report;
+}
+
+Result<json> RecommendationService::TrainNow(const Principal& who) {
+  RETURN_IF_ERROR(Access::Authorize(who, Operation::kTrain));
+  ASSIGN_OR_RETURN(TrainReport r, Train());
+  return json{{"version", r.version},           {"subjects", r.subjects}, {"items", r.items},
+              {"interactions", r.interactions}, {"not_allowed", r.excluded_events}, {"seconds", r.seconds}};
+}
+
+void RecommendationService::StartSchedule() {
+  if (!config_->recommendations.enabled) return;
+  const int64_t every = config_->recommendations.retrain_seconds;
+  // Without a model, train at once; otherwise on the period (at least a minute), or when asked.
+  schedule_.Start(std::chrono::seconds(every <= 0 ? 0 : std::max<int64_t>(60, every)), /*run_first=*/!model(), [this] {
+    auto r = Train();
+    if (!r.ok() && r.status().code() != Code::kUnavailable) spdlog::warn("training failed: {}", r.status().ToString());
+  });
+}
+
+void RecommendationService::RequestRetrain() { schedule_.Wake(); }
+
+void RecommendationService::StopSchedule() { schedule_.Stop(); }
+
+}  // namespace shinrai::service

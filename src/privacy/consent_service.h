@@ -1,0 +1,60 @@
+// ConsentService: reading and changing a person's consent through the API.
+//
+//   State(id)    every declared purpose on every channel: the policy's
+//                decision and reason, and the record behind it
+//   History(id)  every consent record, oldest first (merged profiles too)
+//   Change(id)   {"changes": [{"purpose", "channel"?, "status", "source"?,
+//                "notice_version"?, "proof"?}], "source"?, "notice_version"?}
+//                applied atomically; replies once durable
+//
+// An unknown id in Change creates the person (a user id, or "email:...",
+// "phone:..."), so consent can be stated before any event arrives.
+//
+// Thread-safety: safe for concurrent use; writes hold the WriteSerializer.
+#pragma once
+
+#include <functional>
+#include <nlohmann/json.hpp>
+
+#include "audit/audit_log.h"
+#include "consent/ledger.h"
+#include "core/env.h"
+#include "profile/identity_graph.h"
+#include "profile/profile_reader.h"
+#include "schema/config.h"
+#include "access/access.h"
+#include "store/write_serializer.h"
+#include "store/staged_writer.h"
+
+namespace shinrai::service {
+
+class ConsentService {
+ public:
+  using Done = std::function<void(Result<nlohmann::json>)>;
+
+  // REQUIRES: every pointer outlives the service.
+  // `audit` may be null (tests): every read and change is logged there.
+  ConsentService(const schema::Config* config, store::Store* store, store::StagedWriter* writer,
+                 store::WriteSerializer* serializer, Env* env, audit::AuditLog* audit = nullptr);
+
+  Result<nlohmann::json> State(const Principal& who, std::string_view lookup);
+  Result<nlohmann::json> History(const Principal& who, std::string_view lookup);
+  void Change(const Principal& who, std::string_view lookup, std::string_view body, Done done);
+
+ private:
+  Result<profile::Profile> ResolveForWrite(store::Transaction& txn, std::string_view lookup, int64_t now_ms);
+  nlohmann::json StateJson(const profile::Profile& p, const consent::ConsentState& state);
+  Status Audit(const Principal& who, const char* action, const std::string& subject, std::vector<std::string> fields);
+
+  const schema::Config* const config_;
+  store::Store* const store_;
+  store::StagedWriter* const writer_;
+  store::WriteSerializer* const serializer_;
+  Env* const env_;
+  audit::AuditLog* const audit_;
+  profile::ProfileReader reader_;
+  consent::ConsentLedger ledger_;
+  profile::IdentityGraph graph_;
+};
+
+}  // namespace shinrai::service
