@@ -1,6 +1,5 @@
 #include "app/data_dir.h"
 
-#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -75,11 +74,7 @@ Result<OpenedData> OpenData(const std::string& data_dir, const schema::Config& c
 
 std::optional<crypto::SecretKey> RecommendationTokenKey(const OpenedData& data) {
   if (!data.vault) return std::nullopt;
-  const std::string derived = crypto::KeyedHash(data.vault->records_key(), "shinrai recommendation tokens v1",
-                                                crypto::kKeyBytes);
-  crypto::SecretKey key;
-  std::copy(derived.begin(), derived.end(), key.data());
-  return key;
+  return crypto::DeriveKey(data.vault->records_key(), "shinrai recommendation tokens v1");
 }
 
 Result<crypto::OrphanReport> RepairAfterCrash(OpenedData& data) {

@@ -80,10 +80,7 @@ std::string EntryHash(const std::string& prev_hash, const nlohmann::json& entry_
 }
 
 crypto::SecretKey HeadKeyFrom(const crypto::SecretKey& master) {
-  const std::string derived = crypto::KeyedHash(master, "shinrai audit head v1", crypto::kKeyBytes);
-  crypto::SecretKey key;
-  std::copy(derived.begin(), derived.end(), key.data());
-  return key;
+  return crypto::DeriveKey(master, "shinrai audit head v1");
 }
 
 namespace {

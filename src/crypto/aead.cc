@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace shinrai::crypto {
@@ -47,6 +48,13 @@ std::string KeyedHash(const SecretKey& key, std::string_view data, size_t out_by
   std::string out(out_bytes, '\0');
   crypto_generichash(reinterpret_cast<uint8_t*>(out.data()), out_bytes, Bytes(data), data.size(), key.data(),
                      kKeyBytes);
+  return out;
+}
+
+SecretKey DeriveKey(const SecretKey& key, std::string_view purpose) {
+  const std::string derived = KeyedHash(key, purpose, kKeyBytes);
+  SecretKey out;
+  std::copy(derived.begin(), derived.end(), out.data());
   return out;
 }
 

@@ -25,6 +25,9 @@ Result<std::string> Open(const SecretKey& key, std::string_view sealed, std::str
 
 // A keyed BLAKE2b hash of `data` (`out_bytes` long, 16..64), as raw bytes.
 std::string KeyedHash(const SecretKey& key, std::string_view data, size_t out_bytes = 16);
+// A key for one purpose derived from `key` (a keyed hash of the purpose's
+// name): what it signs or seals needs no key of its own in the vault.
+SecretKey DeriveKey(const SecretKey& key, std::string_view purpose);
 std::string ToHex(std::string_view bytes);
 // SHA-256 in hex: for API keys, which are long random strings (a slow
 // password hash would add nothing but latency).
