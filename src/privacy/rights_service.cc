@@ -193,12 +193,7 @@ Result<nlohmann::json> RightsService::Get(const Principal& who, std::string_view
   const std::string pid = record.value("profile_id", "");
   if (record["type"] == "erasure" && record.contains("erased_profiles") && d_.vault) {
     // Checked now, not remembered: an auditor sees that no key survived.
-    int64_t remaining = 0;
-    for (const auto& id : record["erased_profiles"]) {
-      ASSIGN_OR_RETURN(std::optional<crypto::SecretKey> key, d_.vault->Find(id.get<std::string>()));
-      remaining += key.has_value();
-    }
-    record["keys_remaining"] = remaining;
+    ASSIGN_OR_RETURN(record["keys_remaining"], KeysRemaining(record["erased_profiles"]));
   }
   if (record["type"] == "access" && record["status"] == "completed" && !pid.empty()) {
     auto exported = Export("profile:" + pid);
@@ -396,6 +391,7 @@ Result<nlohmann::json> RightsService::Erase(const Principal& who, const profile:
                                             nlohmann::json record, const std::string& subject_hash) {
   const int64_t now = d_.env->NowMillis();
   std::vector<profile::Profile> people;
+  std::vector<std::string> identity_keys;  // deleted now, compacted in the second phase
   int64_t deleted = 0;
   {
     auto lock = d_.serializer->Lock();
@@ -420,9 +416,10 @@ Result<nlohmann::json> RightsService::Erase(const Principal& who, const profile:
       txn.Delete(profile::ProfileKey(p.id));
       txn.Delete(consent::ConsentLedger::StateKey(p.id));
       deleted += 2;
-      for (const auto& key : IdentityKeysOf(p)) {
+      for (auto& key : IdentityKeysOf(p)) {
         txn.Delete(key);
         ++deleted;
+        identity_keys.push_back(std::move(key));
       }
       if (d_.suppression) d_.suppression->Add(txn, p, now);
     }
@@ -435,10 +432,6 @@ Result<nlohmann::json> RightsService::Erase(const Principal& who, const profile:
     record["records_deleted"] = deleted;
     txn.Put(RightsKey(record["id"].get<std::string>()), record.dump());
     RETURN_IF_ERROR(Commit(std::move(txn)));
-  }
-  std::vector<std::string> identity_keys;
-  for (const auto& p : people) {
-    for (auto& key : IdentityKeysOf(p)) identity_keys.push_back(std::move(key));
   }
   return FinishErasure(AuditActor(who), std::move(record), &identity_keys, /*resumed=*/false);
 }
@@ -474,13 +467,7 @@ Result<nlohmann::json> RightsService::FinishErasure(const audit::Actor& actor, n
   // no per-person vectors, but its item factors learned from this person's
   // behaviour: retrain without it.
   for (DerivedData* derived : d_.derived) derived->ForgetPeople(ids);
-  int64_t remaining = 0;
-  if (d_.vault) {
-    for (const auto& pid : ids) {
-      ASSIGN_OR_RETURN(std::optional<crypto::SecretKey> key, d_.vault->Find(pid));
-      remaining += key.has_value();
-    }
-  }
+  ASSIGN_OR_RETURN(const int64_t remaining, KeysRemaining(record["erased_profiles"]));
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   record["status"] = "completed";
   record["outcome"] = {{"found", true},
@@ -511,6 +498,16 @@ Result<nlohmann::json> RightsService::FinishErasure(const audit::Actor& actor, n
   txn.Put(RightsKey(id), record.dump());
   RETURN_IF_ERROR(Commit(std::move(txn)));
   return record;
+}
+
+Result<int64_t> RightsService::KeysRemaining(const nlohmann::json& profile_ids) {
+  int64_t remaining = 0;
+  if (!d_.vault) return remaining;
+  for (const auto& id : profile_ids) {
+    ASSIGN_OR_RETURN(std::optional<crypto::SecretKey> key, d_.vault->Find(id.get<std::string>()));
+    remaining += key.has_value();
+  }
+  return remaining;
 }
 
 Result<bool> RightsService::ErasureAudited(const std::string& request_id) {

@@ -84,6 +84,8 @@ class RightsService {
                                        const std::vector<std::string>* identity_keys, bool resumed);
   Result<std::optional<nlohmann::json>> FindBegunErasure(const std::string& subject_hash);
   Result<bool> ErasureAudited(const std::string& request_id);
+  // How many of these erased profiles still have a key in the vault (0 without one).
+  Result<int64_t> KeysRemaining(const nlohmann::json& profile_ids);
   std::string SubjectHash(std::string_view subject) const;
   Result<nlohmann::json> Rectify(const Principal& who, const profile::Profile& p, const nlohmann::json& body);
   Result<nlohmann::json> RecordRight(const Principal& who, const profile::Profile& p, std::string_view purpose,
