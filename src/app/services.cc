@@ -18,8 +18,9 @@ Services::Services(const ServicesDeps& d)
       recs(d.config, d.store, &writer, d.env, d.model_dir, d.audit),
       rights({d.config, d.store, &writer, &serializer, d.env, d.suppression, d.audit, d.vault, {&recs}}),
       retention(d.config, d.store, &writer, &serializer, d.env, d.audit, {&recs}),
-      report{d.config, d.store, &retention, d.audit_dir, d.env},
-      token_key_(d.token_key) {}
+      report{d.config, d.store, &retention, d.audit_dir, d.env} {
+  if (d.token_key) recs.UseTokenKey(*d.token_key);
+}
 
 Services::~Services() {
   recs.StopSchedule();
@@ -31,7 +32,6 @@ Result<int> Services::Load() {
   RETURN_IF_ERROR(collect.Load());
   writer.AddRecoveryHook([this] { return collect.Load(); });
   RETURN_IF_ERROR(recs.Load());
-  if (token_key_) recs.UseTokenKey(*token_key_);
   return rights.ResumeErasures();
 }
 

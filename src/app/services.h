@@ -68,9 +68,6 @@ class Services {
   service::RightsService rights;
   service::RetentionService retention;
   const service::PrivacyReportDeps report;
-
- private:
-  const std::optional<crypto::SecretKey> token_key_;
 };
 
 }  // namespace shinrai::app

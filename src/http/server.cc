@@ -67,7 +67,6 @@ class Sheddable {
 // those opened before the pressure began included.
 struct ConnectionGauge {
   std::atomic<int> open{0};
-  std::atomic<int64_t> refused{0};
   int max = 0;
   int idle_seconds = 60;
   bool under_pressure() const { return open.load(std::memory_order_relaxed) * 4 > max * 3; }
@@ -326,7 +325,6 @@ struct Server::Impl {
       }
       backoff = std::chrono::milliseconds(0);
       if (gauge.open.load(std::memory_order_relaxed) >= gauge.max) {
-        gauge.refused.fetch_add(1, std::memory_order_relaxed);
         TurnAway(std::move(socket), tls != nullptr);
       } else {
         socket.set_option(tcp::no_delay(true), ec);
@@ -395,9 +393,6 @@ Status Server::Start() {
   for (int i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
   return Status::Ok();
 }
-
-int Server::open_connections() const { return impl_->gauge.open.load(); }
-int64_t Server::refused_connections() const { return impl_->gauge.refused.load(); }
 
 int Server::port() const { return impl_->acceptor.local_endpoint().port(); }
 

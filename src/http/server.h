@@ -66,9 +66,6 @@ class Server {
   void Stop();
   // Blocks until Stop() is called from another thread or a signal arrives.
   void Wait();
-  // Connections open now, and those turned away at the cap since Start.
-  int open_connections() const;
-  int64_t refused_connections() const;
 
  private:
   struct Impl;
