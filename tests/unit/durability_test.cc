@@ -136,14 +136,19 @@ TEST(Durability, AFailedWriteIsNeverAcknowledgedAsDone) {
   EXPECT_FALSE(recording.SyncedWriteReturnedWith({"a/lost"}));
 }
 
+// A RocksDB store in `path` that counts its WAL syncs (RocksWalSyncs).
+Result<std::unique_ptr<Store>> OpenCountingWalSyncs(const std::string& path) {
+  RocksOptions o;
+  o.path = path;
+  o.count_wal_syncs = true;
+  return OpenRocksStore(o);
+}
+
 // The RocksDB backend: Write(batch, sync=true) syncs the WAL before it
 // returns (WAL_FILE_SYNCED in RocksDB's statistics), Write(batch, false) does not.
 TEST(Durability, RocksSyncedWritesSyncTheWriteAheadLog) {
   testing::TempDir dir;
-  RocksOptions o;
-  o.path = dir.path();
-  o.count_wal_syncs = true;
-  auto opened = OpenRocksStore(o);
+  auto opened = OpenCountingWalSyncs(dir.path());
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   Store& rocks = **opened;
   const int64_t start = RocksWalSyncs(rocks);
@@ -176,10 +181,7 @@ TEST(Durability, RocksWalSyncsIsOnlyCountedWhenAskedFor) {
 // after a WAL sync that happened after the transaction was submitted.
 TEST(Durability, RocksEveryAcknowledgementFollowsAWalSync) {
   testing::TempDir dir;
-  RocksOptions o;
-  o.path = dir.path();
-  o.count_wal_syncs = true;
-  auto opened = OpenRocksStore(o);
+  auto opened = OpenCountingWalSyncs(dir.path());
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   Store& rocks = **opened;
   StagedWriter writer(&rocks);
