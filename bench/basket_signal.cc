@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "recs/dataset.h"
+#include "recs/eval/dataset_files.h"
 
 namespace shinrai::recs {
 namespace {

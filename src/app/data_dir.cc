@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "audit/audit_log.h"
+#include "audit/file_audit_log.h"
 #include "store/key_families.h"
 #include "crypto/aead.h"
 

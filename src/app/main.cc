@@ -14,7 +14,7 @@
 #include "app/services.h"
 #include "app/fail.h"
 #include "app/security_commands.h"
-#include "audit/audit_log.h"
+#include "audit/file_audit_log.h"
 #include "cli/command_line.h"
 #include "crypto/aead.h"
 #include "consent/tcf_string.h"
@@ -22,7 +22,8 @@
 #include "http/api.h"
 #include "http/server.h"
 #include "schema/config.h"
-#include "recs/evaluation.h"
+#include "recs/eval/dataset_files.h"
+#include "recs/eval/evaluation.h"
 #include "collect/collect_service.h"
 #include "privacy/consent_service.h"
 #include "orchestration/profile_service.h"
@@ -197,7 +198,7 @@ int Serve(const cli::ServeCommand& cmd) {
   const std::string running_marker = cmd.data_dir + "/SERVING";
   if (Status s = RepairIfTheLastRunCrashed(running_marker, *data); !s.ok()) return Fail(s);
   { std::ofstream(running_marker) << "shinrai serve\n"; }
-  auto audit_log = audit::AuditLog::Open(data->paths.audit_dir, Env::Default(), audit::AuditLog::kDefaultSegmentBytes,
+  auto audit_log = audit::FileAuditLog::Open(data->paths.audit_dir, Env::Default(), audit::FileAuditLog::kDefaultSegmentBytes,
                                          data->audit_head_key);
   if (!audit_log.ok()) return Fail(audit_log.status());
   audit::AuditLog& audit = **audit_log;
@@ -249,9 +250,12 @@ int Train(const cli::TrainCommand& cmd) {
   if (!config->recommendations.enabled) return Fail(InvalidArgument(cmd.config + " has no recommendations section"));
   auto data = app::OpenData(cmd.data_dir, *config);
   if (!data.ok()) return Fail(data.status());
-  store::StagedWriter writer(data->store);
-  service::RecommendationService recs(&*config, data->store, &writer, Env::Default(), cmd.data_dir + "/models");
-  auto report = recs.Train();
+  auto audit = audit::FileAuditLog::Open(data->paths.audit_dir, Env::Default(),
+                                        audit::FileAuditLog::kDefaultSegmentBytes, data->audit_head_key);
+  if (!audit.ok()) return Fail(audit.status());
+  service::Access access(config->keys);
+  app::Services services(app::DepsFor(*data, *config, **audit, access, Env::Default(), cmd.data_dir + "/models"));
+  auto report = services.recs.Train();
   if (!report.ok()) return Fail(report.status());
   std::printf("%s\n", nlohmann::json{{"version", report->version},
                                       {"subjects", report->subjects},

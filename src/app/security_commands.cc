@@ -9,7 +9,7 @@
 #include "app/data_dir.h"
 #include "app/services.h"
 #include "app/fail.h"
-#include "audit/audit_log.h"
+#include "audit/file_audit_log.h"
 #include "core/time_format.h"
 #include "crypto/key_vault.h"
 #include "schema/config.h"
@@ -78,7 +78,7 @@ Status AuditKeyOperation(const SecurityPaths& paths, const std::string& action, 
     ASSIGN_OR_RETURN(head_key, AuditHeadKey(config.security, paths));
   }
   ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditLog> log,
-                   audit::AuditLog::Open(paths.audit_dir, Env::Default(), audit::AuditLog::kDefaultSegmentBytes, head_key));
+                   audit::FileAuditLog::Open(paths.audit_dir, Env::Default(), audit::FileAuditLog::kDefaultSegmentBytes, head_key));
   return log->Append({action, CliActor(), "", {}, "", std::move(detail)}, true);
 }
 
@@ -116,7 +116,7 @@ int Report(const cli::AuditCommand& cmd) {
   if (!config.ok()) return Fail(config.status());
   auto data = OpenData(cmd.data_dir, *config);
   if (!data.ok()) return Fail(data.status());
-  auto audit = audit::AuditLog::Open(data->paths.audit_dir, Env::Default(), audit::AuditLog::kDefaultSegmentBytes,
+  auto audit = audit::FileAuditLog::Open(data->paths.audit_dir, Env::Default(), audit::FileAuditLog::kDefaultSegmentBytes,
                                      data->audit_head_key);
   if (!audit.ok()) return Fail(audit.status());
   const service::Access access(config->keys);

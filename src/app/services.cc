@@ -7,20 +7,19 @@ namespace shinrai::app {
 ServicesDeps DepsFor(const OpenedData& data, const schema::Config& config, audit::AuditLog& audit,
                      const service::Access& access, Env* env, std::string model_dir) {
   return {&config, data.store, data.vault.get(), data.suppression.get(), &audit, &access, env,
-          std::move(model_dir), data.paths.audit_dir, RecommendationTokenKey(data)};
+          std::move(model_dir), RecommendationTokenKey(data)};
 }
 
 Services::Services(const ServicesDeps& d)
     : writer(d.store),
-      collect(d.config, d.access, d.store, &writer, &serializer, d.env, d.suppression, d.audit),
-      profiles(d.config, d.store, d.audit, d.env),
-      consent(d.config, d.store, &writer, &serializer, d.env, d.audit),
-      recs(d.config, d.store, &writer, d.env, d.model_dir, d.audit),
-      rights({d.config, d.store, &writer, &serializer, d.env, d.suppression, d.audit, d.vault, {&recs}}),
-      retention(d.config, d.store, &writer, &serializer, d.env, d.audit, {&recs}),
-      report{d.config, d.store, &retention, d.audit_dir, d.env} {
-  if (d.token_key) recs.UseTokenKey(*d.token_key);
-}
+      base{*d.config, *d.store, writer, serializer, *d.env, *d.audit},
+      collect(base, *d.access, *d.suppression),
+      profiles(base),
+      consent(base),
+      recs(base, d.model_dir, d.token_key),
+      rights({base, *d.suppression, d.vault, {&recs}}),
+      retention(base, {&recs}),
+      report{d.config, d.store, &retention, d.audit, d.env} {}
 
 Services::~Services() {
   recs.StopSchedule();

@@ -38,7 +38,6 @@ struct ServicesDeps {
   const service::Access* access;
   Env* env;
   std::string model_dir;
-  std::string audit_dir;                   // the privacy report reads the log there
   std::optional<crypto::SecretKey> token_key;  // seals recommendation ids; nullopt: one per run
 };
 
@@ -61,6 +60,7 @@ class Services {
 
   store::StagedWriter writer;
   store::WriteSerializer serializer;
+  const service::UseCaseDeps base;
   service::CollectService collect;
   service::ProfileService profiles;
   service::ConsentService consent;

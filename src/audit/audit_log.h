@@ -1,127 +1,72 @@
-// AuditLog: the tamper-evident record of every use of personal data.
+// AuditLog: where every use of personal data is recorded, whoever stores it.
 //
-// Every read of a person's data (who, which key, which person, which fields,
-// why), consent change, merge, export, erasure, key operation and
-// configuration change is one line of <dir>/audit.jsonl. Each entry carries
-// its sequence number, the previous entry's hash and its own hash
-// (SHA-256 over the previous hash and the entry), so altering, removing or
-// reordering any entry breaks the chain; <dir>/head.json names the last
-// entry, so cutting entries off the end is caught too. (An attacker who can
-// rewrite the whole file and the head can forge a new chain: publish the head
-// hash `shinrai audit verify` prints to somewhere they cannot write.)
+// The services take one by reference: a use case cannot be built without a
+// log, so "every read of a person's data is logged" holds in code, not by
+// convention. The server and the commands use FileAuditLog (the hash-chained
+// file, file_audit_log.h); tests that do not look at the disk use
+// MemoryAuditLog.
 //
-// Several processes may append (the server, `shinrai keys`): each append
-// holds an exclusive flock (on <dir>/audit.lock) and continues the chain from
-// the log's real end. Appends are written at once and synced by a background
-// flusher every 200 ms, or at once when `sync` is asked (erasure, key operations).
-//
-// The log is kept in segments: when audit.jsonl passes `segment_bytes` it is
-// renamed audit.<last seq, 12 digits>.jsonl (old segments can be archived
-// whole) and the chain continues in a new audit.jsonl.
-//
-// Thread-safety: Append and Flush may be called concurrently.
+// Thread-safety: implementations accept concurrent Append and Flush.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
-#include <memory>
-#include <mutex>
-#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
+#include <string_view>
 #include <vector>
 
-#include "core/env.h"
 #include "core/status.h"
-#include "crypto/secret_key.h"
 
 namespace shinrai::audit {
 
 struct Actor {
-  std::string key_id;    // fingerprint of the key, never the key
+  std::string key_id;  // fingerprint of the key, never the key
   std::string key_name;
-  std::string role;      // "admin", ..., or "system" for the server's own jobs, "cli" for commands
+  std::string role;  // "admin", ..., or "system" for the server's own jobs, "cli" for commands
 };
 
 struct AuditEntry {
-  std::string action;    // profile.read, consent.change, rights.erasure, key.create, config.load, ...
+  std::string action;  // profile.read, consent.change, rights.erasure, key.create, config.load, ...
   Actor actor;
-  std::string subject;   // a profile id, or "" when no one person is concerned
+  std::string subject;  // a profile id, or "" when no one person is concerned
   std::vector<std::string> fields;
-  std::string reason;    // the stated reason (agents must give one)
+  std::string reason;  // the stated reason (agents must give one)
   nlohmann::json detail = nlohmann::json::object();
-};
-
-class AuditLog {
- public:
-  // Creates the directory and the file when missing.
-  static constexpr int64_t kDefaultSegmentBytes = 64 << 20;
-  // `head_key` (derived from the master key, see HeadKeyFrom) signs the head,
-  // so that cutting entries off the end and rewriting the head to match
-  // needs the master key; without one (encryption at rest off) the head is
-  // unsigned.
-  static Result<std::unique_ptr<AuditLog>> Open(const std::string& dir, Env* env,
-                                                int64_t segment_bytes = kDefaultSegmentBytes,
-                                                std::optional<crypto::SecretKey> head_key = std::nullopt);
-  ~AuditLog();  // flushes
-
-  Status Append(const AuditEntry& e, bool sync = false);
-  // Syncs what was appended and updates the head.
-  Status Flush();
-  const std::string& dir() const { return dir_; }
-
- private:
-  AuditLog(std::string dir, Env* env, int64_t segment_bytes, std::optional<crypto::SecretKey> head_key);
-  Status WriteHeadLocked();
-  // Under the lock: follow a rotation by another process, find the chain's
-  // end if the log changed since our last append, and rotate when full.
-  Status CatchUpLocked(int64_t* size);
-  void FlusherLoop();
-
-  const std::string dir_;
-  Env* const env_;
-  const int64_t segment_bytes_;
-  const std::optional<crypto::SecretKey> head_key_;
-  int fd_ = -1;
-  int lock_fd_ = -1;
-  std::mutex mu_;
-  int64_t seq_ = 0;       // last sequence number written
-  std::string last_hash_; // its hash
-  int64_t known_end_ = 0; // file size after our last append
-  bool dirty_ = false;
-
-  std::mutex stop_mu_;
-  std::condition_variable stop_cv_;
-  bool stopping_ = false;
-  std::thread flusher_;
 };
 
 struct VerifyReport {
   bool ok = true;
   int64_t entries = 0;
-  std::string head_hash;   // hash of the last entry
-  int64_t bad_line = 0;    // 1-based line of the first bad entry
-  std::string problem;     // what is wrong with it
+  std::string head_hash;  // hash of the last entry
+  int64_t bad_line = 0;   // 1-based line of the first bad entry
+  std::string problem;    // what is wrong with it
 };
-// Reads <dir>/audit.jsonl and <dir>/head.json. An error only when the log
-// cannot be read at all; a broken chain is reported in the VerifyReport, and
-// so is a missing head (a log cut at its end, or emptied, with the head
-// deleted) and, given `head_key`, a head whose signature does not hold.
-Result<VerifyReport> Verify(const std::string& dir, std::optional<crypto::SecretKey> head_key = std::nullopt);
 
-// The key that signs the audit head, derived from the master key.
-crypto::SecretKey HeadKeyFrom(const crypto::SecretKey& master);
+class AuditLog {
+ public:
+  virtual ~AuditLog() = default;
+  // `sync`: durable before returning (erasure, key operations); otherwise
+  // within the implementation's flush interval.
+  virtual Status Append(const AuditEntry& e, bool sync = false) = 0;
+  virtual Status Flush() = 0;
+  // Every entry in order, as written (EntryJson plus "hash").
+  virtual Result<std::vector<nlohmann::json>> Entries() = 0;
+  // Whether the chain holds, from its start to its signed head.
+  virtual Result<VerifyReport> Verify() = 0;
+};
 
-// Every entry, parsed (for reports and `shinrai audit subjects`).
-Result<std::vector<nlohmann::json>> ReadEntries(const std::string& dir);
+// The hash that starts every chain.
+inline const std::string kGenesisHash(64, '0');
+
+// An entry as it is chained: numbered, timed, pointing at the previous hash.
+nlohmann::json EntryJson(const AuditEntry& e, int64_t seq, int64_t at_ms, const std::string& prev_hash);
+
+// The hash of an entry given the previous hash: SHA-256 hex.
+std::string EntryHash(const std::string& prev_hash, const nlohmann::json& entry_without_hash);
 
 // True for the actions that read a person's data (profile.read, consent.read,
 // recommendations.serve, rights.export): what breach notification and the
 // privacy report count.
 bool IsPersonalDataRead(std::string_view action);
-
-// The hash of an entry given the previous hash: SHA-256 hex.
-std::string EntryHash(const std::string& prev_hash, const nlohmann::json& entry_without_hash);
 
 }  // namespace shinrai::audit

@@ -48,33 +48,26 @@ nlohmann::json CollectReportToJson(const CollectReport& r) {
   return j;
 }
 
-CollectService::CollectService(const schema::Config* config, const Access* access, store::Store* store,
-                               store::StagedWriter* writer, store::WriteSerializer* serializer, Env* env,
-                               SuppressionList* suppression, audit::AuditLog* audit)
-    : config_(config),
-      access_(access),
-      store_(store),
-      writer_(writer),
-      serializer_(serializer),
-      env_(env),
-      suppression_(suppression),
-      audit_(audit),
-      parser_(config->declaration),
-      graph_(config->declaration.identity, env),
-      dedup_(config->server.dedup_window_seconds * 1000, config->server.dedup_max_ids) {}
+CollectService::CollectService(const UseCaseDeps& deps, const Access& access, SuppressionList& suppression)
+    : d_(deps),
+      access_(&access),
+      suppression_(&suppression),
+      parser_(deps.config.declaration),
+      graph_(deps.config.declaration.identity, &deps.env),
+      dedup_(deps.config.server.dedup_window_seconds * 1000, deps.config.server.dedup_max_ids) {}
 
 Status CollectService::Load() {
-  auto lock = serializer_->Lock();
+  auto lock = d_.serializer.Lock();
   // Also after a failed commit: ids and counts staged by writes that never
   // reached the store are forgotten, so a retry of those messages is stored.
-  dedup_ = MessageDedup(config_->server.dedup_window_seconds * 1000, config_->server.dedup_max_ids);
-  RETURN_IF_ERROR(dedup_.Load(*store_, env_->NowMillis()));
-  ASSIGN_OR_RETURN(counters_, store::ScanCounters(*store_, std::string(profile::kCounterPrefix)));
+  dedup_ = MessageDedup(d_.config.server.dedup_window_seconds * 1000, d_.config.server.dedup_max_ids);
+  RETURN_IF_ERROR(dedup_.Load(d_.store, d_.env.NowMillis()));
+  ASSIGN_OR_RETURN(counters_, store::ScanCounters(d_.store, std::string(profile::kCounterPrefix)));
   return Status::Ok();
 }
 
 std::map<std::string, int64_t> CollectService::Counters() {
-  auto lock = serializer_->Lock();
+  auto lock = d_.serializer.Lock();
   return counters_;
 }
 
@@ -98,7 +91,7 @@ void CollectService::Collect(Credentials credentials, std::optional<CallType> en
     auto who = access_->Authenticate(credentials);
     if (!who.ok()) return done(who.status());
   }
-  const int64_t now = env_->NowMillis();
+  const int64_t now = d_.env.NowMillis();
 
   // Parse and minimise outside the lock: this is most of the CPU work.
   simdjson::padded_string padded(body);
@@ -124,9 +117,9 @@ void CollectService::Collect(Credentials credentials, std::optional<CallType> en
     simdjson::dom::array batch;
     if (root["batch"].get_array().get(batch))
       return done(InvalidArgument("batch: missing or not a list (expected {\"batch\": [ ... ]})"));
-    if (batch.size() > config_->server.max_batch_events)
+    if (batch.size() > d_.config.server.max_batch_events)
       return done(Status(Code::kPayloadTooLarge, "batch: " + std::to_string(batch.size()) + " events, more than the limit of " +
-                                                     std::to_string(config_->server.max_batch_events)));
+                                                     std::to_string(d_.config.server.max_batch_events)));
     size_t i = 0;
     for (auto item : batch) {
       auto m = parser_.Parse(item, std::nullopt, "batch[" + std::to_string(i++) + "]", now, gpc);
@@ -139,7 +132,7 @@ void CollectService::Collect(Credentials credentials, std::optional<CallType> en
   for (auto& m : messages) {
     for (auto& d : m.drops) report.dropped.push_back(d);
   }
-  if (config_->server.strict && !report.dropped.empty()) {
+  if (d_.config.server.strict && !report.dropped.empty()) {
     const auto& d = report.dropped.front();
     std::string msg = "strict mode: " + d.path + " is not allowed by the declaration (" +
                       std::string(schema::DropReasonName(d.reason)) + (d.detail.empty() ? "" : ": " + d.detail) + ")";
@@ -151,13 +144,13 @@ void CollectService::Collect(Credentials credentials, std::optional<CallType> en
   std::vector<std::string> encoded;
   encoded.reserve(messages.size());
   for (auto& m : messages) {
-    if (m.event.message_id.empty()) m.event.message_id = "srv-" + env_->NewId();
+    if (m.event.message_id.empty()) m.event.message_id = "srv-" + d_.env.NewId();
     m.event.source = who.key_name;
     encoded.push_back(m.undeclared_event ? std::string() : profile::EncodeEvent(m.event));
   }
 
-  std::unique_lock<std::mutex> lock = serializer_->Lock();
-  store::Transaction txn = writer_->Begin();
+  std::unique_lock<std::mutex> lock = d_.serializer.Lock();
+  store::Transaction txn = d_.writer.Begin();
   for (size_t i = 0; i < messages.size(); ++i) {
     Status st = Apply(txn, messages[i], std::move(encoded[i]), &report);
     if (!st.ok()) {
@@ -170,8 +163,8 @@ void CollectService::Collect(Credentials credentials, std::optional<CallType> en
   for (const auto& [reason, n] : reasons) Count(txn, reason, n);
   Count(txn, "duplicate_message", report.duplicates);
   Count(txn, "accepted_events", report.accepted);
-  dedup_.Persist(txn, now, env_->Random64());
-  writer_->Submit(std::move(txn), [report = std::move(report), done = std::move(done)](const Status& st) mutable {
+  dedup_.Persist(txn, now, d_.env.Random64());
+  d_.writer.Submit(std::move(txn), [report = std::move(report), done = std::move(done)](const Status& st) mutable {
     if (!st.ok()) return done(st);
     done(std::move(report));
   });
@@ -204,8 +197,8 @@ Status CollectService::Apply(store::Transaction& txn, ParsedMessage& m, std::str
   }
   ASSIGN_OR_RETURN(profile::Resolution r, graph_.Resolve(txn, m.ids, e.message_id, e.received_ms));
   for (auto& rec : r.merges) {
-    if (audit_ && !rec.from.empty() && rec.refused.empty()) {
-      RETURN_IF_ERROR(audit_->Append({"profile.merge", {"", e.source, "write_key"}, rec.into, {}, "", 
+    if (!rec.from.empty() && rec.refused.empty()) {
+      RETURN_IF_ERROR(d_.audit.Append({"profile.merge", {"", e.source, "write_key"}, rec.into, {}, "", 
                                       {{"from", rec.from}, {"trigger", rec.trigger}}}));
     }
     report->merges.push_back(rec);
@@ -236,13 +229,12 @@ Status CollectService::Apply(store::Transaction& txn, ParsedMessage& m, std::str
 }
 
 Result<bool> CollectService::Suppressed(store::Transaction& txn, const ParsedMessage& m) {
-  if (!suppression_) return false;
   std::vector<std::string> hits = suppression_->Matches(m.ids);
   if (hits.empty()) return false;
   bool grants = false;
   if (!m.signals.empty()) {
     ASSIGN_OR_RETURN(std::vector<consent::ConsentRecord> records,
-                     consent::RecordsFromSignals(config_->declaration.consent, m.signals, "", m.event.channel,
+                     consent::RecordsFromSignals(d_.config.declaration.consent, m.signals, "", m.event.channel,
                                                  m.event.received_ms));
     for (const auto& r : records) grants = grants || r.status == consent::ConsentStatus::kGranted;
   }
@@ -253,7 +245,7 @@ Result<bool> CollectService::Suppressed(store::Transaction& txn, const ParsedMes
 
 Result<bool> CollectService::ApplyConsent(store::Transaction& txn, ParsedMessage& m, const profile::Resolution& r,
                                           CollectReport* report) {
-  const schema::Declaration& decl = config_->declaration;
+  const schema::Declaration& decl = d_.config.declaration;
   profile::Event& e = m.event;
   const std::string& subject = r.profile.id;
   ASSIGN_OR_RETURN(consent::ConsentState state, consent::ConsentLedger::CurrentState(txn, subject));
@@ -272,12 +264,12 @@ Result<bool> CollectService::ApplyConsent(store::Transaction& txn, ParsedMessage
                      consent::RecordsFromSignals(decl.consent, m.signals, subject, e.channel, e.received_ms));
     ASSIGN_OR_RETURN(recorded, consent::ConsentLedger::Record(txn, subject, &state, records));
     report->consent_records += recorded;
-    if (audit_ && recorded > 0) {
+    if (recorded > 0) {
       audit::AuditEntry a{"consent.change", {"", e.source, "write_key"}, subject, {}, "consent signal with an event", {}};
       for (const auto& rec : records) a.fields.push_back(rec.purpose + "@" + rec.channel + "=" +
                                                          std::string(consent::ConsentStatusName(rec.status)));
       a.detail = {{"source", "signals"}, {"channel", e.channel}};
-      RETURN_IF_ERROR(audit_->Append(a));
+      RETURN_IF_ERROR(d_.audit.Append(a));
     }
   }
   if (merged && recorded == 0) consent::ConsentLedger::SaveState(txn, subject, state);

@@ -21,13 +21,13 @@
 #include <optional>
 #include <string>
 
-#include "audit/audit_log.h"
 #include "core/env.h"
 #include "profile/identity_graph.h"
 #include "schema/config.h"
 #include "access/access.h"
 #include "collect/message_dedup.h"
 #include "collect/message_parser.h"
+#include "usecase/deps.h"
 #include "privacy/suppression.h"
 #include "store/write_serializer.h"
 #include "store/staged_writer.h"
@@ -48,11 +48,9 @@ class CollectService {
  public:
   using Done = std::function<void(Result<CollectReport>)>;
 
-  // REQUIRES: every pointer outlives the service.
-  // `suppression` and `audit` may be null (tests of collection alone).
-  CollectService(const schema::Config* config, const Access* access, store::Store* store,
-                 store::StagedWriter* writer, store::WriteSerializer* serializer, Env* env,
-                 SuppressionList* suppression = nullptr, audit::AuditLog* audit = nullptr);
+  // REQUIRES: everything referred to outlives the service. `suppression`:
+  // the identifiers of erased people, whose messages must not rebuild them.
+  CollectService(const UseCaseDeps& deps, const Access& access, SuppressionList& suppression);
 
   // `endpoint` is the call type of /v1/<type>, or nullopt for /v1/batch.
   // Without header credentials, a "writeKey" in the body authenticates (the
@@ -83,14 +81,9 @@ class CollectService {
   // consent anew: it must not rebuild a profile. Lifts the suppression otherwise.
   Result<bool> Suppressed(store::Transaction& txn, const ParsedMessage& m);
 
-  const schema::Config* const config_;
+  const UseCaseDeps d_;
   const Access* const access_;
-  store::Store* const store_;
-  store::StagedWriter* const writer_;
-  store::WriteSerializer* const serializer_;
-  Env* const env_;
   SuppressionList* const suppression_;
-  audit::AuditLog* const audit_;
   MessageParser parser_;
   profile::IdentityGraph graph_;
 

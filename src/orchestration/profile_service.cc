@@ -23,7 +23,7 @@ Result<nlohmann::json> ProfileService::Get(const Principal& who, std::string_vie
                                            std::string_view note) {
   RETURN_IF_ERROR(Access::Authorize(who, Operation::kReadProfile));
   if (lookup.empty()) return InvalidArgument("give a user id, an anonymous id, email:<address> or phone:<number>");
-  const auto& codes = config_->security.access_reasons;
+  const auto& codes = d_.config.security.access_reasons;
   if (who.role == Role::kAgent && reason.empty())
     return InvalidArgument("agents must state why they read a profile: add ?reason=<code>, one of " +
                            ReasonCodes(codes) + " (and ?note= for details)");
@@ -32,27 +32,25 @@ Result<nlohmann::json> ProfileService::Get(const Principal& who, std::string_vie
   if (note.size() > kMaxNoteBytes)
     return InvalidArgument("note: longer than " + std::to_string(kMaxNoteBytes) + " bytes");
   if (!note.empty() && reason.empty()) return InvalidArgument("note: give a reason code with it (?reason=)");
-  ASSIGN_OR_RETURN(profile::ProfileView view, reader_.View(lookup, config_->server.recent_events));
+  ASSIGN_OR_RETURN(profile::ProfileView view, reader_.View(lookup, d_.config.server.recent_events));
   const profile::Profile& p = view.profile;
   nlohmann::json detail = nlohmann::json::object();
   if (note.find_first_not_of(" \t\r\n") != std::string_view::npos) {
     // The note may name the person (agents type what the caller said): it is
     // the person's data, sealed with their key, and goes when they are erased.
-    const int64_t now = env_->NowMillis();
-    const std::string key = profile::AccessNoteKey(p.id, now, env_->Random64());
+    const int64_t now = d_.env.NowMillis();
+    const std::string key = profile::AccessNoteKey(p.id, now, d_.env.Random64());
     store::WriteBatch wb;
     wb.Put(key, nlohmann::json{{"at", now}, {"reason", reason}, {"note", note}, {"key", who.key_id}}.dump());
-    RETURN_IF_ERROR(store_->Write(wb, /*sync=*/true));
+    RETURN_IF_ERROR(d_.store.Write(wb, /*sync=*/true));
     detail["note"] = "kept with the person's data";
   }
-  if (audit_) {
-    RETURN_IF_ERROR(audit_->Append({"profile.read",
-                                    AuditActor(who),
-                                    p.id,
-                                    {"identities", "traits", "channels", "recent_events", "merges"},
-                                    std::string(reason),
-                                    std::move(detail)}));
-  }
+  RETURN_IF_ERROR(d_.audit.Append({"profile.read",
+                                  AuditActor(who),
+                                  p.id,
+                                  {"identities", "traits", "channels", "recent_events", "merges"},
+                                  std::string(reason),
+                                  std::move(detail)}));
   nlohmann::json channels = nlohmann::json::object();
   int64_t total = 0;
   for (const auto& [name, s] : p.channels) {

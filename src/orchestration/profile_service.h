@@ -5,19 +5,17 @@
 
 #include <nlohmann/json.hpp>
 
-#include "audit/audit_log.h"
-#include "profile/profile_reader.h"
-#include "schema/config.h"
 #include "access/access.h"
+#include "profile/profile_reader.h"
+#include "usecase/deps.h"
 
 namespace shinrai::service {
 
 class ProfileService {
  public:
-  // `audit` may be null (tests).
-  ProfileService(const schema::Config* config, store::Store* store, audit::AuditLog* audit = nullptr,
-                 Env* env = Env::Default())
-      : config_(config), store_(store), reader_(store, &config->declaration), audit_(audit), env_(env) {}
+  // Every read is logged in deps.audit, with the reason stated.
+  explicit ProfileService(const UseCaseDeps& deps)
+      : d_(deps), reader_(&deps.store, &deps.config.declaration) {}
 
   // The profile as JSON: identities, traits, per-channel summary, recent
   // events and merges. `lookup`: see profile::ProfileReader::Find. Agents
@@ -29,11 +27,8 @@ class ProfileService {
                              std::string_view note = "");
 
  private:
-  const schema::Config* const config_;
-  store::Store* const store_;
+  const UseCaseDeps d_;
   profile::ProfileReader reader_;
-  audit::AuditLog* const audit_;
-  Env* const env_;
 };
 
 }  // namespace shinrai::service

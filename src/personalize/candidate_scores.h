@@ -10,7 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "recs/model_snapshot.h"
+#include "recs/serving/model_snapshot.h"
 #include "recs/top_k.h"
 
 namespace shinrai::service {

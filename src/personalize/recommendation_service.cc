@@ -13,6 +13,7 @@
 #include "consent/policy.h"
 #include "core/hash.h"
 #include "profile/keys.h"
+#include "recs/serving/explanation.h"
 #include "store/scan_counters.h"
 #include "personalize/candidate_scores.h"
 #include "personalize/interactions.h"
@@ -71,21 +72,10 @@ struct Explainer {
     json because = json::object();
     if (collaborative) {
       item["source"] = "collaborative";
-      std::vector<float> contrib(history_items.size());
-      if (ease) {
-        for (size_t n = 0; n < contrib.size(); ++n)
-          contrib[n] = history_weights[n] * model.ease.weights(history_items[n], idx);
-      } else {
-        contrib = model.als.Explain(solve, history_items, idx);
-      }
-      std::vector<size_t> best(contrib.size());
-      for (size_t k = 0; k < best.size(); ++k) best[k] = k;
-      std::sort(best.begin(), best.end(), [&](size_t a, size_t b) { return contrib[a] > contrib[b]; });
       json past = json::array();
-      for (size_t k = 0; k < best.size() && past.size() < 3; ++k) {
-        if (contrib[best[k]] <= 0) break;
-        past.push_back({{"item", model.items[history_items[best[k]]]}, {"contribution", contrib[best[k]]}});
-      }
+      for (const recs::Contribution& part :
+           recs::TopContributions(model, history_items, history_weights, solve, idx, /*limit=*/3))
+        past.push_back({{"item", model.items[history_items[part.history_pos]]}, {"contribution", part.weight}});
       because["items"] = std::move(past);
       because["rule"] = ease ? "chosen by people who chose these" : "similar people also chose it";
     } else if (context >= 0 && scores.similar_to_context(idx)) {
@@ -101,21 +91,18 @@ struct Explainer {
 
 }  // namespace
 
-RecommendationService::RecommendationService(const schema::Config* config, store::Store* store,
-                                             store::StagedWriter* writer, Env* env, std::string model_dir,
-                                             audit::AuditLog* audit)
-    : config_(config),
-      store_(store),
-      writer_(writer),
-      env_(env),
+RecommendationService::RecommendationService(const UseCaseDeps& deps, std::string model_dir,
+                                             std::optional<crypto::SecretKey> token_key)
+    : d_(deps),
       model_path_(model_dir.empty() ? "" : model_dir + "/model.bin"),
-      audit_(audit),
-      reader_(store, &config->declaration) {
-  // Until the server hands it a durable key (UseTokenKey), tokens are good
-  // for this process's lifetime only.
-  for (size_t i = 0; i < crypto::kKeyBytes; i += 8) {
-    const uint64_t r = env_->Random64();
-    std::memcpy(token_key_.data() + i, &r, 8);
+      reader_(&deps.store, &deps.config.declaration) {
+  if (token_key) {
+    token_key_ = *token_key;
+  } else {
+    for (size_t i = 0; i < crypto::kKeyBytes; i += 8) {
+      const uint64_t r = d_.env.Random64();
+      std::memcpy(token_key_.data() + i, &r, 8);
+    }
   }
   if (!model_dir.empty()) {
     std::error_code ec;
@@ -126,13 +113,13 @@ RecommendationService::RecommendationService(const schema::Config* config, store
 RecommendationService::~RecommendationService() { StopSchedule(); }
 
 Status RecommendationService::Load() {
-  RETURN_IF_ERROR(catalog_.Load(*store_));
+  RETURN_IF_ERROR(catalog_.Load(d_.store));
   {
     std::lock_guard lock(feedback_mu_);
-    ASSIGN_OR_RETURN(feedback_totals_, store::ScanCounters(*store_, std::string(kFeedbackCounterPrefix)));
+    ASSIGN_OR_RETURN(feedback_totals_, store::ScanCounters(d_.store, std::string(kFeedbackCounterPrefix)));
   }
   if (model_path_.empty() || !std::filesystem::exists(model_path_)) return Status::Ok();
-  auto m = recs::LoadSnapshot(model_path_, config_->recommendations.ann_min_items);
+  auto m = recs::LoadSnapshot(model_path_, d_.config.recommendations.ann_min_items);
   if (!m.ok()) {
     spdlog::warn("ignoring the model file: {} (the next training replaces it)", m.status().ToString());
     return Status::Ok();
@@ -142,7 +129,7 @@ Status RecommendationService::Load() {
 }
 
 bool RecommendationService::InHoldout(std::string_view profile_id) const {
-  const double share = config_->recommendations.holdout_share;
+  const double share = d_.config.recommendations.holdout_share;
   if (share <= 0) return false;
   return static_cast<double>(Fnv1a64(std::string("holdout/") + std::string(profile_id)) % 10000) < share * 10000;
 }
@@ -154,14 +141,14 @@ Result<RecommendationService::History> RecommendationService::ReadHistory(const 
   std::vector<profile::Event> events;
   RETURN_IF_ERROR(reader_.Events(p, 2000, &events));
   std::vector<Interaction> interactions;
-  for (const auto& e : events) ExtractInteractions(*config_, e, &interactions);
+  for (const auto& e : events) ExtractInteractions(d_.config, e, &interactions);
   auto model = this->model();
   std::unordered_map<int32_t, size_t> position;
   std::map<std::string, bool> allowed_by_category;
   for (const Interaction& in : interactions) {
     auto [it, fresh] = allowed_by_category.emplace(in.category, false);
     if (fresh)
-      it->second = policy::Decide(config_->declaration, state, config_->recommendations.purpose, channel, in.category).allowed;
+      it->second = policy::Decide(d_.config.declaration, state, d_.config.recommendations.purpose, channel, in.category).allowed;
     if (!it->second) {
       ++h.excluded_by_policy;
       continue;
@@ -244,7 +231,7 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
   ASSIGN_OR_RETURN(json reply, RecommendItems(who, lookup, req));
   RecommendationToken t;
   t.profile_id = reply["profile_id"].is_string() ? reply["profile_id"].get<std::string>() : "";
-  t.issued_ms = env_->NowMillis();
+  t.issued_ms = d_.env.NowMillis();
   t.nonce = NewId(feedback_seq_++, t.issued_ms);
   for (const auto& item : reply["items"]) t.items.push_back(item["item"]);
   reply["recommendation_id"] = IssueRecommendationToken(token_key_, t);
@@ -268,7 +255,7 @@ Status RecommendationService::FindSubject(std::string_view lookup, Subject* subj
   auto found = reader_.Find(lookup);
   if (found.ok()) {
     subject->person = std::move(*found);
-    store::Transaction txn = writer_->Begin();
+    store::Transaction txn = d_.writer.Begin();
     ASSIGN_OR_RETURN(subject->state, consent::ConsentLedger::CurrentState(txn, subject->person->id));
   } else if (found.status().code() != Code::kNotFound) {
     return found.status();
@@ -279,20 +266,17 @@ Status RecommendationService::FindSubject(std::string_view lookup, Subject* subj
 Status RecommendationService::ReadSubjectData(const Principal& who, const RecommendRequest& req,
                                               int64_t model_version, Subject* subject) {
   const profile::Profile& person = *subject->person;
-  if (audit_) {
-    RETURN_IF_ERROR(audit_->Append({"recommendations.serve",
-                                    AuditActor(who),
-                                    person.id,
-                                    subject->personalize
-                                        ? std::vector<std::string>{"events", "consent_state", "feedback"}
-                                        : std::vector<std::string>{"purchases", "feedback"},
-                                    "",
-                                    {{"personalized", subject->personalize}, {"channel", req.channel}}}));
-  }
+  RETURN_IF_ERROR(d_.audit.Append({"recommendations.serve",
+                                  AuditActor(who),
+                                  person.id,
+                                  subject->personalize ? std::vector<std::string>{"events", "consent_state", "feedback"}
+                                                       : std::vector<std::string>{"purchases", "feedback"},
+                                  "",
+                                  {{"personalized", subject->personalize}, {"channel", req.channel}}}));
   ASSIGN_OR_RETURN(subject->cached, CachedHistory(person, subject->state, req.channel, model_version));
   store::ScanOptions so;
   so.prefix = profile::FeedbackPrefix(person.id);
-  return store_->Scan(so, [&](std::string_view, std::string_view v) {
+  return d_.store.Scan(so, [&](std::string_view, std::string_view v) {
     // A damaged record only loses its say in the frequency cap.
     if (auto f = profile::DecodeFeedback(v); f.ok()) subject->feedback.push_back(std::move(*f));
     return true;
@@ -304,11 +288,11 @@ Result<json> RecommendationService::RecommendItems(const Principal& who, std::st
   RETURN_IF_ERROR(Access::Authorize(who, Operation::kRecommend));
   if (req.n < 1 || req.n > 100) return InvalidArgument("n: must be between 1 and 100");
   if (!req.channel.empty() &&
-      std::find(config_->declaration.channels.begin(), config_->declaration.channels.end(), req.channel) ==
-          config_->declaration.channels.end())
+      std::find(d_.config.declaration.channels.begin(), d_.config.declaration.channels.end(), req.channel) ==
+          d_.config.declaration.channels.end())
     return InvalidArgument("channel: unknown channel '" + req.channel + "'");
-  const auto& settings = config_->recommendations;
-  const int64_t now = env_->NowMillis();
+  const auto& settings = d_.config.recommendations;
+  const int64_t now = d_.env.NowMillis();
   auto model = this->model();
 
   json reply = {{"subject", lookup}, {"channel", req.channel}, {"items", json::array()}};
@@ -319,7 +303,7 @@ Result<json> RecommendationService::RecommendItems(const Principal& who, std::st
   RETURN_IF_ERROR(FindSubject(lookup, &subject));
   const std::optional<profile::Profile>& person = subject.person;
   policy::Decision decision{false, "no_profile"};
-  if (person) decision = policy::Decide(config_->declaration, subject.state, settings.purpose, req.channel, "");
+  if (person) decision = policy::Decide(d_.config.declaration, subject.state, settings.purpose, req.channel, "");
   const bool holdout = person && decision.allowed && InHoldout(person->id);
   subject.personalize = person && decision.allowed && !holdout;
   reply["profile_id"] = person ? json(person->id) : json(nullptr);
@@ -350,7 +334,7 @@ Result<json> RecommendationService::RecommendItems(const Principal& who, std::st
 
 void RecommendationService::RankItems(const recs::ModelSnapshot& model, const RecommendRequest& req, int64_t now,
                                       Subject& subject, json& reply) {
-  const auto& settings = config_->recommendations;
+  const auto& settings = d_.config.recommendations;
   const History& history = *subject.history;
   // Candidates: everything for exact scoring, or the index's nearest plus
   // popular and contextual ones on large catalogues.
@@ -377,7 +361,7 @@ void RecommendationService::RankItems(const recs::ModelSnapshot& model, const Re
     auto [it, fresh] = sensitive_allowed.emplace(s->second, false);
     if (fresh && subject.person) {
       it->second =
-          policy::Decide(config_->declaration, subject.state, settings.purpose, req.channel, s->second).allowed;
+          policy::Decide(d_.config.declaration, subject.state, settings.purpose, req.channel, s->second).allowed;
     }
     return it->second;
   };
@@ -437,7 +421,7 @@ void RecommendationService::Feedback(const Principal& who, std::string_view body
     return done(staged.status());
   }
   auto& [txn, reply] = *staged;
-  writer_->Submit(std::move(txn), [reply = std::move(reply), done = std::move(done)](const Status& st) mutable {
+  d_.writer.Submit(std::move(txn), [reply = std::move(reply), done = std::move(done)](const Status& st) mutable {
     if (!st.ok()) return done(st);
     done(std::move(reply));
   });
@@ -466,7 +450,7 @@ Result<std::pair<store::Transaction, json>> RecommendationService::StageFeedback
   if (token_text && !token_text->is_string()) return InvalidArgument("recommendation_id: expected the string a recommendation answered");
   if (browser && !token_text)
     return InvalidArgument("recommendation_id: required with the write key (send the one the recommendation answered)");
-  const int64_t now = env_->NowMillis();
+  const int64_t now = d_.env.NowMillis();
 
   // Whose feedback: the token's person (the only way with the write key), or
   // the subject the brand's back end names.
@@ -496,7 +480,7 @@ Result<std::pair<store::Transaction, json>> RecommendationService::StageFeedback
   // The write key learns nothing: not whether the person is known (or was
   // erased since), nor their id or holdout group.
   json reply = browser ? json{{"accepted", n}} : json{{"recorded", 0}};
-  store::Transaction txn = writer_->Begin();
+  store::Transaction txn = d_.writer.Begin();
   if (!person) {
     if (!browser) reply = {{"recorded", 0}, {"reason", "the recommendation was for nobody known"}};
     return std::make_pair(std::move(txn), std::move(reply));
@@ -530,7 +514,7 @@ Result<json> RecommendationService::UpsertCatalog(const Principal& who, std::str
   RETURN_IF_ERROR(Access::Authorize(who, Operation::kWriteCatalog));
   ASSIGN_OR_RETURN(std::vector<ItemInfo> items, ParseCatalogItems(body));
   const size_t n = items.size();
-  RETURN_IF_ERROR(catalog_.Upsert(*store_, std::move(items)));
+  RETURN_IF_ERROR(catalog_.Upsert(d_.store, std::move(items)));
   return json{{"upserted", n}, {"catalog_size", catalog_.size()}};
 }
 
@@ -561,7 +545,7 @@ Result<json> RecommendationService::Stats(const Principal& who) {
                         {"approximate_top_k", model->ann != nullptr}}
                  : json(nullptr);
   return json{{"groups", groups},
-              {"holdout_share", config_->recommendations.holdout_share},
+              {"holdout_share", d_.config.recommendations.holdout_share},
               {"click_uplift", uplift(ctr["personalized"], ctr["holdout"])},
               {"conversion_uplift", uplift(cvr["personalized"], cvr["holdout"])},
               {"model", m},

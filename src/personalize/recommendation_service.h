@@ -23,18 +23,17 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "audit/audit_log.h"
+#include <optional>
+
+#include "access/access.h"
 #include "consent/ledger.h"
-#include "core/env.h"
 #include "core/periodic.h"
 #include "crypto/secret_key.h"
-#include "profile/profile_reader.h"
-#include "recs/model_snapshot.h"
-#include "schema/config.h"
-#include "access/access.h"
 #include "personalize/catalog.h"
 #include "privacy/derived_data.h"
-#include "store/staged_writer.h"
+#include "profile/profile_reader.h"
+#include "recs/serving/model_snapshot.h"
+#include "usecase/deps.h"
 
 namespace shinrai::service {
 
@@ -55,11 +54,12 @@ struct TrainReport {
 
 class RecommendationService : public DerivedData {
  public:
-  // `model_dir`: where the model file lives (created when missing).
-  // `audit` may be null (tests): each personal recommendation (a use of the
-  // person's history) is logged there.
-  RecommendationService(const schema::Config* config, store::Store* store, store::StagedWriter* writer, Env* env,
-                        std::string model_dir, audit::AuditLog* audit = nullptr);
+  // `model_dir`: where the model file lives (created when missing; empty:
+  // none). `token_key` seals recommendation ids; without one (tests), a key
+  // drawn for this process, so ids are good until it stops. Each use of a
+  // person's history is logged in deps.audit.
+  RecommendationService(const UseCaseDeps& deps, std::string model_dir,
+                        std::optional<crypto::SecretKey> token_key = std::nullopt);
   ~RecommendationService();
 
   // Reads the catalogue and the newest model file, if any.
@@ -102,7 +102,6 @@ class RecommendationService : public DerivedData {
   Catalog& catalog() { return catalog_; }
   // The key recommendation tokens are sealed with; a durable one keeps them
   // valid across restarts. REQUIRES: before serving.
-  void UseTokenKey(const crypto::SecretKey& key) { token_key_ = key; }
 
  private:
   struct History;
@@ -127,12 +126,8 @@ class RecommendationService : public DerivedData {
   // submits. REQUIRES: feedback_mu_ held.
   Result<std::pair<store::Transaction, nlohmann::json>> StageFeedback(const Principal& who, std::string_view body);
 
-  const schema::Config* const config_;
-  store::Store* const store_;
-  store::StagedWriter* const writer_;
-  Env* const env_;
+  const UseCaseDeps d_;
   const std::string model_path_;
-  audit::AuditLog* const audit_;
   profile::ProfileReader reader_;
   Catalog catalog_;
   std::atomic<std::shared_ptr<const recs::ModelSnapshot>> model_;

@@ -16,14 +16,14 @@ using nlohmann::json;
 Result<TrainReport> RecommendationService::Train() {
   std::lock_guard train_lock(train_mu_);
   auto t0 = std::chrono::steady_clock::now();
-  const auto& settings = config_->recommendations;
+  const auto& settings = d_.config.recommendations;
   TrainReport report;
 
   // Merged profiles' events train their survivor.
   std::unordered_map<std::string, std::string> merged_into;
   store::ScanOptions profiles;
   profiles.prefix = profile::ProfileKey("");
-  RETURN_IF_ERROR(store_->Scan(profiles, [&](std::string_view, std::string_view v) {
+  RETURN_IF_ERROR(d_.store.Scan(profiles, [&](std::string_view, std::string_view v) {
     auto p = profile::DecodeProfile(v);
     if (p.ok() && !p->merged_into.empty()) merged_into[p->id] = p->merged_into;
     return true;
@@ -45,17 +45,17 @@ Result<TrainReport> RecommendationService::Train() {
   Status failed;
   store::ScanOptions events;
   events.prefix = std::string(profile::EventFamily());  // every profile
-  RETURN_IF_ERROR(store_->Scan(events, [&](std::string_view key, std::string_view v) {
+  RETURN_IF_ERROR(d_.store.Scan(events, [&](std::string_view key, std::string_view v) {
     auto e = profile::DecodeEvent(v);
     if (!e.ok()) return true;
     extracted.clear();
-    ExtractInteractions(*config_, *e, &extracted);
+    ExtractInteractions(d_.config, *e, &extracted);
     if (extracted.empty()) return true;
     std::string_view rest = key.substr(events.prefix.size());
     const std::string subject = survivor(std::string(rest.substr(0, rest.find('/'))));
     auto st = states.find(subject);
     if (st == states.end()) {
-      store::Transaction txn = writer_->Begin();
+      store::Transaction txn = d_.writer.Begin();
       auto state = consent::ConsentLedger::CurrentState(txn, subject);
       if (!state.ok()) {
         failed = state.status();
@@ -64,7 +64,7 @@ Result<TrainReport> RecommendationService::Train() {
       st = states.emplace(subject, std::move(*state)).first;
     }
     for (const Interaction& in : extracted) {
-      if (!policy::Decide(config_->declaration, st->second, settings.purpose, in.channel, in.category).allowed) {
+      if (!policy::Decide(d_.config.declaration, st->second, settings.purpose, in.channel, in.category).allowed) {
         ++report.excluded_events;
         continue;
       }
@@ -85,13 +85,13 @@ Result<TrainReport> RecommendationService::Train() {
   topts.als.iterations = settings.iterations;
   topts.als_weighting = recs::ParseWeighting(settings.weighting).value_or(recs::Weighting::kNone);  // the parser checked it
   topts.als.threads = 1;  // serving keeps the other cores
-  topts.now = env_->NowMillis() / 1000;
+  topts.now = d_.env.NowMillis() / 1000;
   topts.ann_min_items = settings.ann_min_items;
   topts.ease_max_items = settings.ease_max_items;
   topts.ease_lambda = static_cast<float>(settings.ease_lambda);
   topts.ease_session_seconds = static_cast<double>(settings.ease_session_seconds);
   auto model = recs::TrainSnapshot(data, topts);
-  model->version = env_->NowMillis();
+  model->version = d_.env.NowMillis();
   if (!model_path_.empty()) RETURN_IF_ERROR(recs::SaveSnapshot(*model, model_path_));
   report.subjects = data.matrix.rows;
   report.interactions = data.matrix.nnz();
@@ -113,8 +113,8 @@ Result<json> RecommendationService::TrainNow(const Principal& who) {
 }
 
 void RecommendationService::StartSchedule() {
-  if (!config_->recommendations.enabled) return;
-  const int64_t every = config_->recommendations.retrain_seconds;
+  if (!d_.config.recommendations.enabled) return;
+  const int64_t every = d_.config.recommendations.retrain_seconds;
   // Without a model, train at once; otherwise on the period (at least a minute), or when asked.
   schedule_.Start(std::chrono::seconds(every <= 0 ? 0 : std::max<int64_t>(60, every)), /*run_first=*/!model(), [this] {
     auto r = Train();

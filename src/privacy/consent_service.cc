@@ -9,20 +9,14 @@
 
 namespace shinrai::service {
 
-ConsentService::ConsentService(const schema::Config* config, store::Store* store, store::StagedWriter* writer,
-                               store::WriteSerializer* serializer, Env* env, audit::AuditLog* audit)
-    : config_(config),
-      store_(store),
-      writer_(writer),
-      serializer_(serializer),
-      env_(env),
-      audit_(audit),
-      reader_(store, &config->declaration),
-      ledger_(store),
-      graph_(config->declaration.identity, env) {}
+ConsentService::ConsentService(const UseCaseDeps& deps)
+    : d_(deps),
+      reader_(&deps.store, &deps.config.declaration),
+      ledger_(&deps.store),
+      graph_(deps.config.declaration.identity, &deps.env) {}
 
 nlohmann::json ConsentService::StateJson(const profile::Profile& p, const consent::ConsentState& state) {
-  const schema::Declaration& d = config_->declaration;
+  const schema::Declaration& d = d_.config.declaration;
   nlohmann::json purposes = nlohmann::json::object();
   std::vector<std::string> channels = {std::string(consent::kAllChannels)};
   channels.insert(channels.end(), d.channels.begin(), d.channels.end());
@@ -49,8 +43,7 @@ nlohmann::json ConsentService::StateJson(const profile::Profile& p, const consen
 
 Status ConsentService::Audit(const Principal& who, const char* action, const std::string& subject,
                              std::vector<std::string> fields) {
-  if (!audit_) return Status::Ok();
-  return audit_->Append({action, AuditActor(who), subject,
+  return d_.audit.Append({action, AuditActor(who), subject,
                          std::move(fields), "", {}});
 }
 
@@ -65,8 +58,7 @@ Result<nlohmann::json> ConsentService::State(const Principal& who, std::string_v
 Result<nlohmann::json> ConsentService::History(const Principal& who, std::string_view lookup) {
   RETURN_IF_ERROR(Access::Authorize(who, Operation::kReadConsent));
   ASSIGN_OR_RETURN(profile::Profile p, reader_.Find(lookup));
-  std::vector<std::string> subjects = {p.id};
-  subjects.insert(subjects.end(), p.absorbed.begin(), p.absorbed.end());
+  const std::vector<std::string> subjects = p.SourceIds();
   ASSIGN_OR_RETURN(std::vector<consent::ConsentRecord> history, ledger_.History(subjects));
   RETURN_IF_ERROR(Audit(who, "consent.read", p.id, {"consent_history"}));
   nlohmann::json list = nlohmann::json::array();
@@ -81,7 +73,7 @@ Result<nlohmann::json> ConsentService::History(const Principal& who, std::string
 Result<profile::Profile> ConsentService::ResolveForWrite(store::Transaction& txn, std::string_view lookup,
                                                          int64_t now_ms) {
   profile::Identifiers ids;
-  ASSIGN_OR_RETURN(profile::Lookup l, profile::ParseLookup(lookup, config_->declaration.identity.default_country_code));
+  ASSIGN_OR_RETURN(profile::Lookup l, profile::ParseLookup(lookup, d_.config.declaration.identity.default_country_code));
   if (l.kind == profile::Lookup::Kind::kEmail) {
     ids.email = l.value;
   } else if (l.kind == profile::Lookup::Kind::kPhone) {
@@ -105,12 +97,12 @@ Result<profile::Profile> ConsentService::ResolveForWrite(store::Transaction& txn
 void ConsentService::Change(const Principal& who, std::string_view lookup, std::string_view body, Done done) {
   Status allowed = Access::Authorize(who, Operation::kWriteConsent);
   if (!allowed.ok()) return done(allowed);
-  const int64_t now = env_->NowMillis();
-  auto records = consent::ParseConsentChanges(config_->declaration, body, now);
+  const int64_t now = d_.env.NowMillis();
+  auto records = consent::ParseConsentChanges(d_.config.declaration, body, now);
   if (!records.ok()) return done(records.status());
 
-  auto lock = serializer_->Lock();
-  store::Transaction txn = writer_->Begin();
+  auto lock = d_.serializer.Lock();
+  store::Transaction txn = d_.writer.Begin();
   auto p = ResolveForWrite(txn, lookup, now);
   if (!p.ok()) return done(p.status());
   auto state = consent::ConsentLedger::CurrentState(txn, p->id);
@@ -127,7 +119,7 @@ void ConsentService::Change(const Principal& who, std::string_view lookup, std::
       changes.push_back(r.purpose + "@" + r.channel + "=" + std::string(consent::ConsentStatusName(r.status)));
     if (Status s = Audit(who, "consent.change", p->id, changes); !s.ok()) return done(s);
   }
-  writer_->Submit(std::move(txn), [reply = std::move(reply), done = std::move(done)](const Status& st) mutable {
+  d_.writer.Submit(std::move(txn), [reply = std::move(reply), done = std::move(done)](const Status& st) mutable {
     if (!st.ok()) return done(st);
     done(std::move(reply));
   });

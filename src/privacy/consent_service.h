@@ -16,15 +16,11 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
-#include "audit/audit_log.h"
+#include "access/access.h"
 #include "consent/ledger.h"
-#include "core/env.h"
 #include "profile/identity_graph.h"
 #include "profile/profile_reader.h"
-#include "schema/config.h"
-#include "access/access.h"
-#include "store/write_serializer.h"
-#include "store/staged_writer.h"
+#include "usecase/deps.h"
 
 namespace shinrai::service {
 
@@ -32,10 +28,9 @@ class ConsentService {
  public:
   using Done = std::function<void(Result<nlohmann::json>)>;
 
-  // REQUIRES: every pointer outlives the service.
-  // `audit` may be null (tests): every read and change is logged there.
-  ConsentService(const schema::Config* config, store::Store* store, store::StagedWriter* writer,
-                 store::WriteSerializer* serializer, Env* env, audit::AuditLog* audit = nullptr);
+  // REQUIRES: everything referred to outlives the service. Every read and
+  // change is logged in deps.audit.
+  explicit ConsentService(const UseCaseDeps& deps);
 
   Result<nlohmann::json> State(const Principal& who, std::string_view lookup);
   Result<nlohmann::json> History(const Principal& who, std::string_view lookup);
@@ -46,12 +41,7 @@ class ConsentService {
   nlohmann::json StateJson(const profile::Profile& p, const consent::ConsentState& state);
   Status Audit(const Principal& who, const char* action, const std::string& subject, std::vector<std::string> fields);
 
-  const schema::Config* const config_;
-  store::Store* const store_;
-  store::StagedWriter* const writer_;
-  store::WriteSerializer* const serializer_;
-  Env* const env_;
-  audit::AuditLog* const audit_;
+  const UseCaseDeps d_;
   profile::ProfileReader reader_;
   consent::ConsentLedger ledger_;
   profile::IdentityGraph graph_;

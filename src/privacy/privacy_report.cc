@@ -165,12 +165,12 @@ struct AuditTrail {
   nlohmann::json chain;                                     // whether the hash chain holds
 };
 
-AuditTrail ReadAuditTrail(const std::string& audit_dir) {
+AuditTrail ReadAuditTrail(audit::AuditLog& log) {
   AuditTrail out;
   std::map<std::tuple<std::string, std::string, std::string, std::string>, int64_t> by_key;
   std::map<std::string, int64_t> actions;
   std::string last_config;
-  auto entries = audit::ReadEntries(audit_dir);
+  auto entries = log.Entries();
   if (entries.ok()) {
     for (const auto& e : *entries) {
       if (!e.is_object()) continue;
@@ -192,7 +192,7 @@ AuditTrail ReadAuditTrail(const std::string& audit_dir) {
     out.reads.push_back({{"role", std::get<0>(k)}, {"key_name", std::get<1>(k)}, {"key_id", std::get<2>(k)},
                          {"action", std::get<3>(k)}, {"count", n}});
   }
-  auto verified = audit::Verify(audit_dir);
+  auto verified = log.Verify();
   if (verified.ok()) {
     out.chain = {{"holds", verified->ok}, {"entries", verified->entries}, {"head", verified->head_hash},
                  {"problem", verified->problem}, {"first_bad_entry", verified->bad_line}, {"actions", actions}};
@@ -219,7 +219,7 @@ Result<nlohmann::json> BuildPrivacyReport(const PrivacyReportDeps& deps) {
   ASSIGN_OR_RETURN(std::vector<nlohmann::json> requests, ListRightsRequests(store));
   const int64_t now = deps.env->NowMillis();
   nlohmann::json rights_requests = RightsRequestsSection(requests, now);
-  AuditTrail audit_trail = ReadAuditTrail(deps.audit_dir);
+  AuditTrail audit_trail = ReadAuditTrail(*deps.audit);
 
   return nlohmann::json{
       {"generated_at", FormatIso8601Millis(now)},

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "audit/audit_log.h"
 #include "core/env.h"
 #include "schema/config.h"
 #include "access/access.h"
@@ -19,7 +20,7 @@ struct PrivacyReportDeps {
   const schema::Config* config;
   store::Store* store;
   RetentionService* retention;  // for the dry run that counts violations
-  std::string audit_dir;
+  audit::AuditLog* audit;  // who read personal data, and whether the chain holds
   Env* env;
 };
 

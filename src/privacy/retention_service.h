@@ -18,14 +18,10 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
-#include "audit/audit_log.h"
-#include "core/env.h"
 #include "core/periodic.h"
-#include "profile/event.h"
-#include "schema/config.h"
 #include "privacy/derived_data.h"
-#include "store/write_serializer.h"
-#include "store/staged_writer.h"
+#include "profile/event.h"
+#include "usecase/deps.h"
 
 namespace shinrai::service {
 
@@ -43,9 +39,8 @@ int64_t EventRetentionSeconds(const schema::Declaration& d, const profile::Event
 
 class RetentionService {
  public:
-  // `audit` may be null; `derived`: what keeps data derived from people.
-  RetentionService(const schema::Config* config, store::Store* store, store::StagedWriter* writer,
-                   store::WriteSerializer* serializer, Env* env, audit::AuditLog* audit, std::vector<DerivedData*> derived);
+  // `derived`: what keeps data derived from people (a sweep reaches it).
+  RetentionService(const UseCaseDeps& deps, std::vector<DerivedData*> derived);
   ~RetentionService();
 
   Result<RetentionReport> Sweep(bool dry_run);
@@ -53,12 +48,7 @@ class RetentionService {
   void StopSchedule();
 
  private:
-  const schema::Config* const config_;
-  store::Store* const store_;
-  store::StagedWriter* const writer_;
-  store::WriteSerializer* const serializer_;
-  Env* const env_;
-  audit::AuditLog* const audit_;
+  const UseCaseDeps d_;
   const std::vector<DerivedData*> derived_;
   std::mutex sweep_mu_;
   Periodic schedule_;

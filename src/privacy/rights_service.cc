@@ -12,6 +12,7 @@
 #include "core/time_format.h"
 #include "crypto/aead.h"
 #include "profile/keys.h"
+#include "profile/merged_profiles.h"
 #include "privacy/export_html.h"
 #include "privacy/retention_service.h"
 #include "profile/lookup.h"
@@ -40,32 +41,6 @@ nlohmann::json Retention(int64_t seconds) {
   return std::to_string(seconds / 86400) + " days";
 }
 
-// Every profile id of a person: the survivor and those merged into it, transitively.
-Result<std::vector<profile::Profile>> AllProfiles(store::Transaction& txn, const profile::Profile& survivor) {
-  std::vector<profile::Profile> out = {survivor};
-  std::set<std::string> seen = {survivor.id};
-  for (size_t i = 0; i < out.size(); ++i) {
-    const std::vector<std::string> absorbed = out[i].absorbed;
-    for (const auto& id : absorbed) {
-      if (!seen.insert(id).second) continue;
-      ASSIGN_OR_RETURN(std::optional<std::string> raw, txn.Get(profile::ProfileKey(id)));
-      if (!raw) continue;
-      ASSIGN_OR_RETURN(profile::Profile p, profile::DecodeProfile(*raw));
-      out.push_back(std::move(p));
-    }
-  }
-  return out;
-}
-
-std::vector<std::string> IdentityKeysOf(const profile::Profile& p) {
-  std::vector<std::string> keys;
-  if (!p.user_id.empty()) keys.push_back(profile::IdentityKey(profile::IdKind::kUser, p.user_id));
-  for (const auto& a : p.anonymous_ids) keys.push_back(profile::IdentityKey(profile::IdKind::kAnonymous, a));
-  for (const auto& e : p.emails) keys.push_back(profile::IdentityKey(profile::IdKind::kEmail, e));
-  for (const auto& ph : p.phones) keys.push_back(profile::IdentityKey(profile::IdKind::kPhone, ph));
-  return keys;
-}
-
 std::vector<std::string> PersonPrefixes(const std::string& pid) {
   return {profile::EventPrefix(pid), profile::MergePrefix(pid), profile::FeedbackPrefix(pid),
           profile::AccessNotePrefix(pid), consent::ConsentLedger::RecordsPrefix(pid)};
@@ -76,19 +51,18 @@ std::vector<std::string> PersonPrefixes(const std::string& pid) {
 Status RightsService::Commit(store::Transaction txn) {
   std::promise<Status> committed;
   auto future = committed.get_future();
-  d_.writer->Submit(std::move(txn), [&committed](const Status& st) { committed.set_value(st); });
+  d_.writer.Submit(std::move(txn), [&committed](const Status& st) { committed.set_value(st); });
   return future.get();
 }
 
 Status RightsService::Audit(const Principal& who, std::string action, const std::string& subject,
                             nlohmann::json detail, bool sync) {
-  if (!d_.audit) return Status::Ok();
   audit::AuditEntry e;
   e.action = std::move(action);
   e.actor = AuditActor(who);
   e.subject = subject;
   e.detail = std::move(detail);
-  return d_.audit->Append(e, sync);
+  return d_.audit.Append(e, sync);
 }
 
 Result<nlohmann::json> RightsService::Create(const Principal& who, std::string_view body) {
@@ -112,12 +86,12 @@ Result<nlohmann::json> RightsService::Create(const Principal& who, std::string_v
     return InvalidArgument("lift: true or false, for restriction and objection only");
   if (req.contains("note") && !req["note"].is_string()) return InvalidArgument("note: expected text");
 
-  const int64_t received = d_.env->NowMillis();
-  nlohmann::json record = {{"id", "rr_" + d_.env->NewId()},
+  const int64_t received = d_.env.NowMillis();
+  nlohmann::json record = {{"id", "rr_" + d_.env.NewId()},
                            {"type", type},
                            {"status", "in_progress"},
                            {"received_at", FormatIso8601Millis(received)},
-                           {"due", FormatIso8601Millis(received + d_.config->security.rights_deadline_seconds * 1000)},
+                           {"due", FormatIso8601Millis(received + d_.config.security.rights_deadline_seconds * 1000)},
                            {"requested_by", who.key_name},
                            {"note", req.value("note", "")}};
   auto found = reader_.Find(subject);
@@ -138,7 +112,7 @@ Result<nlohmann::json> RightsService::Create(const Principal& who, std::string_v
   if (!found.ok()) {
     if (type == "erasure") {
       // Nothing held, but the person asked not to be held: suppress the identifier.
-      ASSIGN_OR_RETURN(profile::Lookup l, profile::ParseLookup(subject, d_.config->declaration.identity.default_country_code));
+      ASSIGN_OR_RETURN(profile::Lookup l, profile::ParseLookup(subject, d_.config.declaration.identity.default_country_code));
       profile::Profile ghost;
       if (l.kind == profile::Lookup::Kind::kEmail) ghost.emails = {l.value};
       else if (l.kind == profile::Lookup::Kind::kPhone) ghost.phones = {l.value};
@@ -146,11 +120,11 @@ Result<nlohmann::json> RightsService::Create(const Principal& who, std::string_v
         ghost.user_id = l.value;  // an id may be either kind
         ghost.anonymous_ids = {l.value};
       }
-      auto lock = d_.serializer->Lock();
-      store::Transaction txn = d_.writer->Begin();
-      if (d_.suppression) d_.suppression->Add(txn, ghost, received);
+      auto lock = d_.serializer.Lock();
+      store::Transaction txn = d_.writer.Begin();
+      d_.suppression.Add(txn, ghost, received);
       RETURN_IF_ERROR(Commit(std::move(txn)));
-      outcome = {{"found", false}, {"identifiers_suppressed", d_.suppression ? 1 : 0}};
+      outcome = {{"found", false}, {"identifiers_suppressed", 1}};
       record["status"] = "completed";
     } else {
       outcome = {{"found", false}, {"reason", "no data is held about this subject"}};
@@ -172,13 +146,13 @@ Result<nlohmann::json> RightsService::Create(const Principal& who, std::string_v
   }
   record["profile_id"] = pid;
   record["outcome"] = outcome;
-  record["completed_at"] = FormatIso8601Millis(d_.env->NowMillis());
+  record["completed_at"] = FormatIso8601Millis(d_.env.NowMillis());
   // Audited before the record is saved: a crash between the two leaves an
   // entry for a request the caller will file again, never a request done
   // without its entry.
   RETURN_IF_ERROR(Audit(who, "rights." + type, pid, {{"request", record["id"]}, {"status", record["status"]}},
                         type == "erasure"));
-  store::Transaction txn = d_.writer->Begin();
+  store::Transaction txn = d_.writer.Begin();
   txn.Put(RightsKey(record["id"].get<std::string>()), record.dump());
   RETURN_IF_ERROR(Commit(std::move(txn)));
   return record;
@@ -186,7 +160,7 @@ Result<nlohmann::json> RightsService::Create(const Principal& who, std::string_v
 
 Result<nlohmann::json> RightsService::Get(const Principal& who, std::string_view id) {
   RETURN_IF_ERROR(Access::Authorize(who, Operation::kRightsRequest));
-  ASSIGN_OR_RETURN(std::optional<std::string> raw, d_.store->Get(RightsKey(id)));
+  ASSIGN_OR_RETURN(std::optional<std::string> raw, d_.store.Get(RightsKey(id)));
   if (!raw) return NotFound("no rights request '" + std::string(id) + "'");
   nlohmann::json record = nlohmann::json::parse(*raw, nullptr, false);
   if (record.is_discarded()) return Internal("rights request '" + std::string(id) + "' is damaged");
@@ -217,7 +191,7 @@ Result<std::string> RightsService::GetHtml(const Principal& who, std::string_vie
   return RenderExportHtml(record);
 }
 
-Result<std::vector<nlohmann::json>> RightsService::List() { return ListRightsRequests(*d_.store); }
+Result<std::vector<nlohmann::json>> RightsService::List() { return ListRightsRequests(d_.store); }
 
 Result<std::vector<nlohmann::json>> ListRightsRequests(store::Store& store) {
   std::vector<nlohmann::json> out;
@@ -339,19 +313,18 @@ nlohmann::json ExportPurposes(const schema::Declaration& d, const std::set<std::
 }  // namespace
 
 Result<nlohmann::json> RightsService::Export(std::string_view lookup) {
-  const schema::Declaration& d = d_.config->declaration;
+  const schema::Declaration& d = d_.config.declaration;
   ASSIGN_OR_RETURN(profile::Profile p, reader_.Find(lookup));
-  std::vector<std::string> ids = {p.id};
-  ids.insert(ids.end(), p.absorbed.begin(), p.absorbed.end());
+  const std::vector<std::string> ids = p.SourceIds();
   std::set<std::string> purposes_used;
   nlohmann::json traits = ExportTraits(d, p, &purposes_used);
   std::vector<profile::Event> events;
   RETURN_IF_ERROR(reader_.Events(p, 0, &events));
   nlohmann::json event_list = ExportEvents(d, events, &purposes_used);
-  ASSIGN_OR_RETURN(nlohmann::json consent, ExportConsent(d, d_.store, ids, p.id));
+  ASSIGN_OR_RETURN(nlohmann::json consent, ExportConsent(d, &d_.store, ids, p.id));
   nlohmann::json merges = nlohmann::json::array();
   nlohmann::json feedback = nlohmann::json::array();
-  RETURN_IF_ERROR(ExportRecords(d_.store, ids, &merges, &feedback));
+  RETURN_IF_ERROR(ExportRecords(&d_.store, ids, &merges, &feedback));
 
   ASSIGN_OR_RETURN(std::vector<nlohmann::json> requests, List());
   nlohmann::json own_requests = nlohmann::json::array();
@@ -365,7 +338,7 @@ Result<nlohmann::json> RightsService::Export(std::string_view lookup) {
   nlohmann::json identities = {{"user_id", p.user_id}, {"anonymous_ids", p.anonymous_ids},
                                {"emails", p.emails}, {"phones", p.phones}};
   return nlohmann::json{{"format", "shinrai-export/1"},
-                        {"generated_at", FormatIso8601Millis(d_.env->NowMillis())},
+                        {"generated_at", FormatIso8601Millis(d_.env.NowMillis())},
                         {"profile_id", p.id},
                         {"merged_profiles", p.absorbed},
                         {"created_at", FormatIso8601Millis(p.created_ms)},
@@ -389,25 +362,25 @@ Result<nlohmann::json> RightsService::Export(std::string_view lookup) {
 //      at start-up (ResumeErasures) until it has run to its end.
 Result<nlohmann::json> RightsService::Erase(const Principal& who, const profile::Profile& found,
                                             nlohmann::json record, const std::string& subject_hash) {
-  const int64_t now = d_.env->NowMillis();
+  const int64_t now = d_.env.NowMillis();
   std::vector<profile::Profile> people;
   std::vector<std::string> identity_keys;  // deleted now, compacted in the second phase
   int64_t deleted = 0;
   {
-    auto lock = d_.serializer->Lock();
+    auto lock = d_.serializer.Lock();
     // Whatever collection staged for this person before the lock must be on disk
     // before we list what to delete.
-    RETURN_IF_ERROR(d_.writer->Flush());
-    store::Transaction txn = d_.writer->Begin();
+    RETURN_IF_ERROR(d_.writer.Flush());
+    store::Transaction txn = d_.writer.Begin();
     ASSIGN_OR_RETURN(std::optional<std::string> raw, txn.Get(profile::ProfileKey(found.id)));
     if (!raw) return NotFound("the profile was erased meanwhile");
     ASSIGN_OR_RETURN(profile::Profile survivor, profile::DecodeProfile(*raw));
-    ASSIGN_OR_RETURN(people, AllProfiles(txn, survivor));
+    ASSIGN_OR_RETURN(people, profile::MergedProfiles(txn, survivor));
     for (const auto& p : people) {
       for (const auto& prefix : PersonPrefixes(p.id)) {
         store::ScanOptions so;
         so.prefix = prefix;
-        RETURN_IF_ERROR(d_.store->Scan(so, [&](std::string_view k, std::string_view) {
+        RETURN_IF_ERROR(d_.store.Scan(so, [&](std::string_view k, std::string_view) {
           txn.Delete(std::string(k));
           ++deleted;
           return true;
@@ -416,12 +389,12 @@ Result<nlohmann::json> RightsService::Erase(const Principal& who, const profile:
       txn.Delete(profile::ProfileKey(p.id));
       txn.Delete(consent::ConsentLedger::StateKey(p.id));
       deleted += 2;
-      for (auto& key : IdentityKeysOf(p)) {
+      for (auto& key : profile::IdentityKeysOf(p)) {
         txn.Delete(key);
         ++deleted;
         identity_keys.push_back(std::move(key));
       }
-      if (d_.suppression) d_.suppression->Add(txn, p, now);
+      d_.suppression.Add(txn, p, now);
     }
     nlohmann::json ids = nlohmann::json::array();
     for (const auto& p : people) ids.push_back(p.id);
@@ -452,16 +425,16 @@ Result<nlohmann::json> RightsService::FinishErasure(const audit::Actor& actor, n
     }
   }
   for (const auto& pid : ids) {
-    for (const auto& prefix : PersonPrefixes(pid)) RETURN_IF_ERROR(d_.store->CompactPrefix(prefix));
-    RETURN_IF_ERROR(d_.store->CompactPrefix(profile::ProfileKey(pid)));
-    RETURN_IF_ERROR(d_.store->CompactPrefix(consent::ConsentLedger::StateKey(pid)));
+    for (const auto& prefix : PersonPrefixes(pid)) RETURN_IF_ERROR(d_.store.CompactPrefix(prefix));
+    RETURN_IF_ERROR(d_.store.CompactPrefix(profile::ProfileKey(pid)));
+    RETURN_IF_ERROR(d_.store.CompactPrefix(consent::ConsentLedger::StateKey(pid)));
   }
   if (identity_keys) {
-    for (const auto& key : *identity_keys) RETURN_IF_ERROR(d_.store->CompactPrefix(key));
+    for (const auto& key : *identity_keys) RETURN_IF_ERROR(d_.store.CompactPrefix(key));
   } else {
     // Resumed: the identifiers are no longer known (they were deleted in the
     // first phase and never written into the record), so the whole index.
-    RETURN_IF_ERROR(d_.store->CompactPrefix(profile::IdentityFamily()));
+    RETURN_IF_ERROR(d_.store.CompactPrefix(profile::IdentityFamily()));
   }
   // The recommender's cached history of the person goes now; the model holds
   // no per-person vectors, but its item factors learned from this person's
@@ -475,26 +448,24 @@ Result<nlohmann::json> RightsService::FinishErasure(const audit::Actor& actor, n
                        {"records_deleted", record.value("records_deleted", int64_t{0})},
                        {"keys_destroyed", destroyed},
                        {"keys_remaining", remaining},
-                       {"identifiers_suppressed", d_.suppression != nullptr},
+                       {"identifiers_suppressed", true},
                        {"model_retrain", !d_.derived.empty()},
                        {"resumed_after_interruption", resumed},
                        {"seconds", seconds}};
-  record["completed_at"] = FormatIso8601Millis(d_.env->NowMillis());
-  if (d_.audit) {
-    bool audited = false;
-    if (resumed) {
-      ASSIGN_OR_RETURN(audited, ErasureAudited(id));
-    }
-    if (!audited) {
-      audit::AuditEntry e;
-      e.action = "rights.erasure";
-      e.actor = actor;
-      e.subject = record.value("profile_id", "");
-      e.detail = {{"request", id}, {"status", "completed"}, {"keys_destroyed", destroyed}};
-      RETURN_IF_ERROR(d_.audit->Append(e, /*sync=*/true));
-    }
+  record["completed_at"] = FormatIso8601Millis(d_.env.NowMillis());
+  bool audited = false;
+  if (resumed) {
+    ASSIGN_OR_RETURN(audited, ErasureAudited(id));
   }
-  store::Transaction txn = d_.writer->Begin();
+  if (!audited) {
+    audit::AuditEntry e;
+    e.action = "rights.erasure";
+    e.actor = actor;
+    e.subject = record.value("profile_id", "");
+    e.detail = {{"request", id}, {"status", "completed"}, {"keys_destroyed", destroyed}};
+    RETURN_IF_ERROR(d_.audit.Append(e, /*sync=*/true));
+  }
+  store::Transaction txn = d_.writer.Begin();
   txn.Put(RightsKey(id), record.dump());
   RETURN_IF_ERROR(Commit(std::move(txn)));
   return record;
@@ -511,7 +482,7 @@ Result<int64_t> RightsService::KeysRemaining(const nlohmann::json& profile_ids) 
 }
 
 Result<bool> RightsService::ErasureAudited(const std::string& request_id) {
-  auto entries = audit::ReadEntries(d_.audit->dir());
+  auto entries = d_.audit.Entries();
   if (!entries.ok()) return entries.status().code() == Code::kNotFound ? Result<bool>(false) : entries.status();
   for (const auto& e : *entries) {
     if (e.is_object() && e.value("action", "") == "rights.erasure" && e.contains("detail") &&
@@ -522,7 +493,7 @@ Result<bool> RightsService::ErasureAudited(const std::string& request_id) {
 }
 
 Result<std::optional<nlohmann::json>> RightsService::FindBegunErasure(const std::string& subject_hash) {
-  ASSIGN_OR_RETURN(std::vector<nlohmann::json> all, ListRightsRequests(*d_.store));
+  ASSIGN_OR_RETURN(std::vector<nlohmann::json> all, ListRightsRequests(d_.store));
   for (auto& r : all) {
     if (r.value("status", "") == "erasing" && r.value("subject_hash", "") == subject_hash)
       return std::optional<nlohmann::json>(std::move(r));
@@ -531,7 +502,7 @@ Result<std::optional<nlohmann::json>> RightsService::FindBegunErasure(const std:
 }
 
 Result<int> RightsService::ResumeErasures() {
-  ASSIGN_OR_RETURN(std::vector<nlohmann::json> all, ListRightsRequests(*d_.store));
+  ASSIGN_OR_RETURN(std::vector<nlohmann::json> all, ListRightsRequests(d_.store));
   int resumed = 0;
   for (auto& r : all) {
     if (r.value("status", "") != "erasing") continue;
@@ -544,7 +515,7 @@ Result<int> RightsService::ResumeErasures() {
 
 std::string RightsService::SubjectHash(std::string_view subject) const {
   // The record must not name the person; a keyed hash matches a retry.
-  auto l = profile::ParseLookup(subject, d_.config->declaration.identity.default_country_code);
+  auto l = profile::ParseLookup(subject, d_.config.declaration.identity.default_country_code);
   const std::string canonical = l.ok() ? std::to_string(static_cast<int>(l->kind)) + ":" + l->value : std::string(subject);
   if (d_.vault) return crypto::ToHex(crypto::KeyedHash(d_.vault->pseudonym_key(), canonical));
   return crypto::Sha256Hex(canonical);
@@ -552,7 +523,7 @@ std::string RightsService::SubjectHash(std::string_view subject) const {
 
 Result<nlohmann::json> RightsService::Rectify(const Principal& who, const profile::Profile& found,
                                               const nlohmann::json& changes) {
-  const schema::Declaration& d = d_.config->declaration;
+  const schema::Declaration& d = d_.config.declaration;
   nlohmann::json set = nlohmann::json::object();
   std::vector<std::string> removed;
   for (const auto& [k, v] : changes.items()) {
@@ -572,8 +543,8 @@ Result<nlohmann::json> RightsService::Rectify(const Principal& who, const profil
                              (drops.front().detail.empty() ? "" : ": " + drops.front().detail) + ")");
     }
   }
-  auto lock = d_.serializer->Lock();
-  store::Transaction txn = d_.writer->Begin();
+  auto lock = d_.serializer.Lock();
+  store::Transaction txn = d_.writer.Begin();
   ASSIGN_OR_RETURN(std::optional<std::string> raw, txn.Get(profile::ProfileKey(found.id)));
   if (!raw) return NotFound("the profile was erased meanwhile");
   ASSIGN_OR_RETURN(profile::Profile p, profile::DecodeProfile(*raw));
@@ -616,7 +587,7 @@ Result<nlohmann::json> RightsService::Rectify(const Principal& who, const profil
     RETURN_IF_ERROR(relink(k, nullptr));
     if (p.traits.erase(k)) changed.push_back(k);
   }
-  p.updated_ms = d_.env->NowMillis();
+  p.updated_ms = d_.env.NowMillis();
   profile::IdentityGraph::Save(txn, p);
   RETURN_IF_ERROR(Commit(std::move(txn)));
   return nlohmann::json{{"found", true}, {"traits_changed", changed}};
@@ -630,16 +601,16 @@ Result<nlohmann::json> RightsService::RecordRight(const Principal& who, const pr
   r.channel = std::string(consent::kAllChannels);
   r.status = lift ? consent::ConsentStatus::kWithdrawn : consent::ConsentStatus::kGranted;
   r.source = "rights_request";
-  r.notice_version = d_.config->declaration.consent.notice_version;
-  r.at_ms = d_.env->NowMillis();
-  auto lock = d_.serializer->Lock();
-  store::Transaction txn = d_.writer->Begin();
+  r.notice_version = d_.config.declaration.consent.notice_version;
+  r.at_ms = d_.env.NowMillis();
+  auto lock = d_.serializer.Lock();
+  store::Transaction txn = d_.writer.Begin();
   ASSIGN_OR_RETURN(consent::ConsentState state, consent::ConsentLedger::CurrentState(txn, found.id));
   ASSIGN_OR_RETURN(const int recorded, consent::ConsentLedger::Record(txn, found.id, &state, {r}));
   RETURN_IF_ERROR(Commit(std::move(txn)));
   std::vector<std::string> stopped;
-  for (const auto& [id, _] : d_.config->declaration.purposes) {
-    if (!policy::Decide(d_.config->declaration, state, id, consent::kAllChannels, "").allowed) stopped.push_back(id);
+  for (const auto& [id, _] : d_.config.declaration.purposes) {
+    if (!policy::Decide(d_.config.declaration, state, id, consent::kAllChannels, "").allowed) stopped.push_back(id);
   }
   return nlohmann::json{{"found", true}, {"in_force", !lift}, {"recorded", recorded > 0},
                         {"purposes_not_allowed_now", stopped}};

@@ -26,16 +26,13 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "audit/audit_log.h"
-#include "crypto/key_vault.h"
-#include "profile/profile_reader.h"
-#include "schema/config.h"
 #include "access/access.h"
+#include "crypto/key_vault.h"
 #include "privacy/derived_data.h"
 #include "privacy/suppression.h"
-#include "store/write_serializer.h"
+#include "profile/profile_reader.h"
 #include "store/key_families.h"
-#include "store/staged_writer.h"
+#include "usecase/deps.h"
 
 namespace shinrai::service {
 
@@ -44,14 +41,9 @@ inline constexpr std::string_view kRightsPrefix = store::family::kRightsRequest.
 // Every rights request record in the store, oldest first.
 Result<std::vector<nlohmann::json>> ListRightsRequests(store::Store& store);
 
-struct RightsDeps {
-  const schema::Config* config;
-  store::Store* store;
-  store::StagedWriter* writer;
-  store::WriteSerializer* serializer;
-  Env* env;
-  SuppressionList* suppression;
-  audit::AuditLog* audit;        // may be null (tests)
+// What rights need beyond every use case's deps.
+struct RightsDeps : UseCaseDeps {
+  SuppressionList& suppression;  // erased identifiers, so collection cannot rebuild them
   crypto::KeyVault* vault;       // null when encryption at rest is off
   // Everything that keeps data derived from people (erasure reaches it).
   std::vector<DerivedData*> derived;
@@ -59,7 +51,7 @@ struct RightsDeps {
 
 class RightsService {
  public:
-  explicit RightsService(RightsDeps deps) : d_(deps), reader_(deps.store, &deps.config->declaration) {}
+  explicit RightsService(RightsDeps deps) : d_(std::move(deps)), reader_(&d_.store, &d_.config.declaration) {}
 
   // POST /v1/rights/requests: {"type", "subject", ...}. Answers the record.
   Result<nlohmann::json> Create(const Principal& who, std::string_view body);

@@ -49,4 +49,10 @@ Result<Profile> DecodeProfile(std::string_view bytes) {
   }
 }
 
+std::vector<std::string> Profile::SourceIds() const {
+  std::vector<std::string> ids = {id};
+  ids.insert(ids.end(), absorbed.begin(), absorbed.end());
+  return ids;
+}
+
 }  // namespace shinrai::profile

@@ -38,6 +38,9 @@ struct Profile {
 
   // Records one event on `channel` at `at_ms`.
   void Touch(const std::string& channel, int64_t at_ms);
+  // The ids whose records make up this person: its own, then those merged
+  // into it (events, merges and consent stay under the id they came with).
+  std::vector<std::string> SourceIds() const;
 };
 
 std::string EncodeProfile(const Profile& p);

@@ -48,8 +48,7 @@ Status ProfileReader::Events(const Profile& p, size_t limit, std::vector<Event>*
   // Each source profile's events are in time order under its own prefix;
   // take the newest `limit` of each, then the newest `limit` of all.
   std::vector<std::pair<std::string, std::string>> rows;
-  std::vector<std::string> ids = {p.id};
-  ids.insert(ids.end(), p.absorbed.begin(), p.absorbed.end());
+  const std::vector<std::string> ids = p.SourceIds();
   for (const auto& id : ids) {
     store::ScanOptions so;
     so.prefix = EventPrefix(id);
@@ -76,8 +75,7 @@ Result<ProfileView> ProfileReader::View(std::string_view lookup, size_t recent) 
   RETURN_IF_ERROR(Events(view.profile, recent, &view.recent_events));
   // Merge records live under the profile that survived each merge, so the
   // absorbed profiles' own earlier merges are read too.
-  std::vector<std::string> ids = {view.profile.id};
-  ids.insert(ids.end(), view.profile.absorbed.begin(), view.profile.absorbed.end());
+  const std::vector<std::string> ids = view.profile.SourceIds();
   for (const auto& id : ids) {
     RETURN_IF_ERROR(store::ScanRecords<MergeRecord>(*store_, MergePrefix(id), DecodeMergeRecord, &view.merges));
   }

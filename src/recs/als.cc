@@ -2,7 +2,7 @@
 
 #include <omp.h>
 
-#include "recs/split.h"
+#include "recs/pcg64.h"
 
 namespace shinrai::recs {
 namespace {

@@ -1,6 +1,7 @@
-// Interaction datasets read from their original files (MovieLens, any CSV,
-// gzip or zip compressed or not), turned into the binary user × item matrix
-// the evaluation protocol of research/peer-baseline.md defines:
+// Interaction datasets as the models train on them (the readers of dataset
+// files are in eval/dataset_files.h): the binary user × item matrix the
+// evaluation protocol of research/peer-baseline.md defines, which the
+// server's trainer builds the same way:
 // ids indexed in ascending order (numeric when every id is an integer, else
 // byte-wise), a repeated (user, item) pair counted once at its latest time.
 #pragma once
@@ -32,30 +33,17 @@ struct Dataset {
   int64_t rows_read = 0;
 };
 
-struct CsvColumns {
-  std::string user = "user";
-  std::string item = "item";
-  std::string time;    // optional
-  std::string weight;  // optional
-};
-
 struct ReadOptions {
   std::optional<double> min_weight;  // keep rows whose weight is at least this (e.g. ratings >= 4)
   bool use_weights = false;          // matrix holds summed weights instead of 1.0
   bool keep_earlier_times = false;   // Dataset::earlier (for validation replayed on an earlier moment)
 };
 
-// MovieLens: a directory holding u.data or ratings.csv, either file, or a
-// GroupLens zip (…/ratings.csv inside). The rating is the weight.
-Result<Dataset> ReadMovieLens(const std::string& path, const ReadOptions& options);
-// Any CSV with a header row (comma, tab or semicolon separated; quoted
-// fields), plain or gzip-compressed.
-Result<Dataset> ReadCsv(const std::string& path, const CsvColumns& columns, const ReadOptions& options);
-
 // Builds the indexed matrix from raw rows (also used by the server's trainer).
 Dataset BuildDataset(std::vector<RawInteraction> rows, const ReadOptions& options);
 
-// Times as written in datasets: integer seconds, dd-mm-yyyy, yyyy-mm-dd[Thh:mm:ss].
-std::optional<int64_t> ParseDatasetTime(std::string_view text);
+// True for text that is a decimal integer of at most 18 digits: ids that all
+// are sort numerically, and such a time is unix seconds.
+bool IsDecimalInteger(std::string_view s);
 
 }  // namespace shinrai::recs

@@ -42,7 +42,7 @@
 
 #include "app/data_dir.h"
 #include "app/services.h"
-#include "audit/audit_log.h"
+#include "audit/file_audit_log.h"
 #include "core/env.h"
 #include "core/utf8.h"
 #include "crypto/encrypted_store.h"
@@ -151,7 +151,7 @@ std::unique_ptr<Stack> BuildStack() {
   }
   d.suppression = std::make_unique<service::SuppressionList>(suppression_key);
   Check(d.suppression->Load(*d.store), "suppression list");
-  auto log = audit::AuditLog::Open(d.paths.audit_dir, &s->env, audit::AuditLog::kDefaultSegmentBytes, d.audit_head_key);
+  auto log = audit::FileAuditLog::Open(d.paths.audit_dir, &s->env, audit::FileAuditLog::kDefaultSegmentBytes, d.audit_head_key);
   Check(log.status(), "audit log");
   s->audit = std::move(*log);
   s->access = std::make_unique<service::Access>(config->keys, s->dir + "/api-keys.json",

@@ -15,25 +15,22 @@ schema::Config ExampleConfig() {
 CollectFixture::CollectFixture(schema::Config config, std::unique_ptr<store::Store> store)
     : config_(std::make_unique<schema::Config>(std::move(config))),
       store_(store ? std::move(store) : store::NewMemoryStore()) {
-  writer_ = std::make_unique<store::StagedWriter>(store_.get());
   access_ = std::make_unique<service::Access>(config_->keys);
-  collect_ = std::make_unique<service::CollectService>(config_.get(), access_.get(), store_.get(), writer_.get(),
-                                                       &serializer_, &env_);
-  if (!collect_->Load().ok()) throw std::runtime_error("cannot load collection state");
+  services_ = std::make_unique<app::Services>(app::ServicesDeps{config_.get(), store_.get(), /*vault=*/nullptr,
+                                                                &suppression_, &audit_, access_.get(), &env_,
+                                                                /*model_dir=*/"", /*token_key=*/std::nullopt});
+  if (!services_->Load().ok()) throw std::runtime_error("cannot load the services' state");
   reader_ = std::make_unique<profile::ProfileReader>(store_.get(), &config_->declaration);
 }
 
-CollectFixture::~CollectFixture() {
-  collect_.reset();
-  writer_.reset();
-}
+CollectFixture::~CollectFixture() { services_.reset(); }
 
 Result<service::CollectReport> CollectFixture::Send(std::optional<profile::CallType> endpoint, const std::string& body,
                                                     const std::string& write_key, bool gpc) {
   std::promise<Result<service::CollectReport>> p;
   service::Credentials c;
   c.basic_user = write_key;
-  collect_->Collect(c, endpoint, body, gpc, [&p](Result<service::CollectReport> r) { p.set_value(std::move(r)); });
+  services_->collect.Collect(c, endpoint, body, gpc, [&p](Result<service::CollectReport> r) { p.set_value(std::move(r)); });
   return p.get_future().get();
 }
 

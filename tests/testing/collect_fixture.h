@@ -1,5 +1,6 @@
-// A collection pipeline over a chosen store, with a fake clock, for tests
-// that send tracking calls and read the store back.
+// The use cases wired as the server wires them (app::Services) over a chosen
+// store, with a fake clock and an in-memory audit log, for tests that send
+// tracking calls and read the store back.
 #pragma once
 
 #include <filesystem>
@@ -7,12 +8,13 @@
 #include <memory>
 #include <string>
 
+#include "access/access.h"
+#include "app/services.h"
+#include "audit/memory_audit_log.h"
 #include "core/env.h"
+#include "privacy/suppression.h"
 #include "profile/profile_reader.h"
 #include "schema/config.h"
-#include "access/access.h"
-#include "collect/collect_service.h"
-#include "store/staged_writer.h"
 #include "store/store.h"
 
 namespace shinrai::testing {
@@ -42,18 +44,23 @@ class CollectFixture {
   schema::Config& config() { return *config_; }
   store::Store& store() { return *store_; }
   FakeEnv& env() { return env_; }
-  service::CollectService& collect() { return *collect_; }
-  store::StagedWriter& writer() { return *writer_; }
-  store::WriteSerializer& serializer() { return serializer_; }
+  service::CollectService& collect() { return services_->collect; }
+  app::Services& services() { return *services_; }
+  store::StagedWriter& writer() { return services_->writer; }
+  store::WriteSerializer& serializer() { return services_->serializer; }
+  // What a further service built by a test (a restarted recommender) takes.
+  const service::UseCaseDeps& deps() { return services_->base; }
+  service::SuppressionList& suppression() { return suppression_; }
+  audit::MemoryAuditLog& audit() { return audit_; }
 
  private:
   std::unique_ptr<schema::Config> config_;
   FakeEnv env_;
   std::unique_ptr<store::Store> store_;
-  std::unique_ptr<store::StagedWriter> writer_;
+  audit::MemoryAuditLog audit_{&env_};
+  service::SuppressionList suppression_{crypto::SecretKey{}};
   std::unique_ptr<service::Access> access_;
-  store::WriteSerializer serializer_;
-  std::unique_ptr<service::CollectService> collect_;
+  std::unique_ptr<app::Services> services_;
   std::unique_ptr<profile::ProfileReader> reader_;
 };
 

@@ -15,7 +15,7 @@ SecureStack::SecureStack(const std::string& dir, bool encrypt) : config_(Example
   auto opened = app::OpenData(dir, config_);
   if (!opened.ok()) throw std::runtime_error(opened.status().ToString());
   data_ = std::make_unique<app::OpenedData>(std::move(*opened));
-  auto log = audit::AuditLog::Open(data_->paths.audit_dir, &env_);
+  auto log = audit::FileAuditLog::Open(data_->paths.audit_dir, &env_);
   if (!log.ok()) throw std::runtime_error(log.status().ToString());
   audit_ = std::move(*log);
   access_ = std::make_unique<service::Access>(config_.keys, data_->paths.api_keys_file, 1e9, &env_);

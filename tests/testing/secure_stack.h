@@ -8,7 +8,7 @@
 
 #include "app/data_dir.h"
 #include "app/services.h"
-#include "audit/audit_log.h"
+#include "audit/file_audit_log.h"
 #include "core/env.h"
 #include "schema/config.h"
 #include "access/access.h"

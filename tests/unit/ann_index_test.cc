@@ -5,7 +5,7 @@
 #include <random>
 #include <set>
 
-#include "recs/ann_index.h"
+#include "recs/serving/ann_index.h"
 #include "recs/top_k.h"
 
 namespace shinrai::recs {

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "audit/audit_log.h"
+#include "audit/file_audit_log.h"
 #include "testing/collect_fixture.h"
 
 namespace shinrai {
@@ -30,7 +30,7 @@ void WriteLines(const std::string& dir, const std::vector<std::string>& lines) {
 
 void Fill(const std::string& dir, int n) {
   FakeEnv env;
-  auto log = audit::AuditLog::Open(dir, &env);
+  auto log = audit::FileAuditLog::Open(dir, &env);
   ASSERT_TRUE(log.ok());
   for (int i = 0; i < n; ++i) {
     ASSERT_TRUE((*log)->Append({"profile.read", {"key" + std::to_string(i % 2), "agent key", "agent"},
@@ -121,8 +121,8 @@ TEST(AuditLog, TwoWritersKeepOneChain) {
   // The server and a `shinrai keys` command append to the same log.
   TempDir dir;
   FakeEnv env;
-  auto a = audit::AuditLog::Open(dir.path(), &env);
-  auto b = audit::AuditLog::Open(dir.path(), &env);
+  auto a = audit::FileAuditLog::Open(dir.path(), &env);
+  auto b = audit::FileAuditLog::Open(dir.path(), &env);
   ASSERT_TRUE(a.ok() && b.ok());
   for (int i = 0; i < 10; ++i) {
     ASSERT_TRUE((i % 3 ? *a : *b)->Append({"consent.change", {"k", "n", "service"}, "p", {}, "", {}}).ok());
@@ -138,8 +138,8 @@ TEST(AuditLog, SegmentsKeepOneChainAndARemovedSegmentIsNamed) {
   TempDir dir;
   FakeEnv env;
   {
-    auto log = audit::AuditLog::Open(dir.path(), &env, /*segment_bytes=*/1500);
-    auto other = audit::AuditLog::Open(dir.path(), &env, 1500);  // a second writer follows the rotations
+    auto log = audit::FileAuditLog::Open(dir.path(), &env, /*segment_bytes=*/1500);
+    auto other = audit::FileAuditLog::Open(dir.path(), &env, 1500);  // a second writer follows the rotations
     ASSERT_TRUE(log.ok() && other.ok());
     for (int i = 0; i < 40; ++i) {
       ASSERT_TRUE((i % 5 ? *log : *other)->Append({"profile.read", {"k", "n", "agent"}, "p" + std::to_string(i), {}, "", {}}).ok());

@@ -1,7 +1,6 @@
 #include <gtest/gtest.h>
 
 #include "core/env.h"
-#include "core/side_thread.h"
 #include "core/status.h"
 #include "core/time_format.h"
 #include "testing/status_matchers.h"
@@ -64,37 +63,6 @@ TEST(Env, FakeEnvIsDeterministic) {
   a.Advance(500);
   EXPECT_EQ(a.NowMicros(), 1500);
   EXPECT_EQ(Env::Default()->NewId().size(), 32u);
-}
-
-// Every task runs on the same long-lived thread, never the caller's, in the
-// order given: RocksDB seeds a thread's skip-list heights from its id, so a
-// writer thread per call (ids reused) is what degraded the key vault.
-TEST(SideThread, RunsEveryTaskInOrderOnOneThreadThatOutlivesThem) {
-  std::vector<std::thread::id> ran_on;
-  std::vector<int> order;
-  std::vector<std::future<Status>> done;
-  {
-    SideThread side;
-    for (int i = 0; i < 50; ++i) {
-      done.push_back(side.Run([&, i] {
-        ran_on.push_back(std::this_thread::get_id());
-        order.push_back(i);
-        return i == 7 ? InvalidArgument("task 7") : Status::Ok();
-      }));
-    }
-    EXPECT_EQ(done[7].get().ToString().find("task 7") != std::string::npos, true);
-  }  // the destructor runs what is still queued
-  for (size_t i = 0; i < done.size(); ++i) {
-    if (i != 7) {
-      EXPECT_TRUE(done[i].get().ok());
-    }
-  }
-  ASSERT_EQ(order.size(), 50u);
-  for (int i = 0; i < 50; ++i) EXPECT_EQ(order[i], i);
-  for (const auto& id : ran_on) {
-    EXPECT_EQ(id, ran_on[0]);
-    EXPECT_NE(id, std::this_thread::get_id());
-  }
 }
 
 }  // namespace

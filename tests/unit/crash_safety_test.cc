@@ -10,7 +10,8 @@
 #include <future>
 
 #include "app/data_dir.h"
-#include "audit/audit_log.h"
+#include "audit/file_audit_log.h"
+#include "audit/memory_audit_log.h"
 #include "crypto/encrypted_store.h"
 #include "crypto/key_vault.h"
 #include "profile/keys.h"
@@ -168,17 +169,16 @@ TEST_F(CrashSafety, AnInterruptedErasureIsCompletedByTheRetryAndAuditedOnce) {
   ASSERT_TRUE(vault.ok());
   auto data = store::NewMemoryStore();
   auto sealed = crypto::NewEncryptedStore(data.get(), vault->get(), app::PersonalDataScheme());
-  auto audit = audit::AuditLog::Open(dir.path() + "/audit", &env);
+  auto audit = audit::FileAuditLog::Open(dir.path() + "/audit", &env);
   ASSERT_TRUE(audit.ok());
   store::StagedWriter writer(sealed.get());
   store::WriteSerializer serializer;
   service::SuppressionList suppression((*vault)->suppression_key());
   service::Access access(config.keys);
-  service::CollectService collect(&config, &access, sealed.get(), &writer, &serializer, &env, &suppression,
-                                  audit->get());
+  const service::UseCaseDeps deps{config, *sealed, writer, serializer, env, **audit};
+  service::CollectService collect(deps, access, suppression);
   ASSERT_TRUE(collect.Load().ok());
-  service::RightsService rights({&config, sealed.get(), &writer, &serializer, &env, &suppression, audit->get(),
-                                 vault->get(), {}});
+  service::RightsService rights({deps, suppression, vault->get(), {}});
   service::Principal officer{service::Role::kPrivacyOfficer, "officer", "o"};
 
   std::promise<Result<service::CollectReport>> sent;
@@ -253,7 +253,7 @@ TEST_F(CrashSafety, AnAuditLogCutAtTheEndIsCaughtWithoutItsHeadOrWithARewrittenO
   const crypto::SecretKey head_key = audit::HeadKeyFrom(master);
   TempDir dir;
   {
-    auto log = audit::AuditLog::Open(dir.path(), Env::Default(), audit::AuditLog::kDefaultSegmentBytes, head_key);
+    auto log = audit::FileAuditLog::Open(dir.path(), Env::Default(), audit::FileAuditLog::kDefaultSegmentBytes, head_key);
     ASSERT_TRUE(log.ok());
     for (int i = 0; i < 3; ++i) ASSERT_TRUE((*log)->Append({"profile.read", {"k", "n", "admin"}, "p", {}, "", {}}, true).ok());
   }
@@ -295,7 +295,9 @@ TEST_F(CrashSafety, ACorruptCounterIsAnErrorNamingItNotAnExceptionAtStartUp) {
   store::StagedWriter writer(store.get());
   store::WriteSerializer serializer;
   service::Access access(config.keys);
-  service::CollectService collect(&config, &access, store.get(), &writer, &serializer, &env);
+  audit::MemoryAuditLog audit(&env);
+  service::SuppressionList suppression{crypto::SecretKey{}};
+  service::CollectService collect({config, *store, writer, serializer, env, audit}, access, suppression);
   Status loaded = collect.Load();
   ASSERT_FALSE(loaded.ok());
   EXPECT_NE(loaded.message().find("accepted_events"), std::string::npos) << loaded.ToString();

@@ -70,7 +70,7 @@ class RecommendationTest : public ::testing::Test {
   void SetUp() override {
     fx_ = std::make_unique<CollectFixture>(testing::ExampleConfig());
     fx_->config().recommendations.holdout_share = 0;
-    recs_ = std::make_unique<RecommendationService>(&fx_->config(), &fx_->store(), &fx_->writer(), &fx_->env(), "");
+    recs_ = std::make_unique<RecommendationService>(fx_->deps(), "");
     ASSERT_TRUE(recs_->Load().ok());
     rows_ = SliceOrGenerated(&real_);
     std::set<std::string> items;
@@ -298,7 +298,7 @@ TEST_F(RecommendationTest, BadRequestsNameTheProblem) {
 
 TEST_F(RecommendationTest, TheModelFileHoldsNoPersonsVector) {
   testing::TempDir dir;
-  RecommendationService on_disk(&fx_->config(), &fx_->store(), &fx_->writer(), &fx_->env(), dir.path());
+  RecommendationService on_disk(fx_->deps(), dir.path());
   ASSERT_TRUE(on_disk.Train().ok());
   auto loaded = recs::LoadSnapshot(dir.path() + "/model.bin", 1'000'000);
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
@@ -340,7 +340,7 @@ TEST_F(RecommendationTest, AWeightedModelWeighsHistoriesAsItsTrainingRows) {
   fx_->config().recommendations.weighting = "bm25";
   fx_->config().recommendations.ease_max_items = 0;  // served by ALS, which reads the weighting
   testing::TempDir dir;
-  RecommendationService on_disk(&fx_->config(), &fx_->store(), &fx_->writer(), &fx_->env(), dir.path());
+  RecommendationService on_disk(fx_->deps(), dir.path());
   ASSERT_TRUE(on_disk.Train().ok());
   const recs::InputWeighting& trained = on_disk.model()->als.weighting;
   ASSERT_EQ(trained.kind, recs::Weighting::kBm25);
@@ -447,7 +447,7 @@ TEST_F(RecommendationTest, UpliftCountsFeedbackByGroupAndKeepsItAcrossRestarts) 
   EXPECT_EQ((*stats)["groups"]["personalized"]["impressions"], personalized);
   EXPECT_EQ((*stats)["groups"]["holdout"]["impressions"], holdout);
   ASSERT_TRUE(fx_->writer().Flush().ok());
-  RecommendationService restarted(&fx_->config(), &fx_->store(), &fx_->writer(), &fx_->env(), "");
+  RecommendationService restarted(fx_->deps(), "");
   ASSERT_TRUE(restarted.Load().ok());
   auto again = restarted.Stats(analyst);
   ASSERT_TRUE(again.ok());

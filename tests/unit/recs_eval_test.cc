@@ -8,11 +8,12 @@
 #include <filesystem>
 #include <optional>
 
-#include "recs/blend.h"
+#include "recs/eval/blend.h"
 #include "recs/dataset.h"
-#include "recs/evaluation.h"
+#include "recs/eval/dataset_files.h"
+#include "recs/eval/evaluation.h"
 #include "recs/popularity.h"
-#include "recs/split.h"
+#include "recs/eval/split.h"
 #include "recs/top_k.h"
 
 namespace shinrai::recs {

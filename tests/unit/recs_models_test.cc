@@ -16,7 +16,7 @@
 #include "recs/dae.h"
 #include "recs/input_weighting.h"
 #include "recs/ease.h"
-#include "recs/score_kernels.h"
+#include "recs/serving/score_kernels.h"
 #include "recs/top_k.h"
 
 namespace shinrai::recs {

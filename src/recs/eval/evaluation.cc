@@ -1,4 +1,4 @@
-#include "recs/evaluation.h"
+#include "recs/eval/evaluation.h"
 
 #include <omp.h>
 
@@ -8,7 +8,7 @@
 #include <functional>
 
 #include "recs/als.h"
-#include "recs/blend.h"
+#include "recs/eval/blend.h"
 #include "recs/dae.h"
 #include "recs/ease.h"
 #include "recs/item_knn.h"

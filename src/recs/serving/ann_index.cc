@@ -1,4 +1,4 @@
-#include "recs/ann_index.h"
+#include "recs/serving/ann_index.h"
 
 #include <hnswlib/hnswlib.h>
 

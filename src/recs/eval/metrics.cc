@@ -1,4 +1,4 @@
-#include "recs/metrics.h"
+#include "recs/eval/metrics.h"
 
 #include <algorithm>
 #include <cmath>

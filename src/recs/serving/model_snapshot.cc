@@ -1,4 +1,4 @@
-#include "recs/model_snapshot.h"
+#include "recs/serving/model_snapshot.h"
 
 #include <chrono>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "recs/blend.h"
+#include "recs/eval/blend.h"
 
 #include <algorithm>
 #include <memory>

@@ -1,4 +1,4 @@
-#include "recs/score_kernels.h"
+#include "recs/serving/score_kernels.h"
 
 #include <immintrin.h>
 

@@ -10,8 +10,8 @@
 
 #include "core/status.h"
 #include "recs/dataset.h"
-#include "recs/metrics.h"
-#include "recs/split.h"
+#include "recs/eval/metrics.h"
+#include "recs/eval/split.h"
 
 namespace shinrai::recs {
 

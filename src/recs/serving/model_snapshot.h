@@ -13,11 +13,11 @@
 
 #include "core/status.h"
 #include "recs/als.h"
-#include "recs/ann_index.h"
+#include "recs/serving/ann_index.h"
 #include "recs/dataset.h"
 #include "recs/ease.h"
 #include "recs/item_knn.h"
-#include "recs/score_kernels.h"
+#include "recs/serving/score_kernels.h"
 
 namespace shinrai::recs {
 
