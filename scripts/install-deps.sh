@@ -11,7 +11,7 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config
   libboost-dev libsimdjson-dev nlohmann-json3-dev librocksdb-dev libyaml-cpp-dev
   libcli11-dev libspdlog-dev zlib1g-dev libjemalloc-dev
-  libeigen3-dev libopenblas-dev libhnswlib-dev libzip-dev
+  libeigen3-dev libopenblas-dev libhnswlib-dev libzip-dev libcsv-dev
   libsodium-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
   clang libclang-rt-14-dev libomp-dev

@@ -1,6 +1,7 @@
 // The composition root: reads the configuration, opens the store backend,
 // wires the services and runs the chosen command. The only file that names
 // concrete implementations.
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <filesystem>
 #include <sys/resource.h>
@@ -316,6 +317,9 @@ int Eval(const cli::EvalCommand& cmd) {
 
 int main(int argc, char** argv) {
   using namespace shinrai;
+  // Logs go to standard error: standard output carries each command's result
+  // alone, so `shinrai train | jq` reads JSON.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("shinrai"));
   cli::Command cmd = cli::ParseCommandLine(argc, argv);
   if (auto* e = std::get_if<cli::ExitCommand>(&cmd)) return e->exit_code;
   if (auto* s = std::get_if<cli::ServeCommand>(&cmd)) return Serve(*s);

@@ -262,14 +262,19 @@ Result<bool> CollectService::ApplyConsent(store::Transaction& txn, ParsedMessage
   if (!m.signals.empty()) {
     ASSIGN_OR_RETURN(std::vector<consent::ConsentRecord> records,
                      consent::RecordsFromSignals(decl.consent, m.signals, subject, e.channel, e.received_ms));
-    ASSIGN_OR_RETURN(recorded, consent::ConsentLedger::Record(txn, subject, &state, records));
+    ASSIGN_OR_RETURN(std::vector<consent::ConsentRecord> appended,
+                     consent::ConsentLedger::Record(txn, subject, &state, records));
+    recorded = static_cast<int>(appended.size());
     report->consent_records += recorded;
     if (recorded > 0) {
-      audit::AuditEntry a{"consent.change", {"", e.source, "write_key"}, subject, {}, "consent signal with an event", {}};
-      for (const auto& rec : records) a.fields.push_back(rec.purpose + "@" + rec.channel + "=" +
-                                                         std::string(consent::ConsentStatusName(rec.status)));
-      a.detail = {{"source", "signals"}, {"channel", e.channel}};
-      RETURN_IF_ERROR(d_.audit.Append(a));
+      RETURN_IF_ERROR(d_.audit.Append({"consent.change",
+                                       {"", e.source, "write_key"},
+                                       subject,
+                                       consent::StatementsOf(appended),
+                                       "consent signal with an event",
+                                       {{"source", "signals"},
+                                        {"channel", e.channel},
+                                        {"records", consent::FingerprintsOf(appended)}}}));
     }
   }
   if (merged && recorded == 0) consent::ConsentLedger::SaveState(txn, subject, state);

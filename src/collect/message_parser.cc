@@ -52,9 +52,9 @@ Result<std::string> StringField(simdjson::dom::element msg, std::string_view nam
 Result<std::optional<int64_t>> TimeField(simdjson::dom::element msg, std::string_view name, const std::string& where) {
   ASSIGN_OR_RETURN(std::string s, StringField(msg, name, where));
   if (s.empty()) return std::optional<int64_t>();
-  auto t = ParseIso8601Millis(s);
-  if (!t) return InvalidArgument(where + "." + std::string(name) + ": '" + s + "' is not an ISO 8601 timestamp");
-  return t;
+  auto t = ParseIso8601(s);
+  if (!t.ok()) return InvalidArgument(where + "." + std::string(name) + ": " + t.status().message());
+  return std::optional<int64_t>(*t);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "core/hash.h"
+#include "crypto/aead.h"
 #include "core/msgpack.h"
 #include "store/scan_records.h"
 
@@ -64,7 +65,7 @@ std::string ConsentRecord::Fingerprint() const {
   const std::string all = subject + '\x1f' + purpose + '\x1f' + channel + '\x1f' +
                           std::string(ConsentStatusName(status)) + '\x1f' + source + '\x1f' + notice_version + '\x1f' +
                           std::to_string(at_ms) + '\x1f' + proof;
-  return Fnv1a64Hex(all);
+  return crypto::Blake2bHex(all);
 }
 
 nlohmann::json ConsentRecordToJson(const ConsentRecord& r) {
@@ -148,18 +149,30 @@ Status ConsentLedger::Append(store::Transaction& txn, const std::vector<ConsentR
   return Status::Ok();
 }
 
-Result<int> ConsentLedger::Record(store::Transaction& txn, const std::string& subject, ConsentState* state,
-                                  const std::vector<ConsentRecord>& records) {
+Result<std::vector<ConsentRecord>> ConsentLedger::Record(store::Transaction& txn, const std::string& subject,
+                                                         ConsentState* state, const std::vector<ConsentRecord>& records) {
   std::vector<ConsentRecord> changes;
   for (const auto& r : records) {
     if (state->Redundant(r)) continue;
     state->Apply(r);
     changes.push_back(r);
   }
-  if (changes.empty()) return 0;
+  if (changes.empty()) return changes;
   RETURN_IF_ERROR(Append(txn, changes));
   SaveState(txn, subject, *state);
-  return static_cast<int>(changes.size());
+  return changes;
+}
+
+std::vector<std::string> StatementsOf(const std::vector<ConsentRecord>& records) {
+  std::vector<std::string> out;
+  for (const auto& r : records) out.push_back(r.purpose + "@" + r.channel + "=" + std::string(ConsentStatusName(r.status)));
+  return out;
+}
+
+std::vector<std::string> FingerprintsOf(const std::vector<ConsentRecord>& records) {
+  std::vector<std::string> out;
+  for (const auto& r : records) out.push_back(r.Fingerprint());
+  return out;
 }
 
 Result<ConsentState> ConsentLedger::CurrentState(store::Transaction& txn, std::string_view subject) {

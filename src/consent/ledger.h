@@ -44,13 +44,18 @@ struct ConsentRecord {
   int64_t at_ms = 0;
   std::string proof;           // e.g. a hash of the TC string or the signed form
 
-  // A checksum of the fields above, stored with the record: it catches a
-  // record edited in place. It is no defence against someone who recomputes
-  // it; tamper evidence is the hash-chained audit log's job (issue #5).
+  // BLAKE2b-256 of the fields above. Each appended record's fingerprint goes
+  // into the hash-chained audit log with the change (FingerprintsOf), so a
+  // record altered, added or removed in the store no longer matches the
+  // chain: the proof of consent is as tamper-evident as the log.
   std::string Fingerprint() const;
 };
 
 nlohmann::json ConsentRecordToJson(const ConsentRecord& r);
+// What an audit entry keeps of appended records: each statement
+// ("purpose@channel=status") and each record's fingerprint.
+std::vector<std::string> StatementsOf(const std::vector<ConsentRecord>& records);
+std::vector<std::string> FingerprintsOf(const std::vector<ConsentRecord>& records);
 
 // The derived state: the latest record for each (purpose, channel).
 class ConsentState {
@@ -87,9 +92,9 @@ class ConsentLedger {
   static Status Append(store::Transaction& txn, const std::vector<ConsentRecord>& records);
   // Appends the records that change `state` (see ConsentState::Redundant:
   // a repeat of the statement in force is not recorded again), applies them and
-  // stages the new derived state. Returns how many were appended.
-  static Result<int> Record(store::Transaction& txn, const std::string& subject, ConsentState* state,
-                            const std::vector<ConsentRecord>& records);
+  // stages the new derived state. Returns the records appended.
+  static Result<std::vector<ConsentRecord>> Record(store::Transaction& txn, const std::string& subject,
+                                                   ConsentState* state, const std::vector<ConsentRecord>& records);
   // The derived state through a transaction (staged writes included).
   static Result<ConsentState> CurrentState(store::Transaction& txn, std::string_view subject);
   // Where a subject's records and derived state are kept (erasure deletes them).

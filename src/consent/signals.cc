@@ -4,13 +4,15 @@
 #include <map>
 
 #include "consent/tcf_string.h"
-#include "core/hash.h"
+#include "crypto/aead.h"
 
 namespace shinrai::consent {
 
 namespace {
 
-std::string Proof(std::string_view what) { return "fnv64:" + Fnv1a64Hex(what); }
+// What the signal said, fingerprinted: the record carries the hash, not the
+// TC string or the preferences themselves.
+std::string Proof(std::string_view what) { return "blake2b:" + crypto::Blake2bHex(what); }
 
 // purpose -> granted? for one source; a denial is final within the source.
 using Verdicts = std::map<std::string, bool>;

@@ -1,33 +1,11 @@
 #include "core/time_format.h"
 
+#include <chrono>
 #include <cstdio>
 
 namespace shinrai {
 
-// Days from 1970-01-01 to the given civil date (Howard Hinnant's algorithm).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-
 namespace {
-
-void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
-}
 
 bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
   if (pos + n > s.size()) return false;
@@ -42,21 +20,40 @@ bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
 
 }  // namespace
 
-std::optional<int64_t> ParseIso8601Millis(std::string_view s) {
+Result<std::chrono::sys_days> CivilDate(int64_t year, int month, int day, std::string_view text) {
+  using namespace std::chrono;
+  const year_month_day date{std::chrono::year{static_cast<int>(year)}, std::chrono::month{static_cast<unsigned>(month)},
+                            std::chrono::day{static_cast<unsigned>(day)}};
+  if (date.ok()) return sys_days{date};
+  if (month < 1 || month > 12)
+    return InvalidArgument("'" + std::string(text) + "' is not a date: there is no month " + std::to_string(month));
+  const unsigned last = static_cast<unsigned>(
+      year_month_day_last{std::chrono::year{static_cast<int>(year)}, month_day_last{std::chrono::month{static_cast<unsigned>(month)}}}
+          .day());
+  return InvalidArgument("'" + std::string(text) + "' is not a date: month " + std::to_string(month) + " of " +
+                         std::to_string(year) + " has " + std::to_string(last) + " days");
+}
+
+Result<int64_t> ParseIso8601(std::string_view s) {
+  const auto malformed = [&] {
+    return InvalidArgument("'" + std::string(s.substr(0, 64)) +
+                           "' is not an ISO 8601 date or time (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.sss][Z|+hh:mm])");
+  };
   int year, month, day, hour = 0, minute = 0, second = 0;
-  if (!Digits(s, 0, 4, &year) || s.size() < 10 || s[4] != '-' || !Digits(s, 5, 2, &month) ||
-      s[7] != '-' || !Digits(s, 8, 2, &day))
-    return std::nullopt;
-  if (month < 1 || month > 12 || day < 1 || day > 31) return std::nullopt;
+  if (!Digits(s, 0, 4, &year) || s.size() < 10 || s[4] != '-' || !Digits(s, 5, 2, &month) || s[7] != '-' ||
+      !Digits(s, 8, 2, &day))
+    return malformed();
   size_t pos = 10;
   int64_t millis = 0;
   int64_t offset_minutes = 0;
   if (pos < s.size()) {
-    if (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' ') return std::nullopt;
-    if (!Digits(s, pos + 1, 2, &hour) || s.size() < pos + 9 || s[pos + 3] != ':' ||
-        !Digits(s, pos + 4, 2, &minute) || s[pos + 6] != ':' || !Digits(s, pos + 7, 2, &second))
-      return std::nullopt;
-    if (hour > 23 || minute > 59 || second > 60) return std::nullopt;
+    if (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' ') return malformed();
+    if (!Digits(s, pos + 1, 2, &hour) || s.size() < pos + 9 || s[pos + 3] != ':' || !Digits(s, pos + 4, 2, &minute) ||
+        s[pos + 6] != ':' || !Digits(s, pos + 7, 2, &second))
+      return malformed();
+    // A leap second (:60) would silently become the next day's first second.
+    if (hour > 23 || minute > 59 || second > 59)
+      return InvalidArgument("'" + std::string(s.substr(0, 64)) + "' is not a time of day (00:00:00 to 23:59:59)");
     pos += 9;
     if (pos < s.size() && s[pos] == '.') {
       ++pos;
@@ -67,7 +64,7 @@ std::optional<int64_t> ParseIso8601Millis(std::string_view s) {
         ++digits;
         ++pos;
       }
-      if (digits == 0) return std::nullopt;
+      if (digits == 0) return malformed();
       for (int i = digits; i < 3; ++i) frac *= 10;
       millis = frac;
     }
@@ -77,19 +74,25 @@ std::optional<int64_t> ParseIso8601Millis(std::string_view s) {
       } else if (s[pos] == '+' || s[pos] == '-') {
         int oh, om;
         const bool colon = pos + 3 < s.size() && s[pos + 3] == ':';
-        if (!Digits(s, pos + 1, 2, &oh) || !Digits(s, pos + (colon ? 4 : 3), 2, &om))
-          return std::nullopt;
+        if (!Digits(s, pos + 1, 2, &oh) || !Digits(s, pos + (colon ? 4 : 3), 2, &om)) return malformed();
+        if (oh > 23 || om > 59) return InvalidArgument("'" + std::string(s.substr(0, 64)) + "' has no such UTC offset");
         offset_minutes = (oh * 60 + om) * (s[pos] == '-' ? -1 : 1);
         pos += colon ? 6 : 5;
       } else {
-        return std::nullopt;
+        return malformed();
       }
     }
-    if (pos != s.size()) return std::nullopt;
+    if (pos != s.size()) return malformed();
   }
-  const int64_t days = DaysFromCivil(year, month, day);
+  ASSIGN_OR_RETURN(std::chrono::sys_days date, CivilDate(year, month, day, s.substr(0, 64)));
+  const int64_t days = date.time_since_epoch().count();
   const int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
   return seconds * 1000 + millis;
+}
+
+std::optional<int64_t> ParseIso8601Millis(std::string_view text) {
+  auto r = ParseIso8601(text);
+  return r.ok() ? std::optional<int64_t>(*r) : std::nullopt;
 }
 
 std::string FormatIso8601Millis(int64_t millis) {
@@ -97,12 +100,12 @@ std::string FormatIso8601Millis(int64_t millis) {
   const int ms = static_cast<int>(millis - secs * 1000);
   int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
   int64_t rem = secs - days * 86400;
-  int64_t y;
-  unsigned m, d;
-  CivilFromDays(days, &y, &m, &d);
+  const std::chrono::year_month_day date{std::chrono::sys_days{std::chrono::days{days}}};
+  const int y = static_cast<int>(date.year());
+  const unsigned m = static_cast<unsigned>(date.month()), d = static_cast<unsigned>(date.day());
   char buf[40];
-  std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
-                static_cast<long long>(y), m, d, static_cast<int>(rem / 3600),
+  std::snprintf(buf, sizeof(buf), "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                y, m, d, static_cast<int>(rem / 3600),
                 static_cast<int>(rem % 3600 / 60), static_cast<int>(rem % 60), ms);
   return buf;
 }

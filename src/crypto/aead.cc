@@ -65,6 +65,12 @@ std::string ToHex(std::string_view bytes) {
   return out;
 }
 
+std::string Blake2bHex(std::string_view data) {
+  uint8_t h[crypto_generichash_BYTES];
+  crypto_generichash(h, sizeof h, Bytes(data), data.size(), nullptr, 0);
+  return ToHex(std::string_view(reinterpret_cast<const char*>(h), sizeof h));
+}
+
 std::string Sha256Hex(std::string_view data) {
   uint8_t h[crypto_hash_sha256_BYTES];
   crypto_hash_sha256(h, Bytes(data), data.size());

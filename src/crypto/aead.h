@@ -29,6 +29,9 @@ std::string KeyedHash(const SecretKey& key, std::string_view data, size_t out_by
 // name): what it signs or seals needs no key of its own in the vault.
 SecretKey DeriveKey(const SecretKey& key, std::string_view purpose);
 std::string ToHex(std::string_view bytes);
+// BLAKE2b-256 in hex, unkeyed: fingerprints anyone can recompute (consent
+// proofs, ledger records) and nobody can forge a collision for.
+std::string Blake2bHex(std::string_view data);
 // SHA-256 in hex: for API keys, which are long random strings (a slow
 // password hash would add nothing but latency).
 std::string Sha256Hex(std::string_view data);

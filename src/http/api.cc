@@ -6,6 +6,7 @@
 
 #include "core/utf8.h"
 #include "http/encoding.h"
+#include "http/html_headers.h"
 
 namespace shinrai::http {
 
@@ -39,6 +40,7 @@ Response JsonOrError(const Result<json>& r, int status = 200) {
 Response Html(std::string body) {
   Response r;
   r.content_type = "text/html; charset=utf-8";
+  r.headers = HtmlPageHeaders(body);
   r.body = std::move(body);
   return r;
 }
@@ -141,8 +143,15 @@ struct Api::Call {
   service::Principal who;
   bool cors = false;
   Respond respond;
+  bool personal = false;  // answers an API key: may carry people's data, never cached
 
-  void Reply(Response r) const { respond(cors ? WithCors(std::move(r)) : std::move(r)); }
+  void Reply(Response r) const {
+    if (personal && std::none_of(r.headers.begin(), r.headers.end(), [](const auto& h) { return h.first == "Cache-Control"; })) {
+      r.headers.emplace_back("Cache-Control", "no-store");
+      r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+    }
+    respond(cors ? WithCors(std::move(r)) : std::move(r));
+  }
   void Json(const Result<json>& r, int status = 200) const { Reply(JsonOrError(r, status)); }
   // Answers a failed step; true when it failed.
   bool Failed(const Status& s) const {
@@ -220,7 +229,7 @@ void Api::Handle(Request& req, Respond respond) {
       allowed.push_back(route.method);
       continue;
     }
-    Call call{req, {}, query, {}, route.browser, std::move(respond)};
+    Call call{req, {}, query, {}, route.browser, std::move(respond), route.authenticate};
     for (const auto& [name, encoded] : *params) {
       auto decoded = DecodeText(encoded, name);
       if (call.Failed(decoded.status())) return;

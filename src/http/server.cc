@@ -37,7 +37,11 @@ std::string DumpJson(const nlohmann::json& j) {
 
 Response ErrorResponse(const Status& status) {
   nlohmann::json j = {{"error", {{"code", CodeName(status.code())}, {"message", status.message()}}}};
-  return JsonResponse(HttpStatusOf(status.code()), DumpJson(j));
+  Response r = JsonResponse(HttpStatusOf(status.code()), DumpJson(j));
+  // Rate limits refill within a second, and storage recovery is retried
+  // about as often: clients that honour Retry-After come back then.
+  if (r.status == 429 || r.status == 503) r.headers.emplace_back("Retry-After", "1");
+  return r;
 }
 
 int DefaultMaxConnections() {

@@ -42,9 +42,8 @@ nlohmann::json ConsentService::StateJson(const profile::Profile& p, const consen
 }
 
 Status ConsentService::Audit(const Principal& who, const char* action, const std::string& subject,
-                             std::vector<std::string> fields) {
-  return d_.audit.Append({action, AuditActor(who), subject,
-                         std::move(fields), "", {}});
+                             std::vector<std::string> fields, nlohmann::json detail) {
+  return d_.audit.Append({action, AuditActor(who), subject, std::move(fields), "", std::move(detail)});
 }
 
 Result<nlohmann::json> ConsentService::State(const Principal& who, std::string_view lookup) {
@@ -108,16 +107,15 @@ void ConsentService::Change(const Principal& who, std::string_view lookup, std::
   auto state = consent::ConsentLedger::CurrentState(txn, p->id);
   if (!state.ok()) return done(state.status());
   for (auto& r : *records) r.subject = p->id;
-  auto recorded_or = consent::ConsentLedger::Record(txn, p->id, &*state, *records);
-  if (!recorded_or.ok()) return done(recorded_or.status());
-  const int recorded = *recorded_or;
+  auto appended = consent::ConsentLedger::Record(txn, p->id, &*state, *records);
+  if (!appended.ok()) return done(appended.status());
   nlohmann::json reply = StateJson(*p, *state);
-  reply["recorded"] = recorded;
-  if (recorded > 0) {
-    std::vector<std::string> changes;
-    for (const auto& r : *records)
-      changes.push_back(r.purpose + "@" + r.channel + "=" + std::string(consent::ConsentStatusName(r.status)));
-    if (Status s = Audit(who, "consent.change", p->id, changes); !s.ok()) return done(s);
+  reply["recorded"] = appended->size();
+  if (!appended->empty()) {
+    if (Status s = Audit(who, "consent.change", p->id, consent::StatementsOf(*appended),
+                         {{"records", consent::FingerprintsOf(*appended)}});
+        !s.ok())
+      return done(s);
   }
   d_.writer.Submit(std::move(txn), [reply = std::move(reply), done = std::move(done)](const Status& st) mutable {
     if (!st.ok()) return done(st);

@@ -39,7 +39,8 @@ class ConsentService {
  private:
   Result<profile::Profile> ResolveForWrite(store::Transaction& txn, std::string_view lookup, int64_t now_ms);
   nlohmann::json StateJson(const profile::Profile& p, const consent::ConsentState& state);
-  Status Audit(const Principal& who, const char* action, const std::string& subject, std::vector<std::string> fields);
+  Status Audit(const Principal& who, const char* action, const std::string& subject, std::vector<std::string> fields,
+               nlohmann::json detail = nlohmann::json::object());
 
   const UseCaseDeps d_;
   profile::ProfileReader reader_;

@@ -606,13 +606,21 @@ Result<nlohmann::json> RightsService::RecordRight(const Principal& who, const pr
   auto lock = d_.serializer.Lock();
   store::Transaction txn = d_.writer.Begin();
   ASSIGN_OR_RETURN(consent::ConsentState state, consent::ConsentLedger::CurrentState(txn, found.id));
-  ASSIGN_OR_RETURN(const int recorded, consent::ConsentLedger::Record(txn, found.id, &state, {r}));
+  ASSIGN_OR_RETURN(const std::vector<consent::ConsentRecord> appended,
+                   consent::ConsentLedger::Record(txn, found.id, &state, {r}));
+  const bool recorded = !appended.empty();
+  if (recorded) {
+    RETURN_IF_ERROR(Audit(who, "consent.change", found.id,
+                          {{"statements", consent::StatementsOf(appended)},
+                           {"records", consent::FingerprintsOf(appended)}},
+                          false));
+  }
   RETURN_IF_ERROR(Commit(std::move(txn)));
   std::vector<std::string> stopped;
   for (const auto& [id, _] : d_.config.declaration.purposes) {
     if (!policy::Decide(d_.config.declaration, state, id, consent::kAllChannels, "").allowed) stopped.push_back(id);
   }
-  return nlohmann::json{{"found", true}, {"in_force", !lift}, {"recorded", recorded > 0},
+  return nlohmann::json{{"found", true}, {"in_force", !lift}, {"recorded", recorded},
                         {"purposes_not_allowed_now", stopped}};
 }
 

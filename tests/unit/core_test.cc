@@ -19,6 +19,23 @@ TEST(TimeFormat, ParsesTheFormsTheTrackingSpecUses) {
   EXPECT_FALSE(ParseIso8601Millis("2024-01-01T00:00:00Zjunk"));
 }
 
+// Issue 16: impossible dates rolled into the next month and a leap second
+// into the next day; each is refused with the reason.
+TEST(TimeFormat, RefusesDatesAndTimesThatDoNotExist) {
+  const auto why = [](std::string_view text) {
+    auto r = ParseIso8601(text);
+    return r.ok() ? std::string("accepted") : r.status().message();
+  };
+  EXPECT_NE(why("2026-02-31").find("month 2 of 2026 has 28 days"), std::string::npos) << why("2026-02-31");
+  EXPECT_NE(why("2025-02-29T10:00:00Z").find("has 28 days"), std::string::npos);
+  EXPECT_NE(why("2026-04-31T00:00:00Z").find("has 30 days"), std::string::npos);
+  EXPECT_NE(why("2026-12-31T23:59:60Z").find("not a time of day"), std::string::npos);
+  EXPECT_NE(why("2026-01-01T00:00:00+24:00").find("UTC offset"), std::string::npos);
+  EXPECT_NE(why("2026-13-01").find("no month 13"), std::string::npos);
+  EXPECT_EQ(why("2024-02-29T23:59:59Z"), "accepted");
+  EXPECT_FALSE(ParseIso8601Millis("2026-02-31"));
+}
+
 TEST(TimeFormat, FormatsRoundTrip) {
   for (int64_t ms : {int64_t{0}, int64_t{1709210096789}, int64_t{951782400000}}) {
     EXPECT_EQ(ParseIso8601Millis(FormatIso8601Millis(ms)), ms) << FormatIso8601Millis(ms);

@@ -113,7 +113,7 @@ TEST_F(Policy, DecisionsFollowTheLatestApplicableRecordOverRandomHistories) {
 }
 
 // How many records the ledger appended; -1 when it failed.
-int Recorded(const Result<int>& r) { return r.ok() ? *r : -1; }
+int Recorded(const Result<std::vector<consent::ConsentRecord>>& r) { return r.ok() ? static_cast<int>(r->size()) : -1; }
 
 TEST(ConsentLedger, AppendOnlyHistoryAndDerivedStateSurviveTheStore) {
   auto store = store::NewMemoryStore();

@@ -333,11 +333,57 @@ TEST(Dataset, BadCsvNamesTheProblem) {
   std::fclose(f);
   auto ds = ReadCsv(path, {"user", "item", "when", ""}, {});
   ASSERT_FALSE(ds.ok());
-  EXPECT_NE(ds.status().message().find("line 2"), std::string::npos) << ds.status().message();
+  EXPECT_NE(ds.status().message().find("record 2"), std::string::npos) << ds.status().message();
   auto missing = ReadCsv(path, {"customer", "item", "", ""}, {});
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("customer"), std::string::npos);
   std::filesystem::remove(path);
+}
+
+std::string WriteTemp(const std::string& name, const std::string& text) {
+  const std::string path = std::filesystem::temp_directory_path() / name;
+  FILE* f = std::fopen(path.c_str(), "wb");
+  std::fwrite(text.data(), 1, text.size(), f);
+  std::fclose(f);
+  return path;
+}
+
+// Issue 16: a quoted header was "not in the header", and quoted rows counted
+// the wrong people (views into a vector that reallocated).
+TEST(Dataset, QuotedEscapedAndCrlfCsvIsReadAsWritten) {
+  const std::string path = WriteTemp("shinrai_quoted.csv",
+                                     "\xEF\xBB\xBF\"user\",\"item\",\"when\"\r\n"
+                                     "\"Doe, Jane\",\"say \"\"hi\"\"\",2024-01-02\r\n"
+                                     "\"Doe, Jane\",\"two\nlines\",2024-01-03\r\n"
+                                     "\"Roe, Rick\",plain,2024-01-04\r\n"
+                                     "\r\n"
+                                     "u4,\"a,b,c\",2024-01-05\r\n");
+  auto ds = ReadCsv(path, {"user", "item", "when", ""}, {});
+  std::filesystem::remove(path);
+  ASSERT_TRUE(ds.ok()) << ds.status().ToString();
+  EXPECT_EQ(ds->rows_read, 4);
+  EXPECT_EQ(ds->users, (std::vector<std::string>{"Doe, Jane", "Roe, Rick", "u4"}));
+  EXPECT_EQ(ds->items, (std::vector<std::string>{"a,b,c", "plain", "say \"hi\"", "two\nlines"}));
+  EXPECT_EQ(ds->matrix.nnz(), 4);
+}
+
+TEST(Dataset, AnOpenQuoteIsAnErrorNamingTheRecord) {
+  const std::string path = WriteTemp("shinrai_open_quote.csv", "user,item\nu1,i1\nu2,\"never closed\n");
+  auto ds = ReadCsv(path, {"user", "item", "", ""}, {});
+  std::filesystem::remove(path);
+  ASSERT_FALSE(ds.ok());
+  EXPECT_NE(ds.status().message().find("record 3"), std::string::npos) << ds.status().message();
+}
+
+// Issue 16: 2026-02-31 became March 3rd.
+TEST(Dataset, ImpossibleDatesAreRefusedNotRolledOver) {
+  for (const char* when : {"31-02-2026", "2026-02-31", "2025-02-29"}) {
+    auto t = ParseDatasetTime(when);
+    ASSERT_FALSE(t.ok()) << when;
+    EXPECT_NE(t.status().message().find("has 28 days"), std::string::npos) << t.status().message();
+  }
+  EXPECT_EQ(*ParseDatasetTime("29-02-2024"), *ParseDatasetTime("2024-02-29"));
+  EXPECT_EQ(*ParseDatasetTime("2024-02-29T00:00:01"), *ParseDatasetTime("1709164801"));
 }
 
 }  // namespace

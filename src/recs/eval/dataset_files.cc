@@ -9,6 +9,7 @@
 #include <map>
 
 #include "core/time_format.h"
+#include "recs/eval/delimited_text.h"
 
 namespace shinrai::recs {
 namespace {
@@ -58,39 +59,6 @@ Result<std::string> ReadFromZip(const std::string& path, std::string_view member
   return out;
 }
 
-std::vector<std::string_view> SplitLine(std::string_view line, char sep, std::vector<std::string>* unquoted) {
-  std::vector<std::string_view> fields;
-  size_t i = 0;
-  while (i <= line.size()) {
-    if (i < line.size() && line[i] == '"') {
-      std::string value;
-      size_t j = i + 1;
-      for (; j < line.size(); ++j) {
-        if (line[j] == '"') {
-          if (j + 1 < line.size() && line[j + 1] == '"') {
-            value += '"';
-            ++j;
-          } else {
-            break;
-          }
-        } else {
-          value += line[j];
-        }
-      }
-      unquoted->push_back(std::move(value));
-      fields.emplace_back(unquoted->back());
-      size_t next = line.find(sep, j);
-      i = next == std::string_view::npos ? line.size() + 1 : next + 1;
-    } else {
-      size_t next = line.find(sep, i);
-      if (next == std::string_view::npos) next = line.size();
-      fields.push_back(line.substr(i, next - i));
-      i = next + 1;
-    }
-  }
-  return fields;
-}
-
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.back() == '\r' || s.back() == ' ')) s.remove_suffix(1);
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
@@ -101,27 +69,23 @@ Result<double> ParseNumber(std::string_view s, std::string_view what, int64_t li
   double v = 0;
   auto r = std::from_chars(s.data(), s.data() + s.size(), v);
   if (r.ec != std::errc() || r.ptr != s.data() + s.size())
-    return InvalidArgument("line " + std::to_string(line) + ": " + std::string(what) + " '" + std::string(s) +
+    return InvalidArgument("record " + std::to_string(line) + ": " + std::string(what) + " '" + std::string(s) +
                            "' is not a number");
   return v;
 }
 
-// Rows of a delimited text; header names the columns, or fixed positions for headerless u.data.
+// Rows of a delimited text; a header names the columns, or fixed positions
+// for headerless u.data (user, item, rating, time; tab-separated).
 Result<std::vector<RawInteraction>> ParseRows(const std::string& text, const CsvColumns& columns, bool has_header,
                                               const ReadOptions& options) {
   std::vector<RawInteraction> rows;
-  size_t pos = 0;
-  int64_t line_no = 0;
-  int user_col = 0, item_col = 1, weight_col = -1, time_col = -1;
-  char sep = '\t';
-  if (has_header) {
-    size_t end = text.find('\n');
-    std::string_view header = Trim(std::string_view(text).substr(0, end));
-    if (header.size() >= 3 && header.substr(0, 3) == "\xEF\xBB\xBF") header.remove_prefix(3);
-    sep = header.find('\t') != std::string_view::npos ? '\t' : header.find(';') != std::string_view::npos ? ';' : ',';
-    std::vector<std::string> keep;
-    auto names = SplitLine(header, sep, &keep);
-    auto find = [&](const std::string& name) -> int {
+  int user_col = 0, item_col = 1, weight_col = has_header ? -1 : 2, time_col = has_header ? -1 : 3;
+  const char sep = has_header ? GuessSeparator(std::string_view(text).substr(0, text.find('\n'))) : '\t';
+  bool header_read = !has_header;
+  const auto header = [&](std::span<const std::string> names) -> Status {
+    std::string header_text;
+    for (const auto& n : names) header_text += (header_text.empty() ? "" : std::string(1, sep)) + n;
+    const auto find = [&](const std::string& name) -> int {
       for (size_t i = 0; i < names.size(); ++i)
         if (Trim(names[i]) == name) return static_cast<int>(i);
       return -2;
@@ -130,80 +94,62 @@ Result<std::vector<RawInteraction>> ParseRows(const std::string& text, const Csv
     item_col = find(columns.item);
     weight_col = columns.weight.empty() ? -1 : find(columns.weight);
     time_col = columns.time.empty() ? -1 : find(columns.time);
-    std::string header_text(header);
-    for (auto [col, name] : {std::pair{user_col, columns.user}, {item_col, columns.item},
-                             {weight_col, columns.weight}, {time_col, columns.time}}) {
+    for (auto [col, name] : {std::pair{user_col, columns.user}, {item_col, columns.item}, {weight_col, columns.weight},
+                             {time_col, columns.time}}) {
       if (col == -2) return InvalidArgument("column '" + name + "' is not in the header: " + header_text);
     }
-    pos = end == std::string::npos ? text.size() : end + 1;
-    line_no = 1;
-  } else {
-    weight_col = 2;
-    time_col = 3;
-  }
-  std::vector<std::string> keep;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    std::string_view line = Trim(std::string_view(text).substr(pos, end - pos));
-    pos = end + 1;
-    ++line_no;
-    if (line.empty()) continue;
-    keep.clear();
-    auto f = SplitLine(line, sep, &keep);
-    int need = std::max({user_col, item_col, weight_col, time_col});
+    return Status::Ok();
+  };
+  const auto row = [&](std::span<const std::string> f, int64_t record) -> Status {
+    const int need = std::max({user_col, item_col, weight_col, time_col});
     if (static_cast<int>(f.size()) <= need)
-      return InvalidArgument("line " + std::to_string(line_no) + ": expected at least " + std::to_string(need + 1) +
+      return InvalidArgument("record " + std::to_string(record) + ": expected at least " + std::to_string(need + 1) +
                              " fields, found " + std::to_string(f.size()));
     RawInteraction r;
     r.user = std::string(Trim(f[user_col]));
     r.item = std::string(Trim(f[item_col]));
     if (r.user.empty() || r.item.empty())
-      return InvalidArgument("line " + std::to_string(line_no) + ": empty user or item");
+      return InvalidArgument("record " + std::to_string(record) + ": empty user or item");
     if (weight_col >= 0) {
-      ASSIGN_OR_RETURN(r.weight, ParseNumber(Trim(f[weight_col]), "weight", line_no));
+      ASSIGN_OR_RETURN(r.weight, ParseNumber(Trim(f[weight_col]), "weight", record));
     }
     if (time_col >= 0) {
       auto t = ParseDatasetTime(Trim(f[time_col]));
-      if (!t)
-        return InvalidArgument("line " + std::to_string(line_no) + ": time '" + std::string(f[time_col]) +
-                               "' is neither unix seconds, dd-mm-yyyy nor yyyy-mm-dd");
+      if (!t.ok()) return InvalidArgument("record " + std::to_string(record) + ": " + t.status().message());
       r.time = *t;
     }
-    if (options.min_weight && r.weight < *options.min_weight) continue;
-    rows.push_back(std::move(r));
-  }
+    if (!options.min_weight || r.weight >= *options.min_weight) rows.push_back(std::move(r));
+    return Status::Ok();
+  };
+  RETURN_IF_ERROR(ForEachRecord(text, sep, [&](std::span<const std::string> fields, int64_t record) -> Status {
+    if (header_read) return row(fields, record);
+    header_read = true;
+    return header(fields);
+  }));
   if (rows.empty()) return InvalidArgument("the dataset holds no interactions");
   return rows;
 }
 
 }  // namespace
 
-std::optional<int64_t> ParseDatasetTime(std::string_view s) {
+Result<int64_t> ParseDatasetTime(std::string_view s) {
   if (IsDecimalInteger(s)) return std::stoll(std::string(s));
-  auto num = [&](size_t at, size_t len) -> int {
-    int v = 0;
-    if (at + len > s.size()) return -1;
-    for (size_t i = at; i < at + len; ++i) {
-      if (s[i] < '0' || s[i] > '9') return -1;
-      v = v * 10 + (s[i] - '0');
+  // dd-mm-yyyy (Groceries), checked as a calendar date.
+  if (s.size() == 10 && s[2] == '-' && s[5] == '-') {
+    int d = 0, m = 0, y = 0;
+    const auto digits = [&](size_t at, size_t len, int* out) {
+      return std::from_chars(s.data() + at, s.data() + at + len, *out).ptr == s.data() + at + len;
+    };
+    if (digits(0, 2, &d) && digits(3, 2, &m) && digits(6, 4, &y)) {
+      ASSIGN_OR_RETURN(std::chrono::sys_days date, CivilDate(y, m, d, s));
+      return int64_t{date.time_since_epoch().count()} * 86400;
     }
-    return v;
-  };
-  int y = -1, m = -1, d = -1;
-  if (s.size() >= 10 && s[2] == '-' && s[5] == '-') {
-    d = num(0, 2), m = num(3, 2), y = num(6, 4);
-  } else if (s.size() >= 10 && s[4] == '-' && s[7] == '-') {
-    y = num(0, 4), m = num(5, 2), d = num(8, 2);
   }
-  if (y < 0 || m < 1 || m > 12 || d < 1 || d > 31) return std::nullopt;
-  int64_t secs = DaysFromCivil(y, static_cast<unsigned>(m), static_cast<unsigned>(d)) * 86400;
-  if (s.size() >= 19 && (s[10] == 'T' || s[10] == ' ') && s[4] == '-') {
-    int hh = num(11, 2), mm = num(14, 2), ss = num(17, 2);
-    if (hh < 0 || mm < 0 || ss < 0) return std::nullopt;
-    secs += hh * 3600 + mm * 60 + ss;
-  }
-  return secs;
+  auto iso = ParseIso8601(s);
+  if (iso.ok()) return *iso >= 0 ? *iso / 1000 : (*iso - 999) / 1000;
+  if (s.size() >= 10 && s[4] == '-' && s[7] == '-') return iso.status();  // ISO-shaped: say what is wrong with it
+  return InvalidArgument("time '" + std::string(s.substr(0, 64)) +
+                         "' is neither unix seconds, dd-mm-yyyy nor yyyy-mm-dd[Thh:mm:ss]");
 }
 
 Result<Dataset> ReadMovieLens(const std::string& path, const ReadOptions& options) {

@@ -25,7 +25,9 @@ Result<Dataset> ReadMovieLens(const std::string& path, const ReadOptions& option
 // fields), plain or gzip-compressed.
 Result<Dataset> ReadCsv(const std::string& path, const CsvColumns& columns, const ReadOptions& options);
 
-// Times as written in datasets: integer seconds, dd-mm-yyyy, yyyy-mm-dd[Thh:mm:ss].
-std::optional<int64_t> ParseDatasetTime(std::string_view text);
+// Times as written in datasets, in unix seconds: integer seconds, dd-mm-yyyy,
+// yyyy-mm-dd[Thh:mm:ss] (ISO 8601). A date that does not exist is an error
+// naming it, never the next month.
+Result<int64_t> ParseDatasetTime(std::string_view text);
 
 }  // namespace shinrai::recs
