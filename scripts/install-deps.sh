@@ -16,6 +16,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
   clang libclang-rt-14-dev libomp-dev
   wrk curl openssl
+  chromium
 )
 if ! command -v node >/dev/null 2>&1; then PACKAGES+=(nodejs npm); fi
 

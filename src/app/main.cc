@@ -71,7 +71,8 @@ Status MaybeLoadDemo(const cli::ServeCommand& cmd, const schema::Config& config,
                            " customers, " + std::to_string(summary.products) + " products";
   wb.Put(kDemoMarker, note);
   RETURN_IF_ERROR(store.Write(wb, true));
-  spdlog::info("demo shop loaded: {}; try user {} or email:{}", note, summary.sample_user_id, summary.sample_email);
+  spdlog::info("demo shop loaded: {}; try user {} or email:{} (allowed personalization), or {} (declined it)", note,
+               summary.sample_user_id, summary.sample_email, summary.sample_declined_user_id);
   return Status::Ok();
 }
 

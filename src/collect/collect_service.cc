@@ -22,12 +22,37 @@ Status JsonError(simdjson::error_code code) {
   return InvalidArgument(std::string("the body is not valid JSON: ") + simdjson::error_message(code));
 }
 
+std::string StrictModeProblem(const std::vector<schema::Drop>& drops) {
+  const auto& d = drops.front();
+  std::string msg = "strict mode: " + d.path + " is not allowed by the declaration (" +
+                    std::string(schema::DropReasonName(d.reason)) + (d.detail.empty() ? "" : ": " + d.detail) + ")";
+  if (drops.size() > 1) msg += ", and " + std::to_string(drops.size() - 1) + " more";
+  return msg;
+}
+
+// A batch none of whose messages could be taken: 400 (422 when strict mode
+// refused them all), naming the first problems.
+Status EveryMessageRefused(const CollectReport& report) {
+  std::string msg = "batch: every message was refused: ";
+  for (size_t i = 0; i < report.refused.size() && i < 3; ++i) msg += (i ? "; " : "") + report.refused[i].detail;
+  if (report.refused.size() > 3) msg += "; and " + std::to_string(report.refused.size() - 3) + " more";
+  const bool strict = std::all_of(report.refused.begin(), report.refused.end(),
+                                  [](const auto& r) { return r.reason == "strict_mode"; });
+  return strict ? Unprocessable(msg) : InvalidArgument(msg);
+}
+
 }  // namespace
 
 nlohmann::json CollectReportToJson(const CollectReport& r) {
   nlohmann::json j = {{"success", true}, {"accepted", r.accepted}, {"duplicates", r.duplicates}};
   if (r.dropped_events) j["dropped_events"] = r.dropped_events;
   if (r.consent_records) j["consent_records"] = r.consent_records;
+  if (!r.refused.empty()) {
+    nlohmann::json refused = nlohmann::json::array();
+    for (const auto& x : r.refused)
+      refused.push_back({{"index", x.index}, {"messageId", x.message_id}, {"reason", x.reason}, {"detail", x.detail}});
+    j["refused"] = std::move(refused);
+  }
   if (!r.dropped.empty()) {
     nlohmann::json d = nlohmann::json::array();
     nlohmann::json counts = nlohmann::json::object();
@@ -109,35 +134,12 @@ void CollectService::Collect(Credentials credentials, std::optional<CallType> en
   if (!allowed.ok()) return done(allowed);
 
   std::vector<ParsedMessage> messages;
-  if (endpoint) {
-    auto m = parser_.Parse(root, endpoint, "body", now, gpc);
-    if (!m.ok()) return done(m.status());
-    messages.push_back(std::move(*m));
-  } else {
-    simdjson::dom::array batch;
-    if (root["batch"].get_array().get(batch))
-      return done(InvalidArgument("batch: missing or not a list (expected {\"batch\": [ ... ]})"));
-    if (batch.size() > d_.config.server.max_batch_events)
-      return done(Status(Code::kPayloadTooLarge, "batch: " + std::to_string(batch.size()) + " events, more than the limit of " +
-                                                     std::to_string(d_.config.server.max_batch_events)));
-    size_t i = 0;
-    for (auto item : batch) {
-      auto m = parser_.Parse(item, std::nullopt, "batch[" + std::to_string(i++) + "]", now, gpc);
-      if (!m.ok()) return done(m.status());
-      messages.push_back(std::move(*m));
-    }
-  }
-
   CollectReport report;
+  if (Status parsed = ParseMessages(root, endpoint, now, gpc, &messages, &report); !parsed.ok()) return done(parsed);
+  // Nothing to store: a bad request, which changes nothing (not even counters).
+  if (messages.empty() && !report.refused.empty()) return done(EveryMessageRefused(report));
   for (auto& m : messages) {
     for (auto& d : m.drops) report.dropped.push_back(d);
-  }
-  if (d_.config.server.strict && !report.dropped.empty()) {
-    const auto& d = report.dropped.front();
-    std::string msg = "strict mode: " + d.path + " is not allowed by the declaration (" +
-                      std::string(schema::DropReasonName(d.reason)) + (d.detail.empty() ? "" : ": " + d.detail) + ")";
-    if (report.dropped.size() > 1) msg += ", and " + std::to_string(report.dropped.size() - 1) + " more";
-    return done(Unprocessable(msg));
   }
 
   // Encoding, like parsing, needs no shared state: keep it out of the lock.
@@ -163,11 +165,47 @@ void CollectService::Collect(Credentials credentials, std::optional<CallType> en
   for (const auto& [reason, n] : reasons) Count(txn, reason, n);
   Count(txn, "duplicate_message", report.duplicates);
   Count(txn, "accepted_events", report.accepted);
+  std::map<std::string, int64_t> refusals;
+  for (const auto& r : report.refused) ++refusals["refused_" + r.reason];
+  for (const auto& [reason, n] : refusals) Count(txn, reason, n);
   dedup_.Persist(txn, now, d_.env.Random64());
   d_.writer.Submit(std::move(txn), [report = std::move(report), done = std::move(done)](const Status& st) mutable {
     if (!st.ok()) return done(st);
     done(std::move(report));
   });
+}
+
+Status CollectService::ParseMessages(simdjson::dom::element root, std::optional<CallType> endpoint, int64_t now,
+                                     bool gpc, std::vector<ParsedMessage>* messages, CollectReport* report) {
+  const bool strict = d_.config.server.strict;
+  if (endpoint) {
+    ASSIGN_OR_RETURN(ParsedMessage m, parser_.Parse(root, endpoint, "body", now, gpc));
+    if (strict && !m.drops.empty()) return Unprocessable(StrictModeProblem(m.drops));
+    messages->push_back(std::move(m));
+    return Status::Ok();
+  }
+  simdjson::dom::array batch;
+  if (root["batch"].get_array().get(batch))
+    return InvalidArgument("batch: missing or not a list (expected {\"batch\": [ ... ]})");
+  if (batch.size() > d_.config.server.max_batch_events)
+    return Status(Code::kPayloadTooLarge, "batch: " + std::to_string(batch.size()) +
+                                              " events, more than the limit of " +
+                                              std::to_string(d_.config.server.max_batch_events));
+  size_t i = 0;
+  for (auto item : batch) {
+    const size_t index = i++;
+    std::string_view id;
+    const std::string message_id = item.is_object() && !item["messageId"].get_string().get(id) ? std::string(id) : "";
+    auto m = parser_.Parse(item, std::nullopt, "batch[" + std::to_string(index) + "]", now, gpc);
+    if (!m.ok()) {
+      report->refused.push_back({index, message_id, "invalid_message", m.status().message()});
+    } else if (strict && !m->drops.empty()) {
+      report->refused.push_back({index, message_id, "strict_mode", StrictModeProblem(m->drops)});
+    } else {
+      messages->push_back(std::move(*m));
+    }
+  }
+  return Status::Ok();
 }
 
 Status CollectService::Apply(store::Transaction& txn, ParsedMessage& m, std::string encoded_event,

@@ -7,9 +7,13 @@
 // transaction; the reply callback runs once they are durable (group commit,
 // store::StagedWriter), so an acknowledged event is never lost.
 //
-// Bad input (malformed JSON, invalid UTF-8, missing ids, wrong types) rejects
-// the whole request and stores nothing. In strict mode, anything the
-// declaration would drop rejects the request too.
+// A body that cannot be read (malformed JSON, invalid UTF-8, too large, no
+// valid key) rejects the whole request and stores nothing. Inside a batch,
+// as with Segment's API, a bad message (missing ids, wrong types; in strict
+// mode, anything the declaration would drop) is refused alone: the others
+// are stored and the reply names each refused message (index, messageId,
+// reason), since SDKs do not retry a 4xx and one bad message would otherwise
+// lose the batch. Only a batch with no usable message answers 400.
 //
 // Thread-safety: Collect() may be called from many threads; the
 // read-modify-write section is serialised by one mutex.
@@ -41,6 +45,14 @@ struct CollectReport {
   int consent_records = 0;              // consent changes recorded from signals
   std::vector<schema::Drop> dropped;    // fields not kept, with reasons
   std::vector<profile::MergeRecord> merges;
+  // Messages of a batch that were refused while the others were stored.
+  struct Refusal {
+    size_t index;
+    std::string message_id;  // as sent; empty when it had none
+    std::string reason;      // invalid_message, strict_mode
+    std::string detail;      // the problem, naming the field
+  };
+  std::vector<Refusal> refused;
 };
 nlohmann::json CollectReportToJson(const CollectReport& r);
 
@@ -70,6 +82,11 @@ class CollectService {
   Status Load();
 
  private:
+  // The messages of a body: one for /v1/<type>, each of the batch otherwise,
+  // the refused ones listed in `report`. An error only when the request as a
+  // whole cannot be taken.
+  Status ParseMessages(simdjson::dom::element root, std::optional<profile::CallType> endpoint, int64_t now, bool gpc,
+                       std::vector<ParsedMessage>* messages, CollectReport* report);
   Status Apply(store::Transaction& txn, ParsedMessage& m, std::string encoded_event, CollectReport* report);
   // Consent: merges the state of merged profiles, records the message's
   // signals, and removes what no permitted purpose covers. False when the

@@ -167,31 +167,7 @@ Result<ParsedMessage> MessageParser::Parse(simdjson::dom::element msg, std::opti
     e.context = filter_.Filter(context, decl_.context, "context", &out.drops, nullptr, &ConsentContextFields());
   ASSIGN_OR_RETURN(out.signals, Signals(msg, where, gpc));
 
-  simdjson::dom::element traits;
-  const bool has_traits = msg["traits"].get(traits) == simdjson::SUCCESS && !traits.is_null();
-  if (e.type == CallType::kIdentify && has_traits) {
-    e.traits = filter_.Filter(traits, decl_.traits, "traits", &out.drops);
-  } else if (e.type == CallType::kGroup && has_traits) {
-    e.traits = filter_.Filter(traits, decl_.group_traits, "traits", &out.drops);
-  } else if (has_traits) {
-    out.drops.push_back({"traits", schema::DropReason::kUndeclaredField, "traits belong on identify and group calls"});
-  }
-
-  simdjson::dom::element props;
-  const bool has_props = msg["properties"].get(props) == simdjson::SUCCESS && !props.is_null();
-  if (e.type == CallType::kTrack || e.type == CallType::kPage || e.type == CallType::kScreen) {
-    const std::string spec_name = e.type == CallType::kTrack ? e.name : std::string(profile::CallTypeName(e.type));
-    const schema::EventSpec* spec = decl_.FindEvent(spec_name);
-    out.spec = spec;
-    if (!spec) {
-      out.undeclared_event = true;
-      out.drops.push_back({"event:" + spec_name, schema::DropReason::kUndeclaredEvent, ""});
-    } else if (has_props) {
-      e.properties = filter_.Filter(props, spec->properties, "properties", &out.drops, &decl_.common_properties);
-    }
-  } else if (has_props) {
-    out.drops.push_back({"properties", schema::DropReason::kUndeclaredField, "properties belong on track, page and screen calls"});
-  }
+  FilterTraitsAndProperties(msg, &out);
 
   out.ids.user_id = e.user_id;
   out.ids.anonymous_id = e.anonymous_id;
@@ -208,6 +184,46 @@ Result<ParsedMessage> MessageParser::Parse(simdjson::dom::element msg, std::opti
       out.ids.phone = e.traits["phone"].get<std::string>();
   }
   return out;
+}
+
+// The traits (identify, group) and properties (track, page, screen) the
+// declaration keeps; the rest is listed in out->drops.
+void MessageParser::FilterTraitsAndProperties(simdjson::dom::element msg, ParsedMessage* out) const {
+  simdjson::dom::element traits;
+  const bool has_traits = msg["traits"].get(traits) == simdjson::SUCCESS && !traits.is_null();
+  simdjson::dom::element context_traits;
+  // RudderStack's browser SDK (v3) sends an identify's traits in
+  // context.traits only (and repeats them there on every later call, where
+  // they are the SDK's memory, not a statement: ignored).
+  const bool identify_in_context = out->event.type == CallType::kIdentify && !has_traits &&
+                                   msg["context"]["traits"].get(context_traits) == simdjson::SUCCESS &&
+                                   context_traits.is_object();
+  if (identify_in_context) {
+    out->event.traits = filter_.Filter(context_traits, decl_.traits, "context.traits", &out->drops);
+  } else if (out->event.type == CallType::kIdentify && has_traits) {
+    out->event.traits = filter_.Filter(traits, decl_.traits, "traits", &out->drops);
+  } else if (out->event.type == CallType::kGroup && has_traits) {
+    out->event.traits = filter_.Filter(traits, decl_.group_traits, "traits", &out->drops);
+  } else if (has_traits) {
+    out->drops.push_back({"traits", schema::DropReason::kUndeclaredField, "traits belong on identify and group calls"});
+  }
+
+  simdjson::dom::element props;
+  const bool has_props = msg["properties"].get(props) == simdjson::SUCCESS && !props.is_null();
+  if (out->event.type == CallType::kTrack || out->event.type == CallType::kPage || out->event.type == CallType::kScreen) {
+    const std::string spec_name = out->event.type == CallType::kTrack ? out->event.name : std::string(profile::CallTypeName(out->event.type));
+    const schema::EventSpec* spec = decl_.FindEvent(spec_name);
+    out->spec = spec;
+    if (!spec) {
+      out->undeclared_event = true;
+      out->drops.push_back({"event:" + spec_name, schema::DropReason::kUndeclaredEvent, ""});
+    } else if (has_props) {
+      out->event.properties = filter_.Filter(props, spec->properties, "properties", &out->drops, &decl_.common_properties);
+    }
+  } else if (has_props) {
+    out->drops.push_back({"properties", schema::DropReason::kUndeclaredField, "properties belong on track, page and screen calls"});
+  }
+
 }
 
 }  // namespace shinrai::service

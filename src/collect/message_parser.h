@@ -49,6 +49,7 @@ class MessageParser {
 
  private:
   Result<consent::SignalInput> Signals(simdjson::dom::element message, const std::string& where, bool gpc) const;
+  void FilterTraitsAndProperties(simdjson::dom::element msg, ParsedMessage* out) const;
 
   const schema::Declaration& decl_;
   schema::FieldFilter filter_;

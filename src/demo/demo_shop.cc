@@ -155,10 +155,12 @@ class Generator {
                           {"loyalty_tier", c % 5 == 0 ? "gold" : "standard"}};
           batch.push_back(id);
           identified = true;
-          if (summary->sample_user_id.empty() && sessions >= 4) {
+          if (summary->sample_user_id.empty() && sessions >= 4 && likes_personalization) {
             summary->sample_user_id = user_id;
             summary->sample_email = email;
           }
+          if (summary->sample_declined_user_id.empty() && sessions >= 4 && !likes_personalization)
+            summary->sample_declined_user_id = user_id;
         }
         if (identified && last_viewed && Uniform() < 0.55) {
           t += 60000;

@@ -27,8 +27,9 @@ struct DemoSummary {
   int events = 0;
   int customers = 0;
   int products = 0;
-  std::string sample_user_id;  // a customer with a rich history, for the README's curl
+  std::string sample_user_id;  // a customer with a rich history who allowed personalization (the README's walk-through)
   std::string sample_email;
+  std::string sample_declined_user_id;  // one who declined it: what they see instead
   std::string catalog_json;    // {"items": [...]} for POST /v1/items
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "core/utf8.h"
@@ -15,21 +16,22 @@ using nlohmann::json;
 
 namespace {
 
-Response WithCors(Response r) {
-  // Collection, feedback and recommendations are called from browsers on the
-  // brand's own sites.
-  r.headers.emplace_back("Access-Control-Allow-Origin", "*");
+// A transparent 1x1 GIF: what a tracking pixel in an e-mail answers.
+Response Gif() {
+  static const unsigned char kGif[] = {0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00,
+                                       0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00,
+                                       0x00, 0x2c, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02,
+                                       0x44, 0x01, 0x00, 0x3b};
+  Response r;
+  r.content_type = "image/gif";
+  r.body.assign(reinterpret_cast<const char*>(kGif), sizeof kGif);
+  r.headers = {{"Cache-Control", "no-store"}};  // every open is a request
   return r;
 }
 
-Response Preflight() {
-  Response r;
-  r.status = 204;
-  r.headers = {{"Access-Control-Allow-Origin", "*"},
-               {"Access-Control-Allow-Methods", "POST, GET, OPTIONS"},
-               {"Access-Control-Allow-Headers", "Authorization, Content-Type, Content-Encoding"},
-               {"Access-Control-Max-Age", "86400"}};
-  return r;
+std::string_view HeaderOf(const Request& req, bhttp::field f) {
+  auto it = req.find(f);
+  return it == req.end() ? std::string_view() : std::string_view(it->value().data(), it->value().size());
 }
 
 // 200 with the JSON, or the error the service gave.
@@ -124,6 +126,12 @@ std::optional<std::vector<std::pair<std::string_view, std::string_view>>> Match(
   return params;
 }
 
+Status ForeignOrigin(std::string_view origin) {
+  const std::string named = IsValidUtf8(origin) && origin.size() <= 200 ? " '" + std::string(origin) + "'" : "";
+  return PermissionDenied("pages from the origin" + named +
+                          " may not call Shinrai: add it to server.allowed_origins in the configuration");
+}
+
 std::string MethodsText(const std::vector<bhttp::verb>& methods) {
   std::string out;
   for (size_t i = 0; i < methods.size(); ++i) {
@@ -141,7 +149,7 @@ struct Api::Call {
   std::vector<std::string> params;  // percent-decoded, UTF-8, in the pattern's order
   std::string_view query;
   service::Principal who;
-  bool cors = false;
+  std::string cors_origin;  // the page's origin, allowed: its answers say it may read them
   Respond respond;
   bool personal = false;  // answers an API key: may carry people's data, never cached
 
@@ -150,7 +158,8 @@ struct Api::Call {
       r.headers.emplace_back("Cache-Control", "no-store");
       r.headers.emplace_back("X-Content-Type-Options", "nosniff");
     }
-    respond(cors ? WithCors(std::move(r)) : std::move(r));
+    if (!cors_origin.empty()) CorsPolicy::Allow(r, cors_origin);
+    respond(std::move(r));
   }
   void Json(const Result<json>& r, int status = 200) const { Reply(JsonOrError(r, status)); }
   // Answers a failed step; true when it failed.
@@ -181,6 +190,20 @@ const std::vector<Api::Route>& Api::Routes() {
       {V::post, "/v1/group", false, true, [](Api& a, const Call& c) { a.Collect(c, profile::CallType::kGroup); }},
       {V::post, "/v1/alias", false, true, [](Api& a, const Call& c) { a.Collect(c, profile::CallType::kAlias); }},
       {V::post, "/v1/batch", false, true, [](Api& a, const Call& c) { a.Collect(c, std::nullopt); }},
+      // The short paths of Segment's browser SDK (analytics.js 2.0).
+      {V::post, "/v1/i", false, true, [](Api& a, const Call& c) { a.Collect(c, profile::CallType::kIdentify); }},
+      {V::post, "/v1/t", false, true, [](Api& a, const Call& c) { a.Collect(c, profile::CallType::kTrack); }},
+      {V::post, "/v1/p", false, true, [](Api& a, const Call& c) { a.Collect(c, profile::CallType::kPage); }},
+      {V::post, "/v1/s", false, true, [](Api& a, const Call& c) { a.Collect(c, profile::CallType::kScreen); }},
+      {V::post, "/v1/g", false, true, [](Api& a, const Call& c) { a.Collect(c, profile::CallType::kGroup); }},
+      {V::post, "/v1/a", false, true, [](Api& a, const Call& c) { a.Collect(c, profile::CallType::kAlias); }},
+      {V::post, "/v1/b", false, true, [](Api& a, const Call& c) { a.Collect(c, std::nullopt); }},
+      // RudderStack's browser SDK on page hide: navigator.sendBeacon, the write key in the query.
+      {V::post, "/beacon/v1/batch", false, true, [](Api& a, const Call& c) { a.Collect(c, std::nullopt); }},
+      // Segment's SDK reports its own call counts here; nothing in it is about anyone, and nothing is kept.
+      {V::post, "/v1/m", false, true, [](Api&, const Call& c) { c.Reply(JsonResponse(200, R"({"success":true})")); }},
+      // E-mail opens and clicks: Segment's tracking pixel.
+      {V::get, "/v1/pixel/{the call type}", false, false, [](Api& a, const Call& c) { a.Pixel(c); }},
       {V::post, "/v1/import", false, true, [](Api& a, const Call& c) { a.Collect(c, std::nullopt); }},
       {V::get, "/v1/profiles/{the profile id}", true, false, [](Api& a, const Call& c) { a.GetProfile(c); }},
       {V::get, "/v1/consent/{the subject}", true, false,
@@ -219,6 +242,8 @@ void Api::Handle(Request& req, Respond respond) {
   const std::string_view query = path.size() < target.size() ? target.substr(path.size() + 1) : std::string_view();
   const auto method = req.method();
 
+  const std::string_view origin = HeaderOf(req, bhttp::field::origin);
+  const bool origin_allowed = !origin.empty() && cors_.Allows(origin, HeaderOf(req, bhttp::field::host));
   std::vector<bhttp::verb> allowed;
   bool browser = false;
   for (const Route& route : Routes()) {
@@ -229,7 +254,11 @@ void Api::Handle(Request& req, Respond respond) {
       allowed.push_back(route.method);
       continue;
     }
-    Call call{req, {}, query, {}, route.browser, std::move(respond), route.authenticate};
+    // Pages of other sites are refused here too: a beacon or a no-cors
+    // request reaches the server whatever CORS says.
+    if (route.browser && !origin.empty() && !origin_allowed) return respond(ErrorResponse(ForeignOrigin(origin)));
+    Call call{req, {}, query, {}, route.browser && origin_allowed ? std::string(origin) : std::string(),
+              std::move(respond), route.authenticate};
     for (const auto& [name, encoded] : *params) {
       auto decoded = DecodeText(encoded, name);
       if (call.Failed(decoded.status())) return;
@@ -244,11 +273,15 @@ void Api::Handle(Request& req, Respond respond) {
   }
   if (allowed.empty())
     return respond(ErrorResponse(NotFound("no endpoint " + std::string(req.method_string()) + " " + std::string(path))));
-  if (method == bhttp::verb::options && browser) return respond(Preflight());
+  if (method == bhttp::verb::options && browser && !origin.empty()) {
+    if (!origin_allowed) return respond(ErrorResponse(ForeignOrigin(origin)));
+    return respond(CorsPolicy::Preflight(origin));
+  }
   Response refused = ErrorResponse(
       Status(Code::kMethodNotAllowed, std::string(path) + " takes " + MethodsText(allowed)));
   refused.headers.emplace_back("Allow", MethodsText(allowed));
-  respond(browser ? WithCors(std::move(refused)) : std::move(refused));
+  if (browser && origin_allowed) CorsPolicy::Allow(refused, origin);
+  respond(std::move(refused));
 }
 
 void Api::Ready(const Call& c) {
@@ -278,9 +311,39 @@ void Api::Collect(const Call& c, std::optional<profile::CallType> type) {
   // Global Privacy Control: browsers send Sec-GPC: 1 when the person opted out of sale and sharing.
   auto gpc_header = c.req.find("Sec-GPC");
   const bool gpc = gpc_header != c.req.end() && gpc_header->value() == "1";
-  d_.collect->Collect(CredentialsOf(c.req), type, body, gpc, [c](Result<service::CollectReport> r) {
+  service::Credentials credentials = CredentialsOf(c.req);
+  if (credentials.basic_user.empty() && credentials.bearer_token.empty()) {
+    // Beacons cannot set headers: RudderStack puts the write key in the query.
+    auto key = QueryParam(c.query, "writeKey");
+    if (c.Failed(key.status())) return;
+    if (*key) credentials.basic_user = std::move(**key);
+  }
+  d_.collect->Collect(std::move(credentials), type, body, gpc, [c](Result<service::CollectReport> r) {
     if (c.Failed(r.status())) return;
     c.Reply(JsonResponse(200, DumpJson(service::CollectReportToJson(*r))));
+  });
+}
+
+void Api::Pixel(const Call& c) {
+  using profile::CallType;
+  static const std::map<std::string, CallType, std::less<>> kTypes = {
+      {"track", CallType::kTrack}, {"page", CallType::kPage},   {"screen", CallType::kScreen},
+      {"identify", CallType::kIdentify}, {"group", CallType::kGroup}, {"alias", CallType::kAlias}};
+  auto type = kTypes.find(c.params[0]);
+  if (type == kTypes.end())
+    return c.Reply(ErrorResponse(NotFound("no pixel for '" + c.params[0] + "': track, page, screen, identify, group or alias")));
+  auto data = QueryParam(c.query, "data");
+  if (c.Failed(data.status())) return;
+  if (!*data) return c.Reply(ErrorResponse(InvalidArgument("data: missing (the call as base64 JSON, with its writeKey)")));
+  std::string encoded = std::move(**data);
+  std::replace(encoded.begin(), encoded.end(), ' ', '+');  // an unescaped '+' arrives as a space
+  auto json = Base64Decode(encoded);
+  if (!json) return c.Reply(ErrorResponse(InvalidArgument("data: not base64")));
+  auto gpc_header = c.req.find("Sec-GPC");
+  const bool gpc = gpc_header != c.req.end() && gpc_header->value() == "1";
+  d_.collect->Collect(CredentialsOf(c.req), type->second, *json, gpc, [c](Result<service::CollectReport> r) {
+    if (c.Failed(r.status())) return;
+    c.Reply(Gif());
   });
 }
 

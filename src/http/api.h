@@ -2,7 +2,9 @@
 // service Results to HTTP responses; holds no domain logic.
 //
 // Endpoints (docs/api.md):
-//   POST /v1/{identify,track,page,screen,group,alias,batch}   write key (Basic) or admin
+//   POST /v1/{identify,track,page,screen,group,alias,batch}   write key (Basic, body or ?writeKey=) or admin
+//   POST /v1/{i,t,p,s,g,a,b}, /beacon/v1/batch                 the same (browser SDKs' paths)
+//   GET  /v1/pixel/{track,page,...}?data=<base64 JSON>          the same; answers a 1x1 GIF
 //   GET  /v1/profiles/{id}                                     admin
 //   GET  /v1/consent/{id}, GET /v1/consent/{id}/history        admin, privacy_officer, service
 //   PUT  /v1/consent/{id}                                      admin, privacy_officer, service
@@ -21,6 +23,7 @@
 
 #include <functional>
 
+#include "http/cors.h"
 #include "http/server.h"
 #include "access/access.h"
 #include "collect/collect_service.h"
@@ -47,7 +50,7 @@ struct ApiDeps {
 
 class Api {
  public:
-  explicit Api(ApiDeps deps) : d_(deps) {}
+  explicit Api(ApiDeps deps) : d_(deps), cors_(deps.config->server.allowed_origins) {}
   void Handle(Request& req, Respond respond);
 
  private:
@@ -59,6 +62,7 @@ class Api {
 
   void Ready(const Call& c);
   void Collect(const Call& c, std::optional<profile::CallType> type);
+  void Pixel(const Call& c);
   void GetProfile(const Call& c);
   void GetStats(const Call& c);
   void ChangeConsent(const Call& c);
@@ -67,6 +71,7 @@ class Api {
   void GetRightsRequest(const Call& c);
 
   ApiDeps d_;
+  const CorsPolicy cors_;
 };
 
 // Credentials from the Authorization header (Basic user name or Bearer token).

@@ -56,6 +56,10 @@ struct ServerSettings {
   int recent_events = 50;                 // events shown on a profile
   int64_t dedup_window_seconds = 7 * 86400;  // Default: 7 days; retries are dropped within it
   size_t dedup_max_ids = 2'000'000;          // Default: 2M ids (~100 MiB); the oldest go first past it
+  // The web origins ("https://shop.example", "http://127.0.0.1:8089") whose
+  // pages may call the browser routes (collection, feedback,
+  // recommendations). Default: none; "*" allows any.
+  std::vector<std::string> allowed_origins;
 };
 
 // How an event becomes recommender training signal.

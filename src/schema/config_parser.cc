@@ -2,6 +2,8 @@
 // at the first, so one edit-run cycle fixes the whole file.
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <functional>
 #include <set>
@@ -205,7 +207,9 @@ class Parser {
     if (!n.IsDefined()) return;
     if (!n.IsMap()) return Error(n, "server", "expected a mapping");
     CheckKeys(n, "server", {"listen", "max_body_bytes", "max_batch_events", "strict", "threads", "recent_events",
-                            "dedup_window", "dedup_max_ids", "max_connections", "idle_timeout_seconds"});
+                            "dedup_window", "dedup_max_ids", "max_connections", "idle_timeout_seconds",
+                            "allowed_origins"});
+    ParseOrigins(n["allowed_origins"], &s->allowed_origins);
     s->dedup_max_ids = Scalar<size_t>(n["dedup_max_ids"], "server.dedup_max_ids", s->dedup_max_ids, "a number");
     Duration(n["dedup_window"], "server.dedup_window", true, "24h or 7d", &s->dedup_window_seconds);
     s->listen = Scalar<std::string>(n["listen"], "server.listen", s->listen, "host:port");
@@ -220,6 +224,25 @@ class Parser {
     if (s->max_body_bytes < 1024) Error(n["max_body_bytes"], "server.max_body_bytes", "must be at least 1024");
     if (s->max_connections < 0) Error(n["max_connections"], "server.max_connections", "must be 0 (derived) or more");
     if (s->idle_timeout_seconds < 1) Error(n["idle_timeout_seconds"], "server.idle_timeout_seconds", "must be at least 1");
+  }
+
+  // A web origin as browsers send it: scheme://host[:port], no path.
+  void ParseOrigins(const YAML::Node& n, std::vector<std::string>* out) {
+    if (!n.IsDefined()) return;
+    const std::string field = "server.allowed_origins";
+    if (!n.IsSequence()) return Error(n, field, "expected a list of origins like https://shop.example");
+    for (size_t i = 0; i < n.size(); ++i) {
+      std::string o = Str(n[i], field);
+      std::transform(o.begin(), o.end(), o.begin(), [](unsigned char c) { return std::tolower(c); });
+      const size_t scheme_end = o.find("://");
+      const bool web = o.rfind("http://", 0) == 0 || o.rfind("https://", 0) == 0;
+      const std::string rest = scheme_end == std::string::npos ? "" : o.substr(scheme_end + 3);
+      if (o != "*" && (!web || rest.empty() || rest.find_first_of("/?#@ ") != std::string::npos)) {
+        Error(n[i], field, "'" + o + "' is not an origin: write scheme://host[:port] (no path, no trailing slash), or *");
+        continue;
+      }
+      out->push_back(std::move(o));
+    }
   }
 
   void ParseKeys(const YAML::Node& n, std::vector<KeySpec>* keys) {

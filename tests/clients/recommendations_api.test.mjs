@@ -4,6 +4,7 @@
 // consent, similar items, feedback with the write key, and the uplift stats.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { startServer, tempDataDir, removeDir, getJson, postJson } from './server.mjs';
 
 const SERVICE = { Authorization: 'Bearer demo-service-key' };
@@ -114,4 +115,20 @@ test('similar items, feedback with the write key, and the uplift stats', async (
   const bad = await getJson(`${server.url}/v1/recommendations/${yes}?n=500`, SERVICE);
   assert.equal(bad.status, 400);
   assert.match(bad.body.error.message, /n:/);
+});
+
+// Issue 16: the README's walk-through followed a shopper who had declined
+// personalization, so a newcomer only ever saw popular items. Its shoppers
+// are checked against the demo they describe.
+test("the README's shoppers see what the README says they see", async () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const claims = [...readme.matchAll(/\/v1\/recommendations\/(cust-\d+)\?n=\d+'\s+# "personalized": (true|false)/g)];
+  assert.deepEqual(claims.map((c) => c[2]), ['true', 'false'], 'one shopper who allowed it, one who declined');
+  for (const [, who, claim] of claims) {
+    const { status, body } = await getJson(`${server.url}/v1/recommendations/${who}?n=5`, SERVICE);
+    assert.equal(status, 200);
+    if (claim === 'true' && body.holdout) continue; // the README says so: 1 in 20 shoppers
+    assert.equal(body.personalized, claim === 'true', `${who}: ${JSON.stringify(body).slice(0, 300)}`);
+    if (claim === 'true') assert.ok(body.items.some((i) => i.source === 'collaborative' && i.because.items.length > 0));
+  }
 });

@@ -144,11 +144,10 @@ TEST(Collect, BadInputIsRejectedWithTheProblemNamedAndHarmsNothing) {
       {profile::CallType::kAlias, R"({"userId":"keep"})", Code::kInvalidArgument, "needs both userId and previousId"},
       {profile::CallType::kTrack, R"([1,2,3])", Code::kInvalidArgument, "must be a JSON object"},
       {std::nullopt, R"({"events":[]})", Code::kInvalidArgument, "batch: missing"},
-      // One bad message rejects the whole batch: nothing of it is stored.
-      {std::nullopt,
-       R"({"batch":[{"type":"identify","userId":"keep","messageId":"x3","traits":{"first_name":"Overwritten"}},
-                   {"type":"teleport","userId":"keep"}]})",
-       Code::kInvalidArgument, "batch[1].type: unknown call type 'teleport'"},
+      // A batch with no usable message is refused whole, naming the problems.
+      {std::nullopt, R"({"batch":[{"type":"teleport","userId":"keep"},{"type":"track","userId":"keep"}]})",
+       Code::kInvalidArgument,
+       "batch: every message was refused: batch[0].type: unknown call type 'teleport'; batch[1].event: missing"},
   };
   for (const auto& c : cases) {
     EXPECT_THAT(f.Send(c.endpoint, c.body), StatusIs(c.code, HasSubstr(c.message))) << c.body;
@@ -157,6 +156,53 @@ TEST(Collect, BadInputIsRejectedWithTheProblemNamedAndHarmsNothing) {
               StatusIs(Code::kUnauthenticated));
   EXPECT_EQ(f.DumpStore(), before);
   EXPECT_EQ(f.Find("keep")->traits["first_name"], "Kept");
+}
+
+// Issue 16: SDKs do not retry a 4xx, so one bad message used to lose the
+// whole batch. The good ones are stored and the bad ones named.
+TEST(Collect, ABatchStoresItsValidMessagesAndNamesTheRefusedOnes) {
+  CollectFixture f(ExampleConfig());
+  auto r = f.Send(std::nullopt, R"({"batch":[
+    {"type":"identify","userId":"part","messageId":"p1","traits":{"first_name":"Pat"}},
+    {"type":"teleport","userId":"part","messageId":"p2"},
+    {"type":"track","userId":"part","messageId":"p3","event":"Product Viewed","properties":{"product_id":"sku-1001"}},
+    {"type":"track","messageId":"p4","event":"Product Viewed"},
+    "not a message"]})");
+  ASSERT_OK(r);
+  EXPECT_EQ(r->accepted, 2);
+  ASSERT_EQ(r->refused.size(), 3u);
+  EXPECT_EQ(r->refused[0].index, 1u);
+  EXPECT_EQ(r->refused[0].message_id, "p2");
+  EXPECT_EQ(r->refused[0].reason, "invalid_message");
+  EXPECT_THAT(r->refused[0].detail, HasSubstr("batch[1].type: unknown call type 'teleport'"));
+  EXPECT_EQ(r->refused[1].index, 3u);
+  EXPECT_THAT(r->refused[1].detail, HasSubstr("needs a userId or an anonymousId"));
+  EXPECT_EQ(r->refused[2].index, 4u);
+  EXPECT_EQ(r->refused[2].message_id, "");
+  const nlohmann::json reply = service::CollectReportToJson(*r);
+  EXPECT_EQ(reply["refused"][0]["messageId"], "p2");
+  EXPECT_EQ(reply["refused"][1]["index"], 3);
+
+  auto view = f.View("part");
+  ASSERT_OK(view);
+  EXPECT_EQ(view->profile.traits["first_name"], "Pat");
+  EXPECT_EQ(view->recent_events.size(), 2u);
+  EXPECT_EQ(f.collect().Counters()["refused_invalid_message"], 3);
+}
+
+TEST(Collect, InStrictModeAMessageWithUndeclaredFieldsIsRefusedAlone) {
+  schema::Config config = ExampleConfig();
+  config.server.strict = true;
+  CollectFixture f(std::move(config));
+  auto r = f.Send(std::nullopt, R"({"batch":[
+    {"type":"identify","userId":"strict","messageId":"s1","traits":{"first_name":"Sam"}},
+    {"type":"identify","userId":"strict","messageId":"s2","traits":{"shoe_size":44}}]})");
+  ASSERT_OK(r);
+  EXPECT_EQ(r->accepted, 1);
+  ASSERT_EQ(r->refused.size(), 1u);
+  EXPECT_EQ(r->refused[0].reason, "strict_mode");
+  EXPECT_THAT(r->refused[0].detail, HasSubstr("traits.shoe_size"));
+  EXPECT_EQ(f.collect().Counters()["refused_strict_mode"], 1);
 }
 
 TEST(Collect, ChannelComesFromContextOrTheSendingLibrary) {

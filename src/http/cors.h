@@ -1,0 +1,34 @@
+// Which web pages may call Shinrai from the browser, and the headers that
+// tell the browser so. Origins are declared (server.allowed_origins); the
+// server's own origin is always allowed. An allowed origin is echoed, never
+// "*", with Vary: Origin, so caches keep one answer per site.
+//
+// Browsers enforce CORS only on what a page reads; a beacon or a no-cors
+// fetch is sent anyway. So the API also refuses, server-side, a browser
+// route called with an Origin that is not allowed.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/server.h"
+
+namespace shinrai::http {
+
+class CorsPolicy {
+ public:
+  explicit CorsPolicy(std::vector<std::string> allowed_origins) : allowed_(std::move(allowed_origins)) {}
+
+  // `origin`: the request's Origin header; `host`: its Host header.
+  bool Allows(std::string_view origin, std::string_view host) const;
+  // The answer to an allowed preflight.
+  static Response Preflight(std::string_view origin);
+  // Marks an answer as readable by the page at `origin`.
+  static void Allow(Response& r, std::string_view origin);
+
+ private:
+  const std::vector<std::string> allowed_;
+};
+
+}  // namespace shinrai::http
