@@ -57,8 +57,9 @@ Role ParseRole(const std::string& role) {
 }  // namespace
 
 Principal PrincipalOf(const std::string& kind, const std::string& role, const std::string& name,
-                      const std::string& hash, double rate_limit) {
+                      const std::string& hash, double rate_limit, const std::string& brand) {
   Principal p;
+  p.brand = brand.empty() ? "*" : brand;
   p.role = kind == "write" ? Role::kWriteKey : ParseRole(role);
   p.key_name = name.empty() ? std::string(RoleName(p.role)) : name;
   p.key_id = hash.substr(0, 16);
@@ -70,7 +71,7 @@ Access::Access(const std::vector<schema::KeySpec>& keys, std::string key_file, d
     : key_file_(std::move(key_file)), default_rate_limit_(default_rate_limit), env_(env) {
   for (const auto& k : keys) {
     const std::string hash = k.key_hash.empty() ? HashApiKey(k.key) : k.key_hash;
-    configured_[hash] = PrincipalOf(k.kind, k.role, k.name, hash, k.rate_limit);
+    configured_[hash] = PrincipalOf(k.kind, k.role, k.name, hash, k.rate_limit, k.brand);
   }
 }
 
@@ -96,11 +97,12 @@ void Access::ReloadKeyFileIfChanged() const {
   revoked_.clear();
   for (const auto& k : *keys) {
     if (k.revoked_ms) revoked_[k.hash] = k.revoked_ms;
-    else from_file_[k.hash] = PrincipalOf(k.kind, k.role, k.name, k.hash, k.rate_limit);
+    else from_file_[k.hash] = PrincipalOf(k.kind, k.role, k.name, k.hash, k.rate_limit, k.brand);
   }
 }
 
 Result<Principal> Access::Authenticate(const Credentials& c) const {
+  if (!c.malformed.empty()) return Unauthenticated(c.malformed);
   const std::string& key = !c.bearer_token.empty() ? c.bearer_token
                            : !c.basic_user.empty() ? c.basic_user
                                                    : c.body_write_key;
@@ -120,6 +122,10 @@ Result<Principal> Access::Authenticate(const Credentials& c) const {
       return Unauthenticated("unknown key");
     }
   }
+  // A key in a body, a pixel or a URL ends up in pages, e-mails and logs:
+  // only the public write key may travel there.
+  if (c.bearer_token.empty() && c.basic_user.empty() && p.role != Role::kWriteKey)
+    return Unauthenticated("only a write key may be sent in a body, a pixel or a URL; send API keys as 'Authorization: Bearer <key>'");
   RETURN_IF_ERROR(Admit(p));
   return p;
 }
@@ -142,6 +148,15 @@ Status Access::Admit(const Principal& p) const {
   return Status(Code::kResourceExhausted, "key '" + p.key_name + "' is over its rate limit of " +
                                               std::to_string(static_cast<int64_t>(rate)) + " requests/s; retry in " +
                                               std::to_string(wait_ms) + " ms");
+}
+
+Result<std::string> Access::ServedBrand(const Principal& p, std::string_view asked, const schema::Declaration& d) {
+  if (asked.empty() || asked == p.brand) return p.brand;
+  if (p.brand != "*")
+    return PermissionDenied("key '" + p.key_name + "' serves brand '" + p.brand + "' only");
+  if (asked == "*" || asked == "group") return std::string("*");
+  if (!d.FindBrand(asked)) return InvalidArgument("brand: no brand '" + std::string(asked) + "' is declared");
+  return std::string(asked);
 }
 
 Status Access::Authorize(const Principal& p, Operation op) {

@@ -34,6 +34,9 @@ struct Principal {
   std::string key_name;  // from the configuration, for logs and audit
   std::string key_id;    // a short fingerprint of the key, never the key
   double rate_limit = 0; // requests per second (API keys)
+  // The brand the key belongs to, or "*" for the group: what its calls
+  // collect for, and whose people and data its uses may reach.
+  std::string brand = "*";
 };
 
 // How a caller appears in the audit log.
@@ -59,7 +62,8 @@ enum class Operation {
 struct Credentials {
   std::string basic_user;    // HTTP Basic user name: the write key, as SDKs send it
   std::string bearer_token;  // Authorization: Bearer <api key>
-  std::string body_write_key;  // "writeKey" in the JSON body (Segment HTTP API)
+  std::string body_write_key;  // "writeKey" in the JSON body (Segment HTTP API), a pixel's data or the URL
+  std::string malformed;       // why the Authorization header could not be read; refused, never ignored
 };
 
 class Access {
@@ -74,6 +78,10 @@ class Access {
   Result<Principal> Authenticate(const Credentials& c) const;
   // PermissionDenied naming the role and the operation when not allowed.
   static Status Authorize(const Principal& p, Operation op);
+  // The brand a use serves: a brand key serves its own brand (asking for
+  // another is refused); a group key serves the brand it asks for
+  // (?brand=), or the group ("*") when it names none.
+  static Result<std::string> ServedBrand(const Principal& p, std::string_view asked, const schema::Declaration& d);
 
  private:
   void ReloadKeyFileIfChanged() const;

@@ -29,6 +29,7 @@ Result<std::vector<StoredKey>> LoadKeyFile(const std::string& path) {
     s.role = k.value("role", "");
     s.name = k.value("name", "");
     s.rate_limit = k.value("rate_limit", 0.0);
+    s.brand = k.value("brand", "*");
     s.created_ms = k.value("created_ms", int64_t{0});
     s.revoked_ms = k.value("revoked_ms", int64_t{0});
     if (s.id.empty() || s.hash.size() != 64) return InvalidArgument("the key file '" + path + "' has an entry without id or sha256");
@@ -41,13 +42,14 @@ Status SaveKeyFile(const std::string& path, const std::vector<StoredKey>& keys) 
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& s : keys) {
     arr.push_back({{"id", s.id}, {"sha256", s.hash}, {"kind", s.kind}, {"role", s.role}, {"name", s.name},
-                   {"rate_limit", s.rate_limit}, {"created_ms", s.created_ms}, {"revoked_ms", s.revoked_ms}});
+                   {"rate_limit", s.rate_limit}, {"brand", s.brand}, {"created_ms", s.created_ms},
+                   {"revoked_ms", s.revoked_ms}});
   }
   return WriteFileAtomically(path, nlohmann::json{{"keys", arr}}.dump(2) + "\n", "the key file");
 }
 
 Result<CreatedKey> CreateKey(const std::string& path, const std::string& role, const std::string& name,
-                             double rate_limit, Env* env) {
+                             double rate_limit, const std::string& brand, Env* env) {
   static const std::set<std::string> kRoles = {"write", "admin", "privacy_officer", "agent", "analyst", "service"};
   if (!kRoles.count(role))
     return InvalidArgument("unknown role '" + role + "' (write, admin, privacy_officer, agent, analyst, service)");
@@ -62,6 +64,7 @@ Result<CreatedKey> CreateKey(const std::string& path, const std::string& role, c
   c.stored.role = role == "write" ? "" : role;
   c.stored.name = name;
   c.stored.rate_limit = rate_limit;
+  c.stored.brand = brand.empty() ? "*" : brand;
   c.stored.created_ms = env->NowMillis();
   keys.push_back(c.stored);
   RETURN_IF_ERROR(SaveKeyFile(path, keys));

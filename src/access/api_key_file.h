@@ -21,6 +21,7 @@ struct StoredKey {
   std::string role;
   std::string name;
   double rate_limit = 0;   // requests per second; 0: the default
+  std::string brand = "*"; // its brand, or "*" for the group
   int64_t created_ms = 0;
   int64_t revoked_ms = 0;  // 0: active
 };
@@ -36,9 +37,10 @@ struct CreatedKey {
   std::string secret;  // shown once, never stored
   StoredKey stored;
 };
-// Makes a random key ("shk_" + 40 hex digits) with `role` ("write" makes a write key).
+// Makes a random key ("shk_" + 40 hex digits) with `role` ("write" makes a
+// write key) for `brand` (a declared brand id, or "*" for the group).
 Result<CreatedKey> CreateKey(const std::string& path, const std::string& role, const std::string& name,
-                             double rate_limit, Env* env);
+                             double rate_limit, const std::string& brand, Env* env);
 // NotFound when no key has this id; Conflict when it was already revoked.
 Result<StoredKey> RevokeKey(const std::string& path, const std::string& id, Env* env);
 

@@ -96,6 +96,7 @@ std::vector<std::pair<CLI::App*, const char*>> AddKeysCommand(CLI::App& app, Key
   kc->add_option("--role", keys.role, "write | admin | privacy_officer | agent | analyst | service")->required();
   kc->add_option("--name", keys.name, "Who holds it (shown in the audit log)")->required();
   kc->add_option("--rate-limit", keys.rate_limit, "Requests per second (0: the configured default)");
+  kc->add_option("--brand", keys.brand, "The key's brand, or 'group' (default: write keys the default brand, API keys the group)");
   kr->add_option("--id", keys.id, "The key id")->required();
   km->add_option("--new-key-file", keys.new_master_key_file,
                  "File with the new master key (64 hex digits); created with a random key when missing")->required();

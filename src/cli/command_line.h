@@ -67,6 +67,7 @@ struct KeysCommand {
   std::string role;
   std::string name;
   double rate_limit = 0;
+  std::string brand;  // a declared brand id or "group"; empty: the default for the kind
   std::string id;
   std::string new_master_key_file;
 };

@@ -108,8 +108,8 @@ void CollectService::Count(store::Transaction& txn, const std::string& name, int
   txn.Put(profile::CounterKey(name), std::to_string(c));
 }
 
-void CollectService::Collect(Credentials credentials, std::optional<CallType> endpoint, std::string_view body, bool gpc,
-                             Done done) {
+void CollectService::CollectCall(Credentials credentials, std::optional<CallType> endpoint, std::string_view body,
+                                 bool gpc, bool pixel, Done done) {
   const bool header_credentials = !credentials.basic_user.empty() || !credentials.bearer_token.empty();
   if (header_credentials) {
     // Refuse bad keys before spending time on the body.
@@ -136,6 +136,8 @@ void CollectService::Collect(Credentials credentials, std::optional<CallType> en
   std::vector<ParsedMessage> messages;
   CollectReport report;
   if (Status parsed = ParseMessages(root, endpoint, now, gpc, &messages, &report); !parsed.ok()) return done(parsed);
+  if (pixel && !messages.empty() && !messages.front().signals.empty())
+    return done(InvalidArgument("a pixel may not state consent: anyone who opens or scans the e-mail fires it"));
   // Nothing to store: a bad request, which changes nothing (not even counters).
   if (messages.empty() && !report.refused.empty()) return done(EveryMessageRefused(report));
   for (auto& m : messages) {
@@ -148,6 +150,7 @@ void CollectService::Collect(Credentials credentials, std::optional<CallType> en
   for (auto& m : messages) {
     if (m.event.message_id.empty()) m.event.message_id = "srv-" + d_.env.NewId();
     m.event.source = who.key_name;
+    m.event.brand = who.brand;
     encoded.push_back(m.undeclared_event ? std::string() : profile::EncodeEvent(m.event));
   }
 
@@ -187,6 +190,7 @@ Status CollectService::ParseMessages(simdjson::dom::element root, std::optional<
   simdjson::dom::array batch;
   if (root["batch"].get_array().get(batch))
     return InvalidArgument("batch: missing or not a list (expected {\"batch\": [ ... ]})");
+  if (batch.size() == 0) return InvalidArgument("batch: empty (nothing to collect)");
   if (batch.size() > d_.config.server.max_batch_events)
     return Status(Code::kPayloadTooLarge, "batch: " + std::to_string(batch.size()) +
                                               " events, more than the limit of " +
@@ -300,6 +304,8 @@ Result<bool> CollectService::ApplyConsent(store::Transaction& txn, ParsedMessage
   if (!m.signals.empty()) {
     ASSIGN_OR_RETURN(std::vector<consent::ConsentRecord> records,
                      consent::RecordsFromSignals(decl.consent, m.signals, subject, e.channel, e.received_ms));
+    // Signals sent with an event speak for the brand that collected it.
+    for (auto& rec : records) rec.brand = e.brand;
     ASSIGN_OR_RETURN(std::vector<consent::ConsentRecord> appended,
                      consent::ConsentLedger::Record(txn, subject, &state, records));
     recorded = static_cast<int>(appended.size());
@@ -323,7 +329,7 @@ Result<bool> CollectService::ApplyConsent(store::Transaction& txn, ParsedMessage
   auto permitted = [&](const std::vector<std::string>& purposes, const std::string& category) {
     for (const auto& purpose : purposes) {
       auto [it, fresh] = decided.try_emplace({purpose, category}, false);
-      if (fresh) it->second = policy::Decide(decl, state, purpose, e.channel, category).allowed;
+      if (fresh) it->second = policy::Decide(decl, state, {purpose, e.channel, e.brand, category}).allowed;
       if (it->second) return true;
     }
     return false;

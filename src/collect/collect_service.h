@@ -70,7 +70,16 @@ class CollectService {
   // `done` runs exactly once: at once on a bad request, else after commit.
   // `gpc`: the request carried the Global Privacy Control signal (Sec-GPC: 1).
   void Collect(Credentials credentials, std::optional<profile::CallType> endpoint, std::string_view body, bool gpc,
-               Done done);
+               Done done) {
+    CollectCall(std::move(credentials), endpoint, body, gpc, /*pixel=*/false, std::move(done));
+  }
+  // A tracking pixel's call (an e-mail open or click: track or page). Mail
+  // scanners and forwarded e-mails fire pixels, so one that states consent is
+  // refused: a person's choice never comes from a GET someone else can make
+  // (a Sec-GPC header on it is the reader's browser's, not necessarily theirs).
+  void CollectPixel(Credentials credentials, profile::CallType type, std::string_view body, Done done) {
+    CollectCall(std::move(credentials), type, body, /*gpc=*/false, /*pixel=*/true, std::move(done));
+  }
 
   // Counters of what collection dropped or de-duplicated, by reason.
   std::map<std::string, int64_t> Counters();
@@ -87,6 +96,8 @@ class CollectService {
   // whole cannot be taken.
   Status ParseMessages(simdjson::dom::element root, std::optional<profile::CallType> endpoint, int64_t now, bool gpc,
                        std::vector<ParsedMessage>* messages, CollectReport* report);
+  void CollectCall(Credentials credentials, std::optional<profile::CallType> endpoint, std::string_view body, bool gpc,
+                   bool pixel, Done done);
   Status Apply(store::Transaction& txn, ParsedMessage& m, std::string encoded_event, CollectReport* report);
   // Consent: merges the state of merged profiles, records the message's
   // signals, and removes what no permitted purpose covers. False when the

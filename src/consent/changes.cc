@@ -8,7 +8,7 @@ namespace shinrai::consent {
 namespace {
 
 const std::set<std::string>& ChangeFields() {
-  static const std::set<std::string> k = {"purpose", "channel", "status", "source", "notice_version", "proof"};
+  static const std::set<std::string> k = {"purpose", "channel", "status", "source", "notice_version", "proof", "brand"};
   return k;
 }
 
@@ -29,14 +29,15 @@ Result<std::string> OptionalString(const nlohmann::json& j, const char* name, co
 }  // namespace
 
 Result<std::vector<ConsentRecord>> ParseConsentChanges(const schema::Declaration& d, std::string_view body,
-                                                       int64_t now_ms) {
+                                                       int64_t now_ms, std::string_view brand) {
   nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
   if (j.is_discarded()) return InvalidArgument("the body is not valid JSON");
   if (!j.is_object()) return InvalidArgument("the body must be a JSON object with \"changes\"");
   for (const auto& [k, _] : j.items()) {
-    if (k != "changes" && k != "source" && k != "notice_version")
-      return InvalidArgument("unknown field '" + k + "' (expected changes, source, notice_version)");
+    if (k != "changes" && k != "source" && k != "notice_version" && k != "brand")
+      return InvalidArgument("unknown field '" + k + "' (expected changes, source, notice_version, brand)");
   }
+  ASSIGN_OR_RETURN(std::string default_brand, OptionalString(j, "brand", "body", std::string(brand)));
   ASSIGN_OR_RETURN(std::string default_source, OptionalString(j, "source", "body", "api"));
   ASSIGN_OR_RETURN(std::string default_notice, OptionalString(j, "notice_version", "body", d.consent.notice_version));
   auto changes = j.find("changes");
@@ -50,7 +51,8 @@ Result<std::vector<ConsentRecord>> ParseConsentChanges(const schema::Declaration
     if (!c.is_object()) return InvalidArgument(where + ": expected an object");
     for (const auto& [k, _] : c.items()) {
       if (!ChangeFields().count(k))
-        return InvalidArgument(where + ": unknown field '" + k + "' (purpose, channel, status, source, notice_version, proof)");
+        return InvalidArgument(where + ": unknown field '" + k +
+                               "' (purpose, channel, status, source, notice_version, proof, brand)");
     }
     ConsentRecord r;
     ASSIGN_OR_RETURN(r.purpose, OptionalString(c, "purpose", where, ""));
@@ -71,6 +73,9 @@ Result<std::vector<ConsentRecord>> ParseConsentChanges(const schema::Declaration
     if (!Sources().count(r.source)) return InvalidArgument(where + ".source: unknown source '" + r.source + "'");
     ASSIGN_OR_RETURN(r.notice_version, OptionalString(c, "notice_version", where, default_notice));
     ASSIGN_OR_RETURN(r.proof, OptionalString(c, "proof", where, ""));
+    ASSIGN_OR_RETURN(r.brand, OptionalString(c, "brand", where, default_brand));
+    if (r.brand != kAllBrands && !d.FindBrand(r.brand))
+      return InvalidArgument(where + ".brand: unknown brand '" + r.brand + "' (a declared brand, or * for all)");
     r.at_ms = now_ms;
     out.push_back(std::move(r));
   }

@@ -14,9 +14,10 @@
 namespace shinrai::consent {
 
 // {"changes": [{"purpose", "channel"?, "status", "source"?, "notice_version"?,
-// "proof"?}], "source"?, "notice_version"?} -> records (subject left empty),
-// or InvalidArgument naming the field at fault.
+// "proof"?, "brand"?}], "source"?, "notice_version"?, "brand"?} -> records
+// (subject left empty), or InvalidArgument naming the field at fault. A
+// change names no brand: `brand` (the caller's); "*": all of the group's brands.
 Result<std::vector<ConsentRecord>> ParseConsentChanges(const schema::Declaration& declaration, std::string_view body,
-                                                       int64_t now_ms);
+                                                       int64_t now_ms, std::string_view brand);
 
 }  // namespace shinrai::consent

@@ -14,6 +14,14 @@ namespace shinrai::consent {
 
 namespace {
 
+std::string FingerprintInput(const ConsentRecord& r) {
+  std::string all = r.subject + '\x1f' + r.purpose + '\x1f' + r.channel + '\x1f' +
+                    std::string(ConsentStatusName(r.status)) + '\x1f' + r.source + '\x1f' + r.notice_version + '\x1f' +
+                    std::to_string(r.at_ms) + '\x1f' + r.proof;
+  // Records for every brand hash as they did before brands existed.
+  if (r.brand != kAllBrands) all += '\x1f' + r.brand;
+  return all;
+}
 
 Result<ConsentRecord> FromJson(const nlohmann::json& j) {
   ConsentRecord r;
@@ -27,7 +35,13 @@ Result<ConsentRecord> FromJson(const nlohmann::json& j) {
   r.notice_version = j.value("notice_version", "");
   r.at_ms = j.value("at", int64_t{0});
   r.proof = j.value("proof", "");
-  if (j.value("fingerprint", "") != r.Fingerprint()) return Internal("a stored consent record was altered");
+  r.brand = j.value("brand", std::string(kAllBrands));
+  const std::string stored = j.value("fingerprint", "");
+  // Records written before BLAKE2b carry a 64-bit FNV-1a checksum: still
+  // checked, so a data directory from an earlier version stays readable.
+  const bool legacy = stored.size() == 16 && r.brand == kAllBrands;
+  if (stored != (legacy ? Fnv1a64Hex(FingerprintInput(r)) : r.Fingerprint()))
+    return Internal("a stored consent record was altered");
   return r;
 }
 
@@ -61,20 +75,17 @@ std::optional<ConsentStatus> ParseConsentStatus(std::string_view s) {
   return std::nullopt;
 }
 
-std::string ConsentRecord::Fingerprint() const {
-  const std::string all = subject + '\x1f' + purpose + '\x1f' + channel + '\x1f' +
-                          std::string(ConsentStatusName(status)) + '\x1f' + source + '\x1f' + notice_version + '\x1f' +
-                          std::to_string(at_ms) + '\x1f' + proof;
-  return crypto::Blake2bHex(all);
-}
+std::string ConsentRecord::Fingerprint() const { return crypto::Blake2bHex(FingerprintInput(*this)); }
 
 nlohmann::json ConsentRecordToJson(const ConsentRecord& r) {
-  return {{"subject", r.subject}, {"purpose", r.purpose}, {"channel", r.channel},
-          {"status", ConsentStatusName(r.status)}, {"source", r.source}, {"notice_version", r.notice_version},
-          {"at", r.at_ms}, {"proof", r.proof}};
+  nlohmann::json j = {{"subject", r.subject}, {"purpose", r.purpose}, {"channel", r.channel},
+                      {"status", ConsentStatusName(r.status)}, {"source", r.source}, {"notice_version", r.notice_version},
+                      {"at", r.at_ms}, {"proof", r.proof}};
+  if (r.brand != kAllBrands) j["brand"] = r.brand;
+  return j;
 }
 
-void ConsentState::Apply(const ConsentRecord& r) { latest_[{r.purpose, r.channel}] = r; }
+void ConsentState::Apply(const ConsentRecord& r) { latest_[{r.purpose, r.channel, r.brand}] = r; }
 
 void ConsentState::Merge(const ConsentState& other) {
   for (const auto& [key, r] : other.latest_) {
@@ -83,21 +94,28 @@ void ConsentState::Merge(const ConsentState& other) {
   }
 }
 
+namespace {
+
+// Whether a statement scoped (channel, brand) covers the scope (c, b).
+bool Covers(std::string_view channel, std::string_view brand, std::string_view c, std::string_view b) {
+  return (channel == kAllChannels || channel == c) && (brand == kAllBrands || brand == b);
+}
+
+}  // namespace
+
 bool ConsentState::Redundant(const ConsentRecord& r) const {
-  auto it = latest_.find({r.purpose, r.channel});
+  auto it = latest_.find({r.purpose, r.channel, r.brand});
   if (it == latest_.end()) return false;
   const ConsentRecord& cur = it->second;
   if (cur.status != r.status || cur.source != r.source || cur.notice_version != r.notice_version) return false;
-  if (r.channel == kAllChannels) {
-    // A later channel-specific statement overrides the old all-channels one
-    // there; stating it again takes that channel back.
-    for (const auto& [key, rec] : latest_) {
-      if (key.first == r.purpose && key.second != kAllChannels && rec.at_ms >= cur.at_ms) return false;
-    }
-    return true;
+  for (const auto& [key, rec] : latest_) {
+    const auto& [purpose, channel, brand] = key;
+    if (purpose != r.purpose || (channel == r.channel && brand == r.brand) || rec.at_ms < cur.at_ms) continue;
+    // A later statement for part of r's scope overrides it there, and a later
+    // broader one overrides it everywhere: stating it again takes those back.
+    if (Covers(r.channel, r.brand, channel, brand) || Covers(channel, brand, r.channel, r.brand)) return false;
   }
-  auto all = latest_.find({r.purpose, std::string(kAllChannels)});
-  return all == latest_.end() || all->second.at_ms < cur.at_ms;
+  return true;
 }
 
 std::string EncodeConsentState(const ConsentState& state) {
@@ -117,17 +135,21 @@ Result<ConsentState> DecodeConsentState(std::string_view bytes) {
   return state;
 }
 
-const ConsentRecord* ConsentState::Find(std::string_view purpose, std::string_view channel) const {
-  const ConsentRecord* own = nullptr;
-  const ConsentRecord* all = nullptr;
-  if (auto it = latest_.find({std::string(purpose), std::string(channel)}); it != latest_.end()) own = &it->second;
-  if (auto it = latest_.find({std::string(purpose), std::string(kAllChannels)}); it != latest_.end()) all = &it->second;
-  if (own && all) {
-    if (own->at_ms != all->at_ms) return own->at_ms > all->at_ms ? own : all;
-    // Stated in the same millisecond: the more protective statement wins.
-    return own->status == ConsentStatus::kGranted ? all : own;
+const ConsentRecord* ConsentState::Find(std::string_view purpose, std::string_view channel,
+                                        std::string_view brand) const {
+  const ConsentRecord* best = nullptr;
+  for (std::string_view c : {channel, kAllChannels}) {
+    for (std::string_view b : {brand, kAllBrands}) {
+      auto it = latest_.find({std::string(purpose), std::string(c), std::string(b)});
+      if (it == latest_.end()) continue;
+      const ConsentRecord* r = &it->second;
+      // Later wins; stated in the same millisecond, the more protective one.
+      if (!best || r->at_ms > best->at_ms ||
+          (r->at_ms == best->at_ms && best->status == ConsentStatus::kGranted && r->status != ConsentStatus::kGranted))
+        best = r;
+    }
   }
-  return own ? own : all;
+  return best;
 }
 
 Status ConsentLedger::Append(store::Transaction& txn, const std::vector<ConsentRecord>& records) {

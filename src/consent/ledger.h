@@ -4,7 +4,9 @@
 // Records are never changed or removed (erasure aside): the current state is
 // derived from them, the latest record for a (purpose, channel) winning, and
 // the history stays readable. A record for channel "*" covers every channel
-// not given a record of its own later.
+// not given a record of its own later; a record for brand "*" (the group's
+// brands, all of them) covers every brand the same way. Consent given to one
+// brand never covers another.
 //
 // Keys: cs/<subject>/<time:8><seq:8> for the records, and cc/<subject> for
 // the derived state, so that collection reads one key per event
@@ -19,6 +21,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/status.h"
@@ -33,6 +36,7 @@ std::string_view ConsentStatusName(ConsentStatus s);
 std::optional<ConsentStatus> ParseConsentStatus(std::string_view s);
 
 inline constexpr std::string_view kAllChannels = "*";
+inline constexpr std::string_view kAllBrands = "*";
 
 struct ConsentRecord {
   std::string subject;         // profile id
@@ -43,6 +47,7 @@ struct ConsentRecord {
   std::string notice_version;  // the notice the person saw
   int64_t at_ms = 0;
   std::string proof;           // e.g. a hash of the TC string or the signed form
+  std::string brand = "*";     // the brand the statement was made to, or "*" for all of the group's brands
 
   // BLAKE2b-256 of the fields above. Each appended record's fingerprint goes
   // into the hash-chained audit log with the change (FingerprintsOf), so a
@@ -57,25 +62,28 @@ nlohmann::json ConsentRecordToJson(const ConsentRecord& r);
 std::vector<std::string> StatementsOf(const std::vector<ConsentRecord>& records);
 std::vector<std::string> FingerprintsOf(const std::vector<ConsentRecord>& records);
 
-// The derived state: the latest record for each (purpose, channel).
+// The derived state: the latest record for each (purpose, channel, brand).
 class ConsentState {
  public:
+  using Key = std::tuple<std::string, std::string, std::string>;  // purpose, channel, brand
+
   void Apply(const ConsentRecord& r);
   // Takes every record of `other` that is later than this state's record
-  // for the same (purpose, channel): merging two people's consent.
+  // for the same (purpose, channel, brand): merging two people's consent.
   void Merge(const ConsentState& other);
   // True when recording `r` would change no decision: the same statement
   // (status, source, notice) is already the one in force for its purpose on
-  // every channel it covers.
+  // every channel and brand it covers.
   bool Redundant(const ConsentRecord& r) const;
-  // The record deciding `purpose` on `channel`: the channel's own or the
-  // all-channels one, whichever is later (on a tie, the one that does not
-  // grant); null when there is none.
-  const ConsentRecord* Find(std::string_view purpose, std::string_view channel) const;
-  const std::map<std::pair<std::string, std::string>, ConsentRecord>& records() const { return latest_; }
+  // The record deciding `purpose` on `channel` for `brand`: the latest of
+  // those that cover it (its own, all channels, all brands, both; on a tie,
+  // one that does not grant); null when there is none.
+  const ConsentRecord* Find(std::string_view purpose, std::string_view channel,
+                            std::string_view brand = kAllBrands) const;
+  const std::map<Key, ConsentRecord>& records() const { return latest_; }
 
  private:
-  std::map<std::pair<std::string, std::string>, ConsentRecord> latest_;
+  std::map<Key, ConsentRecord> latest_;
 };
 
 std::string EncodeConsentState(const ConsentState& state);

@@ -2,10 +2,15 @@
 
 namespace shinrai::policy {
 
-Decision Decide(const schema::Declaration& declaration, const consent::ConsentState& state, std::string_view purpose,
-                std::string_view channel, std::string_view category) {
+Decision Decide(const schema::Declaration& declaration, const consent::ConsentState& state, const Use& use) {
+  const auto [purpose, channel, brand, category] = use;
   auto p = declaration.purposes.find(purpose);
   if (p == declaration.purposes.end()) return {false, "unknown_purpose"};
+  if (brand != consent::kAllBrands) {
+    const schema::Brand* b = declaration.FindBrand(brand);
+    if (!b) return {false, "unknown_brand"};
+    if (!b->Runs(purpose)) return {false, "purpose_not_run_by_brand"};
+  }
   bool sensitive = false;
   std::string_view explicit_purpose = purpose;
   if (!category.empty()) {
@@ -15,19 +20,19 @@ Decision Decide(const schema::Declaration& declaration, const consent::ConsentSt
     if (!c->second.consent_purpose.empty()) explicit_purpose = c->second.consent_purpose;
   }
   // Rights requests (GDPR art. 18 and 21) outrank consent.
-  if (const auto* r = state.Find(kRestrictionPurpose, consent::kAllChannels);
+  if (const auto* r = state.Find(kRestrictionPurpose, consent::kAllChannels, brand);
       r && r->status == consent::ConsentStatus::kGranted && p->second.legal_basis != schema::LegalBasis::kLegalObligation) {
     return {false, "restricted"};
   }
-  if (const auto* o = state.Find(kProfilingObjectionPurpose, consent::kAllChannels);
+  if (const auto* o = state.Find(kProfilingObjectionPurpose, consent::kAllChannels, brand);
       o && o->status == consent::ConsentStatus::kGranted && p->second.profiling) {
     return {false, "objected_to_profiling"};
   }
-  const consent::ConsentRecord* record = state.Find(purpose, channel);
+  const consent::ConsentRecord* record = state.Find(purpose, channel, brand);
   // Special categories need explicit consent whatever the purpose's basis:
   // a grant of the category's own consent purpose where it declares one.
   if (sensitive) {
-    const consent::ConsentRecord* ex = state.Find(explicit_purpose, channel);
+    const consent::ConsentRecord* ex = state.Find(explicit_purpose, channel, brand);
     if (!ex || ex->status != consent::ConsentStatus::kGranted) return {false, "explicit_consent_required"};
   }
 

@@ -1,8 +1,8 @@
 // policy::Decide: the one function that decides every use of personal data.
 //
-// Given the declaration, a person's consent state, a purpose, a channel and
-// a data category, it answers allowed or not, and why, with a stable reason
-// code a UI can show:
+// Given the declaration, a person's consent state, and a use (a purpose, a
+// channel, the brand it serves and a data category), it answers allowed or
+// not, and why, with a stable reason code a UI can show:
 //   contract, legal_obligation        no consent needed
 //   legitimate_interest               allowed until the person objects
 //   objected                          legitimate interest, and the person objected
@@ -14,6 +14,12 @@
 //   unknown_purpose, unknown_category the declaration does not know it
 //   restricted                        the person asked to restrict processing (only legal obligations go on)
 //   objected_to_profiling             the person objected to profiling, and the purpose profiles
+//   unknown_brand                     the declaration has no such brand
+//   purpose_not_run_by_brand          the brand does not run this purpose (its declared purposes)
+//
+// Consent, objections and restrictions count for the brand they were given
+// to, or for all of the group's brands (brand "*"); one brand's grant never
+// allows another brand's use.
 //
 // Pure: no I/O, no clock; safe anywhere.
 #pragma once
@@ -37,10 +43,19 @@ struct Decision {
   std::string reason;
 };
 
+// One use of a person's data. `category` may be empty when the use concerns
+// no particular category. `brand` is a declared brand id, or "*" where the
+// use serves the group as a whole (group-level identity, or a configuration
+// that declares no brands).
+struct Use {
+  std::string_view purpose;
+  std::string_view channel;
+  std::string_view brand;
+  std::string_view category = {};
+};
+
 // An objection to a legitimate-interest purpose is recorded as a "denied" or
-// "withdrawn" record for that purpose. `category` may be empty when the use
-// concerns no particular category.
-Decision Decide(const schema::Declaration& declaration, const consent::ConsentState& state, std::string_view purpose,
-                std::string_view channel, std::string_view category);
+// "withdrawn" record for that purpose.
+Decision Decide(const schema::Declaration& declaration, const consent::ConsentState& state, const Use& use);
 
 }  // namespace shinrai::policy

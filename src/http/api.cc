@@ -154,10 +154,10 @@ struct Api::Call {
   bool personal = false;  // answers an API key: may carry people's data, never cached
 
   void Reply(Response r) const {
-    if (personal && std::none_of(r.headers.begin(), r.headers.end(), [](const auto& h) { return h.first == "Cache-Control"; })) {
+    if (personal && std::none_of(r.headers.begin(), r.headers.end(), [](const auto& h) { return h.first == "Cache-Control"; }))
       r.headers.emplace_back("Cache-Control", "no-store");
+    if (std::none_of(r.headers.begin(), r.headers.end(), [](const auto& h) { return h.first == "X-Content-Type-Options"; }))
       r.headers.emplace_back("X-Content-Type-Options", "nosniff");
-    }
     if (!cors_origin.empty()) CorsPolicy::Allow(r, cors_origin);
     respond(std::move(r));
   }
@@ -206,8 +206,10 @@ const std::vector<Api::Route>& Api::Routes() {
       {V::get, "/v1/pixel/{the call type}", false, false, [](Api& a, const Call& c) { a.Pixel(c); }},
       {V::post, "/v1/import", false, true, [](Api& a, const Call& c) { a.Collect(c, std::nullopt); }},
       {V::get, "/v1/profiles/{the profile id}", true, false, [](Api& a, const Call& c) { a.GetProfile(c); }},
-      {V::get, "/v1/consent/{the subject}", true, false,
-       [](Api& a, const Call& c) { c.Json(a.d_.consent->State(c.who, c.params[0])); }},
+      {V::get, "/v1/consent/{the subject}", true, false, [](Api& a, const Call& c) {
+         auto brand = QueryParamOr(c.query, "brand", "");
+         if (!c.Failed(brand.status())) c.Json(a.d_.consent->State(c.who, c.params[0], *brand));
+       }},
       {V::put, "/v1/consent/{the subject}", true, false, [](Api& a, const Call& c) { a.ChangeConsent(c); }},
       {V::get, "/v1/consent/{the subject}/history", true, false,
        [](Api& a, const Call& c) { c.Json(a.d_.consent->History(c.who, c.params[0])); }},
@@ -243,7 +245,7 @@ void Api::Handle(Request& req, Respond respond) {
   const auto method = req.method();
 
   const std::string_view origin = HeaderOf(req, bhttp::field::origin);
-  const bool origin_allowed = !origin.empty() && cors_.Allows(origin, HeaderOf(req, bhttp::field::host));
+  const bool origin_allowed = !origin.empty() && cors_.Allows(origin);
   std::vector<bhttp::verb> allowed;
   bool browser = false;
   for (const Route& route : Routes()) {
@@ -316,7 +318,7 @@ void Api::Collect(const Call& c, std::optional<profile::CallType> type) {
     // Beacons cannot set headers: RudderStack puts the write key in the query.
     auto key = QueryParam(c.query, "writeKey");
     if (c.Failed(key.status())) return;
-    if (*key) credentials.basic_user = std::move(**key);
+    if (*key) credentials.body_write_key = std::move(**key);
   }
   d_.collect->Collect(std::move(credentials), type, body, gpc, [c](Result<service::CollectReport> r) {
     if (c.Failed(r.status())) return;
@@ -326,12 +328,15 @@ void Api::Collect(const Call& c, std::optional<profile::CallType> type) {
 
 void Api::Pixel(const Call& c) {
   using profile::CallType;
-  static const std::map<std::string, CallType, std::less<>> kTypes = {
-      {"track", CallType::kTrack}, {"page", CallType::kPage},   {"screen", CallType::kScreen},
-      {"identify", CallType::kIdentify}, {"group", CallType::kGroup}, {"alias", CallType::kAlias}};
+  // Opens and clicks only: mail scanners and forwarded e-mails fire pixels,
+  // so a pixel never links identities or states anything about a person.
+  static const std::map<std::string, CallType, std::less<>> kTypes = {{"track", CallType::kTrack},
+                                                                      {"page", CallType::kPage}};
   auto type = kTypes.find(c.params[0]);
-  if (type == kTypes.end())
-    return c.Reply(ErrorResponse(NotFound("no pixel for '" + c.params[0] + "': track, page, screen, identify, group or alias")));
+  if (type == kTypes.end()) {
+    const std::string named = c.params[0].size() <= 64 ? " '" + c.params[0] + "'" : "";
+    return c.Reply(ErrorResponse(NotFound("no pixel" + named + ": /v1/pixel/track or /v1/pixel/page")));
+  }
   auto data = QueryParam(c.query, "data");
   if (c.Failed(data.status())) return;
   if (!*data) return c.Reply(ErrorResponse(InvalidArgument("data: missing (the call as base64 JSON, with its writeKey)")));
@@ -339,9 +344,7 @@ void Api::Pixel(const Call& c) {
   std::replace(encoded.begin(), encoded.end(), ' ', '+');  // an unescaped '+' arrives as a space
   auto json = Base64Decode(encoded);
   if (!json) return c.Reply(ErrorResponse(InvalidArgument("data: not base64")));
-  auto gpc_header = c.req.find("Sec-GPC");
-  const bool gpc = gpc_header != c.req.end() && gpc_header->value() == "1";
-  d_.collect->Collect(CredentialsOf(c.req), type->second, *json, gpc, [c](Result<service::CollectReport> r) {
+  d_.collect->CollectPixel(CredentialsOf(c.req), type->second, *json, [c](Result<service::CollectReport> r) {
     if (c.Failed(r.status())) return;
     c.Reply(Gif());
   });
@@ -376,6 +379,9 @@ void Api::Recommend(const Call& c) {
   auto channel = QueryParamOr(c.query, "channel", r.channel);
   if (c.Failed(channel.status())) return;
   r.channel = std::move(*channel);
+  auto brand = QueryParamOr(c.query, "brand", "");
+  if (c.Failed(brand.status())) return;
+  r.brand = std::move(*brand);
   c.Json(d_.recs->Recommend(c.who, c.params[0], r));
 }
 
@@ -401,10 +407,15 @@ service::Credentials CredentialsOf(const Request& req) {
   auto it = req.find(bhttp::field::authorization);
   if (it == req.end()) return c;
   std::string_view v(it->value().data(), it->value().size());
+  if (v.empty()) return c;  // an empty header is no credentials, not bad ones
   if (v.size() > 6 && (v.substr(0, 6) == "Basic " || v.substr(0, 6) == "basic ")) {
-    if (auto decoded = Base64Decode(v.substr(6))) c.basic_user = decoded->substr(0, decoded->find(':'));
+    auto decoded = Base64Decode(v.substr(6));
+    if (decoded && IsValidUtf8(*decoded)) c.basic_user = decoded->substr(0, decoded->find(':'));
+    else c.malformed = "the Authorization header is not valid Basic credentials (base64 of 'key:')";
   } else if (v.size() > 7 && (v.substr(0, 7) == "Bearer " || v.substr(0, 7) == "bearer ")) {
     c.bearer_token = std::string(v.substr(7));
+  } else {
+    c.malformed = "the Authorization header is neither Basic nor Bearer";
   }
   return c;
 }

@@ -20,9 +20,14 @@ std::string Lower(std::string_view s) {
 
 }  // namespace
 
-bool CorsPolicy::Allows(std::string_view origin, std::string_view host) const {
+bool CorsPolicy::Allows(std::string_view origin) const {
+  // Only what a browser sends for a web page: "null" (sandboxes, files) and
+  // anything else are never echoed, even where "*" is configured.
   const std::string o = Lower(origin);
-  if (!host.empty() && (o == "http://" + Lower(host) || o == "https://" + Lower(host))) return true;
+  const size_t host = o.rfind("http://", 0) == 0 ? 7 : o.rfind("https://", 0) == 0 ? 8 : std::string::npos;
+  if (host == std::string::npos || host == o.size() || o.size() > 255 ||
+      o.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-:[]", host) != std::string::npos)
+    return false;
   return std::any_of(allowed_.begin(), allowed_.end(), [&](const std::string& a) { return a == "*" || a == o; });
 }
 

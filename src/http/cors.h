@@ -1,11 +1,14 @@
 // Which web pages may call Shinrai from the browser, and the headers that
-// tell the browser so. Origins are declared (server.allowed_origins); the
-// server's own origin is always allowed. An allowed origin is echoed, never
-// "*", with Vary: Origin, so caches keep one answer per site.
+// tell the browser so. Origins are declared (server.allowed_origins), never
+// derived from the Host header (which a DNS-rebinding page controls). An
+// allowed origin is echoed, never "*", with Vary: Origin, so caches keep one
+// answer per site.
 //
 // Browsers enforce CORS only on what a page reads; a beacon or a no-cors
 // fetch is sent anyway. So the API also refuses, server-side, a browser
-// route called with an Origin that is not allowed.
+// route called with an Origin that is not allowed. That guards against a
+// mis-deployed page, not an attacker: the write key is public, and a client
+// that is not a browser sends no Origin at all.
 #pragma once
 
 #include <string>
@@ -20,8 +23,8 @@ class CorsPolicy {
  public:
   explicit CorsPolicy(std::vector<std::string> allowed_origins) : allowed_(std::move(allowed_origins)) {}
 
-  // `origin`: the request's Origin header; `host`: its Host header.
-  bool Allows(std::string_view origin, std::string_view host) const;
+  // `origin`: the request's Origin header.
+  bool Allows(std::string_view origin) const;
   // The answer to an allowed preflight.
   static Response Preflight(std::string_view origin);
   // Marks an answer as readable by the page at `origin`.

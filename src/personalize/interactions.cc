@@ -12,7 +12,7 @@ void ExtractInteractions(const schema::Config& config, const profile::Event& e, 
       auto id = holder.find(spec.item_property);
       if (id == holder.end() || !id->is_string() || id->get_ref<const std::string&>().empty()) return;
       out->push_back({id->get<std::string>(), static_cast<float>(spec.weight), spec.purchase, e.timestamp_ms, category,
-                      e.channel});
+                      e.channel, e.brand});
     };
     if (spec.list_property.empty()) {
       add(e.properties);

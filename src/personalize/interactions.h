@@ -19,6 +19,7 @@ struct Interaction {
   int64_t at_ms = 0;
   std::string category;  // the event's declared data category
   std::string channel;
+  std::string brand;     // the brand that collected it
 };
 
 // Appends the event's interactions (none when it is not declared as one).

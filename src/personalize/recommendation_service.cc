@@ -37,6 +37,7 @@ struct RecommendationService::CachedHistoryEntry {
   int64_t events = 0;           // events recorded on the profile: two in one millisecond still differ
   uint64_t consent = 0;         // fingerprint of the consent state
   std::string channel;
+  std::string brand;
   int64_t model_version = 0;
   std::shared_ptr<const History> history;
 };
@@ -48,6 +49,12 @@ constexpr size_t kMaxCachedPeople = 50'000;
 constexpr std::string_view kFeedbackCounterPrefix = store::family::kFeedbackTotals.prefix;
 constexpr int64_t kFeedbackTokenMaxAgeMs = 7 * 86'400'000LL;  // a recommendation shown a week ago no longer counts  // aggregate feedback totals (docs/key-encoding.md)
 
+
+// Whether behaviour collected by `collected_by` may serve `serving`: its own
+// brand's, group-wide data, or anything when the group itself is served.
+bool SameBrand(std::string_view collected_by, std::string_view serving) {
+  return serving == consent::kAllBrands || collected_by == consent::kAllBrands || collected_by == serving;
+}
 
 std::string NewId(uint64_t seq, int64_t now) {
   return Fnv1a64Hex(std::to_string(now) + "/" + std::to_string(seq));
@@ -136,7 +143,8 @@ bool RecommendationService::InHoldout(std::string_view profile_id) const {
 
 Result<RecommendationService::History> RecommendationService::ReadHistory(const profile::Profile& p,
                                                                           const consent::ConsentState& state,
-                                                                          const std::string& channel) {
+                                                                          const std::string& channel,
+                                                                          const std::string& brand) {
   History h;
   std::vector<profile::Event> events;
   RETURN_IF_ERROR(reader_.Events(p, 2000, &events));
@@ -144,11 +152,14 @@ Result<RecommendationService::History> RecommendationService::ReadHistory(const 
   for (const auto& e : events) ExtractInteractions(d_.config, e, &interactions);
   auto model = this->model();
   std::unordered_map<int32_t, size_t> position;
-  std::map<std::string, bool> allowed_by_category;
+  std::map<std::pair<std::string, std::string>, bool> allowed;
   for (const Interaction& in : interactions) {
-    auto [it, fresh] = allowed_by_category.emplace(in.category, false);
+    auto [it, fresh] = allowed.try_emplace({in.category, in.brand}, false);
+    // Behaviour at another of the group's brands is not this brand's to use.
     if (fresh)
-      it->second = policy::Decide(d_.config.declaration, state, d_.config.recommendations.purpose, channel, in.category).allowed;
+      it->second = SameBrand(in.brand, brand) &&
+                   policy::Decide(d_.config.declaration, state, {d_.config.recommendations.purpose, channel, brand, in.category})
+                       .allowed;
     if (!it->second) {
       ++h.excluded_by_policy;
       continue;
@@ -169,7 +180,8 @@ Result<RecommendationService::History> RecommendationService::ReadHistory(const 
 }
 
 Result<std::shared_ptr<const RecommendationService::History>> RecommendationService::CachedHistory(
-    const profile::Profile& p, const consent::ConsentState& state, const std::string& channel, int64_t model_version) {
+    const profile::Profile& p, const consent::ConsentState& state, const std::string& channel, const std::string& brand,
+    int64_t model_version) {
   int64_t events = static_cast<int64_t>(p.absorbed.size());
   for (const auto& [_, summary] : p.channels) events += summary.events;
   const uint64_t consent = Fnv1a64(consent::EncodeConsentState(state));
@@ -178,17 +190,18 @@ Result<std::shared_ptr<const RecommendationService::History>> RecommendationServ
     if (auto it = histories_.find(p.id); it != histories_.end()) {
       const CachedHistoryEntry& e = *it->second;
       if (e.profile_version == p.updated_ms && e.events == events && e.consent == consent && e.channel == channel &&
-          e.model_version == model_version) {
+          e.brand == brand && e.model_version == model_version) {
         return e.history;
       }
     }
   }
-  ASSIGN_OR_RETURN(History fresh, ReadHistory(p, state, channel));
+  ASSIGN_OR_RETURN(History fresh, ReadHistory(p, state, channel, brand));
   auto entry = std::make_shared<CachedHistoryEntry>();
   entry->profile_version = p.updated_ms;
   entry->events = events;
   entry->consent = consent;
   entry->channel = channel;
+  entry->brand = brand;
   entry->model_version = model_version;
   entry->history = std::make_shared<const History>(std::move(fresh));
   std::unique_lock lock(history_mu_);
@@ -227,8 +240,11 @@ size_t RecommendationService::cached_people() const {
 }
 
 Result<json> RecommendationService::Recommend(const Principal& who, std::string_view lookup,
-                                              const RecommendRequest& req) {
+                                              const RecommendRequest& asked) {
+  RecommendRequest req = asked;
+  ASSIGN_OR_RETURN(req.brand, Access::ServedBrand(who, asked.brand, d_.config.declaration));
   ASSIGN_OR_RETURN(json reply, RecommendItems(who, lookup, req));
+  if (req.brand != consent::kAllBrands) reply["brand"] = req.brand;
   RecommendationToken t;
   t.profile_id = reply["profile_id"].is_string() ? reply["profile_id"].get<std::string>() : "";
   t.issued_ms = d_.env.NowMillis();
@@ -273,7 +289,7 @@ Status RecommendationService::ReadSubjectData(const Principal& who, const Recomm
                                                        : std::vector<std::string>{"purchases", "feedback"},
                                   "",
                                   {{"personalized", subject->personalize}, {"channel", req.channel}}}));
-  ASSIGN_OR_RETURN(subject->cached, CachedHistory(person, subject->state, req.channel, model_version));
+  ASSIGN_OR_RETURN(subject->cached, CachedHistory(person, subject->state, req.channel, req.brand, model_version));
   store::ScanOptions so;
   so.prefix = profile::FeedbackPrefix(person.id);
   return d_.store.Scan(so, [&](std::string_view, std::string_view v) {
@@ -303,7 +319,7 @@ Result<json> RecommendationService::RecommendItems(const Principal& who, std::st
   RETURN_IF_ERROR(FindSubject(lookup, &subject));
   const std::optional<profile::Profile>& person = subject.person;
   policy::Decision decision{false, "no_profile"};
-  if (person) decision = policy::Decide(d_.config.declaration, subject.state, settings.purpose, req.channel, "");
+  if (person) decision = policy::Decide(d_.config.declaration, subject.state, {settings.purpose, req.channel, req.brand});
   const bool holdout = person && decision.allowed && InHoldout(person->id);
   subject.personalize = person && decision.allowed && !holdout;
   reply["profile_id"] = person ? json(person->id) : json(nullptr);
@@ -361,7 +377,8 @@ void RecommendationService::RankItems(const recs::ModelSnapshot& model, const Re
     auto [it, fresh] = sensitive_allowed.emplace(s->second, false);
     if (fresh && subject.person) {
       it->second =
-          policy::Decide(d_.config.declaration, subject.state, settings.purpose, req.channel, s->second).allowed;
+          policy::Decide(d_.config.declaration, subject.state, {settings.purpose, req.channel, req.brand, s->second})
+              .allowed;
     }
     return it->second;
   };

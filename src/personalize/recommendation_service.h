@@ -41,6 +41,7 @@ struct RecommendRequest {
   int n = 10;
   std::string context_item;  // the item being viewed: contextual results
   std::string channel = "web";
+  std::string brand;  // ?brand= (group keys); empty: the key's own brand
 };
 
 struct TrainReport {
@@ -115,12 +116,14 @@ class RecommendationService : public DerivedData {
   // Scores, filters and explains the items of `reply`. Consumes subject->feedback.
   void RankItems(const recs::ModelSnapshot& model, const RecommendRequest& request, int64_t now, Subject& subject,
                  nlohmann::json& reply);
-  Result<History> ReadHistory(const profile::Profile& p, const consent::ConsentState& state, const std::string& channel);
+  Result<History> ReadHistory(const profile::Profile& p, const consent::ConsentState& state, const std::string& channel,
+                              const std::string& brand);
   // ReadHistory, remembered per person until their events, consent, the
   // channel asked for or the model change (the history is derived personal
   // data: erasure and retention drop it, see ForgetPeople/ForgetEveryone).
   Result<std::shared_ptr<const History>> CachedHistory(const profile::Profile& p, const consent::ConsentState& state,
-                                                       const std::string& channel, int64_t model_version);
+                                                       const std::string& channel, const std::string& brand,
+                                                       int64_t model_version);
   bool InHoldout(std::string_view profile_id) const;
   // Validates feedback and stages its records and totals; the caller
   // submits. REQUIRES: feedback_mu_ held.

@@ -64,7 +64,10 @@ Result<TrainReport> RecommendationService::Train() {
       st = states.emplace(subject, std::move(*state)).first;
     }
     for (const Interaction& in : extracted) {
-      if (!policy::Decide(d_.config.declaration, st->second, settings.purpose, in.channel, in.category).allowed) {
+      // Each interaction trains the model only as far as the brand that
+      // collected it may use it for personalization.
+      if (!policy::Decide(d_.config.declaration, st->second, {settings.purpose, in.channel, in.brand, in.category})
+               .allowed) {
         ++report.excluded_events;
         continue;
       }

@@ -15,7 +15,8 @@ ConsentService::ConsentService(const UseCaseDeps& deps)
       ledger_(&deps.store),
       graph_(deps.config.declaration.identity, &deps.env) {}
 
-nlohmann::json ConsentService::StateJson(const profile::Profile& p, const consent::ConsentState& state) {
+nlohmann::json ConsentService::StateJson(const profile::Profile& p, const consent::ConsentState& state,
+                                         const std::string& brand) {
   const schema::Declaration& d = d_.config.declaration;
   nlohmann::json purposes = nlohmann::json::object();
   std::vector<std::string> channels = {std::string(consent::kAllChannels)};
@@ -23,14 +24,15 @@ nlohmann::json ConsentService::StateJson(const profile::Profile& p, const consen
   for (const auto& [id, purpose] : d.purposes) {
     nlohmann::json per_channel = nlohmann::json::object();
     for (const auto& ch : channels) {
-      policy::Decision decision = policy::Decide(d, state, id, ch, "");
+      policy::Decision decision = policy::Decide(d, state, {id, ch, brand});
       nlohmann::json c = {{"allowed", decision.allowed}, {"reason", decision.reason}};
-      if (const consent::ConsentRecord* r = state.Find(id, ch)) {
+      if (const consent::ConsentRecord* r = state.Find(id, ch, brand)) {
         c["status"] = consent::ConsentStatusName(r->status);
         c["source"] = r->source;
         c["at"] = FormatIso8601Millis(r->at_ms);
         c["notice_version"] = r->notice_version;
         c["set_for"] = r->channel;
+        if (r->brand != consent::kAllBrands || brand != consent::kAllBrands) c["set_for_brand"] = r->brand;
       }
       per_channel[ch] = std::move(c);
     }
@@ -38,7 +40,10 @@ nlohmann::json ConsentService::StateJson(const profile::Profile& p, const consen
                     {"description", purpose.description},
                     {"channels", std::move(per_channel)}};
   }
-  return {{"profile_id", p.id}, {"notice_version", d.consent.notice_version}, {"purposes", std::move(purposes)}};
+  nlohmann::json out = {{"profile_id", p.id}, {"notice_version", d.consent.notice_version},
+                        {"purposes", std::move(purposes)}};
+  if (brand != consent::kAllBrands) out["brand"] = brand;
+  return out;
 }
 
 Status ConsentService::Audit(const Principal& who, const char* action, const std::string& subject,
@@ -46,12 +51,13 @@ Status ConsentService::Audit(const Principal& who, const char* action, const std
   return d_.audit.Append({action, AuditActor(who), subject, std::move(fields), "", std::move(detail)});
 }
 
-Result<nlohmann::json> ConsentService::State(const Principal& who, std::string_view lookup) {
+Result<nlohmann::json> ConsentService::State(const Principal& who, std::string_view lookup, std::string_view brand) {
   RETURN_IF_ERROR(Access::Authorize(who, Operation::kReadConsent));
+  ASSIGN_OR_RETURN(const std::string served, Access::ServedBrand(who, brand, d_.config.declaration));
   ASSIGN_OR_RETURN(profile::Profile p, reader_.Find(lookup));
   ASSIGN_OR_RETURN(consent::ConsentState state, ledger_.State(p.id));
   RETURN_IF_ERROR(Audit(who, "consent.read", p.id, {"consent_state"}));
-  return StateJson(p, state);
+  return StateJson(p, state, served);
 }
 
 Result<nlohmann::json> ConsentService::History(const Principal& who, std::string_view lookup) {
@@ -97,8 +103,12 @@ void ConsentService::Change(const Principal& who, std::string_view lookup, std::
   Status allowed = Access::Authorize(who, Operation::kWriteConsent);
   if (!allowed.ok()) return done(allowed);
   const int64_t now = d_.env.NowMillis();
-  auto records = consent::ParseConsentChanges(d_.config.declaration, body, now);
+  auto records = consent::ParseConsentChanges(d_.config.declaration, body, now, who.brand);
   if (!records.ok()) return done(records.status());
+  for (const auto& r : *records) {
+    // A brand's key speaks for its own brand only; the group's, for any.
+    if (auto served = Access::ServedBrand(who, r.brand, d_.config.declaration); !served.ok()) return done(served.status());
+  }
 
   auto lock = d_.serializer.Lock();
   store::Transaction txn = d_.writer.Begin();
@@ -109,7 +119,7 @@ void ConsentService::Change(const Principal& who, std::string_view lookup, std::
   for (auto& r : *records) r.subject = p->id;
   auto appended = consent::ConsentLedger::Record(txn, p->id, &*state, *records);
   if (!appended.ok()) return done(appended.status());
-  nlohmann::json reply = StateJson(*p, *state);
+  nlohmann::json reply = StateJson(*p, *state, who.brand);
   reply["recorded"] = appended->size();
   if (!appended->empty()) {
     if (Status s = Audit(who, "consent.change", p->id, consent::StatementsOf(*appended),

@@ -32,13 +32,14 @@ class ConsentService {
   // change is logged in deps.audit.
   explicit ConsentService(const UseCaseDeps& deps);
 
-  Result<nlohmann::json> State(const Principal& who, std::string_view lookup);
+  // `brand` (?brand=, group keys): the brand whose decisions are shown; empty: the key's own.
+  Result<nlohmann::json> State(const Principal& who, std::string_view lookup, std::string_view brand = "");
   Result<nlohmann::json> History(const Principal& who, std::string_view lookup);
   void Change(const Principal& who, std::string_view lookup, std::string_view body, Done done);
 
  private:
   Result<profile::Profile> ResolveForWrite(store::Transaction& txn, std::string_view lookup, int64_t now_ms);
-  nlohmann::json StateJson(const profile::Profile& p, const consent::ConsentState& state);
+  nlohmann::json StateJson(const profile::Profile& p, const consent::ConsentState& state, const std::string& brand);
   Status Audit(const Principal& who, const char* action, const std::string& subject, std::vector<std::string> fields,
                nlohmann::json detail = nlohmann::json::object());
 

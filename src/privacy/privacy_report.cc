@@ -84,7 +84,7 @@ Result<PeopleAndConsent> CountPeopleAndConsent(const schema::Declaration& d, sto
       ASSIGN_OR_RETURN(consent::ConsentState state, ledger.State(id));
       for (const auto& [purpose, _] : d.purposes) {
         for (const auto& channel : d.channels) {
-          if (policy::Decide(d, state, purpose, channel, "").allowed) ++allowed[{purpose, channel}];
+          if (policy::Decide(d, state, {purpose, channel, consent::kAllBrands}).allowed) ++allowed[{purpose, channel}];
         }
       }
     }

@@ -273,7 +273,7 @@ Result<nlohmann::json> ExportConsent(const schema::Declaration& d, store::Store*
   nlohmann::json decisions = nlohmann::json::object();
   for (const auto& [id, purpose] : d.purposes) {
     for (const auto& channel : d.channels) {
-      policy::Decision dec = policy::Decide(d, state, id, channel, "");
+      policy::Decision dec = policy::Decide(d, state, {id, channel, consent::kAllBrands});
       decisions[id][channel] = {{"allowed", dec.allowed}, {"reason", dec.reason}};
     }
   }
@@ -618,7 +618,7 @@ Result<nlohmann::json> RightsService::RecordRight(const Principal& who, const pr
   RETURN_IF_ERROR(Commit(std::move(txn)));
   std::vector<std::string> stopped;
   for (const auto& [id, _] : d_.config.declaration.purposes) {
-    if (!policy::Decide(d_.config.declaration, state, id, consent::kAllChannels, "").allowed) stopped.push_back(id);
+    if (!policy::Decide(d_.config.declaration, state, {id, consent::kAllChannels, consent::kAllBrands}).allowed) stopped.push_back(id);
   }
   return nlohmann::json{{"found", true}, {"in_force", !lift}, {"recorded", recorded},
                         {"purposes_not_allowed_now", stopped}};

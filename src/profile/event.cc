@@ -38,6 +38,7 @@ std::string EncodeEvent(const Event& e) {
   if (!e.traits.empty()) j["tr"] = e.traits;
   if (!e.properties.empty()) j["p"] = e.properties;
   if (!e.context.empty()) j["c"] = e.context;
+  if (e.brand != "*") j["b"] = e.brand;
   return ToMsgpack(j);
 }
 
@@ -60,6 +61,7 @@ Result<Event> DecodeEvent(std::string_view bytes) {
   if (j.contains("tr")) e.traits = j.at("tr");
   if (j.contains("p")) e.properties = j.at("p");
   if (j.contains("c")) e.context = j.at("c");
+  e.brand = j.value("b", "*");
   return e;
 }
 
@@ -78,6 +80,7 @@ nlohmann::json EventToJson(const Event& e) {
   if (!e.properties.empty()) j["properties"] = e.properties;
   if (!e.context.empty()) j["context"] = e.context;
   if (!e.source.empty()) j["source"] = e.source;
+  if (e.brand != "*") j["brand"] = e.brand;
   return j;
 }
 

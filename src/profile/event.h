@@ -25,6 +25,7 @@ struct Event {
   std::string name;         // track: event name; page/screen: page name
   std::string channel;      // web, app, email, store, call_center, server, ...
   std::string source;       // the write key's name
+  std::string brand = "*";  // the brand that collected it (its write key's), or "*" without brands
   int64_t timestamp_ms = 0; // when it happened (client clock, corrected by sentAt)
   int64_t received_ms = 0;  // when the server accepted it
   nlohmann::json traits = nlohmann::json::object();

@@ -22,6 +22,9 @@ struct KeySpec {
   std::string role;   // for api keys: "admin", ...
   std::string name;   // who holds it, for logs and audit
   double rate_limit = 0;  // requests per second; 0: the role's default
+  // The brand the key belongs to, or "*" for the group. Left out: write keys
+  // collect for the default brand, API keys serve the group.
+  std::string brand;
 };
 
 // Encryption at rest, keys, audit, rights and retention (issue #5). Paths

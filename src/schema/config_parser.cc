@@ -76,7 +76,7 @@ class Parser {
       Error(root, "(top level)", "expected a mapping of sections (purposes, categories, traits, ...)");
       return cfg;
     }
-    CheckKeys(root, "", {"version", "server", "keys", "identity", "channels", "purposes", "categories",
+    CheckKeys(root, "", {"version", "server", "keys", "brands", "identity", "channels", "purposes", "categories",
                          "traits", "group_traits", "context", "events", "forbidden", "consent",
                          "recommendations", "security"});
     ParseServer(root["server"], &cfg.server);
@@ -88,6 +88,8 @@ class Parser {
     decl_purposes_ = &d.purposes;
     ParseCategories(root["categories"], &d.categories);
     decl_ = &d;
+    ParseBrands(root["brands"], &d);
+    ResolveKeyBrands(root["keys"], d, &cfg.keys);
     ParseFieldMap(root["traits"], "traits", nullptr, &d.traits);
     ParseFieldMap(root["group_traits"], "group_traits", nullptr, &d.group_traits);
     ParseFieldMap(root["context"], "context", nullptr, &d.context);
@@ -257,7 +259,7 @@ class Parser {
         Error(k, f, "expected a mapping with key, kind and role");
         continue;
       }
-      CheckKeys(k, f, {"key", "key_hash", "kind", "role", "name", "rate_limit"});
+      CheckKeys(k, f, {"key", "key_hash", "kind", "role", "name", "rate_limit", "brand"});
       KeySpec spec;
       spec.key = Scalar<std::string>(k["key"], f + ".key", "", "text");
       spec.key_hash = Scalar<std::string>(k["key_hash"], f + ".key_hash", "", "64 hex digits (SHA-256 of the key)");
@@ -266,6 +268,7 @@ class Parser {
       spec.kind = Scalar<std::string>(k["kind"], f + ".kind", "api", "write or api");
       spec.role = Scalar<std::string>(k["role"], f + ".role", "", "a role");
       spec.name = Scalar<std::string>(k["name"], f + ".name", "", "text");
+      spec.brand = Scalar<std::string>(k["brand"], f + ".brand", "", "a brand id or group");
       if (!spec.key_hash.empty()) {
         if (!spec.key.empty()) Error(k, f, "give key or key_hash, not both");
         if (spec.key_hash.size() != 64 || spec.key_hash.find_first_not_of("0123456789abcdef") != std::string::npos)
@@ -298,6 +301,61 @@ class Parser {
     if (!cc.empty() && (cc[0] != '+' || cc.size() < 2 || cc.size() > 4 ||
                         cc.find_first_not_of("0123456789", 1) != std::string::npos))
       Error(n["default_country_code"], "identity.default_country_code", "expected '+' and 1-3 digits");
+  }
+
+  // brands: [{id, name, controller, contact, purposes, default}]
+  void ParseBrands(const YAML::Node& n, Declaration* d) {
+    if (!n.IsDefined()) return;
+    if (!n.IsSequence()) return Error(n, "brands", "expected a list of brands (id, name, controller, contact)");
+    for (size_t i = 0; i < n.size(); ++i) {
+      const YAML::Node b = n[i];
+      const std::string f = "brands[" + std::to_string(i) + "]";
+      if (!b.IsMap()) {
+        Error(b, f, "expected a mapping with id, name, controller and contact");
+        continue;
+      }
+      CheckKeys(b, f, {"id", "name", "controller", "contact", "purposes", "default"});
+      Brand brand;
+      brand.id = Scalar<std::string>(b["id"], f + ".id", "", "an id");
+      if (brand.id.empty() || brand.id == "group" || brand.id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string::npos) {
+        Error(b["id"], f + ".id", "expected lower-case letters, digits, '-' or '_' (and not 'group')");
+        continue;
+      }
+      brand.name = Scalar<std::string>(b["name"], f + ".name", brand.id, "text");
+      brand.controller = Scalar<std::string>(b["controller"], f + ".controller", "", "the legal entity");
+      brand.contact = Scalar<std::string>(b["contact"], f + ".contact", "", "an e-mail address or URL");
+      if (brand.controller.empty() || brand.contact.empty())
+        Error(b, f, "a brand names its controller and contact: its notices show them");
+      if (b["purposes"].IsDefined()) brand.purposes = PurposeList(b["purposes"], f + ".purposes");
+      if (Scalar<bool>(b["default"], f + ".default", false, "true or false")) {
+        if (!d->default_brand.empty()) Error(b["default"], f + ".default", "only one brand is the default");
+        d->default_brand = brand.id;
+      }
+      if (d->brands.count(brand.id)) Error(b["id"], f + ".id", "brand '" + brand.id + "' is declared twice");
+      d->brands[brand.id] = std::move(brand);
+    }
+    if (d->default_brand.empty() && n.size() > 0 && n[0].IsMap())
+      d->default_brand = Scalar<std::string>(n[0]["id"], "brands[0].id", "", "an id");
+  }
+
+  // Each key's brand: a declared one, or "*" for the group.
+  void ResolveKeyBrands(const YAML::Node& n, const Declaration& d, std::vector<KeySpec>* keys) {
+    for (size_t i = 0; i < keys->size(); ++i) {
+      KeySpec& k = (*keys)[i];
+      const std::string f = "keys[" + std::to_string(i) + "].brand";
+      if (d.brands.empty()) {
+        if (!k.brand.empty() && k.brand != "group")
+          Error(n[i]["brand"], f, "no brands are declared (add a brands: section)");
+        k.brand = "*";
+      } else if (k.brand.empty()) {
+        k.brand = k.kind == "write" ? d.default_brand : "*";
+      } else if (k.brand == "group") {
+        if (k.kind == "write") Error(n[i]["brand"], f, "a write key collects for one brand: name it");
+        k.brand = "*";
+      } else if (!d.brands.count(k.brand)) {
+        Error(n[i]["brand"], f, "unknown brand '" + k.brand + "'");
+      }
+    }
   }
 
   void ParseChannels(const YAML::Node& n, std::vector<std::string>* channels) {

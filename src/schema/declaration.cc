@@ -38,6 +38,15 @@ std::string_view FieldTypeName(FieldType t) {
   return "string";
 }
 
+bool Brand::Runs(std::string_view purpose) const {
+  return purposes.empty() || std::find(purposes.begin(), purposes.end(), purpose) != purposes.end();
+}
+
+const Brand* Declaration::FindBrand(std::string_view id) const {
+  auto it = brands.find(id);
+  return it == brands.end() ? nullptr : &it->second;
+}
+
 const EventSpec* Declaration::FindEvent(std::string_view name) const {
   auto it = events.find(name);
   return it == events.end() ? nullptr : &it->second;

@@ -102,7 +102,21 @@ struct ConsentSignals {
   std::vector<std::string> gpc_denies;
 };
 
+// One of the group's brands: its own customers' choices, notices and uses.
+struct Brand {
+  std::string id;
+  std::string name;
+  std::string controller;             // the legal entity answerable for it (its notices name it)
+  std::string contact;                // where people reach its privacy team
+  std::vector<std::string> purposes;  // what it runs; empty: every declared purpose
+  bool Runs(std::string_view purpose) const;
+};
+
 struct Declaration {
+  // The group's brands. Empty: one organisation, whose uses and choices are
+  // all group-wide ("*"), as before brands existed.
+  std::map<std::string, Brand, std::less<>> brands;
+  std::string default_brand;  // what keys that name no brand collect for
   std::map<std::string, Purpose, std::less<>> purposes;
   std::map<std::string, Category, std::less<>> categories;
   std::vector<std::string> channels;
@@ -116,6 +130,7 @@ struct Declaration {
   ConsentSignals consent;
 
   const EventSpec* FindEvent(std::string_view name) const;
+  const Brand* FindBrand(std::string_view id) const;
   bool HasChannel(std::string_view channel) const;
 };
 

@@ -28,7 +28,7 @@ TEST(ApiKeys, CreatedKeysWorkUntilRevokedAndOnlyTheirHashIsStored) {
   service::Access access({}, file, 100, &env);
   EXPECT_EQ(access.Authenticate(Bearer("shk_nothing")).status().code(), Code::kUnauthenticated);
 
-  auto made = service::CreateKey(file, "agent", "call center, desk 4", 0, &env);
+  auto made = service::CreateKey(file, "agent", "call center, desk 4", 0, "*", &env);
   ASSERT_TRUE(made.ok()) << made.status().ToString();
   std::ifstream in(file);
   std::stringstream text;
@@ -49,7 +49,7 @@ TEST(ApiKeys, CreatedKeysWorkUntilRevokedAndOnlyTheirHashIsStored) {
   EXPECT_EQ(revoked.status().code(), Code::kUnauthenticated);
   EXPECT_NE(revoked.status().message().find("revoked"), std::string::npos);
 
-  EXPECT_EQ(service::CreateKey(file, "superuser", "x", 0, &env).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(service::CreateKey(file, "superuser", "x", 0, "*", &env).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(service::RevokeKey(file, "0000", &env).status().code(), Code::kNotFound);
 }
 

@@ -125,7 +125,7 @@ TEST_F(ConsentCollect, ConsentManagerSignalsGrantPerChannelAndAreRecordedWithThe
   EXPECT_EQ(rec->notice_version, "v7");
   EXPECT_FALSE(rec->proof.empty());
   // Granted on the web is not granted in the app.
-  EXPECT_EQ(policy::Decide(f_.config().declaration, state, "personalization", "app", "behavior").reason, "no_consent");
+  EXPECT_EQ(policy::Decide(f_.config().declaration, state, {"personalization", "app", "*", "behavior"}).reason, "no_consent");
   auto app = Send(profile::CallType::kTrack, R"({"userId":"u2","messageId":"a1","event":"Viewed",
       "properties":{"item":"x","mood":"app-mood"},"context":{"channel":"app"}})");
   ASSERT_OK(app);
@@ -168,7 +168,7 @@ TEST_F(ConsentCollect, TcfStringsGrantAndDenyThroughTheDeclaredMapping) {
 TEST_F(ConsentCollect, GlobalPrivacyControlDeniesSaleAndSharingOnEveryChannel) {
   ASSERT_OK(Send(profile::CallType::kTrack, R"({"userId":"u5","messageId":"g0","event":"Viewed",
       "context":{"channel":"web","consent":{"categoryPreferences":{"Advertising":true}}}})"));
-  EXPECT_TRUE(policy::Decide(f_.config().declaration, StateOf("u5"), "advertising", "web", "behavior").allowed);
+  EXPECT_TRUE(policy::Decide(f_.config().declaration, StateOf("u5"), {"advertising", "web", "*", "behavior"}).allowed);
   auto r = Send(profile::CallType::kTrack, R"({"userId":"u5","messageId":"g1","event":"Viewed",
       "properties":{"ad_id":"gpc-secret"},"context":{"channel":"web","consent":{"categoryPreferences":{"Advertising":true}}}})",
                 /*gpc=*/true);
@@ -176,7 +176,7 @@ TEST_F(ConsentCollect, GlobalPrivacyControlDeniesSaleAndSharingOnEveryChannel) {
   // GPC wins over the banner's grant in the same request.
   auto state = StateOf("u5");
   for (const char* ch : {"web", "app", "email"}) {
-    EXPECT_FALSE(policy::Decide(f_.config().declaration, state, "advertising", ch, "behavior").allowed) << ch;
+    EXPECT_FALSE(policy::Decide(f_.config().declaration, state, {"advertising", ch, "*", "behavior"}).allowed) << ch;
   }
   EXPECT_EQ(f_.DumpStore().find("gpc-secret"), std::string::npos);
 }

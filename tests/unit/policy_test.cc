@@ -35,7 +35,7 @@ class Policy : public ::testing::Test {
 TEST_F(Policy, DefaultsDenyEveryConsentBasedPurpose) {
   consent::ConsentState none;
   for (const auto& [id, purpose] : d().purposes) {
-    const auto decision = policy::Decide(d(), none, id, "web", "");
+    const auto decision = policy::Decide(d(), none, {id, "web", "*", ""});
     if (purpose.legal_basis == schema::LegalBasis::kConsent) {
       EXPECT_FALSE(decision.allowed) << id;
       EXPECT_EQ(decision.reason, "no_consent");
@@ -50,33 +50,33 @@ TEST_F(Policy, ConsentIsPerPurposeAndPerChannel) {
   s.Apply(Rec("email_marketing", "*", ConsentStatus::kGranted, 10));
   s.Apply(Rec("personalization", "web", ConsentStatus::kGranted, 11));
   s.Apply(Rec("personalization", "app", ConsentStatus::kDenied, 12));
-  EXPECT_EQ(policy::Decide(d(), s, "email_marketing", "email", "contact").reason, "consent_granted");
-  EXPECT_EQ(policy::Decide(d(), s, "sms_marketing", "app", "contact").reason, "no_consent");
-  EXPECT_TRUE(policy::Decide(d(), s, "personalization", "web", "behavior").allowed);
-  EXPECT_EQ(policy::Decide(d(), s, "personalization", "app", "behavior").reason, "consent_denied");
-  EXPECT_EQ(policy::Decide(d(), s, "personalization", "store", "behavior").reason, "no_consent");
+  EXPECT_EQ(policy::Decide(d(), s, {"email_marketing", "email", "*", "contact"}).reason, "consent_granted");
+  EXPECT_EQ(policy::Decide(d(), s, {"sms_marketing", "app", "*", "contact"}).reason, "no_consent");
+  EXPECT_TRUE(policy::Decide(d(), s, {"personalization", "web", "*", "behavior"}).allowed);
+  EXPECT_EQ(policy::Decide(d(), s, {"personalization", "app", "*", "behavior"}).reason, "consent_denied");
+  EXPECT_EQ(policy::Decide(d(), s, {"personalization", "store", "*", "behavior"}).reason, "no_consent");
   // A later all-channels withdrawal overrides the channel's own grant.
   s.Apply(Rec("personalization", "*", ConsentStatus::kWithdrawn, 20));
-  EXPECT_EQ(policy::Decide(d(), s, "personalization", "web", "behavior").reason, "consent_withdrawn");
+  EXPECT_EQ(policy::Decide(d(), s, {"personalization", "web", "*", "behavior"}).reason, "consent_withdrawn");
 }
 
 TEST_F(Policy, LegitimateInterestHonoursObjectionAndSensitiveDataNeedsExplicitConsent) {
   consent::ConsentState s;
-  EXPECT_EQ(policy::Decide(d(), s, "analytics", "web", "behavior").reason, "legitimate_interest");
+  EXPECT_EQ(policy::Decide(d(), s, {"analytics", "web", "*", "behavior"}).reason, "legitimate_interest");
   s.Apply(Rec("analytics", "*", ConsentStatus::kDenied, 5));
-  EXPECT_EQ(policy::Decide(d(), s, "analytics", "web", "behavior").reason, "objected");
+  EXPECT_EQ(policy::Decide(d(), s, {"analytics", "web", "*", "behavior"}).reason, "objected");
   // "health" is a sensitive category in the example declaration, whose explicit
   // consent is its own purpose, health_personalization: a grant of the purpose
   // the data would serve is not enough.
-  EXPECT_EQ(policy::Decide(d(), s, "service", "web", "health").reason, "explicit_consent_required");
+  EXPECT_EQ(policy::Decide(d(), s, {"service", "web", "*", "health"}).reason, "explicit_consent_required");
   s.Apply(Rec("personalization", "*", ConsentStatus::kGranted, 6));
-  EXPECT_EQ(policy::Decide(d(), s, "personalization", "web", "health").reason, "explicit_consent_required");
+  EXPECT_EQ(policy::Decide(d(), s, {"personalization", "web", "*", "health"}).reason, "explicit_consent_required");
   s.Apply(Rec("health_personalization", "web", ConsentStatus::kGranted, 7));
-  EXPECT_TRUE(policy::Decide(d(), s, "service", "web", "health").allowed);
-  EXPECT_TRUE(policy::Decide(d(), s, "personalization", "web", "health").allowed);
-  EXPECT_EQ(policy::Decide(d(), s, "personalization", "app", "health").reason, "explicit_consent_required");
-  EXPECT_EQ(policy::Decide(d(), s, "marketing", "web", "").reason, "unknown_purpose");
-  EXPECT_EQ(policy::Decide(d(), s, "service", "web", "horoscope").reason, "unknown_category");
+  EXPECT_TRUE(policy::Decide(d(), s, {"service", "web", "*", "health"}).allowed);
+  EXPECT_TRUE(policy::Decide(d(), s, {"personalization", "web", "*", "health"}).allowed);
+  EXPECT_EQ(policy::Decide(d(), s, {"personalization", "app", "*", "health"}).reason, "explicit_consent_required");
+  EXPECT_EQ(policy::Decide(d(), s, {"marketing", "web", "*", ""}).reason, "unknown_purpose");
+  EXPECT_EQ(policy::Decide(d(), s, {"service", "web", "*", "horoscope"}).reason, "unknown_category");
 }
 
 // Random histories of consent changes: the decision always follows the
@@ -102,7 +102,7 @@ TEST_F(Policy, DecisionsFollowTheLatestApplicableRecordOverRandomHistories) {
           for (const auto& a : applied) {
             if (a.purpose == p && (a.channel == c || a.channel == "*")) model = &a;
           }
-          const auto decision = policy::Decide(d(), s, p, c, "behavior");
+          const auto decision = policy::Decide(d(), s, {p, c, "*", "behavior"});
           EXPECT_EQ(decision.allowed, model && model->status == ConsentStatus::kGranted) << p << "/" << c;
           ++checks;
         }

@@ -111,7 +111,7 @@ TEST_F(RightsTest, RestrictionStopsProcessingUntilLiftedAndObjectionStopsProfili
     auto pid = s_.rights().Export("alice-1");
     consent::ConsentLedger ledger(&s_.store());
     auto state = ledger.State((*pid)["profile_id"].get<std::string>());
-    return policy::Decide(decl, *state, purpose, "app", "");
+    return policy::Decide(decl, *state, {purpose, "app", "*", ""});
   };
   ASSERT_TRUE(decide("personalization").allowed);
 
