@@ -576,7 +576,7 @@ class Parser {
     if (!n.IsMap()) return Error(n, "consent", "expected a mapping");
     CheckKeys(n, "consent", {"notice_version", "categories", "tcf_purposes", "consent_mode", "gpc_denies"});
     c->notice_version = Scalar<std::string>(n["notice_version"], "consent.notice_version", "", "text");
-    if (n["categories"].IsMap()) {
+    if (n["categories"].IsDefined() && n["categories"].IsMap()) {
       for (const auto& kv : n["categories"]) {
         const std::string k = kv.first.as<std::string>();
         c->categories[k] = PurposeList(kv.second, "consent.categories." + k);
@@ -584,7 +584,7 @@ class Parser {
     } else if (n["categories"].IsDefined()) {
       Error(n["categories"], "consent.categories", "expected a mapping of category names to purpose lists");
     }
-    if (n["tcf_purposes"].IsMap()) {
+    if (n["tcf_purposes"].IsDefined() && n["tcf_purposes"].IsMap()) {
       for (const auto& kv : n["tcf_purposes"]) {
         const std::string k = kv.first.as<std::string>();
         int id = 0;
@@ -600,7 +600,7 @@ class Parser {
     }
     static const std::set<std::string> kModes = {"ad_storage", "analytics_storage", "ad_user_data", "ad_personalization",
                                                  "functionality_storage", "personalization_storage", "security_storage"};
-    if (n["consent_mode"].IsMap()) {
+    if (n["consent_mode"].IsDefined() && n["consent_mode"].IsMap()) {
       for (const auto& kv : n["consent_mode"]) {
         const std::string k = kv.first.as<std::string>();
         if (!kModes.count(k)) Error(kv.first, "consent.consent_mode." + k, "unknown Consent Mode signal");

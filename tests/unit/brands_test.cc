@@ -1,0 +1,222 @@
+// Issue 17: one person across the group's brands. Consent is given to a brand
+// (or to all of them), and one brand's grant never permits another brand's
+// use; keys belong to a brand or to the group.
+#include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
+
+#include <future>
+
+#include "access/access.h"
+#include "consent/ledger.h"
+#include "consent/policy.h"
+#include "testing/collect_fixture.h"
+#include "testing/status_matchers.h"
+
+namespace shinrai {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::CollectFixture;
+using testing::StatusIs;
+
+constexpr const char* kConfig = R"(
+brands:
+  - {id: fashion, name: Fashion, controller: Example Fashion Ltd, contact: privacy@fashion.example, default: true}
+  - {id: home, name: Home, controller: Example Home Ltd, contact: privacy@home.example,
+     purposes: [service, analytics, personalization]}
+keys:
+  - {key: fashion-write-key, kind: write, brand: fashion}
+  - {key: home-write-key, kind: write, brand: home}
+  - {key: group-admin-key, kind: api, role: admin}
+  - {key: home-service-key, kind: api, role: service, brand: home}
+channels: [web, app]
+purposes:
+  service: contract
+  analytics: legitimate_interest
+  personalization: consent
+  advertising: consent
+consent:
+  notice_version: "v1"
+  categories: {Personalization: [personalization], Advertising: [advertising]}
+categories:
+  behavior: {description: clicks}
+events:
+  Viewed:
+    category: behavior
+    purposes: [analytics]
+    retention: 1y
+    properties:
+      item: {type: string}
+      mood: {type: string, purposes: [personalization]}
+      ad_id: {type: string, purposes: [advertising]}
+)";
+
+schema::Config BrandConfig() {
+  auto cfg = schema::ParseConfig(kConfig, "brands.yaml");
+  if (!cfg.ok()) throw std::runtime_error(cfg.status().ToString());
+  return std::move(*cfg);
+}
+
+consent::ConsentState StateOf(CollectFixture& f, const std::string& who) {
+  auto p = f.Find(who);
+  return std::move(consent::ConsentLedger(&f.store()).State(p->id)).value();
+}
+
+Result<nlohmann::json> ChangeConsent(CollectFixture& f, const service::Principal& who, const std::string& subject,
+                                     const std::string& body) {
+  std::promise<Result<nlohmann::json>> done;
+  f.services().consent.Change(who, subject, body, [&](Result<nlohmann::json> r) { done.set_value(std::move(r)); });
+  return done.get_future().get();
+}
+
+const service::Principal kGroupAdmin{service::Role::kAdmin, "group admin", "g"};
+
+TEST(Brands, TheDeclarationNamesBrandsAndEveryKeyBelongsToOneOrToTheGroup) {
+  const schema::Config c = BrandConfig();
+  EXPECT_EQ(c.declaration.default_brand, "fashion");
+  ASSERT_NE(c.declaration.FindBrand("home"), nullptr);
+  EXPECT_EQ(c.declaration.FindBrand("home")->controller, "Example Home Ltd");
+  EXPECT_FALSE(c.declaration.FindBrand("home")->Runs("advertising"));
+  EXPECT_TRUE(c.declaration.FindBrand("fashion")->Runs("advertising"));
+  std::map<std::string, std::string> brand_of;
+  for (const auto& k : c.keys) brand_of[k.key] = k.brand;
+  EXPECT_EQ(brand_of["fashion-write-key"], "fashion");
+  EXPECT_EQ(brand_of["group-admin-key"], "*");
+  EXPECT_EQ(brand_of["home-service-key"], "home");
+
+  const auto error = [](const std::string& yaml) {
+    auto r = schema::ParseConfig(yaml, "bad.yaml");
+    return r.ok() ? std::string("accepted") : r.status().message();
+  };
+  const std::string base = "channels: [web]\npurposes: {service: contract}\n";
+  EXPECT_THAT(error(base + "brands: [{id: a, name: A, controller: A Ltd, contact: a@a.example}]\n"
+                           "keys: [{key: wk-12345678, kind: write, brand: b}]\n"),
+              HasSubstr("keys[0].brand: unknown brand 'b'"));
+  EXPECT_THAT(error(base + "brands: [{id: a, name: A, controller: A Ltd, contact: a@a.example}]\n"
+                           "keys: [{key: wk-12345678, kind: write, brand: group}]\n"),
+              HasSubstr("a write key collects for one brand"));
+  EXPECT_THAT(error(base + "brands: [{id: a, name: A}]\n"), HasSubstr("names its controller and contact"));
+  EXPECT_THAT(error(base + "brands: [{id: 'Big Brand', controller: x, contact: y}]\n"), HasSubstr("lower-case letters"));
+  EXPECT_THAT(error(base + "keys: [{key: wk-12345678, kind: write, brand: a}]\n"), HasSubstr("no brands are declared"));
+}
+
+TEST(Brands, ConsentGivenToOneBrandNeverPermitsAnotherBrandsUse) {
+  CollectFixture f(BrandConfig());
+  ASSERT_OK(f.Send(profile::CallType::kTrack, R"({"userId":"ana","event":"Viewed","context":{"channel":"web",
+      "consent":{"categoryPreferences":{"Personalization":true}}}})", "fashion-write-key"));
+  const schema::Declaration& d = f.config().declaration;
+  auto state = StateOf(f, "ana");
+  EXPECT_TRUE(policy::Decide(d, state, {"personalization", "web", "fashion"}).allowed);
+  EXPECT_EQ(policy::Decide(d, state, {"personalization", "web", "home"}).reason, "no_consent");
+  EXPECT_EQ(policy::Decide(d, state, {"personalization", "web", "*"}).reason, "no_consent");
+  // The event records the brand that collected it.
+  EXPECT_EQ(f.View("ana")->recent_events.front().brand, "fashion");
+
+  // A group-wide choice ("brand": "*") covers every brand, until a brand's own later statement.
+  ASSERT_OK(ChangeConsent(f, kGroupAdmin, "ana", R"({"brand":"*","changes":[{"purpose":"personalization","status":"withdrawn"}]})"));
+  state = StateOf(f, "ana");
+  EXPECT_EQ(policy::Decide(d, state, {"personalization", "web", "fashion"}).reason, "consent_withdrawn");
+  f.env().Advance(1000);
+  ASSERT_OK(ChangeConsent(f, kGroupAdmin, "ana", R"({"changes":[{"purpose":"personalization","status":"granted","brand":"home"}]})"));
+  state = StateOf(f, "ana");
+  EXPECT_TRUE(policy::Decide(d, state, {"personalization", "app", "home"}).allowed);
+  EXPECT_FALSE(policy::Decide(d, state, {"personalization", "app", "fashion"}).allowed);
+
+  // A brand that does not run a purpose may not use data for it, whatever was granted.
+  ASSERT_OK(ChangeConsent(f, kGroupAdmin, "ana", R"({"brand":"*","changes":[{"purpose":"advertising","status":"granted"}]})"));
+  EXPECT_EQ(policy::Decide(d, StateOf(f, "ana"), {"advertising", "web", "home"}).reason, "purpose_not_run_by_brand");
+  EXPECT_TRUE(policy::Decide(d, StateOf(f, "ana"), {"advertising", "web", "fashion"}).allowed);
+}
+
+TEST(Brands, ABrandsKeySpeaksAndReadsForItsOwnBrandOnly) {
+  CollectFixture f(BrandConfig());
+  ASSERT_OK(f.Send(profile::CallType::kTrack, R"({"userId":"ben","event":"Viewed"})", "home-write-key"));
+  const service::Principal home_service{service::Role::kService, "home service", "h", 0, "home"};
+  EXPECT_THAT(ChangeConsent(f, home_service, "ben", R"({"brand":"fashion","changes":[{"purpose":"personalization","status":"granted"}]})"),
+              StatusIs(Code::kPermissionDenied, HasSubstr("serves brand 'home' only")));
+  EXPECT_THAT(ChangeConsent(f, home_service, "ben", R"({"brand":"*","changes":[{"purpose":"personalization","status":"granted"}]})"),
+              StatusIs(Code::kPermissionDenied));
+  auto own = ChangeConsent(f, home_service, "ben", R"({"changes":[{"purpose":"personalization","status":"granted"}]})");
+  ASSERT_OK(own);
+  EXPECT_EQ((*own)["brand"], "home");
+  EXPECT_EQ(StateOf(f, "ben").Find("personalization", "web", "home")->brand, "home");
+
+  const schema::Declaration& d = f.config().declaration;
+  EXPECT_EQ(*service::Access::ServedBrand(home_service, "", d), "home");
+  EXPECT_THAT(service::Access::ServedBrand(home_service, "fashion", d), StatusIs(Code::kPermissionDenied));
+  EXPECT_EQ(*service::Access::ServedBrand(kGroupAdmin, "home", d), "home");
+  EXPECT_EQ(*service::Access::ServedBrand(kGroupAdmin, "", d), "*");
+  EXPECT_THAT(service::Access::ServedBrand(kGroupAdmin, "garden", d), StatusIs(Code::kInvalidArgument, HasSubstr("garden")));
+  auto shown = f.services().consent.State(kGroupAdmin, "ben", "fashion");
+  ASSERT_OK(shown);
+  EXPECT_EQ((*shown)["purposes"]["personalization"]["channels"]["web"]["allowed"], false);
+}
+
+// Random interleavings of events through two brands' write keys and
+// group-wide consent changes: after every event, each stored field has a
+// purpose the person allowed for the brand that collected it, on that channel,
+// at that moment (an independent reading of the rules).
+RC_GTEST_PROP(BrandConsentProperty, NothingIsStoredForABrandPurposeOrChannelThePersonDidNotAllow, ()) {
+  CollectFixture f(BrandConfig());
+  const std::vector<std::string> channels = {"web", "app"};
+  const std::vector<std::string> brands = {"fashion", "home"};
+  // model[purpose][(channel or *, brand or *)] = (granted, step)
+  std::map<std::string, std::map<std::pair<std::string, std::string>, std::pair<bool, int>>> model;
+  auto permitted = [&](const std::string& purpose, const std::string& channel, const std::string& brand) {
+    if (purpose == "analytics") return true;
+    if (purpose == "advertising" && brand == "home") return false;  // home does not run it
+    std::pair<bool, int> best{false, -1};
+    for (const auto& c : {channel, std::string("*")})
+      for (const auto& b : {brand, std::string("*")})
+        if (auto it = model[purpose].find({c, b}); it != model[purpose].end() && it->second.second > best.second)
+          best = it->second;
+    return best.first;
+  };
+  const int steps = *rc::gen::inRange(5, 40);
+  for (int step = 0; step < steps; ++step) {
+    f.env().Advance(1000);
+    const std::string channel = *rc::gen::elementOf(channels);
+    const std::string brand = *rc::gen::elementOf(brands);
+    const std::string key = brand + "-write-key";
+    const std::string msg = "m" + std::to_string(step);
+    const bool personalization = *rc::gen::arbitrary<bool>();
+    const bool granted = *rc::gen::arbitrary<bool>();
+    const std::string purpose = personalization ? "personalization" : "advertising";
+    switch (*rc::gen::inRange(0, 3)) {
+      case 0:  // a banner at one brand, on this channel
+        RC_ASSERT(f.Send(profile::CallType::kTrack,
+                         R"({"userId":"p","messageId":")" + msg + R"(","event":"Viewed","context":{"channel":")" +
+                             channel + R"(","consent":{"categoryPreferences":{")" +
+                             (personalization ? "Personalization" : "Advertising") + R"(":)" +
+                             (granted ? "true" : "false") + "}}}}",
+                         key)
+                      .ok());
+        model[purpose][{channel, brand}] = {granted, step};
+        break;
+      case 1: {  // the group's privacy center: all brands, all channels
+        const std::string body = R"({"brand":"*","changes":[{"purpose":")" + purpose + R"(","status":")" +
+                                 (granted ? "granted" : "withdrawn") + R"("}]})";
+        RC_ASSERT(ChangeConsent(f, kGroupAdmin, "p", body).ok());
+        model[purpose][{"*", "*"}] = {granted, step};
+        break;
+      }
+      default: {
+        RC_ASSERT(f.Send(profile::CallType::kTrack,
+                         R"({"userId":"p","messageId":")" + msg + R"(","event":"Viewed","properties":{"item":"#I:)" +
+                             msg + R"(#","mood":"#M:)" + msg + R"(#","ad_id":"#D:)" + msg +
+                             R"(#"},"context":{"channel":")" + channel + R"("}})",
+                         key)
+                      .ok());
+        const std::string stored = f.DumpStore();
+        auto present = [&](const std::string& marker) { return stored.find(marker) != std::string::npos; };
+        RC_ASSERT(present("#I:" + msg + "#"));
+        RC_ASSERT(present("#M:" + msg + "#") == permitted("personalization", channel, brand));
+        RC_ASSERT(present("#D:" + msg + "#") == permitted("advertising", channel, brand));
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace shinrai
