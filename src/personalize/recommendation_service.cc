@@ -29,6 +29,7 @@ struct RecommendationService::History {
   std::vector<float> weights;
   std::unordered_set<std::string> purchased;
   std::set<std::string> categories_used;
+  std::set<std::string> brands_used;  // whose customers' behaviour it is (with brands declared)
   int64_t excluded_by_policy = 0;
 };
 
@@ -152,12 +153,17 @@ Result<RecommendationService::History> RecommendationService::ReadHistory(const 
   for (const auto& e : events) ExtractInteractions(d_.config, e, &interactions);
   auto model = this->model();
   std::unordered_map<int32_t, size_t> position;
+  // Behaviour at another of the group's brands is this brand's to use only
+  // when the person allowed it for the whole group (cross-brand purpose).
+  const std::string& cross_brand = d_.config.recommendations.cross_brand_purpose;
+  const bool across_brands =
+      !cross_brand.empty() && brand != consent::kAllBrands &&
+      policy::Decide(d_.config.declaration, state, {cross_brand, channel, consent::kAllBrands}).allowed;
   std::map<std::pair<std::string, std::string>, bool> allowed;
   for (const Interaction& in : interactions) {
     auto [it, fresh] = allowed.try_emplace({in.category, in.brand}, false);
-    // Behaviour at another of the group's brands is not this brand's to use.
     if (fresh)
-      it->second = SameBrand(in.brand, brand) &&
+      it->second = (SameBrand(in.brand, brand) || across_brands) &&
                    policy::Decide(d_.config.declaration, state, {d_.config.recommendations.purpose, channel, brand, in.category})
                        .allowed;
     if (!it->second) {
@@ -165,6 +171,7 @@ Result<RecommendationService::History> RecommendationService::ReadHistory(const 
       continue;
     }
     h.categories_used.insert(in.category);
+    if (in.brand != consent::kAllBrands) h.brands_used.insert(in.brand);
     if (in.purchase) h.purchased.insert(in.item);
     const int32_t idx = model ? model->Find(in.item) : -1;
     if (idx < 0) continue;
@@ -340,6 +347,7 @@ Result<json> RecommendationService::RecommendItems(const Principal& who, std::st
   reply["confidence"] = subject.confidence;
   reply["history_items"] = distinct;
   reply["data_categories_used"] = history.categories_used;
+  if (!d_.config.declaration.brands.empty()) reply["data_brands_used"] = history.brands_used;
   if (!model) {
     reply["reason_no_items"] = "no model has been trained yet";
     return reply;

@@ -77,6 +77,10 @@ struct InteractionSpec {
 struct RecommendationSettings {
   bool enabled = false;
   std::string purpose = "personalization";  // what policy::Decide is asked before personalizing
+  // The consent-based purpose a person grants for the whole group ("*") to let
+  // one brand personalize from what they did at the group's other brands.
+  // Empty: each brand uses only its own customers' behaviour.
+  std::string cross_brand_purpose;
   std::vector<InteractionSpec> interactions;
   int min_interactions = 5;           // below: blend towards popular/contextual items
   int frequency_cap = 3;              // impressions without a click before an item rests

@@ -109,11 +109,19 @@ class Parser {
     if (!n.IsMap()) return Error(n, "recommendations", "expected a mapping");
     CheckKeys(n, "recommendations", {"purpose", "interactions", "min_interactions", "frequency_cap", "rest",
                                      "max_per_category", "holdout_share", "retrain_every", "sensitive_item_categories",
-                                     "model", "ann_min_items"});
+                                     "model", "ann_min_items", "cross_brand_purpose"});
     r->enabled = true;
     r->purpose = Scalar<std::string>(n["purpose"], "recommendations.purpose", r->purpose, "a purpose name");
     if (!d.purposes.count(r->purpose))
       Error(n["purpose"], "recommendations.purpose", "unknown purpose '" + r->purpose + "'");
+    r->cross_brand_purpose =
+        Scalar<std::string>(n["cross_brand_purpose"], "recommendations.cross_brand_purpose", "", "a purpose name");
+    if (!r->cross_brand_purpose.empty()) {
+      auto cb = d.purposes.find(r->cross_brand_purpose);
+      if (cb == d.purposes.end() || cb->second.legal_basis != LegalBasis::kConsent)
+        Error(n["cross_brand_purpose"], "recommendations.cross_brand_purpose",
+              "expected a declared purpose resting on consent: the person chooses to share across brands");
+    }
     r->min_interactions = Scalar<int>(n["min_interactions"], "recommendations.min_interactions", r->min_interactions, "a number");
     r->frequency_cap = Scalar<int>(n["frequency_cap"], "recommendations.frequency_cap", r->frequency_cap, "a number");
     r->max_per_category = Scalar<int>(n["max_per_category"], "recommendations.max_per_category", r->max_per_category, "a number");

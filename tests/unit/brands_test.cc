@@ -5,7 +5,9 @@
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
+#include <fstream>
 #include <future>
+#include <sstream>
 
 #include "access/access.h"
 #include "consent/ledger.h"
@@ -216,6 +218,86 @@ RC_GTEST_PROP(BrandConsentProperty, NothingIsStoredForABrandPurposeOrChannelTheP
       }
     }
   }
+}
+
+// The demo declaration with two brands: fashion (the default, which the demo
+// write key collects for) and home, and a group-wide purpose a person grants
+// to let one brand personalize from what they did at the other.
+schema::Config TwoBrandExample() {
+  std::ifstream in(testing::ExampleConfigPath());
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string yaml = text.str();
+  const auto after = [&](const std::string& line, const std::string& add) {
+    const size_t at = yaml.find(line);
+    if (at == std::string::npos) throw std::runtime_error("the example has no '" + line + "'");
+    yaml.insert(at + line.size(), add);
+  };
+  after("\nkeys:\n", "  - {key: home-write-key-1, kind: write, brand: home, name: home web}\n");
+  after("\npurposes:\n",
+        "  cross_brand_personalization:\n    legal_basis: consent\n"
+        "    description: Recommend at each of our brands from what you did at the others.\n");
+  after("\nrecommendations:\n", "  cross_brand_purpose: cross_brand_personalization\n");
+  yaml = "brands:\n"
+         "  - {id: fashion, name: Fashion, controller: Example Fashion Ltd, contact: privacy@fashion.example, default: true}\n"
+         "  - {id: home, name: Home, controller: Example Home Ltd, contact: privacy@home.example}\n" +
+         yaml;
+  auto cfg = schema::ParseConfig(yaml, "two-brands.yaml");
+  if (!cfg.ok()) throw std::runtime_error(cfg.status().ToString());
+  cfg->recommendations.holdout_share = 0;
+  return std::move(*cfg);
+}
+
+TEST(Brands, ARecommendationUsesAnotherBrandsHistoryOnlyWhileThePersonAllowsIt) {
+  CollectFixture f(TwoBrandExample());
+  const service::Principal admin{service::Role::kAdmin, "admin", "a"};
+  nlohmann::json catalog = nlohmann::json::array();
+  for (int i = 0; i < 40; ++i) catalog.push_back({{"id", "sku-" + std::to_string(i)}, {"category", "kitchen"}});
+  ASSERT_OK(f.services().recs.UpsertCatalog(admin, nlohmann::json{{"items", catalog}}.dump()));
+  const auto view = [&](const std::string& who, int item, const std::string& key) {
+    return f.Send(profile::CallType::kTrack,
+                  nlohmann::json{{"userId", who},
+                                 {"event", "Product Viewed"},
+                                 {"properties", {{"product_id", "sku-" + std::to_string(item)}}},
+                                 {"context", {{"channel", "web"}, {"consent", {{"categoryPreferences", {{"Personalization", true}}}}}}}}
+                      .dump(),
+                  key);
+  };
+  // Shoppers at the fashion brand teach the model what goes together.
+  for (int u = 0; u < 60; ++u)
+    for (int k = 0; k < 6; ++k) ASSERT_OK(view("u" + std::to_string(u), (u % 2) * 20 + (u + k) % 20, "demo-write-key"));
+  // Mia shops at fashion; at home she allowed personalization but did nothing yet.
+  for (int k = 0; k < 6; ++k) ASSERT_OK(view("mia", k, "demo-write-key"));
+  ASSERT_OK(f.Send(profile::CallType::kIdentify, R"({"userId":"mia","context":{"channel":"web",
+      "consent":{"categoryPreferences":{"Personalization":true}}}})", "home-write-key-1"));
+  ASSERT_OK(f.services().recs.Train());
+
+  const auto at_home = [&] {
+    service::RecommendRequest req;
+    req.brand = "home";
+    auto r = f.services().recs.Recommend(kGroupAdmin, "mia", req);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : nlohmann::json::object();
+  };
+  nlohmann::json r = at_home();
+  EXPECT_EQ(r["brand"], "home");
+  EXPECT_EQ(r["history_items"], 0) << "fashion's history is not home's to use";
+  EXPECT_EQ(r["data_brands_used"], nlohmann::json::array());
+  EXPECT_EQ(r["personalized"], false);
+
+  ASSERT_OK(ChangeConsent(f, kGroupAdmin, "mia",
+                          R"({"brand":"*","changes":[{"purpose":"cross_brand_personalization","status":"granted"}]})"));
+  r = at_home();
+  EXPECT_EQ(r["history_items"], 6);
+  EXPECT_EQ(r["data_brands_used"], nlohmann::json::array({"fashion"}));
+  EXPECT_EQ(r["personalized"], true);
+
+  f.env().Advance(1000);
+  ASSERT_OK(ChangeConsent(f, kGroupAdmin, "mia",
+                          R"({"brand":"*","changes":[{"purpose":"cross_brand_personalization","status":"withdrawn"}]})"));
+  r = at_home();
+  EXPECT_EQ(r["history_items"], 0) << "stops at once when withdrawn";
+  EXPECT_EQ(r["personalized"], false);
 }
 
 }  // namespace
