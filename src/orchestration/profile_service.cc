@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "core/time_format.h"
+#include "consent/ledger.h"
+#include "consent/policy.h"
 #include "profile/keys.h"
 
 namespace shinrai::service {
@@ -33,8 +35,12 @@ Result<nlohmann::json> ProfileService::Get(const Principal& who, std::string_vie
     return InvalidArgument("note: longer than " + std::to_string(kMaxNoteBytes) + " bytes");
   if (!note.empty() && reason.empty()) return InvalidArgument("note: give a reason code with it (?reason=)");
   ASSIGN_OR_RETURN(profile::ProfileView view, reader_.View(lookup, d_.config.server.recent_events));
+  // A brand's key sees that brand's customer: its events, and the shared
+  // traits a purpose it runs allows.
+  if (who.brand != consent::kAllBrands) RETURN_IF_ERROR(ScopeToBrand(who.brand, lookup, &view));
   const profile::Profile& p = view.profile;
   nlohmann::json detail = nlohmann::json::object();
+  if (who.brand != consent::kAllBrands) detail["brand"] = who.brand;
   if (note.find_first_not_of(" \t\r\n") != std::string_view::npos) {
     // The note may name the person (agents type what the caller said): it is
     // the person's data, sealed with their key, and goes when they are erased.
@@ -51,6 +57,43 @@ Result<nlohmann::json> ProfileService::Get(const Principal& who, std::string_vie
                                   {"identities", "traits", "channels", "recent_events", "merges"},
                                   std::string(reason),
                                   std::move(detail)}));
+  return ProfileJson(view);
+}
+
+Status ProfileService::ScopeToBrand(const std::string& brand, std::string_view lookup, profile::ProfileView* view) {
+  const profile::Profile& p = view->profile;
+  std::vector<profile::Event> all;
+  RETURN_IF_ERROR(reader_.Events(p, 0, &all));
+  std::vector<profile::Event> own;
+  for (auto& e : all)
+    if (e.brand == brand || e.brand == consent::kAllBrands) own.push_back(std::move(e));
+  // Someone the brand never collected from is not its customer: it learns
+  // no more than for someone unknown.
+  if (own.empty()) return NotFound("no profile for '" + std::string(lookup) + "'");
+  view->profile.channels.clear();
+  for (const auto& e : own) view->profile.Touch(e.channel, e.timestamp_ms);
+  if (own.size() > static_cast<size_t>(d_.config.server.recent_events)) own.resize(d_.config.server.recent_events);
+  view->recent_events = std::move(own);
+  // The group's shared traits, as far as a purpose this brand runs allows.
+  ASSIGN_OR_RETURN(consent::ConsentState state, consent::ConsentLedger(&d_.store).State(p.id));
+  const schema::Declaration& d = d_.config.declaration;
+  nlohmann::json traits = nlohmann::json::object();
+  for (const auto& [name, value] : view->profile.traits.items()) {
+    auto spec = d.traits.find(name);
+    if (spec == d.traits.end()) continue;
+    for (const auto& purpose : spec->second.purposes) {
+      if (policy::Decide(d, state, {purpose, consent::kAllChannels, brand, spec->second.category}).allowed) {
+        traits[name] = value;
+        break;
+      }
+    }
+  }
+  view->profile.traits = std::move(traits);
+  return Status::Ok();
+}
+
+nlohmann::json ProfileService::ProfileJson(const profile::ProfileView& view) const {
+  const profile::Profile& p = view.profile;
   nlohmann::json channels = nlohmann::json::object();
   int64_t total = 0;
   for (const auto& [name, s] : p.channels) {

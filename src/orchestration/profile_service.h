@@ -27,6 +27,11 @@ class ProfileService {
                              std::string_view note = "");
 
  private:
+  // Narrows a profile to what brand `brand` may see; NotFound when the brand
+  // never collected from the person.
+  Status ScopeToBrand(const std::string& brand, std::string_view lookup, profile::ProfileView* view);
+  nlohmann::json ProfileJson(const profile::ProfileView& view) const;
+
   const UseCaseDeps d_;
   profile::ProfileReader reader_;
 };

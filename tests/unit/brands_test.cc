@@ -43,6 +43,10 @@ consent:
   categories: {Personalization: [personalization], Advertising: [advertising]}
 categories:
   behavior: {description: clicks}
+  contact: {description: names}
+traits:
+  first_name: {type: string, category: contact, purposes: [service], retention: 1y}
+  style: {type: string, category: behavior, purposes: [advertising], retention: 1y}
 events:
   Viewed:
     category: behavior
@@ -153,6 +157,38 @@ TEST(Brands, ABrandsKeySpeaksAndReadsForItsOwnBrandOnly) {
   auto shown = f.services().consent.State(kGroupAdmin, "ben", "fashion");
   ASSERT_OK(shown);
   EXPECT_EQ((*shown)["purposes"]["personalization"]["channels"]["web"]["allowed"], false);
+}
+
+TEST(Brands, ABrandsAgentReadsOnlyThatBrandsCustomersAndData) {
+  CollectFixture f(BrandConfig());
+  // Cleo shops only at fashion; Dan at both, with an advertising-only trait.
+  ASSERT_OK(f.Send(profile::CallType::kTrack, R"({"userId":"cleo","event":"Viewed","properties":{"item":"scarf"}})",
+                   "fashion-write-key"));
+  ASSERT_OK(f.Send(profile::CallType::kIdentify, R"({"userId":"dan","traits":{"first_name":"Dan","style":"bold"},
+      "context":{"consent":{"categoryPreferences":{"Advertising":true}}}})", "fashion-write-key"));
+  ASSERT_OK(f.Send(profile::CallType::kTrack, R"({"userId":"dan","event":"Viewed","properties":{"item":"coat"}})",
+                   "fashion-write-key"));
+  ASSERT_OK(f.Send(profile::CallType::kTrack, R"({"userId":"dan","event":"Viewed","properties":{"item":"lamp"}})",
+                   "home-write-key"));
+  const std::string reason = f.config().security.access_reasons.front();
+  const service::Principal home_agent{service::Role::kAgent, "home agent", "ha", 0, "home"};
+  const service::Principal fashion_agent{service::Role::kAgent, "fashion agent", "fa", 0, "fashion"};
+
+  // Another brand's customer is, to this brand, nobody.
+  EXPECT_THAT(f.services().profiles.Get(home_agent, "cleo", reason), StatusIs(Code::kNotFound));
+  ASSERT_OK(f.services().profiles.Get(fashion_agent, "cleo", reason));
+
+  auto seen = f.services().profiles.Get(home_agent, "dan", reason);
+  ASSERT_OK(seen);
+  ASSERT_EQ((*seen)["recent_events"].size(), 1u);
+  EXPECT_EQ((*seen)["recent_events"][0]["properties"]["item"], "lamp");
+  EXPECT_EQ((*seen)["event_count"], 1);
+  EXPECT_EQ((*seen)["traits"]["first_name"], "Dan");
+  EXPECT_FALSE((*seen)["traits"].contains("style")) << "home does not run advertising";
+  auto whole = f.services().profiles.Get(kGroupAdmin, "dan");
+  ASSERT_OK(whole);
+  EXPECT_EQ((*whole)["recent_events"].size(), 3u);
+  EXPECT_EQ((*whole)["traits"]["style"], "bold");
 }
 
 // Random interleavings of events through two brands' write keys and
