@@ -233,6 +233,7 @@ Status CollectService::Apply(store::Transaction& txn, ParsedMessage& m, std::str
     ASSIGN_OR_RETURN(profile::Resolution r, graph_.Resolve(txn, m.ids, e.message_id, e.received_ms));
     ASSIGN_OR_RETURN(bool ignored, ApplyConsent(txn, m, r, report));
     (void)ignored;
+    r.profile.AddBrand(e.brand);
     profile::IdentityGraph::Save(txn, r.profile);
     dedup_.Add(e.message_id, e.received_ms);
     return Status::Ok();
@@ -248,6 +249,7 @@ Status CollectService::Apply(store::Transaction& txn, ParsedMessage& m, std::str
   const size_t drops_before = report->dropped.size();
   ASSIGN_OR_RETURN(bool keep_event, ApplyConsent(txn, m, r, report));
   profile::Profile& p = r.profile;
+  p.AddBrand(e.brand);
   if (!keep_event) {
     // The person exists (and their consent is recorded) even when the event may not be kept.
     profile::IdentityGraph::Save(txn, p);

@@ -62,14 +62,14 @@ Result<nlohmann::json> ProfileService::Get(const Principal& who, std::string_vie
 
 Status ProfileService::ScopeToBrand(const std::string& brand, std::string_view lookup, profile::ProfileView* view) {
   const profile::Profile& p = view->profile;
+  // Someone the brand never collected from is not its customer: it learns
+  // no more than for someone unknown.
+  if (!p.CustomerOf(brand)) return NotFound("no profile for '" + std::string(lookup) + "'");
   std::vector<profile::Event> all;
   RETURN_IF_ERROR(reader_.Events(p, 0, &all));
   std::vector<profile::Event> own;
   for (auto& e : all)
     if (e.brand == brand || e.brand == consent::kAllBrands) own.push_back(std::move(e));
-  // Someone the brand never collected from is not its customer: it learns
-  // no more than for someone unknown.
-  if (own.empty()) return NotFound("no profile for '" + std::string(lookup) + "'");
   view->profile.channels.clear();
   for (const auto& e : own) view->profile.Touch(e.channel, e.timestamp_ms);
   if (own.size() > static_cast<size_t>(d_.config.server.recent_events)) own.resize(d_.config.server.recent_events);

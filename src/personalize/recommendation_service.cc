@@ -324,6 +324,8 @@ Result<json> RecommendationService::RecommendItems(const Principal& who, std::st
   // Who is asking about whom, and may we personalize?
   Subject subject;
   RETURN_IF_ERROR(FindSubject(lookup, &subject));
+  // To a brand's key, someone the brand never collected from is unknown.
+  if (subject.person && !subject.person->CustomerOf(who.brand)) subject = Subject{};
   const std::optional<profile::Profile>& person = subject.person;
   policy::Decision decision{false, "no_profile"};
   if (person) decision = policy::Decide(d_.config.declaration, subject.state, {settings.purpose, req.channel, req.brand});

@@ -55,6 +55,8 @@ Result<nlohmann::json> ConsentService::State(const Principal& who, std::string_v
   RETURN_IF_ERROR(Access::Authorize(who, Operation::kReadConsent));
   ASSIGN_OR_RETURN(const std::string served, Access::ServedBrand(who, brand, d_.config.declaration));
   ASSIGN_OR_RETURN(profile::Profile p, reader_.Find(lookup));
+  // A brand's key learns nothing of people the brand never collected from.
+  if (!p.CustomerOf(who.brand)) return NotFound("no profile for '" + std::string(lookup) + "'");
   ASSIGN_OR_RETURN(consent::ConsentState state, ledger_.State(p.id));
   RETURN_IF_ERROR(Audit(who, "consent.read", p.id, {"consent_state"}));
   return StateJson(p, state, served);
@@ -63,6 +65,7 @@ Result<nlohmann::json> ConsentService::State(const Principal& who, std::string_v
 Result<nlohmann::json> ConsentService::History(const Principal& who, std::string_view lookup) {
   RETURN_IF_ERROR(Access::Authorize(who, Operation::kReadConsent));
   ASSIGN_OR_RETURN(profile::Profile p, reader_.Find(lookup));
+  if (!p.CustomerOf(who.brand)) return NotFound("no profile for '" + std::string(lookup) + "'");
   const std::vector<std::string> subjects = p.SourceIds();
   ASSIGN_OR_RETURN(std::vector<consent::ConsentRecord> history, ledger_.History(subjects));
   RETURN_IF_ERROR(Audit(who, "consent.read", p.id, {"consent_history"}));
@@ -114,6 +117,11 @@ void ConsentService::Change(const Principal& who, std::string_view lookup, std::
   store::Transaction txn = d_.writer.Begin();
   auto p = ResolveForWrite(txn, lookup, now);
   if (!p.ok()) return done(p.status());
+  if (!p->CustomerOf(who.brand)) {
+    // Stating a choice to a brand (its privacy center) makes one its customer.
+    p->AddBrand(who.brand);
+    profile::IdentityGraph::Save(txn, *p);
+  }
   auto state = consent::ConsentLedger::CurrentState(txn, p->id);
   if (!state.ok()) return done(state.status());
   for (auto& r : *records) r.subject = p->id;

@@ -98,6 +98,7 @@ void IdentityGraph::MergeInto(store::Transaction& txn, Profile* into, const Prof
     t.first_seen_ms = t.first_seen_ms == 0 ? s.first_seen_ms : std::min(t.first_seen_ms, s.first_seen_ms);
     t.last_seen_ms = std::max(t.last_seen_ms, s.last_seen_ms);
   }
+  for (const auto& b : from.brands) AddUnique(&into->brands, b);
   AddUnique(&into->absorbed, from.id);
   for (const auto& a : from.absorbed) AddUnique(&into->absorbed, a);
   if (from.created_ms && from.created_ms < into->created_ms) into->created_ms = from.created_ms;

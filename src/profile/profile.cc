@@ -13,6 +13,14 @@ void Profile::Touch(const std::string& channel, int64_t at_ms) {
   s.last_seen_ms = std::max(s.last_seen_ms, at_ms);
 }
 
+void Profile::AddBrand(const std::string& brand) {
+  if (brand != "*" && std::find(brands.begin(), brands.end(), brand) == brands.end()) brands.push_back(brand);
+}
+
+bool Profile::CustomerOf(std::string_view brand) const {
+  return brand == "*" || std::find(brands.begin(), brands.end(), brand) != brands.end();
+}
+
 std::string EncodeProfile(const Profile& p) {
   nlohmann::json ch = nlohmann::json::object();
   for (const auto& [name, s] : p.channels) ch[name] = {s.events, s.first_seen_ms, s.last_seen_ms};
@@ -20,6 +28,7 @@ std::string EncodeProfile(const Profile& p) {
                       {"ph", p.phones},     {"g", p.groups},     {"tr", p.traits},       {"ch", ch},
                       {"ab", p.absorbed},   {"c", p.created_ms}, {"up", p.updated_ms}};
   if (!p.merged_into.empty()) j["mi"] = p.merged_into;
+  if (!p.brands.empty()) j["br"] = p.brands;
   return ToMsgpack(j);
 }
 
@@ -43,6 +52,7 @@ Result<Profile> DecodeProfile(std::string_view bytes) {
     p.created_ms = j.value("c", int64_t{0});
     p.updated_ms = j.value("up", int64_t{0});
     p.merged_into = j.value("mi", "");
+    p.brands = j.value("br", std::vector<std::string>{});
     return p;
   } catch (const nlohmann::json::exception& e) {
     return Internal(std::string("a stored profile record is corrupt: ") + e.what());

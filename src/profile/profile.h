@@ -32,12 +32,17 @@ struct Profile {
   nlohmann::json traits = nlohmann::json::object();
   std::map<std::string, ChannelSummary> channels;
   std::vector<std::string> absorbed;  // ids of profiles merged into this one
+  std::vector<std::string> brands;    // the group's brands that collected from this person
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
   std::string merged_into;  // set on a tombstone only
 
   // Records one event on `channel` at `at_ms`.
   void Touch(const std::string& channel, int64_t at_ms);
+  // Records that `brand` collected from the person ("*", no brands: nothing).
+  void AddBrand(const std::string& brand);
+  // Whether the person is a customer of `brand` ("*": the group's, always).
+  bool CustomerOf(std::string_view brand) const;
   // The ids whose records make up this person: its own, then those merged
   // into it (events, merges and consent stay under the id they came with).
   std::vector<std::string> SourceIds() const;

@@ -185,6 +185,11 @@ TEST(Brands, ABrandsAgentReadsOnlyThatBrandsCustomersAndData) {
   EXPECT_EQ((*seen)["event_count"], 1);
   EXPECT_EQ((*seen)["traits"]["first_name"], "Dan");
   EXPECT_FALSE((*seen)["traits"].contains("style")) << "home does not run advertising";
+  // The same for consent and recommendations: to home, Cleo is nobody.
+  const service::Principal home_service{service::Role::kService, "home service", "hs", 0, "home"};
+  EXPECT_THAT(f.services().consent.State(home_service, "cleo"), StatusIs(Code::kNotFound));
+  EXPECT_THAT(f.services().consent.History(home_service, "cleo"), StatusIs(Code::kNotFound));
+  ASSERT_OK(f.services().consent.State(home_service, "dan"));
   auto whole = f.services().profiles.Get(kGroupAdmin, "dan");
   ASSERT_OK(whole);
   EXPECT_EQ((*whole)["recent_events"].size(), 3u);
