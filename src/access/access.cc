@@ -197,6 +197,13 @@ Status Access::Authorize(const Principal& p, Operation op) {
       allowed = p.role == Role::kAdmin || p.role == Role::kPrivacyOfficer || p.role == Role::kService;
       break;
   }
+  // Rights requests, the audit report, the catalogue and training reach every
+  // brand's data: they stay with the group's keys until they are brand-scoped.
+  const bool group_wide = op == Operation::kRightsRequest || op == Operation::kReadAudit ||
+                          op == Operation::kWriteCatalog || op == Operation::kTrain || op == Operation::kReadRecsStats;
+  if (allowed && group_wide && p.brand != "*")
+    return PermissionDenied("a brand's key may not " + std::string(OperationName(op)) +
+                            ": it reaches the data of the group's other brands (use a group key)");
   if (allowed) return Status::Ok();
   return PermissionDenied("a key with role '" + std::string(RoleName(p.role)) + "' may not " +
                           std::string(OperationName(op)));

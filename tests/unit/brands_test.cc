@@ -12,6 +12,7 @@
 #include "access/access.h"
 #include "consent/ledger.h"
 #include "consent/policy.h"
+#include "privacy/privacy_report.h"
 #include "testing/collect_fixture.h"
 #include "testing/status_matchers.h"
 
@@ -154,6 +155,13 @@ TEST(Brands, ABrandsKeySpeaksAndReadsForItsOwnBrandOnly) {
   EXPECT_EQ(*service::Access::ServedBrand(kGroupAdmin, "home", d), "home");
   EXPECT_EQ(*service::Access::ServedBrand(kGroupAdmin, "", d), "*");
   EXPECT_THAT(service::Access::ServedBrand(kGroupAdmin, "garden", d), StatusIs(Code::kInvalidArgument, HasSubstr("garden")));
+  // What reaches every brand's data stays with the group's keys.
+  const service::Principal home_officer{service::Role::kPrivacyOfficer, "home officer", "ho", 0, "home"};
+  EXPECT_THAT(f.services().rights.Create(home_officer, R"({"type":"access","subject":"ben"})"),
+              StatusIs(Code::kPermissionDenied, HasSubstr("group key")));
+  EXPECT_THAT(service::BuildPrivacyReport(home_officer, f.services().report), StatusIs(Code::kPermissionDenied));
+  auto filed = f.services().rights.Create({service::Role::kPrivacyOfficer, "officer", "o"}, R"({"type":"access","subject":"ben"})");
+  EXPECT_OK(filed);
   auto shown = f.services().consent.State(kGroupAdmin, "ben", "fashion");
   ASSERT_OK(shown);
   EXPECT_EQ((*shown)["purposes"]["personalization"]["channels"]["web"]["allowed"], false);
