@@ -61,14 +61,41 @@ struct PeopleAndConsent {
   int64_t people = 0;
   std::map<std::string, int64_t> trait_counts;
   nlohmann::json coverage = nlohmann::json::object();  // purpose -> channel -> how many people allow it
+  // brand -> {customers, coverage}: the same among each brand's customers, for that brand's uses
+  nlohmann::json by_brand = nlohmann::json::object();
 };
+
+using Allowed = std::map<std::pair<std::string, std::string>, int64_t>;
+
+// Counts, for one person, the (purpose, channel) uses the policy allows for `brand`.
+void CountAllowed(const schema::Declaration& d, const consent::ConsentState& state, std::string_view brand,
+                  Allowed* allowed) {
+  for (const auto& [purpose, _] : d.purposes) {
+    for (const auto& channel : d.channels) {
+      if (policy::Decide(d, state, {purpose, channel, brand}).allowed) ++(*allowed)[{purpose, channel}];
+    }
+  }
+}
+
+nlohmann::json CoverageJson(const schema::Declaration& d, Allowed& allowed, int64_t people) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [purpose, p] : d.purposes) {
+    for (const auto& channel : d.channels) {
+      const int64_t n = allowed[{purpose, channel}];
+      out[purpose][channel] = {{"allowed", n}, {"share", people ? static_cast<double>(n) / people : 0.0}};
+    }
+  }
+  return out;
+}
 
 // People, traits held, and consent coverage per purpose and channel.
 Result<PeopleAndConsent> CountPeopleAndConsent(const schema::Declaration& d, store::Store& store) {
   PeopleAndConsent out;
-  std::map<std::pair<std::string, std::string>, int64_t> allowed;
+  Allowed allowed;
+  std::map<std::string, Allowed> allowed_by_brand;
+  std::map<std::string, int64_t> customers;
   {
-    std::vector<std::string> ids;
+    std::vector<std::pair<std::string, std::vector<std::string>>> ids;  // id, brands
     store::ScanOptions so;
     so.prefix = std::string(profile::ProfileFamily());
     RETURN_IF_ERROR(store.Scan(so, [&](std::string_view, std::string_view v) {
@@ -76,26 +103,23 @@ Result<PeopleAndConsent> CountPeopleAndConsent(const schema::Declaration& d, sto
       if (!p.ok() || !p->merged_into.empty()) return true;
       ++out.people;
       for (const auto& [name, _] : p->traits.items()) ++out.trait_counts[name];
-      ids.push_back(p->id);
+      ids.emplace_back(p->id, p->brands);
       return true;
     }));
     consent::ConsentLedger ledger(&store);
-    for (const auto& id : ids) {
+    for (const auto& [id, brands] : ids) {
       ASSIGN_OR_RETURN(consent::ConsentState state, ledger.State(id));
-      for (const auto& [purpose, _] : d.purposes) {
-        for (const auto& channel : d.channels) {
-          if (policy::Decide(d, state, {purpose, channel, consent::kAllBrands}).allowed) ++allowed[{purpose, channel}];
-        }
+      CountAllowed(d, state, consent::kAllBrands, &allowed);
+      for (const auto& brand : brands) {
+        if (!d.FindBrand(brand)) continue;
+        ++customers[brand];
+        CountAllowed(d, state, brand, &allowed_by_brand[brand]);
       }
     }
   }
-  for (const auto& [purpose, p] : d.purposes) {
-    for (const auto& channel : d.channels) {
-      const int64_t n = allowed[{purpose, channel}];
-      out.coverage[purpose][channel] = {{"allowed", n},
-                                        {"share", out.people ? static_cast<double>(n) / out.people : 0.0}};
-    }
-  }
+  out.coverage = CoverageJson(d, allowed, out.people);
+  for (const auto& [id, _] : d.brands)
+    out.by_brand[id] = {{"customers", customers[id]}, {"coverage", CoverageJson(d, allowed_by_brand[id], customers[id])}};
   return out;
 }
 
@@ -226,6 +250,7 @@ Result<nlohmann::json> BuildPrivacyReport(const PrivacyReportDeps& deps) {
       {"people", people.people},
       {"inventory", Inventory(d, people.trait_counts, event_counts)},
       {"consent_coverage", people.coverage},
+      {"consent_coverage_by_brand", people.by_brand},
       {"retention", retention},
       {"minimization", drops},
       {"rights_requests", rights_requests},
@@ -235,7 +260,31 @@ Result<nlohmann::json> BuildPrivacyReport(const PrivacyReportDeps& deps) {
 }
 
 namespace {
+
 std::string V(const nlohmann::json& j) { return HtmlEscape(j.is_string() ? j.get<std::string>() : j.dump()); }
+
+// purpose -> channel -> {share}: one row per purpose, one column per channel.
+std::string CoverageTableHtml(const nlohmann::json& coverage) {
+  std::string h = "<table><tr><th>Purpose</th>";
+  std::vector<std::string> channels;
+  for (const auto& [purpose, by_channel] : coverage.items()) {
+    for (const auto& [ch, _] : by_channel.items()) channels.push_back(ch);
+    break;
+  }
+  for (const auto& ch : channels) h += "<th>" + HtmlEscape(ch) + "</th>";
+  h += "</tr>\n";
+  for (const auto& [purpose, by_channel] : coverage.items()) {
+    h += "<tr><td>" + HtmlEscape(purpose) + "</td>";
+    for (const auto& ch : channels) {
+      char pct[32];
+      std::snprintf(pct, sizeof pct, "%.0f%%", 100 * by_channel[ch]["share"].get<double>());
+      h += std::string("<td>") + pct + "</td>";
+    }
+    h += "</tr>\n";
+  }
+  return h + "</table>";
+}
+
 }  // namespace
 
 std::string RenderPrivacyReportHtml(const nlohmann::json& r) {
@@ -260,24 +309,12 @@ std::string RenderPrivacyReportHtml(const nlohmann::json& r) {
     h += "<tr><td>" + HtmlEscape(cat) + (c["sensitive"].get<bool>() ? " (sensitive)" : "") + "</td><td>" + V(c["purposes"]) +
          "</td><td>" + traits + "</td><td>" + events + "</td></tr>\n";
   }
-  h += "</table><h2>Consent coverage (share of people allowed)</h2><table><tr><th>Purpose</th>";
-  std::vector<std::string> channels;
-  for (const auto& [purpose, by_channel] : r["consent_coverage"].items()) {
-    for (const auto& [ch, _] : by_channel.items()) channels.push_back(ch);
-    break;
+  h += "</table><h2>Consent coverage (share of people allowed)</h2>" + CoverageTableHtml(r["consent_coverage"]);
+  for (const auto& [brand, b] : r["consent_coverage_by_brand"].items()) {
+    h += "<h3>Brand " + HtmlEscape(brand) + " (" + V(b["customers"]) + " customers, for its own uses)</h3>" +
+         CoverageTableHtml(b["coverage"]);
   }
-  for (const auto& ch : channels) h += "<th>" + HtmlEscape(ch) + "</th>";
-  h += "</tr>\n";
-  for (const auto& [purpose, by_channel] : r["consent_coverage"].items()) {
-    h += "<tr><td>" + HtmlEscape(purpose) + "</td>";
-    for (const auto& ch : channels) {
-      char pct[32];
-      std::snprintf(pct, sizeof pct, "%.0f%%", 100 * by_channel[ch]["share"].get<double>());
-      h += std::string("<td>") + pct + "</td>";
-    }
-    h += "</tr>\n";
-  }
-  h += "</table><h2>Minimization (what collection did not keep)</h2><table>\n";
+  h += "<h2>Minimization (what collection did not keep)</h2><table>\n";
   for (const auto& [k, v] : r["minimization"].items()) h += "<tr><td>" + HtmlEscape(k) + "</td><td>" + V(v) + "</td></tr>\n";
   const auto& rr = r["rights_requests"];
   h += "</table><h2>Rights requests</h2><p>" + V(rr["total"]) + " requests, " + V(rr["open"]) + " open (" +

@@ -162,6 +162,15 @@ TEST(Brands, ABrandsKeySpeaksAndReadsForItsOwnBrandOnly) {
   EXPECT_THAT(service::BuildPrivacyReport(home_officer, f.services().report), StatusIs(Code::kPermissionDenied));
   auto filed = f.services().rights.Create({service::Role::kPrivacyOfficer, "officer", "o"}, R"({"type":"access","subject":"ben"})");
   EXPECT_OK(filed);
+  // The privacy report breaks consent coverage down by brand, among each brand's customers.
+  auto report = service::BuildPrivacyReport(f.services().report);
+  ASSERT_OK(report);
+  const auto& home = (*report)["consent_coverage_by_brand"]["home"];
+  EXPECT_EQ(home["customers"], 1);
+  EXPECT_EQ(home["coverage"]["personalization"]["web"]["allowed"], 1) << "ben's grant to home";
+  EXPECT_EQ((*report)["consent_coverage_by_brand"]["fashion"]["customers"], 0);
+  EXPECT_EQ((*report)["consent_coverage"]["personalization"]["web"]["allowed"], 0) << "nothing was granted group-wide";
+  EXPECT_NE(service::RenderPrivacyReportHtml(*report).find("Brand home (1 customers"), std::string::npos);
   auto shown = f.services().consent.State(kGroupAdmin, "ben", "fashion");
   ASSERT_OK(shown);
   EXPECT_EQ((*shown)["purposes"]["personalization"]["channels"]["web"]["allowed"], false);
