@@ -65,13 +65,30 @@ Status RightsService::Audit(const Principal& who, std::string action, const std:
   return d_.audit.Append(e, sync);
 }
 
+namespace {
+
+// A restriction or objection may be asked of one brand ("brand": id) or,
+// by default, of the whole group ("*").
+Result<std::string> RequestBrand(const schema::Declaration& d, const nlohmann::json& req, const std::string& type) {
+  if (!req.contains("brand")) return std::string(consent::kAllBrands);
+  if (type != "restriction" && type != "objection")
+    return InvalidArgument("brand: for restriction and objection only (the other requests concern the whole group)");
+  if (!req["brand"].is_string()) return InvalidArgument("brand: expected a brand id or *");
+  const std::string brand = req["brand"];
+  if (brand != consent::kAllBrands && !d.FindBrand(brand))
+    return InvalidArgument("brand: no brand '" + brand.substr(0, 64) + "' is declared");
+  return brand;
+}
+
+}  // namespace
+
 Result<nlohmann::json> RightsService::Create(const Principal& who, std::string_view body) {
   RETURN_IF_ERROR(Access::Authorize(who, Operation::kRightsRequest));
   nlohmann::json req = nlohmann::json::parse(body, nullptr, false);
   if (req.is_discarded() || !req.is_object()) return InvalidArgument("the body must be a JSON object {\"type\", \"subject\"}");
   for (const auto& [k, _] : req.items()) {
-    if (k != "type" && k != "subject" && k != "traits" && k != "lift" && k != "note")
-      return InvalidArgument("unknown field '" + k + "' (expected type, subject, traits, lift, note)");
+    if (k != "type" && k != "subject" && k != "traits" && k != "lift" && k != "note" && k != "brand")
+      return InvalidArgument("unknown field '" + k + "' (expected type, subject, traits, lift, note, brand)");
   }
   if (!req.contains("type") || !req["type"].is_string() || !kTypes.count(req["type"].get<std::string>()))
     return InvalidArgument("type: expected one of access, erasure, rectification, restriction, objection");
@@ -85,6 +102,7 @@ Result<nlohmann::json> RightsService::Create(const Principal& who, std::string_v
   if (req.contains("lift") && (!req["lift"].is_boolean() || (type != "restriction" && type != "objection")))
     return InvalidArgument("lift: true or false, for restriction and objection only");
   if (req.contains("note") && !req["note"].is_string()) return InvalidArgument("note: expected text");
+  ASSIGN_OR_RETURN(const std::string brand, RequestBrand(d_.config.declaration, req, type));
 
   const int64_t received = d_.env.NowMillis();
   nlohmann::json record = {{"id", "rr_" + d_.env.NewId()},
@@ -140,7 +158,7 @@ Result<nlohmann::json> RightsService::Create(const Principal& who, std::string_v
       ASSIGN_OR_RETURN(outcome, RecordRight(who, *found,
                                             type == "restriction" ? policy::kRestrictionPurpose
                                                                   : policy::kProfilingObjectionPurpose,
-                                            req.value("lift", false)));
+                                            req.value("lift", false), brand));
     }
     record["status"] = "completed";
   }
@@ -594,13 +612,14 @@ Result<nlohmann::json> RightsService::Rectify(const Principal& who, const profil
 }
 
 Result<nlohmann::json> RightsService::RecordRight(const Principal& who, const profile::Profile& found,
-                                                  std::string_view purpose, bool lift) {
+                                                  std::string_view purpose, bool lift, const std::string& brand) {
   consent::ConsentRecord r;
   r.subject = found.id;
   r.purpose = std::string(purpose);
   r.channel = std::string(consent::kAllChannels);
   r.status = lift ? consent::ConsentStatus::kWithdrawn : consent::ConsentStatus::kGranted;
   r.source = "rights_request";
+  r.brand = brand;
   r.notice_version = d_.config.declaration.consent.notice_version;
   r.at_ms = d_.env.NowMillis();
   auto lock = d_.serializer.Lock();
@@ -618,10 +637,12 @@ Result<nlohmann::json> RightsService::RecordRight(const Principal& who, const pr
   RETURN_IF_ERROR(Commit(std::move(txn)));
   std::vector<std::string> stopped;
   for (const auto& [id, _] : d_.config.declaration.purposes) {
-    if (!policy::Decide(d_.config.declaration, state, {id, consent::kAllChannels, consent::kAllBrands}).allowed) stopped.push_back(id);
+    if (!policy::Decide(d_.config.declaration, state, {id, consent::kAllChannels, brand}).allowed) stopped.push_back(id);
   }
-  return nlohmann::json{{"found", true}, {"in_force", !lift}, {"recorded", recorded},
+  nlohmann::json out = {{"found", true}, {"in_force", !lift}, {"recorded", recorded},
                         {"purposes_not_allowed_now", stopped}};
+  if (brand != consent::kAllBrands) out["brand"] = brand;
+  return out;
 }
 
 }  // namespace shinrai::service

@@ -81,7 +81,8 @@ class RightsService {
   std::string SubjectHash(std::string_view subject) const;
   Result<nlohmann::json> Rectify(const Principal& who, const profile::Profile& p, const nlohmann::json& body);
   Result<nlohmann::json> RecordRight(const Principal& who, const profile::Profile& p, std::string_view purpose,
-                                     bool lift);
+                                     bool lift,
+                                     const std::string& brand);
   Status Commit(store::Transaction txn);
   Status Audit(const Principal& who, std::string action, const std::string& subject, nlohmann::json detail,
                bool sync);

@@ -162,18 +162,36 @@ TEST(Brands, ABrandsKeySpeaksAndReadsForItsOwnBrandOnly) {
   EXPECT_THAT(service::BuildPrivacyReport(home_officer, f.services().report), StatusIs(Code::kPermissionDenied));
   auto filed = f.services().rights.Create({service::Role::kPrivacyOfficer, "officer", "o"}, R"({"type":"access","subject":"ben"})");
   EXPECT_OK(filed);
+  // A restriction can be asked of one brand: its uses stop, the other brand's go on.
+  const service::Principal officer{service::Role::kPrivacyOfficer, "officer", "o"};
+  ASSERT_OK(f.services().consent.State(kGroupAdmin, "ben"));
+  ASSERT_OK(ChangeConsent(f, kGroupAdmin, "ben", R"({"brand":"*","changes":[{"purpose":"personalization","status":"granted"}]})"));
+  auto restricted = f.services().rights.Create(officer, R"({"type":"restriction","subject":"ben","brand":"home"})");
+  ASSERT_OK(restricted);
+  EXPECT_EQ((*restricted)["outcome"]["brand"], "home");
+  EXPECT_EQ(policy::Decide(d, StateOf(f, "ben"), {"personalization", "web", "home"}).reason, "restricted");
+  EXPECT_TRUE(policy::Decide(d, StateOf(f, "ben"), {"personalization", "web", "fashion"}).allowed);
+  EXPECT_THAT(f.services().rights.Create(officer, R"({"type":"access","subject":"ben","brand":"home"})"),
+              StatusIs(Code::kInvalidArgument, HasSubstr("restriction and objection only")));
+  EXPECT_THAT(f.services().rights.Create(officer, R"({"type":"restriction","subject":"ben","brand":"garden"})"),
+              StatusIs(Code::kInvalidArgument, HasSubstr("no brand 'garden'")));
+
   // The privacy report breaks consent coverage down by brand, among each brand's customers.
   auto report = service::BuildPrivacyReport(f.services().report);
   ASSERT_OK(report);
   const auto& home = (*report)["consent_coverage_by_brand"]["home"];
   EXPECT_EQ(home["customers"], 1);
-  EXPECT_EQ(home["coverage"]["personalization"]["web"]["allowed"], 1) << "ben's grant to home";
+  EXPECT_EQ(home["coverage"]["personalization"]["web"]["allowed"], 0) << "restricted at home";
   EXPECT_EQ((*report)["consent_coverage_by_brand"]["fashion"]["customers"], 0);
-  EXPECT_EQ((*report)["consent_coverage"]["personalization"]["web"]["allowed"], 0) << "nothing was granted group-wide";
+  EXPECT_EQ((*report)["consent_coverage"]["personalization"]["web"]["allowed"], 1) << "granted group-wide";
   EXPECT_NE(service::RenderPrivacyReportHtml(*report).find("Brand home (1 customers"), std::string::npos);
+  // A group key reads one brand's decisions: fashion follows the group-wide grant, home is restricted.
   auto shown = f.services().consent.State(kGroupAdmin, "ben", "fashion");
   ASSERT_OK(shown);
-  EXPECT_EQ((*shown)["purposes"]["personalization"]["channels"]["web"]["allowed"], false);
+  EXPECT_EQ((*shown)["purposes"]["personalization"]["channels"]["web"]["allowed"], true);
+  auto at_home = f.services().consent.State(kGroupAdmin, "ben", "home");
+  ASSERT_OK(at_home);
+  EXPECT_EQ((*at_home)["purposes"]["personalization"]["channels"]["web"]["reason"], "restricted");
 }
 
 TEST(Brands, ABrandsAgentReadsOnlyThatBrandsCustomersAndData) {
