@@ -84,6 +84,19 @@ const std::vector<std::string_view>& ConsentContextFields() {
   return k;
 }
 
+// Context fields read elsewhere, never kept as context data: the consent
+// signals, and RudderStack's context.traits (an identify's traits, read as
+// such; on other calls the SDK's memory of them, not a statement). Not
+// reported as drops either, so strict mode takes that SDK's messages.
+const std::vector<std::string_view>& ContextFieldsReadElsewhere() {
+  static const std::vector<std::string_view> k = [] {
+    std::vector<std::string_view> fields = ConsentContextFields();
+    fields.push_back("traits");
+    return fields;
+  }();
+  return k;
+}
+
 nlohmann::json ToNlohmann(simdjson::dom::element v) {
   return nlohmann::json::parse(simdjson::to_string(v), nullptr, false);
 }
@@ -164,7 +177,7 @@ Result<ParsedMessage> MessageParser::Parse(simdjson::dom::element msg, std::opti
 
   simdjson::dom::element context;
   if (msg["context"].get(context) == simdjson::SUCCESS && !context.is_null())
-    e.context = filter_.Filter(context, decl_.context, "context", &out.drops, nullptr, &ConsentContextFields());
+    e.context = filter_.Filter(context, decl_.context, "context", &out.drops, nullptr, &ContextFieldsReadElsewhere());
   ASSIGN_OR_RETURN(out.signals, Signals(msg, where, gpc));
 
   FilterTraitsAndProperties(msg, &out);

@@ -205,6 +205,24 @@ TEST(Collect, InStrictModeAMessageWithUndeclaredFieldsIsRefusedAlone) {
   EXPECT_EQ(f.collect().Counters()["refused_strict_mode"], 1);
 }
 
+// RudderStack's browser SDK sends an identify's traits in context.traits and
+// repeats them on every later call: read as the identify's traits, otherwise
+// neither kept nor refused in strict mode.
+TEST(Collect, RudderStackContextTraitsAreTheIdentifysTraitsAndNothingElse) {
+  schema::Config config = ExampleConfig();
+  config.server.strict = true;
+  CollectFixture f(std::move(config));
+  ASSERT_OK(f.Identify(R"({"userId":"rs","context":{"traits":{"first_name":"Rae","email":"Rae@Example.org"}}})"));
+  auto track = f.Track(R"({"userId":"rs","event":"Product Viewed","properties":{"product_id":"sku-1"},
+      "context":{"traits":{"first_name":"Rae","email":"rae@example.org"}}})");
+  ASSERT_OK(track);
+  EXPECT_EQ(track->accepted, 1);
+  auto view = f.View("email:rae@example.org");
+  ASSERT_OK(view);
+  EXPECT_EQ(view->profile.traits["first_name"], "Rae");
+  for (const auto& e : view->recent_events) EXPECT_FALSE(e.context.contains("traits"));
+}
+
 TEST(Collect, ChannelComesFromContextOrTheSendingLibrary) {
   CollectFixture f(ExampleConfig());
   ASSERT_OK(f.Send(std::nullopt, R"({"batch":[
