@@ -39,7 +39,7 @@ void Check(const shinrai::Status& st) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
-  Check(shinrai::consent::ParseConsentChanges(TestDeclaration(), input, 1000).status());
+  Check(shinrai::consent::ParseConsentChanges(TestDeclaration(), input, 1000, "*").status());
   nlohmann::json context = nlohmann::json::parse(input, nullptr, false);
   if (context.is_discarded()) return 0;
   auto signals = shinrai::consent::ReadSignals(context, context.is_object() ? context.value("gdpr_consent", nlohmann::json()) : nlohmann::json(), size % 2 == 0);
