@@ -34,10 +34,10 @@ Result<nlohmann::json> ProfileService::Get(const Principal& who, std::string_vie
   if (note.size() > kMaxNoteBytes)
     return InvalidArgument("note: longer than " + std::to_string(kMaxNoteBytes) + " bytes");
   if (!note.empty() && reason.empty()) return InvalidArgument("note: give a reason code with it (?reason=)");
-  ASSIGN_OR_RETURN(profile::ProfileView view, reader_.View(lookup, d_.config.server.recent_events));
+  ASSIGN_OR_RETURN(profile::ProfileView view, reader_.View(lookup, d_.config.server.recent_events, who.brand));
   // A brand's key sees that brand's customer: its events, and the shared
   // traits a purpose it runs allows.
-  if (who.brand != consent::kAllBrands) RETURN_IF_ERROR(ScopeToBrand(who.brand, lookup, &view));
+  if (who.brand != consent::kAllBrands) RETURN_IF_ERROR(ScopeToBrand(who.brand, &view));
   const profile::Profile& p = view.profile;
   nlohmann::json detail = nlohmann::json::object();
   if (who.brand != consent::kAllBrands) detail["brand"] = who.brand;
@@ -60,11 +60,8 @@ Result<nlohmann::json> ProfileService::Get(const Principal& who, std::string_vie
   return ProfileJson(view);
 }
 
-Status ProfileService::ScopeToBrand(const std::string& brand, std::string_view lookup, profile::ProfileView* view) {
+Status ProfileService::ScopeToBrand(const std::string& brand, profile::ProfileView* view) {
   const profile::Profile& p = view->profile;
-  // Someone the brand never collected from is not its customer: it learns
-  // no more than for someone unknown.
-  if (!p.CustomerOf(brand)) return NotFound("no profile for '" + std::string(lookup) + "'");
   std::vector<profile::Event> all;
   RETURN_IF_ERROR(reader_.Events(p, 0, &all));
   std::vector<profile::Event> own;

@@ -27,9 +27,8 @@ class ProfileService {
                              std::string_view note = "");
 
  private:
-  // Narrows a profile to what brand `brand` may see; NotFound when the brand
-  // never collected from the person.
-  Status ScopeToBrand(const std::string& brand, std::string_view lookup, profile::ProfileView* view);
+  // Narrows a customer's profile to what brand `brand` may see.
+  Status ScopeToBrand(const std::string& brand, profile::ProfileView* view);
   nlohmann::json ProfileJson(const profile::ProfileView& view) const;
 
   const UseCaseDeps d_;

@@ -274,8 +274,8 @@ struct RecommendationService::Subject {
   double confidence = 0;
 };
 
-Status RecommendationService::FindSubject(std::string_view lookup, Subject* subject) {
-  auto found = reader_.Find(lookup);
+Status RecommendationService::FindSubject(std::string_view lookup, std::string_view brand, Subject* subject) {
+  auto found = reader_.Find(lookup, brand);
   if (found.ok()) {
     subject->person = std::move(*found);
     store::Transaction txn = d_.writer.Begin();
@@ -323,9 +323,8 @@ Result<json> RecommendationService::RecommendItems(const Principal& who, std::st
 
   // Who is asking about whom, and may we personalize?
   Subject subject;
-  RETURN_IF_ERROR(FindSubject(lookup, &subject));
   // To a brand's key, someone the brand never collected from is unknown.
-  if (subject.person && !subject.person->CustomerOf(who.brand)) subject = Subject{};
+  RETURN_IF_ERROR(FindSubject(lookup, who.brand, &subject));
   const std::optional<profile::Profile>& person = subject.person;
   policy::Decision decision{false, "no_profile"};
   if (person) decision = policy::Decide(d_.config.declaration, subject.state, {settings.purpose, req.channel, req.brand});

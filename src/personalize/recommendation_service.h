@@ -108,8 +108,9 @@ class RecommendationService : public DerivedData {
   struct History;
   struct Subject;
   Result<nlohmann::json> RecommendItems(const Principal& who, std::string_view lookup, const RecommendRequest& request);
-  // The person a lookup names (none when unknown) and their consent state.
-  Status FindSubject(std::string_view lookup, Subject* subject);
+  // The person a lookup names (none when unknown, or not a customer of
+  // `brand`) and their consent state.
+  Status FindSubject(std::string_view lookup, std::string_view brand, Subject* subject);
   // Logs the use of the person's data, then reads their history and feedback.
   Status ReadSubjectData(const Principal& who, const RecommendRequest& request, int64_t model_version,
                          Subject* subject);

@@ -19,7 +19,15 @@ Result<std::optional<Profile>> ProfileReader::Load(std::string id) {
   return Internal("profile merge chain too long");
 }
 
-Result<Profile> ProfileReader::Find(std::string_view lookup) {
+Result<Profile> ProfileReader::Find(std::string_view lookup, std::string_view brand) {
+  ASSIGN_OR_RETURN(Profile p, FindInGroup(lookup));
+  // To a brand, someone it never collected from is nobody: the same answer
+  // as for someone unknown, so that it learns nothing of the group's others.
+  if (!p.CustomerOf(brand)) return NotFound("no profile for '" + std::string(lookup) + "'");
+  return p;
+}
+
+Result<Profile> ProfileReader::FindInGroup(std::string_view lookup) {
   ASSIGN_OR_RETURN(Lookup l, ParseLookup(lookup, decl_->identity.default_country_code));
   std::vector<std::string> keys;
   switch (l.kind) {
@@ -69,9 +77,9 @@ Status ProfileReader::Events(const Profile& p, size_t limit, std::vector<Event>*
   return Status::Ok();
 }
 
-Result<ProfileView> ProfileReader::View(std::string_view lookup, size_t recent) {
+Result<ProfileView> ProfileReader::View(std::string_view lookup, size_t recent, std::string_view brand) {
   ProfileView view;
-  ASSIGN_OR_RETURN(view.profile, Find(lookup));
+  ASSIGN_OR_RETURN(view.profile, Find(lookup, brand));
   RETURN_IF_ERROR(Events(view.profile, recent, &view.recent_events));
   // Merge records live under the profile that survived each merge, so the
   // absorbed profiles' own earlier merges are read too.

@@ -28,14 +28,16 @@ class ProfileReader {
       : store_(store), decl_(declaration) {}
 
   // `lookup` is a user id, an anonymous id, "email:<address>",
-  // "phone:<number>" or "profile:<id>". NotFound when nobody matches.
-  Result<Profile> Find(std::string_view lookup);
+  // "phone:<number>" or "profile:<id>". NotFound when nobody matches, or when
+  // `brand` ("*": the group) never collected from the person.
+  Result<Profile> Find(std::string_view lookup, std::string_view brand = "*");
   // The profile with its `recent` newest events (across merged profiles).
-  Result<ProfileView> View(std::string_view lookup, size_t recent);
+  Result<ProfileView> View(std::string_view lookup, size_t recent, std::string_view brand = "*");
   // Every event of a profile and of the profiles merged into it, newest first.
   Status Events(const Profile& p, size_t limit, std::vector<Event>* out);
 
  private:
+  Result<Profile> FindInGroup(std::string_view lookup);
   Result<std::optional<Profile>> Load(std::string id);
   store::Store* const store_;
   const schema::Declaration* const decl_;
