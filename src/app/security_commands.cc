@@ -30,21 +30,6 @@ Result<SecurityPaths> PathsFor(const std::string& data_dir, const std::string& c
 }
 
 
-// The brand a new key is for: a declared brand, or "*" for the group.
-Result<std::string> KeyBrand(const schema::Declaration& d, const std::string& asked, bool write_key) {
-  if (d.brands.empty()) {
-    if (!asked.empty() && asked != "group") return InvalidArgument("--brand " + asked + ": no brands are declared");
-    return std::string("*");
-  }
-  if (asked.empty()) return write_key ? d.default_brand : std::string("*");
-  if (asked == "group") {
-    if (write_key) return InvalidArgument("--brand group: a write key collects for one brand: name it");
-    return std::string("*");
-  }
-  if (!d.FindBrand(asked)) return InvalidArgument("--brand " + asked + ": no such brand in the configuration");
-  return asked;
-}
-
 int Subjects(const cli::AuditCommand& cmd, const SecurityPaths& paths) {
   auto since = ParseIso8601Millis(cmd.since);
   if (!since) return Fail(InvalidArgument("--since '" + cmd.since + "': expected ISO 8601, like 2026-11-01T00:00:00Z"));
@@ -180,8 +165,8 @@ int RunKeys(const cli::KeysCommand& cmd) {
   if (cmd.action == "create") {
     auto config = schema::LoadConfig(cmd.config);
     if (!config.ok()) return Fail(config.status());
-    auto brand = KeyBrand(config->declaration, cmd.brand, cmd.role == "write");
-    if (!brand.ok()) return Fail(brand.status());
+    auto brand = config->declaration.KeyBrand(cmd.brand, cmd.role == "write");
+    if (!brand.ok()) return Fail(InvalidArgument("--brand " + cmd.brand + ": " + brand.status().message()));
     auto created = service::CreateKey(paths->api_keys_file, cmd.role, cmd.name, cmd.rate_limit, *brand, Env::Default());
     if (!created.ok()) return Fail(created.status());
     if (Status s = AuditKeyOperation(*paths, "key.create",

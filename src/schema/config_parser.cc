@@ -350,19 +350,9 @@ class Parser {
   void ResolveKeyBrands(const YAML::Node& n, const Declaration& d, std::vector<KeySpec>* keys) {
     for (size_t i = 0; i < keys->size(); ++i) {
       KeySpec& k = (*keys)[i];
-      const std::string f = "keys[" + std::to_string(i) + "].brand";
-      if (d.brands.empty()) {
-        if (!k.brand.empty() && k.brand != "group")
-          Error(n[i]["brand"], f, "no brands are declared (add a brands: section)");
-        k.brand = "*";
-      } else if (k.brand.empty()) {
-        k.brand = k.kind == "write" ? d.default_brand : "*";
-      } else if (k.brand == "group") {
-        if (k.kind == "write") Error(n[i]["brand"], f, "a write key collects for one brand: name it");
-        k.brand = "*";
-      } else if (!d.brands.count(k.brand)) {
-        Error(n[i]["brand"], f, "unknown brand '" + k.brand + "'");
-      }
+      auto brand = d.KeyBrand(k.brand, k.kind == "write");
+      if (brand.ok()) k.brand = std::move(*brand);
+      else Error(n[i]["brand"], "keys[" + std::to_string(i) + "].brand", brand.status().message());
     }
   }
 

@@ -47,6 +47,20 @@ const Brand* Declaration::FindBrand(std::string_view id) const {
   return it == brands.end() ? nullptr : &it->second;
 }
 
+Result<std::string> Declaration::KeyBrand(std::string_view asked, bool write_key) const {
+  if (brands.empty()) {
+    if (!asked.empty() && asked != "group") return InvalidArgument("no brands are declared (add a brands: section)");
+    return std::string("*");
+  }
+  if (asked.empty()) return write_key ? default_brand : std::string("*");
+  if (asked == "group") {
+    if (write_key) return InvalidArgument("a write key collects for one brand: name it");
+    return std::string("*");
+  }
+  if (!FindBrand(asked)) return InvalidArgument("unknown brand '" + std::string(asked) + "'");
+  return std::string(asked);
+}
+
 const EventSpec* Declaration::FindEvent(std::string_view name) const {
   auto it = events.find(name);
   return it == events.end() ? nullptr : &it->second;

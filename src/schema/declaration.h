@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "core/status.h"
+
 namespace shinrai::schema {
 
 enum class LegalBasis { kContract, kConsent, kLegitimateInterest, kLegalObligation };
@@ -131,6 +133,12 @@ struct Declaration {
 
   const EventSpec* FindEvent(std::string_view name) const;
   const Brand* FindBrand(std::string_view id) const;
+  // The brand a key belongs to, from what was asked ("" or "group" or an
+  // id): a declared brand, or "*" for the group. A write key collects for
+  // one brand (the default when none is named); an API key serves the group
+  // unless it names a brand. The configuration and `shinrai keys create`
+  // both resolve keys here.
+  Result<std::string> KeyBrand(std::string_view asked, bool write_key) const;
   bool HasChannel(std::string_view channel) const;
 };
 
