@@ -29,7 +29,7 @@
 #include "privacy/consent_service.h"
 #include "orchestration/profile_service.h"
 #include "personalize/recommendation_service.h"
-#include "privacy/privacy_report.h"
+#include "transparency/privacy_report.h"
 #include "privacy/retention_service.h"
 #include "privacy/rights_service.h"
 #include "store/key_families.h"
@@ -52,27 +52,40 @@ Status MaybeLoadDemo(const cli::ServeCommand& cmd, const schema::Config& config,
     spdlog::info("demo shop already loaded in this data directory ({})", *marker);
     return Status::Ok();
   }
-  std::string write_key;
+  // The shop collects with the default brand's write key; with brands, the
+  // first write key of another brand collects for the second demo brand.
+  const schema::Declaration& d = config.declaration;
+  std::string write_key, second_key;
+  demo::DemoOptions opts;
   for (const auto& k : config.keys) {
-    if (k.kind == "write") {
+    if (k.kind != "write") continue;
+    if (write_key.empty() && (d.brands.empty() || k.brand == d.default_brand)) {
       write_key = k.key;
-      break;
+      opts.first_brand = k.brand;
+    } else if (second_key.empty() && !d.brands.empty() && k.brand != d.default_brand) {
+      second_key = k.key;
+      opts.second_brand = k.brand;
     }
   }
   if (write_key.empty()) return InvalidArgument("--demo needs a write key in the configuration");
-  demo::DemoOptions opts;
   opts.now_ms = Env::Default()->NowMillis();
-  ASSIGN_OR_RETURN(demo::DemoSummary summary, demo::LoadDemoShop(collect, write_key, opts));
+  ASSIGN_OR_RETURN(demo::DemoSummary summary, demo::LoadDemoShop(collect, write_key, opts, second_key));
   ASSIGN_OR_RETURN(std::vector<service::ItemInfo> items, service::ParseCatalogItems(summary.catalog_json));
   RETURN_IF_ERROR(recs.catalog().Upsert(store, std::move(items)));
   store::WriteBatch wb;
   // The marker is not personal data: no sample person goes into it.
-  const std::string note = std::to_string(summary.events) + " events, " + std::to_string(summary.customers) +
-                           " customers, " + std::to_string(summary.products) + " products";
+  std::string note = std::to_string(summary.events + summary.second_brand_events) + " events, " +
+                     std::to_string(summary.customers) + " customers, " + std::to_string(summary.products) + " products";
+  if (!opts.second_brand.empty()) note += ", brands " + opts.first_brand + " and " + opts.second_brand;
   wb.Put(kDemoMarker, note);
   RETURN_IF_ERROR(store.Write(wb, true));
   spdlog::info("demo shop loaded: {}; try user {} or email:{} (allowed personalization), or {} (declined it)", note,
                summary.sample_user_id, summary.sample_email, summary.sample_declined_user_id);
+  if (!opts.second_brand.empty()) {
+    spdlog::info("{} shops at both brands (allowed {} to personalize, not {}); {} shops at {} only",
+                 summary.sample_shared_user_id, opts.first_brand, opts.second_brand,
+                 summary.sample_second_brand_only_user_id, opts.second_brand);
+  }
   return Status::Ok();
 }
 

@@ -14,7 +14,7 @@
 #include "crypto/key_vault.h"
 #include "schema/config.h"
 #include "access/api_key_file.h"
-#include "privacy/privacy_report.h"
+#include "transparency/privacy_report.h"
 #include "privacy/retention_service.h"
 #include "store/staged_writer.h"
 

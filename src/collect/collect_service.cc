@@ -2,6 +2,7 @@
 
 #include "consent/ledger.h"
 #include "consent/policy.h"
+#include "profile/identity_space.h"
 #include "profile/keys.h"
 #include "store/scan_counters.h"
 
@@ -147,10 +148,12 @@ void CollectService::CollectCall(Credentials credentials, std::optional<CallType
   // Encoding, like parsing, needs no shared state: keep it out of the lock.
   std::vector<std::string> encoded;
   encoded.reserve(messages.size());
+  const std::string space = profile::IdentitySpace(d_.config.declaration, who.brand);
   for (auto& m : messages) {
     if (m.event.message_id.empty()) m.event.message_id = "srv-" + d_.env.NewId();
     m.event.source = who.key_name;
     m.event.brand = who.brand;
+    m.ids.space = space;
     encoded.push_back(m.undeclared_event ? std::string() : profile::EncodeEvent(m.event));
   }
 

@@ -204,6 +204,7 @@ class Generator {
         call["properties"] = {{"topic", Uniform() < 0.5 ? "delivery" : "returns"}};
         batch.push_back(call);
       }
+      if (identified) shoppers_.push_back({user_id, email, likes_personalization});
       summary->events += static_cast<int>(batch.size());
       if (known) ++summary->customers;
       batches.push_back(json{{"batch", std::move(batch)}}.dump());
@@ -217,29 +218,103 @@ class Generator {
       json item = {{"id", p.id}, {"name", p.name}, {"category", p.category}, {"repurchasable", c.consumable},
                    {"in_stock", i % 17 != 5}};
       if (i % 23 == 7) item["channels"] = {"store"};
+      if (!o_.second_brand.empty()) item["brands"] = {o_.first_brand};
       items.push_back(std::move(item));
     }
     summary->catalog_json = json{{"items", std::move(items)}}.dump();
     return batches;
   }
 
+  // The second brand (Home: kitchen and garden goods): every third of the
+  // shop's known customers shops there too, with choices of their own (every
+  // other one allows Home to personalize, whatever they told the shop), and
+  // some people shop at Home only. Its own random stream, so the shop's data
+  // are the same with or without it. REQUIRES: Run() first.
+  std::vector<std::string> RunSecondBrand(DemoSummary* summary) {
+    rng_.seed(o_.seed + 1);
+    std::vector<Product> range;
+    for (int i = 0; i < 40; ++i) {
+      const CategoryInfo& c = kCategories[i % 2 == 0 ? 2 : 3];  // kitchen, garden
+      range.push_back({"sku-" + std::to_string(5000 + i), std::string("Home ") + c.items[(i / 2) % 6] + " " +
+                       std::to_string(i / 12 + 1), c.name, std::round(c.price * (0.8 + Uniform()) * 100) / 100});
+    }
+    std::vector<Shopper> people;
+    for (size_t k = 0; k < shoppers_.size(); k += 3) people.push_back(shoppers_[k]);
+    for (int k = 0; k < o_.customers / 6; ++k) {
+      const std::string id = "cust-" + std::to_string(30000 + k);
+      people.push_back({id, "home." + std::to_string(k) + "@example.com", false});
+    }
+    const int64_t day = 86400000;
+    std::vector<std::string> batches;
+    for (size_t k = 0; k < people.size(); ++k) {
+      const Shopper& who = people[k];
+      const bool likes_here = k % 2 == 0;
+      json batch = json::array();
+      int64_t t = o_.now_ms - static_cast<int64_t>((5 + Pick(40)) * day);
+      const std::string anon = Id("anon");
+      json page = Base("page", "web", t, "analytics.js");
+      page["anonymousId"] = anon;
+      page["userId"] = who.user_id;
+      page["name"] = "Home";
+      page["properties"] = {{"path", "/"}, {"title", "Shinrai Home"}, {"url", "https://home.example/"}};
+      page["context"]["consent"] = {{"categoryPreferences",
+                                     {{"Personalization", likes_here}, {"Analytics", true}, {"Marketing", false}}}};
+      batch.push_back(page);
+      json id = Base("identify", "web", t + 1000, "analytics.js");
+      id["anonymousId"] = anon;
+      id["userId"] = who.user_id;
+      id["traits"] = {{"email", who.email}};
+      batch.push_back(id);
+      const int views = 3 + Pick(5);
+      for (int v = 0; v < views; ++v) {
+        t += 20000 + Pick(120000);
+        json ev = Base("track", "web", t, "analytics.js");
+        ev["userId"] = who.user_id;
+        ev["event"] = "Product Viewed";
+        ev["properties"] = ProductProps(range[Pick(static_cast<int>(range.size()))]);
+        batch.push_back(ev);
+      }
+      if (summary->sample_shared_user_id.empty() && who.likes_personalization && !likes_here)
+        summary->sample_shared_user_id = who.user_id;
+      if (summary->sample_second_brand_only_user_id.empty() && who.user_id.rfind("cust-3", 0) == 0)
+        summary->sample_second_brand_only_user_id = who.user_id;
+      summary->second_brand_events += static_cast<int>(batch.size());
+      batches.push_back(json{{"batch", std::move(batch)}}.dump());
+    }
+    json items = json::parse(summary->catalog_json);
+    for (const Product& p : range) {
+      items["items"].push_back({{"id", p.id}, {"name", p.name}, {"category", p.category}, {"repurchasable", false},
+                                {"brands", {o_.second_brand}}});
+    }
+    summary->products += static_cast<int>(range.size());
+    summary->catalog_json = items.dump();
+    return batches;
+  }
+
  private:
+  struct Shopper {
+    std::string user_id, email;
+    bool likes_personalization = false;  // at the shop
+  };
   DemoOptions o_;
   std::mt19937_64 rng_;
   std::vector<Product> products_;
+  std::vector<Shopper> shoppers_;  // the shop's identified customers, in order
 };
 
 }  // namespace
 
-std::vector<std::string> GenerateDemoBatches(const DemoOptions& options, DemoSummary* summary) {
+std::vector<std::string> GenerateDemoBatches(const DemoOptions& options, DemoSummary* summary,
+                                             std::vector<std::string>* second_brand_batches) {
   Generator g(options);
-  return g.Run(summary);
+  std::vector<std::string> batches = g.Run(summary);
+  if (!options.second_brand.empty() && second_brand_batches) *second_brand_batches = g.RunSecondBrand(summary);
+  return batches;
 }
 
-Result<DemoSummary> LoadDemoShop(service::CollectService& collect, const std::string& write_key,
-                                 const DemoOptions& options) {
-  DemoSummary summary;
-  std::vector<std::string> batches = GenerateDemoBatches(options, &summary);
+namespace {
+
+Status Send(service::CollectService& collect, const std::string& write_key, const std::vector<std::string>& batches) {
   std::vector<std::future<Status>> pending;
   for (const auto& body : batches) {
     auto promise = std::make_shared<std::promise<Status>>();
@@ -251,6 +326,19 @@ Result<DemoSummary> LoadDemoShop(service::CollectService& collect, const std::st
     });
   }
   for (auto& f : pending) RETURN_IF_ERROR(f.get());
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<DemoSummary> LoadDemoShop(service::CollectService& collect, const std::string& write_key,
+                                 const DemoOptions& options, const std::string& second_brand_write_key) {
+  DemoSummary summary;
+  std::vector<std::string> second;
+  std::vector<std::string> batches = GenerateDemoBatches(options, &summary, &second);
+  RETURN_IF_ERROR(Send(collect, write_key, batches));
+  // After the shop's: Home's shoppers are the shop's customers already known.
+  if (!second.empty()) RETURN_IF_ERROR(Send(collect, second_brand_write_key, second));
   return summary;
 }
 

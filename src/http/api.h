@@ -30,7 +30,7 @@
 #include "privacy/consent_service.h"
 #include "orchestration/profile_service.h"
 #include "personalize/recommendation_service.h"
-#include "privacy/privacy_report.h"
+#include "transparency/privacy_report.h"
 #include "privacy/rights_service.h"
 
 namespace shinrai::http {

@@ -1,6 +1,7 @@
 #include "orchestration/profile_service.h"
 
 #include <algorithm>
+#include <set>
 
 #include "core/time_format.h"
 #include "consent/ledger.h"
@@ -67,6 +68,7 @@ Status ProfileService::ScopeToBrand(const std::string& brand, profile::ProfileVi
   std::vector<profile::Event> own;
   for (auto& e : all)
     if (e.brand == brand || e.brand == consent::kAllBrands) own.push_back(std::move(e));
+  HideGroupIdentity(brand, own, view);
   view->profile.channels.clear();
   for (const auto& e : own) view->profile.Touch(e.channel, e.timestamp_ms);
   if (own.size() > static_cast<size_t>(d_.config.server.recent_events)) own.resize(d_.config.server.recent_events);
@@ -87,6 +89,28 @@ Status ProfileService::ScopeToBrand(const std::string& brand, profile::ProfileVi
   }
   view->profile.traits = std::move(traits);
   return Status::Ok();
+}
+
+void ProfileService::HideGroupIdentity(const std::string& brand, const std::vector<profile::Event>& own,
+                                       profile::ProfileView* view) const {
+  // The identity that joins a person across brands (other brands' devices,
+  // the merges that joined them) is shared only with the brands that run the
+  // purpose it rests on; the others see what they collected themselves.
+  const schema::Declaration& d = d_.config.declaration;
+  const schema::Brand* b = d.FindBrand(brand);
+  if (d.identity.across_brands.empty() || !b || b->Runs(d.identity.across_brands)) return;
+  std::set<std::string> collected;  // devices, e-mails and phones this brand's own calls carried
+  for (const auto& e : own) {
+    collected.insert(e.anonymous_id);
+    for (const auto& [_, v] : e.traits.items()) {
+      if (v.is_string()) collected.insert(v.get<std::string>());
+    }
+  }
+  const auto not_collected = [&](const std::string& id) { return !collected.count(id); };
+  std::erase_if(view->profile.anonymous_ids, not_collected);
+  std::erase_if(view->profile.emails, not_collected);
+  std::erase_if(view->profile.phones, not_collected);
+  view->merges.clear();
 }
 
 nlohmann::json ProfileService::ProfileJson(const profile::ProfileView& view) const {

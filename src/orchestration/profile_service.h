@@ -28,6 +28,8 @@ class ProfileService {
 
  private:
   // Narrows a customer's profile to what brand `brand` may see.
+  void HideGroupIdentity(const std::string& brand, const std::vector<profile::Event>& own,
+                         profile::ProfileView* view) const;
   Status ScopeToBrand(const std::string& brand, profile::ProfileView* view);
   nlohmann::json ProfileJson(const profile::ProfileView& view) const;
 

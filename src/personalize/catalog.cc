@@ -9,14 +9,20 @@ namespace shinrai::service {
 
 using nlohmann::json;
 
+bool ItemInfo::SoldBy(std::string_view brand) const {
+  return brands.empty() || brand == "*" || std::find(brands.begin(), brands.end(), brand) != brands.end();
+}
+
 bool ItemInfo::OnChannel(std::string_view channel) const {
   return channels.empty() || channel.empty() || std::find(channels.begin(), channels.end(), channel) != channels.end();
 }
 
 json ItemToJson(const ItemInfo& i) {
-  return {{"id", i.id},           {"name", i.name},
-          {"category", i.category}, {"in_stock", i.in_stock},
-          {"repurchasable", i.repurchasable}, {"channels", i.channels}};
+  json j = {{"id", i.id},           {"name", i.name},
+            {"category", i.category}, {"in_stock", i.in_stock},
+            {"repurchasable", i.repurchasable}, {"channels", i.channels}};
+  if (!i.brands.empty()) j["brands"] = i.brands;
+  return j;
 }
 
 namespace {
@@ -32,14 +38,15 @@ Result<ItemInfo> ItemFromJson(const json& j, const std::string& where) {
     } else if (k == "in_stock" || k == "repurchasable") {
       if (!v.is_boolean()) return InvalidArgument(field + ": expected true or false");
       (k == "in_stock" ? item.in_stock : item.repurchasable) = v.get<bool>();
-    } else if (k == "channels") {
-      if (!v.is_array()) return InvalidArgument(field + ": expected a list of channel names");
+    } else if (k == "channels" || k == "brands") {
+      const std::string what = k == "channels" ? "channel names" : "brand ids";
+      if (!v.is_array()) return InvalidArgument(field + ": expected a list of " + what);
       for (const auto& c : v) {
-        if (!c.is_string()) return InvalidArgument(field + ": expected a list of channel names");
-        item.channels.push_back(c.get<std::string>());
+        if (!c.is_string()) return InvalidArgument(field + ": expected a list of " + what);
+        (k == "channels" ? item.channels : item.brands).push_back(c.get<std::string>());
       }
     } else {
-      return InvalidArgument(field + ": unknown field (id, name, category, in_stock, repurchasable, channels)");
+      return InvalidArgument(field + ": unknown field (id, name, category, in_stock, repurchasable, channels, brands)");
     }
   }
   if (item.id.empty() || item.id.size() > 200) return InvalidArgument(where + ".id: required, at most 200 characters");

@@ -24,11 +24,14 @@ struct ItemInfo {
   bool in_stock = true;
   bool repurchasable = false;          // consumables may be recommended again after purchase
   std::vector<std::string> channels;   // empty: every channel
+  std::vector<std::string> brands;     // the group's brands that sell it; empty: every brand
 
   bool OnChannel(std::string_view channel) const;
+  // Whether `brand` ("*": the group) may recommend it.
+  bool SoldBy(std::string_view brand) const;
 };
 
-// Parses {"items": [{"id", "name", "category", "in_stock", "repurchasable", "channels"}]};
+// Parses {"items": [{"id", "name", "category", "in_stock", "repurchasable", "channels", "brands"}]};
 // every mistake names the item's position and field.
 Result<std::vector<ItemInfo>> ParseCatalogItems(std::string_view body);
 nlohmann::json ItemToJson(const ItemInfo& item);

@@ -37,6 +37,7 @@ bool RuleFilter::Admit(const std::string& item, const ItemInfo* info) {
   if (item == ctx_.context_item) return Reject("context_item");
   if (ctx_.purchased && ctx_.purchased->count(item) && !(info && info->repurchasable)) return Reject("purchased");
   if (info && !info->in_stock) return Reject("out_of_stock");
+  if (info && !info->SoldBy(ctx_.brand)) return Reject("not_sold_by_brand");
   if (info && !info->OnChannel(ctx_.channel)) return Reject("not_on_channel");
   const std::string category = info ? info->category : "";
   if (!category.empty() && ctx_.category_allowed && !ctx_.category_allowed(category)) return Reject("sensitive_category");

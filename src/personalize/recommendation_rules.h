@@ -1,7 +1,8 @@
 // The rules that keep recommendations from being creepy, as pure functions
 // over what the service read: purchases, impressions, the catalogue and the
 // consent decisions. They run after scoring, in this order: not the context
-// item, not bought (unless re-purchasable), in stock, offered on the channel,
+// item, not bought (unless re-purchasable), in stock, sold by the brand
+// served, offered on the channel,
 // sensitive categories only with explicit consent, not resting after too many
 // ignored impressions, and at most `max_per_category` per category.
 #pragma once
@@ -28,6 +29,7 @@ std::unordered_set<std::string> RestingItems(std::vector<profile::FeedbackRecord
 struct RuleContext {
   std::string context_item;
   std::string channel;
+  std::string brand = "*";  // the brand served: only what it sells
   const std::unordered_set<std::string>* purchased = nullptr;  // outlives the filter
   std::unordered_set<std::string> resting;
   int max_per_category = 3;

@@ -250,6 +250,10 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
                                               const RecommendRequest& asked) {
   RecommendRequest req = asked;
   ASSIGN_OR_RETURN(req.brand, Access::ServedBrand(who, asked.brand, d_.config.declaration));
+  // A recommendation is shown at one brand's shop: a group key that names
+  // none serves the default brand.
+  if (req.brand == consent::kAllBrands && !d_.config.declaration.brands.empty())
+    req.brand = d_.config.declaration.default_brand;
   ASSIGN_OR_RETURN(json reply, RecommendItems(who, lookup, req));
   if (req.brand != consent::kAllBrands) reply["brand"] = req.brand;
   RecommendationToken t;
@@ -323,8 +327,8 @@ Result<json> RecommendationService::RecommendItems(const Principal& who, std::st
 
   // Who is asking about whom, and may we personalize?
   Subject subject;
-  // To a brand's key, someone the brand never collected from is unknown.
-  RETURN_IF_ERROR(FindSubject(lookup, who.brand, &subject));
+  // To the brand served, someone it never collected from is unknown.
+  RETURN_IF_ERROR(FindSubject(lookup, req.brand, &subject));
   const std::optional<profile::Profile>& person = subject.person;
   policy::Decision decision{false, "no_profile"};
   if (person) decision = policy::Decide(d_.config.declaration, subject.state, {settings.purpose, req.channel, req.brand});
@@ -376,6 +380,7 @@ void RecommendationService::RankItems(const recs::ModelSnapshot& model, const Re
   RuleContext rules;
   rules.context_item = req.context_item;
   rules.channel = req.channel;
+  rules.brand = req.brand;
   rules.purchased = &subject.known->purchased;
   rules.resting = RestingItems(std::move(subject.feedback), settings.frequency_cap, settings.rest_seconds * 1000, now);
   rules.max_per_category = settings.max_per_category;
@@ -539,6 +544,13 @@ Result<std::pair<store::Transaction, json>> RecommendationService::StageFeedback
 Result<json> RecommendationService::UpsertCatalog(const Principal& who, std::string_view body) {
   RETURN_IF_ERROR(Access::Authorize(who, Operation::kWriteCatalog));
   ASSIGN_OR_RETURN(std::vector<ItemInfo> items, ParseCatalogItems(body));
+  for (size_t i = 0; i < items.size(); ++i) {
+    for (const auto& brand : items[i].brands) {
+      if (!d_.config.declaration.FindBrand(brand))
+        return InvalidArgument("items[" + std::to_string(i) + "].brands: no brand '" + brand.substr(0, 64) +
+                               "' is declared");
+    }
+  }
   const size_t n = items.size();
   RETURN_IF_ERROR(catalog_.Upsert(d_.store, std::move(items)));
   return json{{"upserted", n}, {"catalog_size", catalog_.size()}};

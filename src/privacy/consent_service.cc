@@ -5,6 +5,8 @@
 #include "consent/changes.h"
 #include "consent/policy.h"
 #include "core/time_format.h"
+#include "profile/identity_space.h"
+#include "profile/keys.h"
 #include "profile/lookup.h"
 
 namespace shinrai::service {
@@ -77,27 +79,67 @@ Result<nlohmann::json> ConsentService::History(const Principal& who, std::string
 }
 
 Result<profile::Profile> ConsentService::ResolveForWrite(store::Transaction& txn, std::string_view lookup,
+                                                         const Principal& who, std::string_view brand,
                                                          int64_t now_ms) {
+  const schema::Declaration& decl = d_.config.declaration;
   profile::Identifiers ids;
-  ASSIGN_OR_RETURN(profile::Lookup l, profile::ParseLookup(lookup, d_.config.declaration.identity.default_country_code));
-  if (l.kind == profile::Lookup::Kind::kEmail) {
-    ids.email = l.value;
-  } else if (l.kind == profile::Lookup::Kind::kPhone) {
-    ids.phone = l.value;
-  } else if (l.kind == profile::Lookup::Kind::kProfile) {
-    return reader_.Find(lookup);
+  ASSIGN_OR_RETURN(profile::Lookup l, profile::ParseLookup(lookup, decl.identity.default_country_code));
+  if (l.kind == profile::Lookup::Kind::kProfile) return reader_.Find(lookup, who.brand);
+  if (l.kind == profile::Lookup::Kind::kId && (l.value.empty() || l.value.size() > 256))
+    return InvalidArgument("the id must be 1 to 256 characters");
+
+  // Which of the index's names the lookup is: an existing anonymous visitor
+  // keeps their profile; any other id is a user id.
+  auto named = [&](const std::string& space) -> Result<std::optional<profile::IdKind>> {
+    std::vector<profile::IdKind> kinds = {profile::IdKind::kUser, profile::IdKind::kAnonymous};
+    if (l.kind == profile::Lookup::Kind::kEmail) kinds = {profile::IdKind::kEmail};
+    if (l.kind == profile::Lookup::Kind::kPhone) kinds = {profile::IdKind::kPhone};
+    for (profile::IdKind kind : kinds) {
+      ASSIGN_OR_RETURN(std::optional<std::string> pid, txn.Get(profile::IdentityKey(kind, l.value, space)));
+      if (pid) return std::optional<profile::IdKind>(kind);
+    }
+    return std::optional<profile::IdKind>();
+  };
+
+  ids.space = profile::IdentitySpace(decl, brand);
+  std::optional<profile::IdKind> kind;
+  if (brand == "*" && decl.BrandsKeepOwnPeople()) {
+    // A group-wide choice is about whoever the id names at any brand; where
+    // it names someone at several, only the caller can say which was meant.
+    std::vector<std::string> spaces;
+    for (const auto& space : profile::IdentitySpaces(decl)) {
+      ASSIGN_OR_RETURN(std::optional<profile::IdKind> k, named(space));
+      if (!k) continue;
+      spaces.push_back(space);
+      kind = k;
+    }
+    if (spaces.size() > 1)
+      return Conflict("'" + std::string(lookup) +
+                      "' names a different person at several brands (each brand keeps its own people): state the "
+                      "choice to one brand with \"brand\"");
+    if (!spaces.empty()) ids.space = spaces.front();
   } else {
-    const std::string& id = l.value;
-    if (id.empty() || id.size() > 256) return InvalidArgument("the id must be 1 to 256 characters");
-    // An existing anonymous visitor keeps their profile; otherwise it is a user id.
-    ASSIGN_OR_RETURN(std::optional<std::string> anon, txn.Get(profile::IdentityKey(profile::IdKind::kAnonymous, id)));
-    ASSIGN_OR_RETURN(std::optional<std::string> user, txn.Get(profile::IdentityKey(profile::IdKind::kUser, id)));
-    if (anon && !user) ids.anonymous_id = id;
-    else ids.user_id = id;
+    ASSIGN_OR_RETURN(kind, named(ids.space));
   }
+  if (l.kind == profile::Lookup::Kind::kEmail) ids.email = l.value;
+  else if (l.kind == profile::Lookup::Kind::kPhone) ids.phone = l.value;
+  else if (kind == profile::IdKind::kAnonymous) ids.anonymous_id = l.value;
+  else ids.user_id = l.value;
   ASSIGN_OR_RETURN(profile::Resolution r, graph_.Resolve(txn, ids, "consent-api", now_ms));
   if (r.created) profile::IdentityGraph::Save(txn, r.profile);
   return std::move(r.profile);
+}
+
+// The brand a change speaks to: the key's, or the one brand every statement
+// names; "*" when a group key states choices for the group or several brands.
+std::string ConsentService::BrandSpokenTo(const Principal& who, const std::vector<consent::ConsentRecord>& records) {
+  if (who.brand != "*") return who.brand;
+  std::string brand;
+  for (const auto& r : records) {
+    if (r.brand == "*" || (!brand.empty() && r.brand != brand)) return "*";
+    brand = r.brand;
+  }
+  return brand.empty() ? "*" : brand;
 }
 
 void ConsentService::Change(const Principal& who, std::string_view lookup, std::string_view body, Done done) {
@@ -113,11 +155,12 @@ void ConsentService::Change(const Principal& who, std::string_view lookup, std::
 
   auto lock = d_.serializer.Lock();
   store::Transaction txn = d_.writer.Begin();
-  auto p = ResolveForWrite(txn, lookup, now);
+  const std::string brand = BrandSpokenTo(who, *records);
+  auto p = ResolveForWrite(txn, lookup, who, brand, now);
   if (!p.ok()) return done(p.status());
-  if (!p->CustomerOf(who.brand)) {
+  if (!p->CustomerOf(brand)) {
     // Stating a choice to a brand (its privacy center) makes one its customer.
-    p->AddBrand(who.brand);
+    p->AddBrand(brand);
     profile::IdentityGraph::Save(txn, *p);
   }
   auto state = consent::ConsentLedger::CurrentState(txn, p->id);

@@ -38,7 +38,11 @@ class ConsentService {
   void Change(const Principal& who, std::string_view lookup, std::string_view body, Done done);
 
  private:
-  Result<profile::Profile> ResolveForWrite(store::Transaction& txn, std::string_view lookup, int64_t now_ms);
+  // The person a change is about, created when unknown, in the identity
+  // space of the brand it speaks to (profile/identity_space.h).
+  Result<profile::Profile> ResolveForWrite(store::Transaction& txn, std::string_view lookup, const Principal& who,
+                                           std::string_view brand, int64_t now_ms);
+  static std::string BrandSpokenTo(const Principal& who, const std::vector<consent::ConsentRecord>& records);
   nlohmann::json StateJson(const profile::Profile& p, const consent::ConsentState& state, const std::string& brand);
   Status Audit(const Principal& who, const char* action, const std::string& subject, std::vector<std::string> fields,
                nlohmann::json detail = nlohmann::json::object());

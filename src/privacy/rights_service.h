@@ -62,15 +62,24 @@ class RightsService {
   // Every request record, oldest first (the audit report).
   Result<std::vector<nlohmann::json>> List();
 
-  // Everything held about the person found by `lookup` (see ProfileReader::Find).
+  // Everything held about the person found by `lookup` (see ProfileReader::Find),
+  // with what each of the group's brands holds.
   Result<nlohmann::json> Export(std::string_view lookup);
+  // The first profile's export, with the others' (the same subject's person
+  // at other brands, where each brand keeps its own) under
+  // "people_at_other_brands".
+  Result<nlohmann::json> ExportAll(const std::vector<std::string>& profile_ids);
 
   // Completes every erasure a crash interrupted (at start-up, before serving).
   Result<int> ResumeErasures();
 
  private:
-  Result<nlohmann::json> Erase(const Principal& who, const profile::Profile& p, nlohmann::json record,
-                               const std::string& subject_hash);
+  // Erases each person whole (one, or one per brand where each keeps its own).
+  Result<nlohmann::json> Erase(const Principal& who, const std::vector<profile::Profile>& people,
+                               nlohmann::json record, const std::string& subject_hash);
+  Status SuppressUnknown(const std::string& subject, const std::string& brand, int64_t at_ms);
+  Result<nlohmann::json> EraseBrandData(const Principal& who, const profile::Profile& p, const std::string& brand,
+                                        nlohmann::json record);
   // `identity_keys`: the links to compact; null when resuming (unknown then).
   Result<nlohmann::json> FinishErasure(const audit::Actor& actor, nlohmann::json record,
                                        const std::vector<std::string>* identity_keys, bool resumed);

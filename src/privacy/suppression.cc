@@ -4,10 +4,8 @@
 
 namespace shinrai::service {
 
-std::string SuppressionList::Key(profile::IdKind kind, std::string_view value) const {
-  std::string input(1, static_cast<char>(kind));
-  input += '/';
-  input += value;
+std::string SuppressionList::Key(profile::IdKind kind, std::string_view value, std::string_view space) const {
+  const std::string input = profile::IdentityName(kind, value, space);
   return std::string(kSuppressionPrefix) + crypto::ToHex(crypto::KeyedHash(key_, input));
 }
 
@@ -27,7 +25,7 @@ std::vector<std::string> SuppressionList::Matches(const profile::Identifiers& id
   if (keys_.empty()) return found;
   auto check = [&](profile::IdKind kind, const std::string& value) {
     if (value.empty()) return;
-    std::string key = Key(kind, value);
+    std::string key = Key(kind, value, ids.space);
     if (keys_.count(key)) found.push_back(std::move(key));
   };
   check(profile::IdKind::kUser, ids.user_id);
@@ -48,12 +46,12 @@ void SuppressionList::Put(store::Transaction& txn, std::string key, const std::s
   txn.Put(std::move(key), at);
 }
 
-void SuppressionList::Add(store::Transaction& txn, const profile::Profile& p, int64_t at_ms) {
+void SuppressionList::Add(store::Transaction& txn, const profile::Profile& p, std::string_view space, int64_t at_ms) {
   const std::string at = std::to_string(at_ms);
-  if (!p.user_id.empty()) Put(txn, Key(profile::IdKind::kUser, p.user_id), at);
-  for (const auto& a : p.anonymous_ids) Put(txn, Key(profile::IdKind::kAnonymous, a), at);
-  for (const auto& e : p.emails) Put(txn, Key(profile::IdKind::kEmail, e), at);
-  for (const auto& ph : p.phones) Put(txn, Key(profile::IdKind::kPhone, ph), at);
+  if (!p.user_id.empty()) Put(txn, Key(profile::IdKind::kUser, p.user_id, space), at);
+  for (const auto& a : p.anonymous_ids) Put(txn, Key(profile::IdKind::kAnonymous, a, space), at);
+  for (const auto& e : p.emails) Put(txn, Key(profile::IdKind::kEmail, e, space), at);
+  for (const auto& ph : p.phones) Put(txn, Key(profile::IdKind::kPhone, ph, space), at);
 }
 
 void SuppressionList::Lift(store::Transaction& txn, const std::vector<std::string>& keys) {

@@ -53,9 +53,10 @@ void IdentityGraph::Save(store::Transaction& txn, const Profile& p) {
   txn.Put(ProfileKey(p.id), EncodeProfile(p));
 }
 
-Result<std::optional<Profile>> IdentityGraph::Lookup(store::Transaction& txn, IdKind kind, const std::string& value) {
+Result<std::optional<Profile>> IdentityGraph::Lookup(store::Transaction& txn, IdKind kind, const std::string& value,
+                                                     std::string_view space) {
   if (value.empty()) return std::optional<Profile>();
-  ASSIGN_OR_RETURN(std::optional<std::string> pid, txn.Get(IdentityKey(kind, value)));
+  ASSIGN_OR_RETURN(std::optional<std::string> pid, txn.Get(IdentityKey(kind, value, space)));
   if (!pid) return std::optional<Profile>();
   // Index entries are re-pointed at merge time; the hop limit only guards
   // against a corrupt chain.
@@ -82,7 +83,7 @@ Status IdentityGraph::CanMerge(const Profile& into, const Profile& from) const {
   return Status::Ok();
 }
 
-void IdentityGraph::MergeInto(store::Transaction& txn, Profile* into, const Profile& from) {
+void IdentityGraph::MergeInto(store::Transaction& txn, Profile* into, const Profile& from, std::string_view space) {
   if (into->user_id.empty() && !from.user_id.empty()) into->user_id = from.user_id;
   for (const auto& a : from.anonymous_ids) AddUnique(&into->anonymous_ids, a);
   for (const auto& e : from.emails) AddUnique(&into->emails, e);
@@ -103,10 +104,10 @@ void IdentityGraph::MergeInto(store::Transaction& txn, Profile* into, const Prof
   for (const auto& a : from.absorbed) AddUnique(&into->absorbed, a);
   if (from.created_ms && from.created_ms < into->created_ms) into->created_ms = from.created_ms;
 
-  if (!from.user_id.empty()) txn.Put(IdentityKey(IdKind::kUser, from.user_id), into->id);
-  for (const auto& a : from.anonymous_ids) txn.Put(IdentityKey(IdKind::kAnonymous, a), into->id);
-  for (const auto& e : from.emails) txn.Put(IdentityKey(IdKind::kEmail, e), into->id);
-  for (const auto& p : from.phones) txn.Put(IdentityKey(IdKind::kPhone, p), into->id);
+  if (!from.user_id.empty()) txn.Put(IdentityKey(IdKind::kUser, from.user_id, space), into->id);
+  for (const auto& a : from.anonymous_ids) txn.Put(IdentityKey(IdKind::kAnonymous, a, space), into->id);
+  for (const auto& e : from.emails) txn.Put(IdentityKey(IdKind::kEmail, e, space), into->id);
+  for (const auto& p : from.phones) txn.Put(IdentityKey(IdKind::kPhone, p, space), into->id);
   // The tombstone keeps no personal data, only where the person went.
   Profile tomb;
   tomb.id = from.id;
@@ -120,12 +121,12 @@ void IdentityGraph::Record(store::Transaction& txn, MergeRecord rec) {
 }
 
 Status IdentityGraph::Link(store::Transaction& txn, Resolution* r, IdKind kind, const std::string& value,
-                           const std::string& message_id, int64_t now_ms) {
+                           std::string_view space, const std::string& message_id, int64_t now_ms) {
   if (value.empty()) return Status::Ok();
   Profile& p = r->profile;
   std::vector<std::string>* list = ListFor(&p, kind);
   if (!list || std::find(list->begin(), list->end(), value) != list->end()) return Status::Ok();
-  ASSIGN_OR_RETURN(std::optional<std::string> existing, txn.Get(IdentityKey(kind, value)));
+  ASSIGN_OR_RETURN(std::optional<std::string> existing, txn.Get(IdentityKey(kind, value, space)));
   if (existing) return Status::Ok();  // belongs to a profile that refused to merge
   const int limit = kind == IdKind::kAnonymous ? limits_.max_anonymous_ids
                     : kind == IdKind::kEmail   ? limits_.max_emails
@@ -142,7 +143,7 @@ Status IdentityGraph::Link(store::Transaction& txn, Resolution* r, IdKind kind, 
     return Status::Ok();
   }
   list->push_back(value);
-  txn.Put(IdentityKey(kind, value), p.id);
+  txn.Put(IdentityKey(kind, value, space), p.id);
   return Status::Ok();
 }
 
@@ -151,7 +152,7 @@ Result<Resolution> IdentityGraph::Resolve(store::Transaction& txn, const Identif
   Resolution r;
   std::optional<Profile> by_user;
   if (!ids.user_id.empty()) {
-    ASSIGN_OR_RETURN(by_user, Lookup(txn, IdKind::kUser, ids.user_id));
+    ASSIGN_OR_RETURN(by_user, Lookup(txn, IdKind::kUser, ids.user_id, ids.space));
   }
 
   // Other profiles this event points at, in order of precedence.
@@ -163,13 +164,13 @@ Result<Resolution> IdentityGraph::Resolve(store::Transaction& txn, const Identif
   std::set<std::string> seen;
   if (by_user) seen.insert(by_user->id);
   auto consider = [&](IdKind kind, const std::string& value) -> Status {
-    ASSIGN_OR_RETURN(std::optional<Profile> p, Lookup(txn, kind, value));
+    ASSIGN_OR_RETURN(std::optional<Profile> p, Lookup(txn, kind, value, ids.space));
     if (p && seen.insert(p->id).second) others.push_back({kind, std::move(*p)});
     return Status::Ok();
   };
   std::string previous_as_anonymous;
   if (!ids.previous_id.empty()) {
-    ASSIGN_OR_RETURN(std::optional<Profile> prev, Lookup(txn, IdKind::kUser, ids.previous_id));
+    ASSIGN_OR_RETURN(std::optional<Profile> prev, Lookup(txn, IdKind::kUser, ids.previous_id, ids.space));
     if (prev) {
       if (seen.insert(prev->id).second) others.push_back({IdKind::kUser, std::move(*prev)});
     } else {
@@ -209,7 +210,7 @@ Result<Resolution> IdentityGraph::Resolve(store::Transaction& txn, const Identif
   }
   if (!ids.user_id.empty() && r.profile.user_id.empty()) {
     r.profile.user_id = ids.user_id;
-    txn.Put(IdentityKey(IdKind::kUser, ids.user_id), r.profile.id);
+    txn.Put(IdentityKey(IdKind::kUser, ids.user_id, ids.space), r.profile.id);
   }
 
   for (const Candidate& c : others) {
@@ -221,7 +222,7 @@ Result<Resolution> IdentityGraph::Resolve(store::Transaction& txn, const Identif
     rec.at_ms = now_ms;
     Status st = CanMerge(r.profile, c.profile);
     if (st.ok()) {
-      MergeInto(txn, &r.profile, c.profile);
+      MergeInto(txn, &r.profile, c.profile, ids.space);
     } else {
       rec.refused = st.message();
     }
@@ -229,10 +230,10 @@ Result<Resolution> IdentityGraph::Resolve(store::Transaction& txn, const Identif
     Record(txn, std::move(rec));
   }
 
-  RETURN_IF_ERROR(Link(txn, &r, IdKind::kAnonymous, previous_as_anonymous, message_id, now_ms));
-  RETURN_IF_ERROR(Link(txn, &r, IdKind::kAnonymous, ids.anonymous_id, message_id, now_ms));
-  RETURN_IF_ERROR(Link(txn, &r, IdKind::kEmail, ids.email, message_id, now_ms));
-  RETURN_IF_ERROR(Link(txn, &r, IdKind::kPhone, ids.phone, message_id, now_ms));
+  RETURN_IF_ERROR(Link(txn, &r, IdKind::kAnonymous, previous_as_anonymous, ids.space, message_id, now_ms));
+  RETURN_IF_ERROR(Link(txn, &r, IdKind::kAnonymous, ids.anonymous_id, ids.space, message_id, now_ms));
+  RETURN_IF_ERROR(Link(txn, &r, IdKind::kEmail, ids.email, ids.space, message_id, now_ms));
+  RETURN_IF_ERROR(Link(txn, &r, IdKind::kPhone, ids.phone, ids.space, message_id, now_ms));
   return r;
 }
 

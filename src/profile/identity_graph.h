@@ -32,6 +32,7 @@ struct Identifiers {
   std::string email;
   std::string phone;
   std::string previous_id;  // alias: an earlier user id or anonymous id
+  std::string space;        // the identity index they name people in (profile/identity_space.h)
 };
 
 struct MergeRecord {
@@ -61,10 +62,11 @@ class IdentityGraph {
   static void Save(store::Transaction& txn, const Profile& p);
 
  private:
-  Result<std::optional<Profile>> Lookup(store::Transaction& txn, IdKind kind, const std::string& value);
+  Result<std::optional<Profile>> Lookup(store::Transaction& txn, IdKind kind, const std::string& value,
+                                        std::string_view space);
   Status CanMerge(const Profile& into, const Profile& from) const;
-  void MergeInto(store::Transaction& txn, Profile* into, const Profile& from);
-  Status Link(store::Transaction& txn, Resolution* r, IdKind kind, const std::string& value,
+  void MergeInto(store::Transaction& txn, Profile* into, const Profile& from, std::string_view space);
+  Status Link(store::Transaction& txn, Resolution* r, IdKind kind, const std::string& value, std::string_view space,
               const std::string& message_id, int64_t now_ms);
   void Record(store::Transaction& txn, MergeRecord rec);
 

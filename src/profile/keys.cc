@@ -14,12 +14,21 @@ std::string_view IdKindName(IdKind kind) {
   return "user_id";
 }
 
-std::string IdentityKey(IdKind kind, std::string_view value) {
-  std::string k(store::family::kIdentity.prefix);
-  k.push_back(static_cast<char>(kind));
+std::string IdentityName(IdKind kind, std::string_view value, std::string_view space) {
+  std::string k(1, static_cast<char>(kind));
+  // Brand ids hold no '/', and the group's names have '/' right after the
+  // kind: a brand's name can never equal the group's.
+  if (!space.empty()) {
+    k.push_back('@');
+    k.append(space);
+  }
   k.push_back('/');
   k.append(value);
   return k;
+}
+
+std::string IdentityKey(IdKind kind, std::string_view value, std::string_view space) {
+  return std::string(store::family::kIdentity.prefix) + IdentityName(kind, value, space);
 }
 
 std::string ProfileKey(std::string_view profile_id) {

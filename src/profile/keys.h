@@ -1,6 +1,7 @@
 // Store key families of the profile module (docs/key-encoding.md).
 //
-//   id/<kind>/<value>            -> profile id          (identity index)
+//   id/<kind>/<value>            -> profile id          (identity index: the group's, profile/identity_space.h)
+//   id/<kind>@<brand>/<value>    -> profile id          (a brand's own people)
 //   pr/<profile id>              -> Profile             (MessagePack)
 //   ev/<profile id>/<ts><h>      -> Event               (ts: big-endian ms, h: hash of messageId)
 //   mq/<ts><random>              -> 8-byte hashes       (messageIds seen in one request, for de-duplication)
@@ -25,7 +26,9 @@ namespace shinrai::profile {
 enum class IdKind : char { kUser = 'u', kAnonymous = 'a', kEmail = 'e', kPhone = 'p' };
 std::string_view IdKindName(IdKind kind);
 
-std::string IdentityKey(IdKind kind, std::string_view value);
+// "<kind>/<value>", or "<kind>@<space>/<value>" in a brand's own space.
+std::string IdentityName(IdKind kind, std::string_view value, std::string_view space = "");
+std::string IdentityKey(IdKind kind, std::string_view value, std::string_view space = "");
 inline std::string_view IdentityFamily() { return store::family::kIdentity.prefix; }
 // Every profile, every event: the whole family (scans of everyone).
 inline std::string_view ProfileFamily() { return store::family::kProfile.prefix; }

@@ -22,12 +22,12 @@ Result<std::vector<Profile>> MergedProfiles(store::Transaction& txn, const Profi
   return out;
 }
 
-std::vector<std::string> IdentityKeysOf(const Profile& p) {
+std::vector<std::string> IdentityKeysOf(const Profile& p, std::string_view space) {
   std::vector<std::string> keys;
-  if (!p.user_id.empty()) keys.push_back(IdentityKey(IdKind::kUser, p.user_id));
-  for (const auto& a : p.anonymous_ids) keys.push_back(IdentityKey(IdKind::kAnonymous, a));
-  for (const auto& e : p.emails) keys.push_back(IdentityKey(IdKind::kEmail, e));
-  for (const auto& ph : p.phones) keys.push_back(IdentityKey(IdKind::kPhone, ph));
+  if (!p.user_id.empty()) keys.push_back(IdentityKey(IdKind::kUser, p.user_id, space));
+  for (const auto& a : p.anonymous_ids) keys.push_back(IdentityKey(IdKind::kAnonymous, a, space));
+  for (const auto& e : p.emails) keys.push_back(IdentityKey(IdKind::kEmail, e, space));
+  for (const auto& ph : p.phones) keys.push_back(IdentityKey(IdKind::kPhone, ph, space));
   return keys;
 }
 

@@ -16,7 +16,8 @@ namespace shinrai::profile {
 // first; each read once. Tombstones already deleted are skipped.
 Result<std::vector<Profile>> MergedProfiles(store::Transaction& txn, const Profile& survivor);
 
-// The identity-link keys (profile/keys.h) of every identifier the profile holds.
-std::vector<std::string> IdentityKeysOf(const Profile& p);
+// The identity-link keys (profile/keys.h) of every identifier the profile
+// holds, in the identity space that names them.
+std::vector<std::string> IdentityKeysOf(const Profile& p, std::string_view space);
 
 }  // namespace shinrai::profile

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "profile/identity_space.h"
 #include "profile/keys.h"
 #include "store/scan_records.h"
 #include "profile/lookup.h"
@@ -20,36 +21,56 @@ Result<std::optional<Profile>> ProfileReader::Load(std::string id) {
 }
 
 Result<Profile> ProfileReader::Find(std::string_view lookup, std::string_view brand) {
-  ASSIGN_OR_RETURN(Profile p, FindInGroup(lookup));
-  // To a brand, someone it never collected from is nobody: the same answer
-  // as for someone unknown, so that it learns nothing of the group's others.
-  if (!p.CustomerOf(brand)) return NotFound("no profile for '" + std::string(lookup) + "'");
-  return p;
+  ASSIGN_OR_RETURN(std::vector<Profile> found, FindAll(lookup, brand));
+  if (found.empty()) return NotFound("no profile for '" + std::string(lookup) + "'");
+  if (found.size() > 1) {
+    std::string brands;
+    for (const auto& p : found) brands += (brands.empty() ? "" : ", ") + BrandOfSpace(*decl_, SpaceOf(*decl_, p));
+    return Conflict("'" + std::string(lookup) + "' names a different person at each of the brands " + brands +
+                    " (each brand keeps its own people): say which brand with ?brand=");
+  }
+  return std::move(found.front());
 }
 
-Result<Profile> ProfileReader::FindInGroup(std::string_view lookup) {
+Result<std::vector<Profile>> ProfileReader::FindAll(std::string_view lookup, std::string_view brand) {
+  const std::vector<std::string> spaces =
+      brand == "*" ? IdentitySpaces(*decl_) : std::vector<std::string>{IdentitySpace(*decl_, brand)};
+  ASSIGN_OR_RETURN(std::vector<Profile> found, FindIn(lookup, spaces));
+  // To a brand, someone it never collected from is nobody: the same answer
+  // as for someone unknown, so that it learns nothing of the group's others.
+  std::erase_if(found, [&](const Profile& p) { return !p.CustomerOf(brand); });
+  return found;
+}
+
+Result<std::vector<Profile>> ProfileReader::FindIn(std::string_view lookup, const std::vector<std::string>& spaces) {
   ASSIGN_OR_RETURN(Lookup l, ParseLookup(lookup, decl_->identity.default_country_code));
-  std::vector<std::string> keys;
-  switch (l.kind) {
-    case Lookup::Kind::kEmail: keys.push_back(IdentityKey(IdKind::kEmail, l.value)); break;
-    case Lookup::Kind::kPhone: keys.push_back(IdentityKey(IdKind::kPhone, l.value)); break;
-    case Lookup::Kind::kProfile: {
-      ASSIGN_OR_RETURN(std::optional<Profile> p, Load(l.value));
-      if (!p) return NotFound("no profile with id '" + l.value + "'");
-      return std::move(*p);
+  std::vector<Profile> found;
+  if (l.kind == Lookup::Kind::kProfile) {
+    ASSIGN_OR_RETURN(std::optional<Profile> p, Load(l.value));
+    if (p) found.push_back(std::move(*p));
+    return found;
+  }
+  for (const auto& space : spaces) {
+    std::vector<std::string> keys;
+    switch (l.kind) {
+      case Lookup::Kind::kEmail: keys.push_back(IdentityKey(IdKind::kEmail, l.value, space)); break;
+      case Lookup::Kind::kPhone: keys.push_back(IdentityKey(IdKind::kPhone, l.value, space)); break;
+      case Lookup::Kind::kProfile: break;
+      case Lookup::Kind::kId:
+        keys.push_back(IdentityKey(IdKind::kUser, l.value, space));
+        keys.push_back(IdentityKey(IdKind::kAnonymous, l.value, space));
+        break;
     }
-    case Lookup::Kind::kId:
-      keys.push_back(IdentityKey(IdKind::kUser, l.value));
-      keys.push_back(IdentityKey(IdKind::kAnonymous, l.value));
+    for (const auto& key : keys) {
+      ASSIGN_OR_RETURN(std::optional<std::string> pid, store_->Get(key));
+      if (!pid) continue;
+      ASSIGN_OR_RETURN(std::optional<Profile> p, Load(*pid));
+      if (!p) continue;
+      found.push_back(std::move(*p));
       break;
+    }
   }
-  for (const auto& key : keys) {
-    ASSIGN_OR_RETURN(std::optional<std::string> pid, store_->Get(key));
-    if (!pid) continue;
-    ASSIGN_OR_RETURN(std::optional<Profile> p, Load(*pid));
-    if (p) return std::move(*p);
-  }
-  return NotFound("no profile for '" + std::string(lookup) + "'");
+  return found;
 }
 
 Status ProfileReader::Events(const Profile& p, size_t limit, std::vector<Event>* out) {

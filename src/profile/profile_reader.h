@@ -29,15 +29,21 @@ class ProfileReader {
 
   // `lookup` is a user id, an anonymous id, "email:<address>",
   // "phone:<number>" or "profile:<id>". NotFound when nobody matches, or when
-  // `brand` ("*": the group) never collected from the person.
+  // `brand` ("*": the group) never collected from the person. Where each
+  // brand keeps its own people, the group's lookup is Conflict when the id
+  // names a person at more than one brand.
   Result<Profile> Find(std::string_view lookup, std::string_view brand = "*");
+  // Everyone `lookup` names that `brand` may know: one person, or for the
+  // group where each brand keeps its own people, one per brand.
+  Result<std::vector<Profile>> FindAll(std::string_view lookup, std::string_view brand);
   // The profile with its `recent` newest events (across merged profiles).
   Result<ProfileView> View(std::string_view lookup, size_t recent, std::string_view brand = "*");
   // Every event of a profile and of the profiles merged into it, newest first.
   Status Events(const Profile& p, size_t limit, std::vector<Event>* out);
 
  private:
-  Result<Profile> FindInGroup(std::string_view lookup);
+  // The people `lookup` names, at most one per identity space.
+  Result<std::vector<Profile>> FindIn(std::string_view lookup, const std::vector<std::string>& spaces);
   Result<std::optional<Profile>> Load(std::string id);
   store::Store* const store_;
   const schema::Declaration* const decl_;

@@ -11,6 +11,7 @@
 
 #include "core/time_format.h"
 #include "schema/config.h"
+#include "schema/config_extends.h"
 
 namespace shinrai::schema {
 
@@ -90,6 +91,7 @@ class Parser {
     decl_ = &d;
     ParseBrands(root["brands"], &d);
     ResolveKeyBrands(root["keys"], d, &cfg.keys);
+    CheckIdentityAcrossBrands(root["identity"], d);
     ParseFieldMap(root["traits"], "traits", nullptr, &d.traits);
     ParseFieldMap(root["group_traits"], "group_traits", nullptr, &d.group_traits);
     ParseFieldMap(root["context"], "context", nullptr, &d.context);
@@ -299,7 +301,8 @@ class Parser {
 
   void ParseIdentity(const YAML::Node& n, IdentityLimits* id) {
     if (!n.IsDefined()) return;
-    CheckKeys(n, "identity", {"max_anonymous_ids", "max_emails", "max_phones", "default_country_code"});
+    CheckKeys(n, "identity", {"max_anonymous_ids", "max_emails", "max_phones", "default_country_code", "across_brands"});
+    id->across_brands = Scalar<std::string>(n["across_brands"], "identity.across_brands", "", "a purpose name");
     id->max_anonymous_ids = Scalar<int>(n["max_anonymous_ids"], "identity.max_anonymous_ids", id->max_anonymous_ids, "a number");
     id->max_emails = Scalar<int>(n["max_emails"], "identity.max_emails", id->max_emails, "a number");
     id->max_phones = Scalar<int>(n["max_phones"], "identity.max_phones", id->max_phones, "a number");
@@ -309,6 +312,22 @@ class Parser {
     if (!cc.empty() && (cc[0] != '+' || cc.size() < 2 || cc.size() > 4 ||
                         cc.find_first_not_of("0123456789", 1) != std::string::npos))
       Error(n["default_country_code"], "identity.default_country_code", "expected '+' and 1-3 digits");
+  }
+
+  // One person across brands links what each brand collected: it needs its
+  // own declared purpose, and a basis that does not come and go with each
+  // person's consent (a withdrawal could not split a merged person again).
+  void CheckIdentityAcrossBrands(const YAML::Node& n, const Declaration& d) {
+    const std::string& purpose = d.identity.across_brands;
+    if (purpose.empty()) return;
+    const YAML::Node at = n["across_brands"];
+    if (d.brands.empty()) return Error(at, "identity.across_brands", "needs brands: there is one organisation to unify in");
+    auto it = d.purposes.find(purpose);
+    if (it == d.purposes.end()) return Error(at, "identity.across_brands", "unknown purpose '" + purpose + "'");
+    if (it->second.legal_basis == LegalBasis::kConsent)
+      Error(at, "identity.across_brands",
+            "purpose '" + purpose + "' rests on consent, but people merged across brands cannot be split again when "
+            "one withdraws: declare a purpose resting on contract or legitimate_interest");
   }
 
   // brands: [{id, name, controller, contact, purposes, default}]
@@ -671,13 +690,9 @@ class Parser {
 
 }  // namespace
 
-Result<Config> ParseConfig(const std::string& yaml_text, const std::string& source_name) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::ParserException& e) {
-    return InvalidArgument(source_name + ":" + std::to_string(e.mark.line + 1) + ": not valid YAML: " + e.msg);
-  }
+namespace {
+
+Result<Config> ParseRoot(const YAML::Node& root, const std::string& source_name) {
   Parser parser(source_name);
   Config cfg;
   try {
@@ -693,12 +708,21 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& sour
   return cfg;
 }
 
+}  // namespace
+
+Result<Config> ParseConfig(const std::string& yaml_text, const std::string& source_name) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::ParserException& e) {
+    return InvalidArgument(source_name + ":" + std::to_string(e.mark.line + 1) + ": not valid YAML: " + e.msg);
+  }
+  return ParseRoot(root, source_name);
+}
+
 Result<Config> LoadConfig(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return InvalidArgument("cannot read the configuration file '" + path + "'");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseConfig(ss.str(), path);
+  ASSIGN_OR_RETURN(YAML::Node root, LoadYamlFile(path));
+  return ParseRoot(root, path);
 }
 
 }  // namespace shinrai::schema

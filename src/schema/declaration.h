@@ -86,6 +86,9 @@ struct IdentityLimits {
   int max_emails = 5;
   int max_phones = 5;
   std::string default_country_code;  // e.g. "+44": used for national phone numbers
+  // The purpose under which one person is unified across the group's brands.
+  // Empty: each brand keeps its own people, linked to nothing.
+  std::string across_brands;
 };
 
 // How consent signals that arrive with tracking calls map to purposes.
@@ -140,6 +143,9 @@ struct Declaration {
   // both resolve keys here.
   Result<std::string> KeyBrand(std::string_view asked, bool write_key) const;
   bool HasChannel(std::string_view channel) const;
+  // Whether each brand keeps its own people (brands declared, no
+  // identity.across_brands).
+  bool BrandsKeepOwnPeople() const { return !brands.empty() && identity.across_brands.empty(); }
 };
 
 }  // namespace shinrai::schema

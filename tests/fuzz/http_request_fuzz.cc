@@ -53,7 +53,7 @@
 #include "access/access.h"
 #include "collect/collect_service.h"
 #include "privacy/consent_service.h"
-#include "privacy/privacy_report.h"
+#include "transparency/privacy_report.h"
 #include "orchestration/profile_service.h"
 #include "personalize/recommendation_service.h"
 #include "privacy/retention_service.h"

@@ -15,7 +15,7 @@
 #include "collect/collect_service.h"
 #include "privacy/consent_service.h"
 #include "orchestration/profile_service.h"
-#include "privacy/privacy_report.h"
+#include "transparency/privacy_report.h"
 #include "personalize/recommendation_service.h"
 #include "privacy/retention_service.h"
 #include "privacy/rights_service.h"

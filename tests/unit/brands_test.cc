@@ -12,7 +12,7 @@
 #include "access/access.h"
 #include "consent/ledger.h"
 #include "consent/policy.h"
-#include "privacy/privacy_report.h"
+#include "transparency/privacy_report.h"
 #include "testing/collect_fixture.h"
 #include "testing/status_matchers.h"
 
@@ -39,6 +39,7 @@ purposes:
   analytics: legitimate_interest
   personalization: consent
   advertising: consent
+  group_identity: {legal_basis: legitimate_interest, description: one customer account across the group}
 consent:
   notice_version: "v1"
   categories: {Personalization: [personalization], Advertising: [advertising]}
@@ -59,11 +60,19 @@ events:
       ad_id: {type: string, purposes: [advertising]}
 )";
 
-schema::Config BrandConfig() {
-  auto cfg = schema::ParseConfig(kConfig, "brands.yaml");
+schema::Config ParseOrThrow(const std::string& yaml) {
+  auto cfg = schema::ParseConfig(yaml, "brands.yaml");
   if (!cfg.ok()) throw std::runtime_error(cfg.status().ToString());
   return std::move(*cfg);
 }
+
+// One person across the group's brands, as the declaration allows.
+schema::Config BrandConfig() {
+  return ParseOrThrow(std::string(kConfig) + "identity: {across_brands: group_identity}\n");
+}
+
+// Each brand keeps its own people.
+schema::Config SeparateBrandConfig() { return ParseOrThrow(kConfig); }
 
 consent::ConsentState StateOf(CollectFixture& f, const std::string& who) {
   auto p = f.Find(who);
@@ -171,8 +180,6 @@ TEST(Brands, ABrandsKeySpeaksAndReadsForItsOwnBrandOnly) {
   EXPECT_EQ((*restricted)["outcome"]["brand"], "home");
   EXPECT_EQ(policy::Decide(d, StateOf(f, "ben"), {"personalization", "web", "home"}).reason, "restricted");
   EXPECT_TRUE(policy::Decide(d, StateOf(f, "ben"), {"personalization", "web", "fashion"}).allowed);
-  EXPECT_THAT(f.services().rights.Create(officer, R"({"type":"access","subject":"ben","brand":"home"})"),
-              StatusIs(Code::kInvalidArgument, HasSubstr("restriction and objection only")));
   EXPECT_THAT(f.services().rights.Create(officer, R"({"type":"restriction","subject":"ben","brand":"garden"})"),
               StatusIs(Code::kInvalidArgument, HasSubstr("no brand 'garden'")));
 
@@ -310,7 +317,10 @@ schema::Config TwoBrandExample() {
     yaml.insert(at + line.size(), add);
   };
   after("\nkeys:\n", "  - {key: home-write-key-1, kind: write, brand: home, name: home web}\n");
+  after("\nidentity:\n", "  across_brands: group_account\n");
   after("\npurposes:\n",
+        "  group_account:\n    legal_basis: legitimate_interest\n"
+        "    description: One customer account across our brands.\n"
         "  cross_brand_personalization:\n    legal_basis: consent\n"
         "    description: Recommend at each of our brands from what you did at the others.\n");
   after("\nrecommendations:\n", "  cross_brand_purpose: cross_brand_personalization\n");
@@ -374,6 +384,44 @@ TEST(Brands, ARecommendationUsesAnotherBrandsHistoryOnlyWhileThePersonAllowsIt) 
   r = at_home();
   EXPECT_EQ(r["history_items"], 0) << "stops at once when withdrawn";
   EXPECT_EQ(r["personalized"], false);
+}
+
+TEST(Brands, EachBrandRecommendsOnlyFromItsOwnCatalogue) {
+  CollectFixture f(TwoBrandExample());
+  const service::Principal admin{service::Role::kAdmin, "admin", "a"};
+  nlohmann::json catalog = nlohmann::json::array();
+  for (int i = 0; i < 40; ++i) {
+    catalog.push_back({{"id", "sku-" + std::to_string(i)},
+                       {"category", i < 20 ? "apparel" : "kitchen"},
+                       {"brands", {i < 20 ? "fashion" : "home"}}});
+  }
+  ASSERT_OK(f.services().recs.UpsertCatalog(admin, nlohmann::json{{"items", catalog}}.dump()));
+  EXPECT_THAT(f.services().recs.UpsertCatalog(admin, R"({"items":[{"id":"x","brands":["garden"]}]})"),
+              StatusIs(Code::kInvalidArgument, HasSubstr("items[0].brands: no brand 'garden'")));
+  for (int u = 0; u < 40; ++u) {
+    for (int k = 0; k < 6; ++k) {
+      ASSERT_OK(f.Send(profile::CallType::kTrack,
+                       nlohmann::json{{"userId", "u" + std::to_string(u)},
+                                      {"event", "Product Viewed"},
+                                      {"properties", {{"product_id", "sku-" + std::to_string((u + 7 * k) % 40)}}},
+                                      {"context", {{"consent", {{"categoryPreferences", {{"Personalization", true}}}}}}}}
+                           .dump()));
+    }
+  }
+  auto trained = f.services().recs.Train();
+  ASSERT_TRUE(trained.ok()) << trained.status().ToString();
+  for (const std::string brand : {"fashion", "home"}) {
+    service::RecommendRequest req;
+    req.brand = brand;
+    req.n = 10;
+    auto r = f.services().recs.Recommend(admin, "someone-new", req);
+    ASSERT_OK(r);
+    ASSERT_FALSE((*r)["items"].empty());
+    for (const auto& item : (*r)["items"]) {
+      const int n = std::stoi(item["item"].get<std::string>().substr(4));
+      EXPECT_EQ(n < 20 ? "fashion" : "home", brand) << item["item"] << " is not sold by " << brand;
+    }
+  }
 }
 
 }  // namespace

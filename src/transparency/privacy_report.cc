@@ -1,4 +1,4 @@
-#include "privacy/privacy_report.h"
+#include "transparency/privacy_report.h"
 
 #include <map>
 #include <set>

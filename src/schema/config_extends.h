@@ -1,0 +1,19 @@
+// A configuration file may extend another (`extends: base.yaml`, relative to
+// the file): the base is read first and this file's sections laid over it,
+// mappings key by key, lists appended (more keys, more brands), anything else
+// replaced. The two-brand demo (examples/two-brands.yaml) is the single-brand
+// example plus what a second brand adds, so the two never drift apart.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+
+#include "core/status.h"
+
+namespace shinrai::schema {
+
+// The file's YAML with every file it extends laid under it (at most 4 deep).
+Result<YAML::Node> LoadYamlFile(const std::string& path);
+
+}  // namespace shinrai::schema
