@@ -109,6 +109,7 @@ class Generator {
       const bool accepts_ads = Uniform() < 0.35;
       const bool wants_newsletter = Uniform() < 0.4;
       std::set<std::string> asked;
+      bool allowed_on_web = false;
       for (int s = 0; s < sessions; ++s) {
         const bool in_app = known && Uniform() < 0.3;
         const std::string channel = in_app ? "app" : "web";
@@ -122,8 +123,10 @@ class Generator {
         json page = with_ids(Base(in_app ? "screen" : "page", channel, t, lib));
         page["name"] = "Home";
         if (asked.insert(channel).second) {
+          const bool allows = likes_personalization && (channel == "web" || Uniform() < 0.8);
+          if (channel == "web") allowed_on_web = allows;
           page["context"]["consent"] = {{"categoryPreferences",
-                                         {{"Personalization", likes_personalization && (channel == "web" || Uniform() < 0.8)},
+                                         {{"Personalization", allows},
                                           {"Advertising", accepts_ads},
                                           {"Analytics", true},
                                           {"Marketing", wants_newsletter}}}};
@@ -204,7 +207,7 @@ class Generator {
         call["properties"] = {{"topic", Uniform() < 0.5 ? "delivery" : "returns"}};
         batch.push_back(call);
       }
-      if (identified) shoppers_.push_back({user_id, email, likes_personalization});
+      if (identified) shoppers_.push_back({user_id, email, allowed_on_web});
       summary->events += static_cast<int>(batch.size());
       if (known) ++summary->customers;
       batches.push_back(json{{"batch", std::move(batch)}}.dump());
@@ -274,7 +277,7 @@ class Generator {
         ev["properties"] = ProductProps(range[Pick(static_cast<int>(range.size()))]);
         batch.push_back(ev);
       }
-      if (summary->sample_shared_user_id.empty() && who.likes_personalization && !likes_here)
+      if (summary->sample_shared_user_id.empty() && who.allowed_on_web && !likes_here)
         summary->sample_shared_user_id = who.user_id;
       if (summary->sample_second_brand_only_user_id.empty() && who.user_id.rfind("cust-3", 0) == 0)
         summary->sample_second_brand_only_user_id = who.user_id;
@@ -294,7 +297,7 @@ class Generator {
  private:
   struct Shopper {
     std::string user_id, email;
-    bool likes_personalization = false;  // at the shop
+    bool allowed_on_web = false;  // the shop to personalize, in its web shop
   };
   DemoOptions o_;
   std::mt19937_64 rng_;

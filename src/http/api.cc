@@ -212,7 +212,10 @@ const std::vector<Api::Route>& Api::Routes() {
        }},
       {V::put, "/v1/consent/{the subject}", true, false, [](Api& a, const Call& c) { a.ChangeConsent(c); }},
       {V::get, "/v1/consent/{the subject}/history", true, false,
-       [](Api& a, const Call& c) { c.Json(a.d_.consent->History(c.who, c.params[0])); }},
+       [](Api& a, const Call& c) {
+         auto brand = QueryParamOr(c.query, "brand", "");
+         if (!c.Failed(brand.status())) c.Json(a.d_.consent->History(c.who, c.params[0], *brand));
+       }},
       {V::get, "/v1/stats/collection", true, false, [](Api& a, const Call& c) { a.GetStats(c); }},
       {V::get, "/v1/recommendations/{the subject}", true, true, [](Api& a, const Call& c) { a.Recommend(c); }},
       {V::get, "/v1/items/{the item id}/similar", true, true, [](Api& a, const Call& c) {
@@ -355,7 +358,9 @@ void Api::GetProfile(const Call& c) {
   if (c.Failed(reason.status())) return;
   auto note = QueryParamOr(c.query, "note", "");
   if (c.Failed(note.status())) return;
-  c.Json(d_.profiles->Get(c.who, c.params[0], *reason, *note));
+  auto brand = QueryParamOr(c.query, "brand", "");
+  if (c.Failed(brand.status())) return;
+  c.Json(d_.profiles->Get(c.who, c.params[0], *reason, *note, *brand));
 }
 
 void Api::GetStats(const Call& c) {

@@ -23,7 +23,7 @@ std::string ReasonCodes(const std::vector<std::string>& codes) {
 }  // namespace
 
 Result<nlohmann::json> ProfileService::Get(const Principal& who, std::string_view lookup, std::string_view reason,
-                                           std::string_view note) {
+                                           std::string_view note, std::string_view brand) {
   RETURN_IF_ERROR(Access::Authorize(who, Operation::kReadProfile));
   if (lookup.empty()) return InvalidArgument("give a user id, an anonymous id, email:<address> or phone:<number>");
   const auto& codes = d_.config.security.access_reasons;
@@ -35,13 +35,14 @@ Result<nlohmann::json> ProfileService::Get(const Principal& who, std::string_vie
   if (note.size() > kMaxNoteBytes)
     return InvalidArgument("note: longer than " + std::to_string(kMaxNoteBytes) + " bytes");
   if (!note.empty() && reason.empty()) return InvalidArgument("note: give a reason code with it (?reason=)");
-  ASSIGN_OR_RETURN(profile::ProfileView view, reader_.View(lookup, d_.config.server.recent_events, who.brand));
+  ASSIGN_OR_RETURN(const std::string served, Access::ServedBrand(who, brand, d_.config.declaration));
+  ASSIGN_OR_RETURN(profile::ProfileView view, reader_.View(lookup, d_.config.server.recent_events, served));
   // A brand's key sees that brand's customer: its events, and the shared
   // traits a purpose it runs allows.
-  if (who.brand != consent::kAllBrands) RETURN_IF_ERROR(ScopeToBrand(who.brand, &view));
+  if (served != consent::kAllBrands) RETURN_IF_ERROR(ScopeToBrand(served, &view));
   const profile::Profile& p = view.profile;
   nlohmann::json detail = nlohmann::json::object();
-  if (who.brand != consent::kAllBrands) detail["brand"] = who.brand;
+  if (served != consent::kAllBrands) detail["brand"] = served;
   if (note.find_first_not_of(" \t\r\n") != std::string_view::npos) {
     // The note may name the person (agents type what the caller said): it is
     // the person's data, sealed with their key, and goes when they are erased.

@@ -22,9 +22,10 @@ class ProfileService {
   // (the call center) must state a `reason`, one of the declared codes
   // (security.access_reasons); every read is audited with it. A free-text
   // `note` is kept with the person's own data (sealed with their key, erased
-  // with them), never in the audit log, which only points at it.
+  // with them), never in the audit log, which only points at it. A group
+  // key may read as one brand's (`brand`): that brand's customer, as it sees them.
   Result<nlohmann::json> Get(const Principal& who, std::string_view lookup, std::string_view reason = "",
-                             std::string_view note = "");
+                             std::string_view note = "", std::string_view brand = "");
 
  private:
   // Narrows a customer's profile to what brand `brand` may see.

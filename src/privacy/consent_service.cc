@@ -57,15 +57,16 @@ Result<nlohmann::json> ConsentService::State(const Principal& who, std::string_v
   RETURN_IF_ERROR(Access::Authorize(who, Operation::kReadConsent));
   ASSIGN_OR_RETURN(const std::string served, Access::ServedBrand(who, brand, d_.config.declaration));
   // A brand's key learns nothing of people the brand never collected from.
-  ASSIGN_OR_RETURN(profile::Profile p, reader_.Find(lookup, who.brand));
+  ASSIGN_OR_RETURN(profile::Profile p, reader_.Find(lookup, who.brand, served));
   ASSIGN_OR_RETURN(consent::ConsentState state, ledger_.State(p.id));
   RETURN_IF_ERROR(Audit(who, "consent.read", p.id, {"consent_state"}));
   return StateJson(p, state, served);
 }
 
-Result<nlohmann::json> ConsentService::History(const Principal& who, std::string_view lookup) {
+Result<nlohmann::json> ConsentService::History(const Principal& who, std::string_view lookup, std::string_view brand) {
   RETURN_IF_ERROR(Access::Authorize(who, Operation::kReadConsent));
-  ASSIGN_OR_RETURN(profile::Profile p, reader_.Find(lookup, who.brand));
+  ASSIGN_OR_RETURN(const std::string named_at, Access::ServedBrand(who, brand, d_.config.declaration));
+  ASSIGN_OR_RETURN(profile::Profile p, reader_.Find(lookup, who.brand, named_at));
   const std::vector<std::string> subjects = p.SourceIds();
   ASSIGN_OR_RETURN(std::vector<consent::ConsentRecord> history, ledger_.History(subjects));
   RETURN_IF_ERROR(Audit(who, "consent.read", p.id, {"consent_history"}));

@@ -34,7 +34,8 @@ class ConsentService {
 
   // `brand` (?brand=, group keys): the brand whose decisions are shown; empty: the key's own.
   Result<nlohmann::json> State(const Principal& who, std::string_view lookup, std::string_view brand = "");
-  Result<nlohmann::json> History(const Principal& who, std::string_view lookup);
+  // `brand` (group keys): whose person the lookup names where each brand keeps its own.
+  Result<nlohmann::json> History(const Principal& who, std::string_view lookup, std::string_view brand = "");
   void Change(const Principal& who, std::string_view lookup, std::string_view body, Done done);
 
  private:

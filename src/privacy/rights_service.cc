@@ -118,9 +118,12 @@ Result<nlohmann::json> RightsService::Create(const Principal& who, std::string_v
   std::string pid;
   if (people.empty()) {
     if (type == "erasure") {
-      // Nothing held, but the person asked not to be held: suppress the identifier.
-      RETURN_IF_ERROR(SuppressUnknown(subject, brand, received));
-      outcome = {{"found", false}, {"identifiers_suppressed", 1}};
+      // Nothing held, but the person asked not to be held: suppress the
+      // identifier. Not for one brand of a group whose people are one across
+      // brands: its index is the group's, and the other brands were not asked.
+      const bool suppress = brand == consent::kAllBrands || d_.config.declaration.BrandsKeepOwnPeople();
+      if (suppress) RETURN_IF_ERROR(SuppressUnknown(subject, brand, received));
+      outcome = {{"found", false}, {"identifiers_suppressed", suppress ? 1 : 0}};
       record["status"] = "completed";
     } else {
       outcome = {{"found", false}, {"reason", "no data is held about this subject"}};

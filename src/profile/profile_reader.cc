@@ -20,8 +20,8 @@ Result<std::optional<Profile>> ProfileReader::Load(std::string id) {
   return Internal("profile merge chain too long");
 }
 
-Result<Profile> ProfileReader::Find(std::string_view lookup, std::string_view brand) {
-  ASSIGN_OR_RETURN(std::vector<Profile> found, FindAll(lookup, brand));
+Result<Profile> ProfileReader::Find(std::string_view lookup, std::string_view brand, std::string_view named_at) {
+  ASSIGN_OR_RETURN(std::vector<Profile> found, FindAll(lookup, brand, named_at));
   if (found.empty()) return NotFound("no profile for '" + std::string(lookup) + "'");
   if (found.size() > 1) {
     std::string brands;
@@ -32,9 +32,11 @@ Result<Profile> ProfileReader::Find(std::string_view lookup, std::string_view br
   return std::move(found.front());
 }
 
-Result<std::vector<Profile>> ProfileReader::FindAll(std::string_view lookup, std::string_view brand) {
+Result<std::vector<Profile>> ProfileReader::FindAll(std::string_view lookup, std::string_view brand,
+                                                    std::string_view named_at) {
+  if (named_at.empty()) named_at = brand;
   const std::vector<std::string> spaces =
-      brand == "*" ? IdentitySpaces(*decl_) : std::vector<std::string>{IdentitySpace(*decl_, brand)};
+      named_at == "*" ? IdentitySpaces(*decl_) : std::vector<std::string>{IdentitySpace(*decl_, named_at)};
   ASSIGN_OR_RETURN(std::vector<Profile> found, FindIn(lookup, spaces));
   // To a brand, someone it never collected from is nobody: the same answer
   // as for someone unknown, so that it learns nothing of the group's others.
@@ -98,9 +100,10 @@ Status ProfileReader::Events(const Profile& p, size_t limit, std::vector<Event>*
   return Status::Ok();
 }
 
-Result<ProfileView> ProfileReader::View(std::string_view lookup, size_t recent, std::string_view brand) {
+Result<ProfileView> ProfileReader::View(std::string_view lookup, size_t recent, std::string_view brand,
+                                        std::string_view named_at) {
   ProfileView view;
-  ASSIGN_OR_RETURN(view.profile, Find(lookup, brand));
+  ASSIGN_OR_RETURN(view.profile, Find(lookup, brand, named_at));
   RETURN_IF_ERROR(Events(view.profile, recent, &view.recent_events));
   // Merge records live under the profile that survived each merge, so the
   // absorbed profiles' own earlier merges are read too.

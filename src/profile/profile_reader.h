@@ -32,12 +32,15 @@ class ProfileReader {
   // `brand` ("*": the group) never collected from the person. Where each
   // brand keeps its own people, the group's lookup is Conflict when the id
   // names a person at more than one brand.
-  Result<Profile> Find(std::string_view lookup, std::string_view brand = "*");
+  // `named_at`: the brand whose people the lookup names, where each brand
+  // keeps its own ("": `brand`; "*": every brand's).
+  Result<Profile> Find(std::string_view lookup, std::string_view brand = "*", std::string_view named_at = "");
   // Everyone `lookup` names that `brand` may know: one person, or for the
   // group where each brand keeps its own people, one per brand.
-  Result<std::vector<Profile>> FindAll(std::string_view lookup, std::string_view brand);
+  Result<std::vector<Profile>> FindAll(std::string_view lookup, std::string_view brand, std::string_view named_at = "");
   // The profile with its `recent` newest events (across merged profiles).
-  Result<ProfileView> View(std::string_view lookup, size_t recent, std::string_view brand = "*");
+  Result<ProfileView> View(std::string_view lookup, size_t recent, std::string_view brand = "*",
+                           std::string_view named_at = "");
   // Every event of a profile and of the profiles merged into it, newest first.
   Status Events(const Profile& p, size_t limit, std::vector<Event>* out);
 

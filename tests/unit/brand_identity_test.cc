@@ -6,10 +6,12 @@
 
 #include <future>
 #include <set>
+#include <thread>
 
 #include "consent/ledger.h"
 #include "consent/policy.h"
 #include "testing/collect_fixture.h"
+#include "testing/flaky_store.h"
 #include "testing/status_matchers.h"
 
 namespace shinrai {
@@ -123,6 +125,14 @@ TEST(BrandIdentity, EachBrandKeepsItsOwnPersonUnlessTheDeclarationUnifiesThem) {
     ASSERT_OK(ChangeConsent(f, kGroupAdmin, "ana", R"({"brand":"home","changes":[{"purpose":"personalization","status":"granted"}]})"));
     auto now_home = consent::ConsentLedger(&f.store()).State(at_home->profile.id);
     EXPECT_TRUE(policy::Decide(f.config().declaration, *now_home, {"personalization", "web", "home"}).allowed);
+    // Through the API, the group names the brand with ?brand=.
+    EXPECT_THAT(f.services().profiles.Get(kGroupAdmin, "ana"), StatusIs(Code::kConflict, HasSubstr("?brand=")));
+    auto as_home = f.services().profiles.Get(kGroupAdmin, "ana", "", "", "home");
+    ASSERT_OK(as_home);
+    EXPECT_EQ((*as_home)["profile_id"], at_home->profile.id);
+    EXPECT_EQ((*f.services().consent.State(kGroupAdmin, "ana", "fashion"))["profile_id"], at_fashion->profile.id);
+    EXPECT_THAT(f.services().consent.History(kGroupAdmin, "ana"), StatusIs(Code::kConflict));
+    EXPECT_EQ((*f.services().consent.History(kGroupAdmin, "ana", "home"))["profile_id"], at_home->profile.id);
     // Someone only one brand knows is found by the group without naming it.
     ASSERT_OK(View(f, "solo", "rug", "home-write-key"));
     EXPECT_EQ(reader.Find("solo")->brands, std::vector<std::string>{"home"});
@@ -193,6 +203,48 @@ TEST(BrandIdentity, ABrandsErasureOfASharedPersonTakesOnlyWhatThatBrandCollected
   for (const auto& e : dan->recent_events) EXPECT_EQ(e.brand, "fashion");
   EXPECT_NE(f.DumpStore().find("coat"), std::string::npos);
   EXPECT_EQ(f.DumpStore().find("lamp"), std::string::npos) << "no byte of home's event is left";
+  // Asked again, home holds nothing; the group's index is not home's to
+  // suppress: fashion goes on collecting.
+  auto again = f.services().rights.Create(kOfficer, R"({"type":"erasure","subject":"dan","brand":"home"})");
+  ASSERT_OK(again);
+  EXPECT_EQ((*again)["outcome"]["found"], false);
+  EXPECT_EQ((*again)["outcome"]["identifiers_suppressed"], 0);
+  EXPECT_OK(View(f, "dan", "belt", "fashion-write-key"));
+}
+
+// The brand's erasure is one transaction: a write that fails leaves the
+// person as they were at both brands (nothing half deleted), and the request
+// asked again does it whole.
+TEST(BrandIdentity, ABrandsErasureThatCannotBeWrittenChangesNothingAndCanBeAskedAgain) {
+  auto inner = store::NewMemoryStore();
+  auto flaky = std::make_unique<testing::FlakyStore>(inner.get());
+  testing::FlakyStore* disk = flaky.get();
+  CollectFixture f(Config(/*across_brands=*/true), std::move(flaky));
+  ASSERT_OK(View(f, "dan", "coat", "fashion-write-key"));
+  ASSERT_OK(View(f, "dan", "lamp", "home-write-key"));
+  ASSERT_OK(View(f, "dan", "vase", "home-write-key"));
+  const std::string before = f.DumpStore();
+  const std::string body = R"({"type":"erasure","subject":"dan","brand":"home"})";
+
+  disk->failing = true;
+  EXPECT_FALSE(f.services().rights.Create(kOfficer, body).ok());
+  disk->failing = false;
+  for (int i = 0; i < 200 && !f.writer().health().ok(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_OK(f.writer().health());
+  EXPECT_EQ(f.DumpStore(), before) << "a failed erasure leaves nothing half done";
+  const auto collected_by = [&](const std::string& brand) {
+    int n = 0;
+    for (const auto& e : Reader(f).View("dan", 10, "*")->recent_events) n += e.brand == brand;
+    return n;
+  };
+  EXPECT_EQ(collected_by("home"), 2);
+
+  auto retried = f.services().rights.Create(kOfficer, body);
+  ASSERT_OK(retried);
+  EXPECT_EQ((*retried)["outcome"]["events_deleted"], 2);
+  EXPECT_THAT(Reader(f).Find("dan", "home"), StatusIs(Code::kNotFound));
+  EXPECT_EQ(collected_by("home"), 0);
+  EXPECT_EQ(collected_by("fashion"), 1);
 }
 
 TEST(BrandIdentity, ABrandThatDoesNotRunTheGroupIdentitySeesOnlyTheIdentifiersItCollected) {

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "schema/config.h"
 #include "schema/identifiers.h"
 #include "testing/collect_fixture.h"
@@ -51,6 +53,52 @@ TEST(Declaration, TheShippedExampleIsValid) {
     has_demo_admin |= k.key == "demo-admin-key" && k.role == "admin";
   }
   EXPECT_TRUE(has_demo_write && has_demo_admin);
+}
+
+TEST(Declaration, TheTwoBrandExampleIsTheSingleBrandOnePlusTwoBrands) {
+  const std::string example = shinrai::testing::ExampleConfigPath();
+  auto one = LoadConfig(example);
+  auto two = LoadConfig(example.substr(0, example.rfind('/') + 1) + "two-brands.yaml");
+  ASSERT_OK(one);
+  ASSERT_OK(two);
+  const Declaration& d = two->declaration;
+  EXPECT_EQ(d.default_brand, "shop");
+  EXPECT_EQ(d.FindBrand("home")->controller, "Shinrai Home Ltd");
+  EXPECT_FALSE(d.FindBrand("home")->Runs("advertising"));
+  EXPECT_EQ(d.identity.across_brands, "group_account");
+  EXPECT_EQ(d.identity.default_country_code, "+44") << "mappings are laid over, key by key";
+  EXPECT_EQ(two->keys.size(), one->keys.size() + 3) << "lists are appended";
+  EXPECT_EQ(d.purposes.size(), one->declaration.purposes.size() + 2);
+  EXPECT_EQ(d.consent.categories.at("CrossBrand"), std::vector<std::string>{"cross_brand_personalization"});
+  EXPECT_EQ(d.consent.categories.at("Personalization"), std::vector<std::string>{"personalization"});
+  EXPECT_EQ(two->recommendations.cross_brand_purpose, "cross_brand_personalization");
+  EXPECT_EQ(two->recommendations.purpose, "personalization");
+}
+
+TEST(Declaration, ExtendsLaysOneFileOverAnotherAndNamesWhatGoesWrong) {
+  shinrai::testing::TempDir dir;
+  const auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir.path() + "/" + name) << text;
+    return dir.path() + "/" + name;
+  };
+  write("base.yaml", std::string(kMinimal) + "channels: [web]\n");
+  const std::string over = write("over.yaml",
+                                 "extends: base.yaml\n"
+                                 "channels: [app]\n"
+                                 "purposes:\n  service: {legal_basis: legal_obligation}\n");
+  auto cfg = LoadConfig(over);
+  ASSERT_OK(cfg);
+  EXPECT_EQ(cfg->declaration.channels, (std::vector<std::string>{"web", "app"}));
+  EXPECT_EQ(cfg->declaration.purposes.at("service").legal_basis, LegalBasis::kLegalObligation);
+  EXPECT_TRUE(cfg->declaration.purposes.count("personalization")) << "the base's other purposes stay";
+
+  EXPECT_THAT(LoadConfig(write("lost.yaml", "extends: missing.yaml\n")),
+              StatusIs(Code::kInvalidArgument, HasSubstr("missing.yaml")));
+  write("a.yaml", "extends: b.yaml\n");
+  EXPECT_THAT(LoadConfig(write("b.yaml", "extends: a.yaml\n")),
+              StatusIs(Code::kInvalidArgument, HasSubstr("files deep")));
+  EXPECT_THAT(LoadConfig(write("bad.yaml", "extends: [x]\n")),
+              StatusIs(Code::kInvalidArgument, HasSubstr("extends: expected a file name")));
 }
 
 TEST(Declaration, MinimalFileParses) {
