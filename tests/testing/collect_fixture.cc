@@ -1,5 +1,6 @@
 #include "testing/collect_fixture.h"
 
+#include <future>
 #include <random>
 
 namespace shinrai::testing {
@@ -32,6 +33,13 @@ Result<service::CollectReport> CollectFixture::Send(std::optional<profile::CallT
   c.basic_user = write_key;
   services_->collect.Collect(c, endpoint, body, gpc, [&p](Result<service::CollectReport> r) { p.set_value(std::move(r)); });
   return p.get_future().get();
+}
+
+Result<nlohmann::json> CollectFixture::ChangeConsent(const service::Principal& who, const std::string& subject,
+                                                    const std::string& body) {
+  std::promise<Result<nlohmann::json>> done;
+  services_->consent.Change(who, subject, body, [&](Result<nlohmann::json> r) { done.set_value(std::move(r)); });
+  return done.get_future().get();
 }
 
 std::string CollectFixture::DumpStore() {

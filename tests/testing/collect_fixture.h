@@ -36,6 +36,9 @@ class CollectFixture {
   Result<service::CollectReport> Track(const std::string& json) { return Send(profile::CallType::kTrack, json); }
   Result<service::CollectReport> Identify(const std::string& json) { return Send(profile::CallType::kIdentify, json); }
 
+  // PUT /v1/consent/{subject} as `who`, waiting for the reply.
+  Result<nlohmann::json> ChangeConsent(const service::Principal& who, const std::string& subject,
+                                       const std::string& body);
   Result<profile::Profile> Find(const std::string& lookup) { return reader_->Find(lookup); }
   Result<profile::ProfileView> View(const std::string& lookup) { return reader_->View(lookup, 1000); }
   // Every key and value in the store, concatenated: for "is it stored anywhere" checks.

@@ -78,13 +78,6 @@ Status View(CollectFixture& f, const std::string& who, const std::string& item, 
   return sent->accepted == 1 ? Status::Ok() : Internal("the event was not accepted");
 }
 
-Result<nlohmann::json> ChangeConsent(CollectFixture& f, const service::Principal& who, const std::string& subject,
-                                     const std::string& body) {
-  std::promise<Result<nlohmann::json>> done;
-  f.services().consent.Change(who, subject, body, [&](Result<nlohmann::json> r) { done.set_value(std::move(r)); });
-  return done.get_future().get();
-}
-
 Status Identify(CollectFixture& f, const std::string& who, const std::string& key) {
   auto sent = f.Send(profile::CallType::kIdentify,
                      nlohmann::json{{"userId", who}, {"traits", {{"email", who + "@example.org"}}}}.dump(), key);
@@ -120,9 +113,9 @@ TEST(BrandIdentity, EachBrandKeepsItsOwnPersonUnlessTheDeclarationUnifiesThem) {
     EXPECT_EQ(reader.Find("email:ana@example.org", "home")->id, at_home->profile.id);
     EXPECT_EQ(reader.Find("profile:" + at_home->profile.id)->id, at_home->profile.id);
     // A group-wide choice cannot guess which of the two was meant; one brand's can.
-    EXPECT_THAT(ChangeConsent(f, kGroupAdmin, "ana", R"({"brand":"*","changes":[{"purpose":"personalization","status":"granted"}]})"),
+    EXPECT_THAT(f.ChangeConsent(kGroupAdmin, "ana", R"({"brand":"*","changes":[{"purpose":"personalization","status":"granted"}]})"),
                 StatusIs(Code::kConflict, HasSubstr("\"brand\"")));
-    ASSERT_OK(ChangeConsent(f, kGroupAdmin, "ana", R"({"brand":"home","changes":[{"purpose":"personalization","status":"granted"}]})"));
+    ASSERT_OK(f.ChangeConsent(kGroupAdmin, "ana", R"({"brand":"home","changes":[{"purpose":"personalization","status":"granted"}]})"));
     auto now_home = consent::ConsentLedger(&f.store()).State(at_home->profile.id);
     EXPECT_TRUE(policy::Decide(f.config().declaration, *now_home, {"personalization", "web", "home"}).allowed);
     // Through the API, the group names the brand with ?brand=.

@@ -79,13 +79,6 @@ consent::ConsentState StateOf(CollectFixture& f, const std::string& who) {
   return std::move(consent::ConsentLedger(&f.store()).State(p->id)).value();
 }
 
-Result<nlohmann::json> ChangeConsent(CollectFixture& f, const service::Principal& who, const std::string& subject,
-                                     const std::string& body) {
-  std::promise<Result<nlohmann::json>> done;
-  f.services().consent.Change(who, subject, body, [&](Result<nlohmann::json> r) { done.set_value(std::move(r)); });
-  return done.get_future().get();
-}
-
 const service::Principal kGroupAdmin{service::Role::kAdmin, "group admin", "g"};
 
 TEST(Brands, TheDeclarationNamesBrandsAndEveryKeyBelongsToOneOrToTheGroup) {
@@ -130,17 +123,17 @@ TEST(Brands, ConsentGivenToOneBrandNeverPermitsAnotherBrandsUse) {
   EXPECT_EQ(f.View("ana")->recent_events.front().brand, "fashion");
 
   // A group-wide choice ("brand": "*") covers every brand, until a brand's own later statement.
-  ASSERT_OK(ChangeConsent(f, kGroupAdmin, "ana", R"({"brand":"*","changes":[{"purpose":"personalization","status":"withdrawn"}]})"));
+  ASSERT_OK(f.ChangeConsent(kGroupAdmin, "ana", R"({"brand":"*","changes":[{"purpose":"personalization","status":"withdrawn"}]})"));
   state = StateOf(f, "ana");
   EXPECT_EQ(policy::Decide(d, state, {"personalization", "web", "fashion"}).reason, "consent_withdrawn");
   f.env().Advance(1000);
-  ASSERT_OK(ChangeConsent(f, kGroupAdmin, "ana", R"({"changes":[{"purpose":"personalization","status":"granted","brand":"home"}]})"));
+  ASSERT_OK(f.ChangeConsent(kGroupAdmin, "ana", R"({"changes":[{"purpose":"personalization","status":"granted","brand":"home"}]})"));
   state = StateOf(f, "ana");
   EXPECT_TRUE(policy::Decide(d, state, {"personalization", "app", "home"}).allowed);
   EXPECT_FALSE(policy::Decide(d, state, {"personalization", "app", "fashion"}).allowed);
 
   // A brand that does not run a purpose may not use data for it, whatever was granted.
-  ASSERT_OK(ChangeConsent(f, kGroupAdmin, "ana", R"({"brand":"*","changes":[{"purpose":"advertising","status":"granted"}]})"));
+  ASSERT_OK(f.ChangeConsent(kGroupAdmin, "ana", R"({"brand":"*","changes":[{"purpose":"advertising","status":"granted"}]})"));
   EXPECT_EQ(policy::Decide(d, StateOf(f, "ana"), {"advertising", "web", "home"}).reason, "purpose_not_run_by_brand");
   EXPECT_TRUE(policy::Decide(d, StateOf(f, "ana"), {"advertising", "web", "fashion"}).allowed);
 }
@@ -149,11 +142,11 @@ TEST(Brands, ABrandsKeySpeaksAndReadsForItsOwnBrandOnly) {
   CollectFixture f(BrandConfig());
   ASSERT_OK(f.Send(profile::CallType::kTrack, R"({"userId":"ben","event":"Viewed"})", "home-write-key"));
   const service::Principal home_service{service::Role::kService, "home service", "h", 0, "home"};
-  EXPECT_THAT(ChangeConsent(f, home_service, "ben", R"({"brand":"fashion","changes":[{"purpose":"personalization","status":"granted"}]})"),
+  EXPECT_THAT(f.ChangeConsent(home_service, "ben", R"({"brand":"fashion","changes":[{"purpose":"personalization","status":"granted"}]})"),
               StatusIs(Code::kPermissionDenied, HasSubstr("serves brand 'home' only")));
-  EXPECT_THAT(ChangeConsent(f, home_service, "ben", R"({"brand":"*","changes":[{"purpose":"personalization","status":"granted"}]})"),
+  EXPECT_THAT(f.ChangeConsent(home_service, "ben", R"({"brand":"*","changes":[{"purpose":"personalization","status":"granted"}]})"),
               StatusIs(Code::kPermissionDenied));
-  auto own = ChangeConsent(f, home_service, "ben", R"({"changes":[{"purpose":"personalization","status":"granted"}]})");
+  auto own = f.ChangeConsent(home_service, "ben", R"({"changes":[{"purpose":"personalization","status":"granted"}]})");
   ASSERT_OK(own);
   EXPECT_EQ((*own)["brand"], "home");
   EXPECT_EQ(StateOf(f, "ben").Find("personalization", "web", "home")->brand, "home");
@@ -174,7 +167,7 @@ TEST(Brands, ABrandsKeySpeaksAndReadsForItsOwnBrandOnly) {
   // A restriction can be asked of one brand: its uses stop, the other brand's go on.
   const service::Principal officer{service::Role::kPrivacyOfficer, "officer", "o"};
   ASSERT_OK(f.services().consent.State(kGroupAdmin, "ben"));
-  ASSERT_OK(ChangeConsent(f, kGroupAdmin, "ben", R"({"brand":"*","changes":[{"purpose":"personalization","status":"granted"}]})"));
+  ASSERT_OK(f.ChangeConsent(kGroupAdmin, "ben", R"({"brand":"*","changes":[{"purpose":"personalization","status":"granted"}]})"));
   auto restricted = f.services().rights.Create(officer, R"({"type":"restriction","subject":"ben","brand":"home"})");
   ASSERT_OK(restricted);
   EXPECT_EQ((*restricted)["outcome"]["brand"], "home");
@@ -282,7 +275,7 @@ RC_GTEST_PROP(BrandConsentProperty, NothingIsStoredForABrandPurposeOrChannelTheP
       case 1: {  // the group's privacy center: all brands, all channels
         const std::string body = R"({"brand":"*","changes":[{"purpose":")" + purpose + R"(","status":")" +
                                  (granted ? "granted" : "withdrawn") + R"("}]})";
-        RC_ASSERT(ChangeConsent(f, kGroupAdmin, "p", body).ok());
+        RC_ASSERT(f.ChangeConsent(kGroupAdmin, "p", body).ok());
         model[purpose][{"*", "*"}] = {granted, step};
         break;
       }
@@ -371,7 +364,7 @@ TEST(Brands, ARecommendationUsesAnotherBrandsHistoryOnlyWhileThePersonAllowsIt) 
   EXPECT_EQ(r["data_brands_used"], nlohmann::json::array());
   EXPECT_EQ(r["personalized"], false);
 
-  ASSERT_OK(ChangeConsent(f, kGroupAdmin, "mia",
+  ASSERT_OK(f.ChangeConsent(kGroupAdmin, "mia",
                           R"({"brand":"*","changes":[{"purpose":"cross_brand_personalization","status":"granted"}]})"));
   r = at_home();
   EXPECT_EQ(r["history_items"], 6);
@@ -379,7 +372,7 @@ TEST(Brands, ARecommendationUsesAnotherBrandsHistoryOnlyWhileThePersonAllowsIt) 
   EXPECT_EQ(r["personalized"], true);
 
   f.env().Advance(1000);
-  ASSERT_OK(ChangeConsent(f, kGroupAdmin, "mia",
+  ASSERT_OK(f.ChangeConsent(kGroupAdmin, "mia",
                           R"({"brand":"*","changes":[{"purpose":"cross_brand_personalization","status":"withdrawn"}]})"));
   r = at_home();
   EXPECT_EQ(r["history_items"], 0) << "stops at once when withdrawn";
