@@ -43,6 +43,34 @@ Result<std::optional<crypto::SecretKey>> AuditHeadKey(const schema::SecuritySett
   return std::optional<crypto::SecretKey>(audit::HeadKeyFrom(master));
 }
 
+namespace {
+
+// How people are named in a data directory is fixed by its declaration:
+// "single" (no brands), "group" (one person across brands) or
+// "per_brand:<default brand>" (each brand its own; the default brand's people
+// in the group's index). A declaration that changed it would find nobody
+// the directory holds, or merge people it must keep apart, so it is refused;
+// only a single organisation may become a group of brands.
+Status CheckIdentityLayout(store::Store& store, const schema::Declaration& d) {
+  const std::string key = std::string(store::family::kMeta.prefix) + "identity_layout";
+  const std::string layout = d.brands.empty()            ? "single"
+                             : d.BrandsKeepOwnPeople() ? "per_brand:" + d.default_brand
+                                                       : "group";
+  ASSIGN_OR_RETURN(std::optional<std::string> stored, store.Get(key));
+  if (stored && *stored != layout && *stored != "single") {
+    return InvalidArgument("this data directory names people as '" + *stored + "', but the configuration asks for '" +
+                           layout + "' (brands:, identity.across_brands and the default brand decide it): people " +
+                           "it holds would be lost or wrongly joined. Keep the earlier setting, or start a new data "
+                           "directory");
+  }
+  if (stored == layout) return Status::Ok();
+  store::WriteBatch wb;
+  wb.Put(key, layout);
+  return store.Write(wb, /*sync=*/true);
+}
+
+}  // namespace
+
 Result<OpenedData> OpenData(const std::string& data_dir, const schema::Config& config) {
   OpenedData d;
   d.paths = ResolvePaths(config.security, data_dir);
@@ -69,6 +97,7 @@ Result<OpenedData> OpenData(const std::string& data_dir, const schema::Config& c
   }
   d.suppression = std::make_unique<service::SuppressionList>(suppression_key);
   RETURN_IF_ERROR(d.suppression->Load(*d.store));
+  RETURN_IF_ERROR(CheckIdentityLayout(*d.store, config.declaration));
   return d;
 }
 

@@ -276,7 +276,7 @@ Status CollectService::Apply(store::Transaction& txn, ParsedMessage& m, std::str
 }
 
 Result<bool> CollectService::Suppressed(store::Transaction& txn, const ParsedMessage& m) {
-  std::vector<std::string> hits = suppression_->Matches(m.ids);
+  std::vector<std::string> hits = suppression_->Matches(m.ids, m.event.brand);
   if (hits.empty()) return false;
   bool grants = false;
   if (!m.signals.empty()) {

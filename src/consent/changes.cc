@@ -38,6 +38,9 @@ Result<std::vector<ConsentRecord>> ParseConsentChanges(const schema::Declaration
       return InvalidArgument("unknown field '" + k + "' (expected changes, source, notice_version, brand)");
   }
   ASSIGN_OR_RETURN(std::string default_brand, OptionalString(j, "brand", "body", std::string(brand)));
+  if (default_brand == "group") default_brand = std::string(kAllBrands);  // as ?brand=group says it
+  if (default_brand != kAllBrands && !d.FindBrand(default_brand))
+    return InvalidArgument("brand: unknown brand '" + default_brand.substr(0, 64) + "' (a declared brand, or * for all)");
   ASSIGN_OR_RETURN(std::string default_source, OptionalString(j, "source", "body", "api"));
   ASSIGN_OR_RETURN(std::string default_notice, OptionalString(j, "notice_version", "body", d.consent.notice_version));
   auto changes = j.find("changes");
@@ -74,8 +77,9 @@ Result<std::vector<ConsentRecord>> ParseConsentChanges(const schema::Declaration
     ASSIGN_OR_RETURN(r.notice_version, OptionalString(c, "notice_version", where, default_notice));
     ASSIGN_OR_RETURN(r.proof, OptionalString(c, "proof", where, ""));
     ASSIGN_OR_RETURN(r.brand, OptionalString(c, "brand", where, default_brand));
+    if (r.brand == "group") r.brand = std::string(kAllBrands);
     if (r.brand != kAllBrands && !d.FindBrand(r.brand))
-      return InvalidArgument(where + ".brand: unknown brand '" + r.brand + "' (a declared brand, or * for all)");
+      return InvalidArgument(where + ".brand: unknown brand '" + r.brand.substr(0, 64) + "' (a declared brand, or * for all)");
     r.at_ms = now_ms;
     out.push_back(std::move(r));
   }

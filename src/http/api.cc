@@ -8,6 +8,7 @@
 #include "core/utf8.h"
 #include "http/encoding.h"
 #include "http/html_headers.h"
+#include "transparency/notice.h"
 
 namespace shinrai::http {
 
@@ -202,6 +203,8 @@ const std::vector<Api::Route>& Api::Routes() {
       {V::post, "/beacon/v1/batch", false, true, [](Api& a, const Call& c) { a.Collect(c, std::nullopt); }},
       // Segment's SDK reports its own call counts here; nothing in it is about anyone, and nothing is kept.
       {V::post, "/v1/m", false, true, [](Api&, const Call& c) { c.Reply(JsonResponse(200, R"({"success":true})")); }},
+      // The privacy notice: public, as a notice must be.
+      {V::get, "/v1/privacy/notice", false, false, [](Api& a, const Call& c) { a.Notice(c); }},
       // E-mail opens and clicks: Segment's tracking pixel.
       {V::get, "/v1/pixel/{the call type}", false, false, [](Api& a, const Call& c) { a.Pixel(c); }},
       {V::post, "/v1/import", false, true, [](Api& a, const Call& c) { a.Collect(c, std::nullopt); }},
@@ -396,6 +399,24 @@ void Api::AuditReport(const Call& c) {
   auto report = service::BuildPrivacyReport(c.who, *d_.report);
   if (report.ok() && *html) return c.Reply(Html(service::RenderPrivacyReportHtml(*report)));
   c.Json(report);
+}
+
+void Api::Notice(const Call& c) {
+  transparency::NoticeRequest r;
+  for (auto [name, into] : {std::pair{"layer", &r.layer}, std::pair{"lang", &r.lang}, std::pair{"brand", &r.brand}}) {
+    auto v = QueryParamOr(c.query, name, *into);
+    if (c.Failed(v.status())) return;
+    *into = std::move(*v);
+  }
+  auto content = transparency::NoticeContent(d_.config->declaration, r);
+  if (c.Failed(content.status())) return;
+  auto accept = c.req.find(bhttp::field::accept);
+  if (accept != c.req.end() &&
+      std::string_view(accept->value().data(), accept->value().size()).find("application/json") != std::string_view::npos)
+    return c.Json(std::move(content));
+  auto page = transparency::RenderNoticeHtml(*content);
+  if (c.Failed(page.status())) return;
+  c.Reply(Html(std::move(*page)));
 }
 
 void Api::GetRightsRequest(const Call& c) {

@@ -63,6 +63,7 @@ class Api {
   void Ready(const Call& c);
   void Collect(const Call& c, std::optional<profile::CallType> type);
   void Pixel(const Call& c);
+  void Notice(const Call& c);
   void GetProfile(const Call& c);
   void GetStats(const Call& c);
   void ChangeConsent(const Call& c);

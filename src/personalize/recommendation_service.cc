@@ -504,7 +504,8 @@ Result<std::pair<store::Transaction, json>> RecommendationService::StageFeedback
     }
   } else {
     if (!doc.contains("subject") || !doc["subject"].is_string()) return InvalidArgument("subject: required string");
-    ASSIGN_OR_RETURN(profile::Profile p, reader_.Find(doc["subject"].get<std::string>()));
+    // A brand's back end reports on its own customers only.
+    ASSIGN_OR_RETURN(profile::Profile p, reader_.Find(doc["subject"].get<std::string>(), who.brand));
     person = std::move(p);
   }
   const size_t n = doc["items"].size();

@@ -40,7 +40,6 @@ nlohmann::json ExportEvents(const schema::Declaration& d, const std::vector<prof
   for (const auto& e : events) {
     nlohmann::json j = profile::EventToJson(e);
     j["source"] = e.source;
-    if (e.brand != consent::kAllBrands) j["brand"] = e.brand;
     const std::string spec_name = e.type == profile::CallType::kTrack ? e.name : std::string(profile::CallTypeName(e.type));
     if (e.type == profile::CallType::kIdentify || e.type == profile::CallType::kGroup ||
         e.type == profile::CallType::kAlias) {

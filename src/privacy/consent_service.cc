@@ -72,6 +72,8 @@ Result<nlohmann::json> ConsentService::History(const Principal& who, std::string
   RETURN_IF_ERROR(Audit(who, "consent.read", p.id, {"consent_history"}));
   nlohmann::json list = nlohmann::json::array();
   for (const auto& r : history) {
+    // What the person told another brand is that brand's to read.
+    if (named_at != consent::kAllBrands && r.brand != consent::kAllBrands && r.brand != named_at) continue;
     nlohmann::json j = consent::ConsentRecordToJson(r);
     j["at"] = FormatIso8601Millis(r.at_ms);
     list.push_back(std::move(j));
@@ -159,6 +161,13 @@ void ConsentService::Change(const Principal& who, std::string_view lookup, std::
   const std::string brand = BrandSpokenTo(who, *records);
   auto p = ResolveForWrite(txn, lookup, who, brand, now);
   if (!p.ok()) return done(p.status());
+  const schema::Declaration& d = d_.config.declaration;
+  if (d.BrandsKeepOwnPeople() && brand != consent::kAllBrands && !p->brands.empty() &&
+      profile::SpaceOf(d, *p) != profile::IdentitySpace(d, brand)) {
+    // Named by profile id, someone else's person: each brand keeps its own.
+    return done(Conflict("that profile is a person of brand '" + profile::BrandOfSpace(d, profile::SpaceOf(d, *p)) +
+                         "', and each brand keeps its own people: state the choice to that brand"));
+  }
   if (!p->CustomerOf(brand)) {
     // Stating a choice to a brand (its privacy center) makes one its customer.
     p->AddBrand(brand);

@@ -25,6 +25,8 @@ namespace shinrai::service {
 Result<nlohmann::json> RightsService::Erase(const Principal& who, const std::vector<profile::Profile>& found,
                                             nlohmann::json record, const std::string& subject_hash) {
   const int64_t now = d_.env.NowMillis();
+  // Asked of one brand, its later collection is stopped; of the group, every brand's.
+  const std::string scope = record.value("brand", std::string(consent::kAllBrands));
   std::vector<profile::Profile> people;
   std::vector<std::string> identity_keys;  // deleted now, compacted in the second phase
   int64_t deleted = 0;
@@ -61,7 +63,7 @@ Result<nlohmann::json> RightsService::Erase(const Principal& who, const std::vec
           ++deleted;
           identity_keys.push_back(std::move(key));
         }
-        d_.suppression.Add(txn, p, space, now);
+        d_.suppression.Add(txn, p, scope, now);
         people.push_back(std::move(p));
       }
     }
@@ -80,16 +82,18 @@ Result<nlohmann::json> RightsService::Erase(const Principal& who, const std::vec
 }
 
 // One brand's part of a person the group shares with other brands: the
-// events it collected go, and it is no longer among the person's brands, so
-// its keys find nobody. The identity, the traits (stated to the group) and
-// the consent ledger (the group's proof of what was chosen) stay with the
-// person the other brands still serve. One transaction: a crash leaves the
-// request either not done (the caller files it again) or done whole.
+// events it collected go, it is no longer among the person's brands (so its
+// keys find nobody), and its later collection for them is suppressed. The
+// identity, the traits (stated to the group) and the consent ledger (the
+// group's proof of what was chosen) stay with the person the other brands
+// still serve. Two phases, like a whole erasure: one synced transaction
+// deletes and marks the request "erasing_brand" with the profiles whose
+// event ranges are to be compacted; FinishBrandErasure compacts (the events
+// are sealed with a key the person keeps) and completes it, again on a retry
+// or at start-up.
 Result<nlohmann::json> RightsService::EraseBrandData(const Principal& who, const profile::Profile& found,
-                                                     const std::string& brand, nlohmann::json record) {
-  int64_t deleted = 0;
-  std::vector<std::string> sources;
-  std::vector<std::string> still;
+                                                     const std::string& brand, nlohmann::json record,
+                                                     const std::string& subject_hash) {
   {
     auto lock = d_.serializer.Lock();
     RETURN_IF_ERROR(d_.writer.Flush());
@@ -97,7 +101,9 @@ Result<nlohmann::json> RightsService::EraseBrandData(const Principal& who, const
     ASSIGN_OR_RETURN(std::optional<std::string> raw, txn.Get(profile::ProfileKey(found.id)));
     if (!raw) return NotFound("the profile was erased meanwhile");
     ASSIGN_OR_RETURN(profile::Profile p, profile::DecodeProfile(*raw));
-    sources = p.SourceIds();
+    const std::vector<std::string> sources = p.SourceIds();
+    int64_t deleted = 0;
+    p.channels.clear();  // recounted from what stays
     for (const auto& id : sources) {
       store::ScanOptions so;
       so.prefix = profile::EventPrefix(id);
@@ -111,6 +117,8 @@ Result<nlohmann::json> RightsService::EraseBrandData(const Principal& who, const
         if (e->brand == brand) {
           txn.Delete(std::string(k));
           ++deleted;
+        } else {
+          p.Touch(e->channel, e->timestamp_ms);
         }
         return true;
       }));
@@ -118,30 +126,46 @@ Result<nlohmann::json> RightsService::EraseBrandData(const Principal& who, const
     }
     p.brands.erase(std::remove(p.brands.begin(), p.brands.end(), brand), p.brands.end());
     p.updated_ms = d_.env.NowMillis();
-    still = p.brands;
     profile::IdentityGraph::Save(txn, p);
-    record["status"] = "completed";
+    d_.suppression.Add(txn, p, brand, p.updated_ms);
+    record["status"] = "erasing_brand";
     record["profile_id"] = p.id;
+    record["subject_hash"] = subject_hash;
+    record["compact_profiles"] = sources;
     record["outcome"] = {{"found", true},
                          {"brand", brand},
                          {"events_deleted", deleted},
-                         {"still_a_customer_of", still},
+                         {"still_a_customer_of", p.brands},
+                         {"identifiers_suppressed_for_the_brand", true},
                          {"kept_for_the_group", {"identity", "traits", "consent_history"}}};
-    record["completed_at"] = FormatIso8601Millis(d_.env.NowMillis());
+    // Audited before the deletion is stored: a crash between the two leaves
+    // an entry for a request the caller will file again, never a deletion
+    // without its entry.
     RETURN_IF_ERROR(Audit(who, "rights.erasure", p.id,
                           {{"request", record["id"]}, {"status", "completed"}, {"brand", brand}}, true));
     txn.Put(RightsKey(record["id"].get<std::string>()), record.dump());
     RETURN_IF_ERROR(Commit(std::move(txn)));
   }
-  for (const auto& id : sources) RETURN_IF_ERROR(d_.store.CompactPrefix(profile::EventPrefix(id)));
+  return FinishBrandErasure(std::move(record));
+}
+
+Result<nlohmann::json> RightsService::FinishBrandErasure(nlohmann::json record) {
+  for (const auto& id : record["compact_profiles"])
+    RETURN_IF_ERROR(d_.store.CompactPrefix(profile::EventPrefix(id.get<std::string>())));
   // Cached histories may hold the deleted events, and the model learned from them.
   for (DerivedData* derived : d_.derived) derived->ForgetExpired(/*rebuild=*/true);
+  record["status"] = "completed";
+  record["completed_at"] = FormatIso8601Millis(d_.env.NowMillis());
+  record.erase("compact_profiles");
+  store::Transaction txn = d_.writer.Begin();
+  txn.Put(RightsKey(record["id"].get<std::string>()), record.dump());
+  RETURN_IF_ERROR(Commit(std::move(txn)));
   return record;
 }
 
 // An erasure asked for someone nobody holds: their identifier is suppressed
-// all the same (at the brand asked, or at every brand), so that later events
-// do not start a profile the person asked not to have.
+// all the same (for the brand asked, or for every brand), so that later
+// events do not start a profile the person asked not to have.
 Status RightsService::SuppressUnknown(const std::string& subject, const std::string& brand, int64_t at_ms) {
   ASSIGN_OR_RETURN(profile::Lookup l, profile::ParseLookup(subject, d_.config.declaration.identity.default_country_code));
   profile::Profile ghost;
@@ -151,12 +175,9 @@ Status RightsService::SuppressUnknown(const std::string& subject, const std::str
     ghost.user_id = l.value;  // an id may be either kind
     ghost.anonymous_ids = {l.value};
   }
-  const std::vector<std::string> spaces =
-      brand == consent::kAllBrands ? profile::IdentitySpaces(d_.config.declaration)
-                                   : std::vector<std::string>{profile::IdentitySpace(d_.config.declaration, brand)};
   auto lock = d_.serializer.Lock();
   store::Transaction txn = d_.writer.Begin();
-  for (const auto& space : spaces) d_.suppression.Add(txn, ghost, space, at_ms);
+  d_.suppression.Add(txn, ghost, brand, at_ms);
   return Commit(std::move(txn));
 }
 
@@ -246,7 +267,8 @@ Result<bool> RightsService::ErasureAudited(const std::string& request_id) {
 Result<std::optional<nlohmann::json>> RightsService::FindBegunErasure(const std::string& subject_hash) {
   ASSIGN_OR_RETURN(std::vector<nlohmann::json> all, ListRightsRequests(d_.store));
   for (auto& r : all) {
-    if (r.value("status", "") == "erasing" && r.value("subject_hash", "") == subject_hash)
+    const std::string status = r.value("status", "");
+    if ((status == "erasing" || status == "erasing_brand") && r.value("subject_hash", "") == subject_hash)
       return std::optional<nlohmann::json>(std::move(r));
   }
   return std::optional<nlohmann::json>();
@@ -256,9 +278,15 @@ Result<int> RightsService::ResumeErasures() {
   ASSIGN_OR_RETURN(std::vector<nlohmann::json> all, ListRightsRequests(d_.store));
   int resumed = 0;
   for (auto& r : all) {
-    if (r.value("status", "") != "erasing") continue;
-    const audit::Actor actor{"", r.value("requested_by", ""), "system"};
-    RETURN_IF_ERROR(FinishErasure(actor, std::move(r), nullptr, /*resumed=*/true).status());
+    const std::string status = r.value("status", "");
+    if (status == "erasing_brand") {
+      RETURN_IF_ERROR(FinishBrandErasure(std::move(r)).status());
+    } else if (status == "erasing") {
+      const audit::Actor actor{"", r.value("requested_by", ""), "system"};
+      RETURN_IF_ERROR(FinishErasure(actor, std::move(r), nullptr, /*resumed=*/true).status());
+    } else {
+      continue;
+    }
     ++resumed;
   }
   return resumed;

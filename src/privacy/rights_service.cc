@@ -50,7 +50,7 @@ namespace {
 Result<std::string> RequestBrand(const schema::Declaration& d, const nlohmann::json& req) {
   if (!req.contains("brand")) return std::string(consent::kAllBrands);
   if (!req["brand"].is_string()) return InvalidArgument("brand: expected a brand id or *");
-  const std::string brand = req["brand"];
+  const std::string brand = req["brand"] == "group" ? std::string(consent::kAllBrands) : req["brand"].get<std::string>();
   if (brand != consent::kAllBrands && !d.FindBrand(brand))
     return InvalidArgument("brand: no brand '" + brand.substr(0, 64) + "' is declared");
   return brand;
@@ -100,16 +100,17 @@ Result<nlohmann::json> RightsService::Create(const Principal& who, std::string_v
   // person the subject is at every brand.
   ASSIGN_OR_RETURN(std::vector<profile::Profile> people, reader_.FindAll(subject, brand));
   if (people.size() > 1 && type == "rectification")
-    return Conflict("subject: names a different person at several brands; name the brand whose record to correct");
+    return Conflict("subject: names a different person at several brands; name the brand whose record to correct with \"brand\"");
   if (type == "erasure") {
     const std::string subject_hash = SubjectHash(subject);
     // The first step of an erasure removes the identity links, so a retry
     // after a crash finds nobody: it completes the erasure that was begun.
     if (people.empty()) {
       ASSIGN_OR_RETURN(std::optional<nlohmann::json> begun, FindBegunErasure(subject_hash));
+      if (begun && begun->value("status", "") == "erasing_brand") return FinishBrandErasure(std::move(*begun));
       if (begun) return FinishErasure(AuditActor(who), std::move(*begun), nullptr, /*resumed=*/true);
     } else if (brand != consent::kAllBrands && people.front().brands.size() > 1) {
-      return EraseBrandData(who, people.front(), brand, std::move(record));
+      return EraseBrandData(who, people.front(), brand, std::move(record), subject_hash);
     } else {
       return Erase(who, people, std::move(record), subject_hash);
     }
@@ -118,12 +119,9 @@ Result<nlohmann::json> RightsService::Create(const Principal& who, std::string_v
   std::string pid;
   if (people.empty()) {
     if (type == "erasure") {
-      // Nothing held, but the person asked not to be held: suppress the
-      // identifier. Not for one brand of a group whose people are one across
-      // brands: its index is the group's, and the other brands were not asked.
-      const bool suppress = brand == consent::kAllBrands || d_.config.declaration.BrandsKeepOwnPeople();
-      if (suppress) RETURN_IF_ERROR(SuppressUnknown(subject, brand, received));
-      outcome = {{"found", false}, {"identifiers_suppressed", suppress ? 1 : 0}};
+      // Nothing held, but the person asked not to be held: suppress the identifier.
+      RETURN_IF_ERROR(SuppressUnknown(subject, brand, received));
+      outcome = {{"found", false}, {"identifiers_suppressed", 1}};
       record["status"] = "completed";
     } else {
       outcome = {{"found", false}, {"reason", "no data is held about this subject"}};
@@ -242,6 +240,7 @@ Result<nlohmann::json> RightsService::Rectify(const Principal& who, const profil
   ASSIGN_OR_RETURN(std::optional<std::string> raw, txn.Get(profile::ProfileKey(found.id)));
   if (!raw) return NotFound("the profile was erased meanwhile");
   ASSIGN_OR_RETURN(profile::Profile p, profile::DecodeProfile(*raw));
+  const std::string space = profile::SpaceOf(d, p);
   // An e-mail or phone trait is also an identity link: a corrected one moves
   // the link, a removed one drops it (never silently joining someone else).
   auto relink = [&](const std::string& trait, const nlohmann::json* to) -> Status {
@@ -255,18 +254,18 @@ Result<nlohmann::json> RightsService::Rectify(const Principal& who, const profil
     std::vector<std::string>& linked = email ? p.emails : p.phones;
     if (to && to->is_string()) {
       const std::string value = *to;
-      ASSIGN_OR_RETURN(std::optional<std::string> owner, txn.Get(profile::IdentityKey(kind, value)));
+      ASSIGN_OR_RETURN(std::optional<std::string> owner, txn.Get(profile::IdentityKey(kind, value, space)));
       if (owner && *owner != p.id)
         return Conflict(std::string("traits.") + trait + ": that " + (email ? "e-mail address" : "phone number") +
                         " belongs to another profile; merge the profiles instead");
       if (std::find(linked.begin(), linked.end(), value) == linked.end()) linked.push_back(value);
-      txn.Put(profile::IdentityKey(kind, value), p.id);
+      txn.Put(profile::IdentityKey(kind, value, space), p.id);
     }
     if (p.traits.contains(trait) && p.traits[trait].is_string()) {
       const std::string old = p.traits[trait];
       if (!to || !to->is_string() || to->get<std::string>() != old) {
         linked.erase(std::remove(linked.begin(), linked.end(), old), linked.end());
-        txn.Delete(profile::IdentityKey(kind, old));
+        txn.Delete(profile::IdentityKey(kind, old, space));
       }
     }
     return Status::Ok();

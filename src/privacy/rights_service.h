@@ -79,7 +79,8 @@ class RightsService {
                                nlohmann::json record, const std::string& subject_hash);
   Status SuppressUnknown(const std::string& subject, const std::string& brand, int64_t at_ms);
   Result<nlohmann::json> EraseBrandData(const Principal& who, const profile::Profile& p, const std::string& brand,
-                                        nlohmann::json record);
+                                        nlohmann::json record, const std::string& subject_hash);
+  Result<nlohmann::json> FinishBrandErasure(nlohmann::json record);
   // `identity_keys`: the links to compact; null when resuming (unknown then).
   Result<nlohmann::json> FinishErasure(const audit::Actor& actor, nlohmann::json record,
                                        const std::vector<std::string>* identity_keys, bool resumed);

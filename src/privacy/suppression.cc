@@ -4,8 +4,8 @@
 
 namespace shinrai::service {
 
-std::string SuppressionList::Key(profile::IdKind kind, std::string_view value, std::string_view space) const {
-  const std::string input = profile::IdentityName(kind, value, space);
+std::string SuppressionList::Key(profile::IdKind kind, std::string_view value, std::string_view scope) const {
+  const std::string input = profile::IdentityName(kind, value, scope == "*" ? "" : scope);
   return std::string(kSuppressionPrefix) + crypto::ToHex(crypto::KeyedHash(key_, input));
 }
 
@@ -19,14 +19,17 @@ Status SuppressionList::Load(store::Store& store) {
   });
 }
 
-std::vector<std::string> SuppressionList::Matches(const profile::Identifiers& ids) const {
+std::vector<std::string> SuppressionList::Matches(const profile::Identifiers& ids, std::string_view brand) const {
   std::vector<std::string> found;
   std::shared_lock lock(mu_);
   if (keys_.empty()) return found;
   auto check = [&](profile::IdKind kind, const std::string& value) {
     if (value.empty()) return;
-    std::string key = Key(kind, value, ids.space);
-    if (keys_.count(key)) found.push_back(std::move(key));
+    for (std::string_view scope : {std::string_view(), brand}) {
+      std::string key = Key(kind, value, scope);
+      if (keys_.count(key)) found.push_back(std::move(key));
+      if (brand == "*") break;
+    }
   };
   check(profile::IdKind::kUser, ids.user_id);
   check(profile::IdKind::kAnonymous, ids.anonymous_id);
@@ -46,12 +49,12 @@ void SuppressionList::Put(store::Transaction& txn, std::string key, const std::s
   txn.Put(std::move(key), at);
 }
 
-void SuppressionList::Add(store::Transaction& txn, const profile::Profile& p, std::string_view space, int64_t at_ms) {
+void SuppressionList::Add(store::Transaction& txn, const profile::Profile& p, std::string_view brand, int64_t at_ms) {
   const std::string at = std::to_string(at_ms);
-  if (!p.user_id.empty()) Put(txn, Key(profile::IdKind::kUser, p.user_id, space), at);
-  for (const auto& a : p.anonymous_ids) Put(txn, Key(profile::IdKind::kAnonymous, a, space), at);
-  for (const auto& e : p.emails) Put(txn, Key(profile::IdKind::kEmail, e, space), at);
-  for (const auto& ph : p.phones) Put(txn, Key(profile::IdKind::kPhone, ph, space), at);
+  if (!p.user_id.empty()) Put(txn, Key(profile::IdKind::kUser, p.user_id, brand), at);
+  for (const auto& a : p.anonymous_ids) Put(txn, Key(profile::IdKind::kAnonymous, a, brand), at);
+  for (const auto& e : p.emails) Put(txn, Key(profile::IdKind::kEmail, e, brand), at);
+  for (const auto& ph : p.phones) Put(txn, Key(profile::IdKind::kPhone, ph, brand), at);
 }
 
 void SuppressionList::Lift(store::Transaction& txn, const std::vector<std::string>& keys) {

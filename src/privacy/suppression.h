@@ -3,8 +3,10 @@
 // do not quietly rebuild a profile. A message that grants consent again lifts
 // it: the person came back and agreed anew.
 //
-// Keys: sx/<keyed hash of profile::IdentityName> -> when (ms): a brand that
-// keeps its own people suppresses only its own person's identifiers. The hash key is the
+// Keys: sx/<keyed hash of profile::IdentityName(kind, value, scope)> -> when
+// (ms). The scope is the brand whose collection the entry stops: "" for
+// every brand (an erasure asked of the group), or one brand's id (an erasure
+// asked of that brand, whose sister brands go on serving the person). The hash key is the
 // vault's suppression key, distinct from the pseudonym key, so a suppression
 // entry cannot be matched to the identity index it replaced. The hashes are
 // also held in memory (erasures are rare, events are not): checking an event
@@ -33,12 +35,13 @@ class SuppressionList {
 
   // Reads the entries in the store. Call once before use.
   Status Load(store::Store& store);
-  std::string Key(profile::IdKind kind, std::string_view value, std::string_view space) const;
-  // The entries of the identifiers a message carries that are suppressed (in
-  // the identity space they name people in).
-  std::vector<std::string> Matches(const profile::Identifiers& ids) const;
-  // Stages one entry per identifier of the profile, named in `space`.
-  void Add(store::Transaction& txn, const profile::Profile& p, std::string_view space, int64_t at_ms);
+  std::string Key(profile::IdKind kind, std::string_view value, std::string_view scope) const;
+  // The entries that stop `brand` ("*": no brands) collecting for the
+  // identifiers a message carries.
+  std::vector<std::string> Matches(const profile::Identifiers& ids, std::string_view brand) const;
+  // Stages one entry per identifier of the profile, stopping `brand` ("*":
+  // every brand).
+  void Add(store::Transaction& txn, const profile::Profile& p, std::string_view brand, int64_t at_ms);
   // Stages the removal of entries (the person consented anew).
   void Lift(store::Transaction& txn, const std::vector<std::string>& keys);
 

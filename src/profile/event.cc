@@ -76,6 +76,7 @@ nlohmann::json EventToJson(const Event& e) {
   if (!e.anonymous_id.empty()) j["anonymousId"] = e.anonymous_id;
   if (!e.previous_id.empty()) j["previousId"] = e.previous_id;
   if (!e.group_id.empty()) j["groupId"] = e.group_id;
+  if (e.brand != "*") j["brand"] = e.brand;  // which of the group's brands collected it
   if (!e.traits.empty()) j["traits"] = e.traits;
   if (!e.properties.empty()) j["properties"] = e.properties;
   if (!e.context.empty()) j["context"] = e.context;

@@ -26,7 +26,7 @@ YAML::Node Overlay(const YAML::Node& base, const YAML::Node& over) {
   return out;
 }
 
-Result<YAML::Node> Load(const std::string& path, int depth) {
+Result<YAML::Node> Load(const std::string& path, int depth, std::string* source_name) {
   std::ifstream in(path);
   if (!in) return InvalidArgument("cannot read the configuration file '" + path + "'");
   std::stringstream text;
@@ -44,13 +44,23 @@ Result<YAML::Node> Load(const std::string& path, int depth) {
   if (depth >= kMaxDepth)
     return InvalidArgument(path + ": extends: more than " + std::to_string(kMaxDepth) + " files deep (a loop?)");
   const std::filesystem::path base_path = std::filesystem::path(path).parent_path() / ext.Scalar();
-  ASSIGN_OR_RETURN(YAML::Node base, Load(base_path.string(), depth + 1));
+  *source_name += " over " + base_path.string();
+  auto base = Load(base_path.string(), depth + 1, source_name);
+  if (!base.ok()) return InvalidArgument(path + ": extends: " + base.status().message());
   root.remove("extends");
-  return Overlay(base, root);
+  try {
+    return Overlay(*base, root);
+  } catch (const YAML::Exception& e) {
+    return InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) + ": cannot lay this file over " +
+                           base_path.string() + ": " + e.msg);
+  }
 }
 
 }  // namespace
 
-Result<YAML::Node> LoadYamlFile(const std::string& path) { return Load(path, 0); }
+Result<YAML::Node> LoadYamlFile(const std::string& path, std::string* source_name) {
+  *source_name = path;
+  return Load(path, 0, source_name);
+}
 
 }  // namespace shinrai::schema

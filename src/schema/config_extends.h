@@ -14,6 +14,8 @@
 namespace shinrai::schema {
 
 // The file's YAML with every file it extends laid under it (at most 4 deep).
-Result<YAML::Node> LoadYamlFile(const std::string& path);
+// `source_name`: how mistakes should name where they are ("a.yaml", or
+// "a.yaml over base.yaml": a line number is that of the file it is in).
+Result<YAML::Node> LoadYamlFile(const std::string& path, std::string* source_name);
 
 }  // namespace shinrai::schema

@@ -12,6 +12,7 @@
 #include "core/time_format.h"
 #include "schema/config.h"
 #include "schema/config_extends.h"
+#include "schema/notice_relevant.h"
 
 namespace shinrai::schema {
 
@@ -77,7 +78,7 @@ class Parser {
       Error(root, "(top level)", "expected a mapping of sections (purposes, categories, traits, ...)");
       return cfg;
     }
-    CheckKeys(root, "", {"version", "server", "keys", "brands", "identity", "channels", "purposes", "categories",
+    CheckKeys(root, "", {"version", "server", "keys", "controller", "brands", "identity", "channels", "purposes", "categories",
                          "traits", "group_traits", "context", "events", "forbidden", "consent",
                          "recommendations", "security"});
     ParseServer(root["server"], &cfg.server);
@@ -101,6 +102,8 @@ class Parser {
     CheckForbiddenNotDeclared(d);
     ParseRecommendations(root["recommendations"], d, &cfg.recommendations);
     ParseSecurity(root["security"], &cfg.security);
+    ParseController(root["controller"], &d.controller);
+    d.consent.notice_version = NoticeVersionOf(d, d.consent.notice_version);
     return cfg;
   }
 
@@ -312,6 +315,15 @@ class Parser {
     if (!cc.empty() && (cc[0] != '+' || cc.size() < 2 || cc.size() > 4 ||
                         cc.find_first_not_of("0123456789", 1) != std::string::npos))
       Error(n["default_country_code"], "identity.default_country_code", "expected '+' and 1-3 digits");
+  }
+
+  // controller: {name, contact}: named in the notices of a single organisation.
+  void ParseController(const YAML::Node& n, Controller* c) {
+    if (!n.IsDefined()) return;
+    if (!n.IsMap()) return Error(n, "controller", "expected {name, contact}");
+    CheckKeys(n, "controller", {"name", "contact"});
+    c->name = Scalar<std::string>(n["name"], "controller.name", "", "the legal entity");
+    c->contact = Scalar<std::string>(n["contact"], "controller.contact", "", "an e-mail address or URL");
   }
 
   // One person across brands links what each brand collected: it needs its
@@ -721,8 +733,9 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& sour
 }
 
 Result<Config> LoadConfig(const std::string& path) {
-  ASSIGN_OR_RETURN(YAML::Node root, LoadYamlFile(path));
-  return ParseRoot(root, path);
+  std::string source_name;
+  ASSIGN_OR_RETURN(YAML::Node root, LoadYamlFile(path, &source_name));
+  return ParseRoot(root, source_name);
 }
 
 }  // namespace shinrai::schema

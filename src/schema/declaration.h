@@ -93,7 +93,9 @@ struct IdentityLimits {
 
 // How consent signals that arrive with tracking calls map to purposes.
 struct ConsentSignals {
-  std::string notice_version;  // the privacy notice currently shown
+  // The privacy notice currently shown: consent.notice_version (a label) and
+  // a hash of what the notice says (schema/notice_relevant.h).
+  std::string notice_version;
   // Consent-manager categories (Segment's categoryPreferences, RudderStack's
   // consent ids, OneTrust groups) -> purposes.
   std::map<std::string, std::vector<std::string>, std::less<>> categories;
@@ -117,7 +119,14 @@ struct Brand {
   bool Runs(std::string_view purpose) const;
 };
 
+// Who answers for the data (named in the notices) where no brands are declared.
+struct Controller {
+  std::string name;
+  std::string contact;
+};
+
 struct Declaration {
+  Controller controller;
   // The group's brands. Empty: one organisation, whose uses and choices are
   // all group-wide ("*"), as before brands existed.
   std::map<std::string, Brand, std::less<>> brands;

@@ -50,7 +50,7 @@ inline constexpr KeyFamily kFeedbackTotals{"rs/", "feedback totals by group", Pr
                                            "personalize/recommendation_service.cc"};
 inline constexpr KeyFamily kSuppression{"sx/", "suppressed identifiers (keyed hashes)", Protection::kNone,
                                         "privacy/suppression.h"};
-inline constexpr KeyFamily kMeta{"meta/", "markers of the data directory", Protection::kNone, "app/main.cc"};
+inline constexpr KeyFamily kMeta{"meta/", "markers of the data directory", Protection::kNone, "app/main.cc, app/data_dir.cc"};
 // crypto/key_vault.h (the vault's store, never the data store)
 inline constexpr KeyFamily kSubjectKey{"sk/", "people's data keys", Protection::kKeyVault, "crypto/key_vault.h"};
 inline constexpr KeyFamily kServiceKey{"sv/", "service keys", Protection::kKeyVault, "crypto/key_vault.h"};

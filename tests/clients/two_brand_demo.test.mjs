@@ -58,11 +58,12 @@ test('consent is per brand: allowed at the shop, denied at Home', async () => {
 });
 
 test('recommendations follow the brand: its choices, its catalogue, other brands\' history only when allowed', async () => {
-  const homeItems = (r) => r.body.items.every((i) => /^sku-5\d{3}$/.test(i.item));
+  const homeItems = (r) => r.body.items.length > 0 && r.body.items.every((i) => /^sku-5\d{3}$/.test(i.item));
   const shop = await call('GET', `/v1/recommendations/${SHARED}?n=3&brand=shop`, 'demo-service-key');
   assert.equal(shop.body.personalized, true);
   assert.deepEqual(shop.body.data_brands_used, ['shop']);
-  assert.ok(shop.body.items.every((i) => !/^sku-5/.test(i.item)), 'the shop recommends its own range');
+  assert.ok(shop.body.items.length > 0 && shop.body.items.every((i) => !/^sku-5/.test(i.item)),
+            'the shop recommends its own range');
   let home = await call('GET', `/v1/recommendations/${SHARED}?n=3`, 'demo-home-service-key');
   assert.equal(home.body.brand, 'home');
   assert.equal(home.body.personalized, false);
@@ -95,7 +96,7 @@ test('Home\'s agent reads Home\'s customers and what Home collected only', async
   const shared = await call('GET', `/v1/profiles/${SHARED}?reason=order_query`, 'demo-home-agent-key');
   assert.equal(shared.status, 200);
   assert.ok(shared.body.recent_events.length > 0);
-  assert.ok(shared.body.recent_events.every((e) => /^sku-5/.test(e.properties?.product_id ?? 'sku-5')));
+  assert.ok(shared.body.recent_events.every((e) => e.brand === 'home'));
   const whole = await call('GET', `/v1/profiles/${SHARED}?reason=order_query`, 'demo-agent-key');
   assert.ok(whole.body.event_count > shared.body.event_count, 'the group sees the shop\'s events too');
   assert.equal((await call('GET', `/v1/profiles/cust-10001?reason=order_query`, 'demo-home-agent-key')).status, 404);

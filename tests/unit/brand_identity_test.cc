@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "app/data_dir.h"
 #include "consent/ledger.h"
 #include "consent/policy.h"
 #include "testing/collect_fixture.h"
@@ -141,6 +142,58 @@ TEST(BrandIdentity, EachBrandKeepsItsOwnPersonUnlessTheDeclarationUnifiesThem) {
   }
 }
 
+TEST(BrandIdentity, ABrandsKeyCannotReachAnotherBrandsPeopleByFeedbackHistoryRectificationOrProfileId) {
+  CollectFixture f(Config(/*across_brands=*/false));
+  ASSERT_OK(View(f, "ana", "scarf", "fashion-write-key", /*consent=*/true));
+  ASSERT_OK(View(f, "ana", "lamp", "home-write-key"));
+  ASSERT_OK(View(f, "cleo", "hat", "fashion-write-key"));
+  ASSERT_OK(Identify(f, "cleo", "fashion-write-key"));
+  const service::Principal home_service{service::Role::kService, "home service", "hs", 0, "home"};
+  ASSERT_OK(f.ChangeConsent(home_service, "ana", R"({"changes":[{"purpose":"personalization","status":"denied"}]})"));
+
+  // Consent history: home reads what was said to home (or to every brand) only.
+  auto history = f.services().consent.History(home_service, "ana");
+  ASSERT_OK(history);
+  ASSERT_EQ((*history)["records"].size(), 1u);
+  EXPECT_EQ((*history)["records"][0]["brand"], "home");
+  EXPECT_EQ((*f.services().consent.History(kGroupAdmin, "ana", "fashion"))["records"].size(), 1u);
+
+  // Feedback naming a subject: home's back end reports on home's customers only.
+  EXPECT_THAT(f.services().recs.Feedback(home_service, R"({"type":"click","items":["x"],"subject":"cleo"})"),
+              StatusIs(Code::kNotFound));
+
+  // A profile id does not carry a choice across to another brand's person.
+  const std::string cleo = Reader(f).Find("cleo")->id;
+  EXPECT_THAT(f.ChangeConsent(kGroupAdmin, "profile:" + cleo,
+                              R"({"brand":"home","changes":[{"purpose":"personalization","status":"granted"}]})"),
+              StatusIs(Code::kConflict, HasSubstr("person of brand 'fashion'")));
+  EXPECT_EQ(Reader(f).Find("profile:" + cleo)->brands, std::vector<std::string>{"fashion"});
+
+  // Rectifying home's person moves links in home's index only: cleo's address
+  // at fashion is neither revealed (no conflict) nor taken over.
+  auto fixed = f.services().rights.Create(
+      kOfficer, R"({"type":"rectification","subject":"ana","brand":"home","traits":{"email":"cleo@example.org"}})");
+  ASSERT_OK(fixed);
+  EXPECT_EQ(Reader(f).Find("email:cleo@example.org", "fashion")->id, cleo);
+  EXPECT_EQ(Reader(f).Find("email:cleo@example.org", "home")->id, Reader(f).Find("ana", "home")->id);
+}
+
+TEST(BrandIdentity, ADataDirectoryKeepsTheWayItNamesPeople) {
+  testing::TempDir dir;
+  schema::Config single = testing::ExampleConfig();
+  single.security.encrypt_at_rest = false;
+  schema::Config group = Config(/*across_brands=*/true);
+  schema::Config separate = Config(/*across_brands=*/false);
+  for (auto* c : {&group, &separate}) c->security = single.security;
+  ASSERT_OK(app::OpenData(dir.path(), single).status());
+  // One organisation may become a group of brands, once.
+  ASSERT_OK(app::OpenData(dir.path(), group).status());
+  ASSERT_OK(app::OpenData(dir.path(), group).status());
+  EXPECT_THAT(app::OpenData(dir.path(), separate).status(),
+              StatusIs(Code::kInvalidArgument, HasSubstr("names people as 'group'")));
+  EXPECT_THAT(app::OpenData(dir.path(), single).status(), StatusIs(Code::kInvalidArgument, HasSubstr("'single'")));
+}
+
 TEST(BrandIdentity, UnifyingAcrossBrandsNeedsADeclaredPurposeThatDoesNotRestOnConsent) {
   const auto error = [](const std::string& yaml) {
     auto r = schema::ParseConfig(yaml, "bad.yaml");
@@ -196,13 +249,21 @@ TEST(BrandIdentity, ABrandsErasureOfASharedPersonTakesOnlyWhatThatBrandCollected
   for (const auto& e : dan->recent_events) EXPECT_EQ(e.brand, "fashion");
   EXPECT_NE(f.DumpStore().find("coat"), std::string::npos);
   EXPECT_EQ(f.DumpStore().find("lamp"), std::string::npos) << "no byte of home's event is left";
-  // Asked again, home holds nothing; the group's index is not home's to
-  // suppress: fashion goes on collecting.
+  // Home's later events for dan are dropped (he asked home to erase him);
+  // fashion goes on collecting, and home's erasure asked again finds nothing.
+  auto late = f.Send(profile::CallType::kTrack, R"({"userId":"dan","event":"Viewed","properties":{"item":"rug"}})",
+                     "home-write-key");
+  ASSERT_OK(late);
+  EXPECT_EQ(late->accepted, 0);
+  EXPECT_THAT(reader.Find("dan", "home"), StatusIs(Code::kNotFound));
+  EXPECT_OK(View(f, "dan", "belt", "fashion-write-key"));
   auto again = f.services().rights.Create(kOfficer, R"({"type":"erasure","subject":"dan","brand":"home"})");
   ASSERT_OK(again);
   EXPECT_EQ((*again)["outcome"]["found"], false);
-  EXPECT_EQ((*again)["outcome"]["identifiers_suppressed"], 0);
-  EXPECT_OK(View(f, "dan", "belt", "fashion-write-key"));
+  // The profile's counts are those of what stays.
+  auto whole = f.services().profiles.Get(kGroupAdmin, "dan");
+  ASSERT_OK(whole);
+  EXPECT_EQ((*whole)["event_count"], 3);
 }
 
 // The brand's erasure is one transaction: a write that fails leaves the

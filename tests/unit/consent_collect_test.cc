@@ -122,7 +122,9 @@ TEST_F(ConsentCollect, ConsentManagerSignalsGrantPerChannelAndAreRecordedWithThe
   ASSERT_NE(rec, nullptr);
   EXPECT_EQ(rec->status, consent::ConsentStatus::kGranted);
   EXPECT_EQ(rec->source, "consent_manager");
-  EXPECT_EQ(rec->notice_version, "v7");
+  // The declared label, and the hash of what the notice says.
+  EXPECT_EQ(rec->notice_version.rfind("v7+", 0), 0u) << rec->notice_version;
+  EXPECT_EQ(rec->notice_version, f_.config().declaration.consent.notice_version);
   EXPECT_FALSE(rec->proof.empty());
   // Granted on the web is not granted in the app.
   EXPECT_EQ(policy::Decide(f_.config().declaration, state, {"personalization", "app", "*", "behavior"}).reason, "no_consent");
