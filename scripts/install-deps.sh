@@ -11,12 +11,12 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config
   libboost-dev libsimdjson-dev nlohmann-json3-dev librocksdb-dev libyaml-cpp-dev
   libcli11-dev libspdlog-dev zlib1g-dev libjemalloc-dev
-  libeigen3-dev libopenblas-dev libhnswlib-dev libzip-dev libcsv-dev
+  libeigen3-dev libopenblas-dev libhnswlib-dev libzip-dev libcsv-dev libkainjow-mustache-dev
   libsodium-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
   clang libclang-rt-14-dev libomp-dev
   wrk curl openssl
-  chromium
+  chromium fonts-ipafont-gothic
 )
 if ! command -v node >/dev/null 2>&1; then PACKAGES+=(nodejs npm); fi
 

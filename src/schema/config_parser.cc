@@ -78,7 +78,7 @@ class Parser {
       Error(root, "(top level)", "expected a mapping of sections (purposes, categories, traits, ...)");
       return cfg;
     }
-    CheckKeys(root, "", {"version", "server", "keys", "controller", "brands", "identity", "channels", "purposes", "categories",
+    CheckKeys(root, "", {"version", "server", "keys", "controller", "translations", "brands", "identity", "channels", "purposes", "categories",
                          "traits", "group_traits", "context", "events", "forbidden", "consent",
                          "recommendations", "security"});
     ParseServer(root["server"], &cfg.server);
@@ -103,6 +103,7 @@ class Parser {
     ParseRecommendations(root["recommendations"], d, &cfg.recommendations);
     ParseSecurity(root["security"], &cfg.security);
     ParseController(root["controller"], &d.controller);
+    ParseTranslations(root["translations"], &d);
     d.consent.notice_version = NoticeVersionOf(d, d.consent.notice_version);
     return cfg;
   }
@@ -315,6 +316,48 @@ class Parser {
     if (!cc.empty() && (cc[0] != '+' || cc.size() < 2 || cc.size() > 4 ||
                         cc.find_first_not_of("0123456789", 1) != std::string::npos))
       Error(n["default_country_code"], "identity.default_country_code", "expected '+' and 1-3 digits");
+  }
+
+  // translations: {<lang>: {purposes: {id: text}, categories: {id: text},
+  // recipients: {text: text}, forbidden: {reason: text}}}: what the notices
+  // say in other languages. Every purpose, category, recipient and reason
+  // named must be declared, so a translation cannot outlive what it translates.
+  void ParseTranslations(const YAML::Node& n, Declaration* d) {
+    if (!n.IsDefined()) return;
+    if (!n.IsMap()) return Error(n, "translations", "expected a mapping of languages (ja: {purposes: ...})");
+    std::set<std::string> recipients, reasons;
+    for (const auto& [_, p] : d->purposes) recipients.insert(p.recipients.begin(), p.recipients.end());
+    for (const auto& f : d->forbidden) reasons.insert(f.reason);
+    for (const auto& lang_node : n) {
+      const std::string lang = lang_node.first.as<std::string>();
+      const std::string f = "translations." + lang;
+      if (lang.size() != 2 || lang.find_first_not_of("abcdefghijklmnopqrstuvwxyz") != std::string::npos) {
+        Error(lang_node.first, f, "expected a two-letter language code such as ja");
+        continue;
+      }
+      if (!lang_node.second.IsMap()) {
+        Error(lang_node.second, f, "expected {purposes, categories, recipients, forbidden}");
+        continue;
+      }
+      CheckKeys(lang_node.second, f, {"purposes", "categories", "recipients", "forbidden"});
+      for (const auto& section : lang_node.second) {
+        const std::string name = section.first.as<std::string>();
+        if (!section.second.IsMap()) {
+          Error(section.second, f + "." + name, "expected a mapping of what to translate to its text");
+          continue;
+        }
+        for (const auto& entry : section.second) {
+          const std::string key = entry.first.as<std::string>();
+          const std::string where = f + "." + name + "." + key;
+          const bool declared = name == "purposes"     ? d->purposes.count(key) > 0
+                                : name == "categories" ? d->categories.count(key) > 0
+                                : name == "recipients" ? recipients.count(key) > 0
+                                                       : reasons.count(key) > 0;
+          if (!declared) Error(entry.first, where, "translates nothing declared");
+          d->translations[lang][name + "." + key] = Str(entry.second, where);
+        }
+      }
+    }
   }
 
   // controller: {name, contact}: named in the notices of a single organisation.

@@ -42,6 +42,13 @@ bool Brand::Runs(std::string_view purpose) const {
   return purposes.empty() || std::find(purposes.begin(), purposes.end(), purpose) != purposes.end();
 }
 
+const std::string& Declaration::Text(std::string_view lang, std::string_view key, const std::string& fallback) const {
+  auto l = translations.find(lang);
+  if (l == translations.end()) return fallback;
+  auto t = l->second.find(key);
+  return t == l->second.end() ? fallback : t->second;
+}
+
 const Brand* Declaration::FindBrand(std::string_view id) const {
   auto it = brands.find(id);
   return it == brands.end() ? nullptr : &it->second;

@@ -125,8 +125,14 @@ struct Controller {
   std::string contact;
 };
 
+// What people read, in another language than the declaration's own:
+// language -> "purposes.<id>" | "categories.<id>" | "recipients.<text>" |
+// "forbidden.<reason>" -> the text in that language.
+using Translations = std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>>;
+
 struct Declaration {
   Controller controller;
+  Translations translations;
   // The group's brands. Empty: one organisation, whose uses and choices are
   // all group-wide ("*"), as before brands existed.
   std::map<std::string, Brand, std::less<>> brands;
@@ -144,6 +150,8 @@ struct Declaration {
   ConsentSignals consent;
 
   const EventSpec* FindEvent(std::string_view name) const;
+  // `key`'s text in `lang` ("purposes.service"), or `fallback` when none is declared.
+  const std::string& Text(std::string_view lang, std::string_view key, const std::string& fallback) const;
   const Brand* FindBrand(std::string_view id) const;
   // The brand a key belongs to, from what was asked ("" or "group" or an
   // id): a declared brand, or "*" for the group. A write key collects for

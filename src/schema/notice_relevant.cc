@@ -61,7 +61,8 @@ nlohmann::json NoticeRelevantParts(const Declaration& d) {
           {"events", events},
           {"forbidden", forbidden},
           {"gpc_denies", d.consent.gpc_denies},
-          {"identity_across_brands", d.identity.across_brands}};
+          {"identity_across_brands", d.identity.across_brands},
+          {"translations", d.translations}};
 }
 
 std::string NoticeVersionOf(const Declaration& d, const std::string& label) {

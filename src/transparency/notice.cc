@@ -87,9 +87,26 @@ Inventory TakeInventory(const schema::Declaration& d) {
   return inv;
 }
 
-std::string Description(const schema::Declaration& d, const std::string& purpose) {
+// What people read for a purpose, in the notice's language where the
+// declaration translates it.
+std::string Description(const schema::Declaration& d, const std::string& lang, const std::string& purpose) {
   auto it = d.purposes.find(purpose);
-  return it == d.purposes.end() || it->second.description.empty() ? purpose : it->second.description;
+  const std::string& own = it == d.purposes.end() || it->second.description.empty() ? purpose : it->second.description;
+  return d.Text(lang, "purposes." + purpose, own);
+}
+
+std::string CategoryText(const schema::Declaration& d, const std::string& lang, const std::string& category) {
+  auto it = d.categories.find(category);
+  const std::string& own = it == d.categories.end() || it->second.description.empty() ? category : it->second.description;
+  return d.Text(lang, "categories." + category, own);
+}
+
+// "a, b and c" is the template's to write; a list joined by the language's
+// separator is enough for the lists inside a sentence.
+std::string JoinText(const std::vector<std::string>& items, const std::string& separator) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : separator) + s;
+  return out;
 }
 
 mu::data ToMustache(const nlohmann::json& j) {
@@ -135,6 +152,9 @@ Result<nlohmann::json> NoticeContent(const schema::Declaration& d, const NoticeR
   const schema::Brand* brand = d.FindBrand(r.brand.empty() ? d.default_brand : r.brand);
   const auto runs = [&](const std::string& purpose) { return !brand || brand->Runs(purpose); };
   const Inventory inv = TakeInventory(d);
+  const std::string& lang = r.lang;
+  const std::string sep = strings.value("list_separator", ", ");
+  const auto recipient_text = [&](const std::string& name) { return d.Text(lang, "recipients." + name, name); };
 
   nlohmann::json purposes = nlohmann::json::array();
   std::set<std::string> recipients;
@@ -144,24 +164,26 @@ Result<nlohmann::json> NoticeContent(const schema::Declaration& d, const NoticeR
     const std::string basis(schema::LegalBasisName(p.legal_basis));
     std::vector<std::string> categories;
     if (auto it = inv.categories_of_purpose.find(id); it != inv.categories_of_purpose.end()) {
-      for (const auto& c : it->second) {
-        auto cat = d.categories.find(c);
-        categories.push_back(cat == d.categories.end() || cat->second.description.empty() ? c : cat->second.description);
-      }
+      for (const auto& c : it->second) categories.push_back(CategoryText(d, lang, c));
     }
+    std::vector<std::string> shared_with;
+    for (const auto& name : p.recipients) shared_with.push_back(recipient_text(name));
     auto kept = inv.retention_of_purpose.find(id);
     purposes.push_back({{"id", id},
-                        {"description", Description(d, id)},
+                        {"description", Description(d, lang, id)},
                         {"legal_basis", basis},
                         {"basis", strings["legal_basis"].value(basis, basis)},
                         {"choice", strings["choice"].value(basis, "")},
                         {"profiling", p.profiling},
-                        {"recipients", p.recipients},
-                        {"has_recipients", !p.recipients.empty()},
+                        {"recipients", shared_with},
+                        {"recipients_text", JoinText(shared_with, sep)},
+                        {"has_recipients", !shared_with.empty()},
                         {"categories", categories},
+                        {"categories_text", JoinText(categories, sep)},
                         {"retention", RetentionText(strings, kept == inv.retention_of_purpose.end() ? 0 : kept->second)}});
-    recipients.insert(p.recipients.begin(), p.recipients.end());
-    if (p.legal_basis == schema::LegalBasis::kConsent) consent_choices.push_back({{"purpose", id}, {"description", Description(d, id)}});
+    for (const auto& name : shared_with) recipients.insert(name);
+    if (p.legal_basis == schema::LegalBasis::kConsent)
+      consent_choices.push_back({{"purpose", id}, {"description", Description(d, lang, id)}});
   }
 
   nlohmann::json collect = nlohmann::json::array();
@@ -170,24 +192,25 @@ Result<nlohmann::json> NoticeContent(const schema::Declaration& d, const NoticeR
     if (used == inv.purposes_of_category.end()) continue;
     std::vector<std::string> why;
     for (const auto& p : used->second)
-      if (runs(p)) why.push_back(Description(d, p));
+      if (runs(p)) why.push_back(Description(d, lang, p));
     if (why.empty()) continue;
     collect.push_back({{"category", id},
-                       {"description", c.description.empty() ? id : c.description},
+                       {"description", CategoryText(d, lang, id)},
                        {"sensitive", c.sensitive},
                        {"purposes", why},
+                       {"purposes_text", JoinText(why, sep)},
                        {"retention", RetentionText(strings, inv.retention_of_category.at(id))}});
   }
 
   nlohmann::json channels = nlohmann::json::array();
   for (const auto& ch : d.channels) channels.push_back({{"id", ch}, {"name", strings["channel"].value(ch, ch)}});
-  nlohmann::json gpc = nlohmann::json::array();
+  std::vector<std::string> gpc;
   for (const auto& p : d.consent.gpc_denies)
-    if (runs(p)) gpc.push_back(Description(d, p));
+    if (runs(p)) gpc.push_back(Description(d, lang, p));
   std::set<std::string> never_seen;
   nlohmann::json never = nlohmann::json::array();
   for (const auto& f : d.forbidden)
-    if (!f.reason.empty() && never_seen.insert(f.reason).second) never.push_back(f.reason);
+    if (!f.reason.empty() && never_seen.insert(f.reason).second) never.push_back(d.Text(lang, "forbidden." + f.reason, f.reason));
 
   const std::string brand_query = r.brand.empty() ? "" : "&brand=" + r.brand;
   nlohmann::json languages = nlohmann::json::array();
@@ -210,6 +233,7 @@ Result<nlohmann::json> NoticeContent(const schema::Declaration& d, const NoticeR
       {"consent_choices", consent_choices},
       {"channels", channels},
       {"gpc", gpc},
+      {"gpc_text", JoinText(gpc, sep)},
       {"has_gpc", !gpc.empty()},
       {"never_collected", never},
       {"other_layer_href", "?layer=" + std::string(r.layer == "short" ? "full" : "short") + "&lang=" + r.lang + brand_query}};

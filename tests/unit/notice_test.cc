@@ -79,6 +79,9 @@ TEST(Notice, ShortAndFullInEnglishAndJapaneseFromTheDeclaration) {
   EXPECT_THAT(*ja_html, HasSubstr("利用目的と法的根拠"));
   EXPECT_THAT(*ja_html, HasSubstr("お客様の同意")) << "legal bases in Japanese";
   EXPECT_THAT(*ja_html, HasSubstr("最長7年間"));
+  EXPECT_THAT(*ja_html, HasSubstr(d.Text("ja", "purposes.personalization", ""))) << "the declaration's translation";
+  EXPECT_THAT(*ja_html, HasSubstr("税務当局（求めがあった場合）"));
+  EXPECT_THAT(*ja_html, Not(HasSubstr(d.purposes.at("personalization").description)));
   EXPECT_THAT(*ja_html, Not(HasSubstr("{{")));
 
   // What people read is escaped: a declaration cannot inject markup.
@@ -104,6 +107,17 @@ TEST(Notice, EachBrandsNoticeNamesItsControllerAndOnlyThePurposesItRuns) {
   bool advertising = false;
   for (const auto& p : (*shop)["purposes"]) advertising |= p["id"] == "advertising";
   EXPECT_TRUE(advertising);
+}
+
+TEST(Notice, ATranslationMustTranslateSomethingDeclared) {
+  const auto error = [](const std::string& extra) {
+    auto r = schema::ParseConfig("channels: [web]\npurposes: {service: contract}\n" + extra, "t.yaml");
+    return r.ok() ? std::string("accepted") : r.status().message();
+  };
+  EXPECT_THAT(error("translations: {ja: {purposes: {loyalty: ポイント}}}\n"),
+              HasSubstr("translations.ja.purposes.loyalty: translates nothing declared"));
+  EXPECT_THAT(error("translations: {japanese: {}}\n"), HasSubstr("two-letter language code"));
+  EXPECT_THAT(error("translations: {ja: {brands: {}}}\n"), HasSubstr("brands"));
 }
 
 TEST(Notice, AnUnknownLayerLanguageOrBrandIsNamed) {
