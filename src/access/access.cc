@@ -41,6 +41,7 @@ std::string_view OperationName(Operation op) {
     case Operation::kTrain: return "retrain the recommendation model";
     case Operation::kRightsRequest: return "handle data-subject rights requests";
     case Operation::kReadAudit: return "read the audit log";
+    case Operation::kIssuePrivacyCenterLink: return "issue a privacy center link";
     case Operation::kListKeys: return "list API keys";
   }
   return "this operation";
@@ -185,6 +186,7 @@ Status Access::Authorize(const Principal& p, Operation op) {
       break;
     case Operation::kWriteCatalog:
     case Operation::kTrain:
+    case Operation::kIssuePrivacyCenterLink:  // the brand's back end, for the customer it has signed in
       allowed = p.role == Role::kAdmin || p.role == Role::kService;
       break;
     case Operation::kReadRecsStats:

@@ -56,6 +56,7 @@ enum class Operation {
   kTrain,
   kRightsRequest,    // file and follow data-subject requests
   kReadAudit,        // the audit log and the privacy audit report
+  kIssuePrivacyCenterLink,  // a signed link to one person's own privacy center
   kListKeys,
 };
 

@@ -174,7 +174,7 @@ int ServeUntilStopped(const cli::ServeCommand& cmd, const schema::Config& config
   s.retention.StartSchedule();
 
   http::Api api({&config, &access, &s.collect, &s.profiles, &s.consent, [&s] { return s.writer.health(); }, &s.recs,
-                 &s.rights, &s.report});
+                 &s.rights, &s.report, &s.privacy_center});
   server = std::make_unique<http::Server>(sopts, [&api](http::Request& req, http::Respond respond) {
     api.Handle(req, std::move(respond));
   });

@@ -1,6 +1,7 @@
 #include "app/services.h"
 
 #include "app/data_dir.h"
+#include "crypto/aead.h"
 
 namespace shinrai::app {
 
@@ -16,6 +17,10 @@ Services::Services(const ServicesDeps& d)
       collect(base, *d.access, *d.suppression),
       profiles(base),
       consent(base),
+      // Links sealed with a key of their own, derived from the one that seals
+      // recommendation ids (so that they outlive a restart when it does).
+      privacy_center(base, consent,
+                     crypto::DeriveKey(d.token_key.value_or(crypto::SecretKey::Random()), "shinrai privacy center links v1")),
       recs(base, d.model_dir, d.token_key),
       rights({base, *d.suppression, d.vault, {&recs}}),
       retention(base, {&recs}),

@@ -16,6 +16,7 @@
 #include "access/access.h"
 #include "collect/collect_service.h"
 #include "privacy/consent_service.h"
+#include "transparency/privacy_center_service.h"
 #include "transparency/privacy_report.h"
 #include "orchestration/profile_service.h"
 #include "personalize/recommendation_service.h"
@@ -64,6 +65,7 @@ class Services {
   service::CollectService collect;
   service::ProfileService profiles;
   service::ConsentService consent;
+  service::PrivacyCenterService privacy_center;
   service::RecommendationService recs;
   service::RightsService rights;
   service::RetentionService retention;

@@ -205,6 +205,12 @@ const std::vector<Api::Route>& Api::Routes() {
       {V::post, "/v1/m", false, true, [](Api&, const Call& c) { c.Reply(JsonResponse(200, R"({"success":true})")); }},
       // The privacy notice: public, as a notice must be.
       {V::get, "/v1/privacy/notice", false, false, [](Api& a, const Call& c) { a.Notice(c); }},
+      // The customer's privacy center: links from the brand's back end, then
+      // the person's own calls, authenticated by their link.
+      {V::post, "/v1/privacy-center/links", true, false,
+       [](Api& a, const Call& c) { c.Json(a.d_.privacy_center->CreateLink(c.who, c.req.body())); }},
+      {V::get, "/v1/privacy-center/me", false, false, [](Api& a, const Call& c) { a.PrivacyCenterMe(c); }},
+      {V::put, "/v1/privacy-center/me/consent", false, false, [](Api& a, const Call& c) { a.PrivacyCenterConsent(c); }},
       // E-mail opens and clicks: Segment's tracking pixel.
       {V::get, "/v1/pixel/{the call type}", false, false, [](Api& a, const Call& c) { a.Pixel(c); }},
       {V::post, "/v1/import", false, true, [](Api& a, const Call& c) { a.Collect(c, std::nullopt); }},
@@ -417,6 +423,29 @@ void Api::Notice(const Call& c) {
   auto page = transparency::RenderNoticeHtml(*content);
   if (c.Failed(page.status())) return;
   c.Reply(Html(std::move(*page)));
+}
+
+namespace {
+
+// The privacy center's link token, sent as `Authorization: Bearer pc1...`.
+std::string_view LinkToken(const Request& req) {
+  auto it = req.find(bhttp::field::authorization);
+  if (it == req.end()) return {};
+  std::string_view v(it->value().data(), it->value().size());
+  constexpr std::string_view kBearer = "Bearer ";
+  return v.substr(0, kBearer.size()) == kBearer ? v.substr(kBearer.size()) : std::string_view();
+}
+
+}  // namespace
+
+void Api::PrivacyCenterMe(const Call& c) {
+  auto lang = QueryParamOr(c.query, "lang", "en");
+  if (c.Failed(lang.status())) return;
+  c.Json(d_.privacy_center->Me(LinkToken(c.req), *lang));
+}
+
+void Api::PrivacyCenterConsent(const Call& c) {
+  d_.privacy_center->ChangeConsent(LinkToken(c.req), c.req.body(), [c](Result<json> r) { c.Json(r); });
 }
 
 void Api::GetRightsRequest(const Call& c) {

@@ -31,6 +31,7 @@
 #include "orchestration/profile_service.h"
 #include "personalize/recommendation_service.h"
 #include "transparency/privacy_report.h"
+#include "transparency/privacy_center_service.h"
 #include "privacy/rights_service.h"
 
 namespace shinrai::http {
@@ -46,6 +47,7 @@ struct ApiDeps {
   service::RecommendationService* recs;
   service::RightsService* rights;
   const service::PrivacyReportDeps* report;
+  service::PrivacyCenterService* privacy_center;
 };
 
 class Api {
@@ -64,6 +66,8 @@ class Api {
   void Collect(const Call& c, std::optional<profile::CallType> type);
   void Pixel(const Call& c);
   void Notice(const Call& c);
+  void PrivacyCenterMe(const Call& c);
+  void PrivacyCenterConsent(const Call& c);
   void GetProfile(const Call& c);
   void GetStats(const Call& c);
   void ChangeConsent(const Call& c);

@@ -63,6 +63,10 @@ struct ServerSettings {
   // pages may call the browser routes (collection, feedback,
   // recommendations). Default: none; "*" allows any.
   std::vector<std::string> allowed_origins;
+  // Where people reach this server ("https://privacy.shop.example"): the
+  // start of the privacy center links it hands out. Default: none, and the
+  // links are paths for the brand to put behind its own address.
+  std::string public_url;
 };
 
 // How an event becomes recommender training signal.

@@ -224,8 +224,12 @@ class Parser {
     if (!n.IsMap()) return Error(n, "server", "expected a mapping");
     CheckKeys(n, "server", {"listen", "max_body_bytes", "max_batch_events", "strict", "threads", "recent_events",
                             "dedup_window", "dedup_max_ids", "max_connections", "idle_timeout_seconds",
-                            "allowed_origins"});
+                            "allowed_origins", "public_url"});
     ParseOrigins(n["allowed_origins"], &s->allowed_origins);
+    s->public_url = Scalar<std::string>(n["public_url"], "server.public_url", "", "a URL like https://privacy.shop.example");
+    if (!s->public_url.empty() &&
+        ((s->public_url.rfind("http://", 0) != 0 && s->public_url.rfind("https://", 0) != 0) || s->public_url.back() == '/'))
+      Error(n["public_url"], "server.public_url", "expected http:// or https:// and a host, without a trailing /");
     s->dedup_max_ids = Scalar<size_t>(n["dedup_max_ids"], "server.dedup_max_ids", s->dedup_max_ids, "a number");
     Duration(n["dedup_window"], "server.dedup_window", true, "24h or 7d", &s->dedup_window_seconds);
     s->listen = Scalar<std::string>(n["listen"], "server.listen", s->listen, "host:port");

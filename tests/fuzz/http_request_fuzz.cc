@@ -161,7 +161,7 @@ std::unique_ptr<Stack> BuildStack() {
   app::Services& v = *s->services;
   s->api = std::make_unique<http::Api>(http::ApiDeps{config, s->access.get(), &v.collect, &v.profiles, &v.consent,
                                                      [&v] { return v.writer.health(); }, &v.recs, &v.rights,
-                                                     &v.report});
+                                                     &v.report, &v.privacy_center});
   return s;
 }
 

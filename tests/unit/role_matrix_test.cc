@@ -48,6 +48,7 @@ constexpr std::array kTable = {
   Row{Operation::kTrain,         "kTrain",         {n, Y, n, n, n, Y}},  // POST /v1/models/train
   Row{Operation::kRightsRequest, "kRightsRequest", {n, Y, Y, n, n, n}},  // POST/GET /v1/rights/requests
   Row{Operation::kReadAudit,     "kReadAudit",     {n, Y, Y, n, n, n}},  // GET /v1/audit/report
+  Row{Operation::kIssuePrivacyCenterLink, "kIssuePrivacyCenterLink", {n, Y, n, n, n, Y}},  // POST /v1/privacy-center/links
   Row{Operation::kListKeys,      "kListKeys",      {n, Y, n, n, n, n}},  // `shinrai keys list`: admin only
 };
 // clang-format on
@@ -108,7 +109,7 @@ TEST(RoleMatrix, RefusalsNameTheOperation) {
   const Status st = Access::Authorize(As(Role::kAnalyst), Operation::kListKeys);
   ASSERT_EQ(st.code(), Code::kPermissionDenied);
   EXPECT_EQ(st.message(), "a key with role 'analyst' may not list API keys");
-  EXPECT_EQ(messages.size(), 12u) << "one distinct refusal per operation the write key may not do";
+  EXPECT_EQ(messages.size(), 13u) << "one distinct refusal per operation the write key may not do";
 }
 
 TEST(RoleMatrix, RoleNamesAreTheConfigurationNames) {

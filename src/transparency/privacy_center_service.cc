@@ -1,0 +1,80 @@
+#include "transparency/privacy_center_service.h"
+
+#include "core/time_format.h"
+#include "transparency/notice.h"
+#include "transparency/privacy_center_link.h"
+
+namespace shinrai::service {
+
+Principal PrivacyCenterService::Center(const std::string& brand) {
+  return {Role::kService, "privacy center (the person, through their link)", "privacy-center", 0, brand};
+}
+
+Result<nlohmann::json> PrivacyCenterService::CreateLink(const Principal& who, std::string_view body) {
+  RETURN_IF_ERROR(Access::Authorize(who, Operation::kIssuePrivacyCenterLink));
+  nlohmann::json req = nlohmann::json::parse(body, nullptr, false);
+  if (req.is_discarded() || !req.is_object())
+    return InvalidArgument("the body must be a JSON object {\"subject\", \"ttl_seconds\"}");
+  for (const auto& [k, _] : req.items()) {
+    if (k != "subject" && k != "ttl_seconds") return InvalidArgument("unknown field '" + k + "' (expected subject, ttl_seconds)");
+  }
+  if (!req.contains("subject") || !req["subject"].is_string() || req["subject"].get<std::string>().empty())
+    return InvalidArgument("subject: expected a user id, email:<address> or phone:<number>");
+  int64_t ttl = kDefaultTtlSeconds;
+  if (req.contains("ttl_seconds")) {
+    if (!req["ttl_seconds"].is_number_integer()) return InvalidArgument("ttl_seconds: expected a whole number of seconds");
+    ttl = req["ttl_seconds"];
+    if (ttl < 1 || ttl > kMaxTtlSeconds)
+      return InvalidArgument("ttl_seconds: from 1 to " + std::to_string(kMaxTtlSeconds) + " (a week)");
+  }
+  // The brand's back end asks for its own customer only.
+  ASSIGN_OR_RETURN(profile::Profile p, reader_.Find(req["subject"].get<std::string>(), who.brand));
+  transparency::PrivacyCenterLink link{p.id, who.brand, d_.env.NowMillis() + ttl * 1000};
+  RETURN_IF_ERROR(d_.audit.Append({"privacy_center.link", AuditActor(who), p.id, {}, "",
+                                  {{"expires_at", FormatIso8601Millis(link.expires_ms)}}}));
+  // The token travels in the fragment: browsers never send it to a server,
+  // nor in a Referer, so it stays out of every access log.
+  const std::string url = d_.config.server.public_url + "/privacy-center/#t=" +
+                          transparency::IssuePrivacyCenterToken(key_, link);
+  return nlohmann::json{{"url", url}, {"expires_at", FormatIso8601Millis(link.expires_ms)}};
+}
+
+Result<nlohmann::json> PrivacyCenterService::Me(std::string_view token, std::string_view lang) {
+  ASSIGN_OR_RETURN(transparency::PrivacyCenterLink link,
+                   transparency::ReadPrivacyCenterToken(key_, token, d_.env.NowMillis()));
+  const Principal center = Center(link.brand);
+  ASSIGN_OR_RETURN(nlohmann::json choices, consent_.State(center, "profile:" + link.profile_id));
+  ASSIGN_OR_RETURN(nlohmann::json notice,
+                   transparency::NoticeContent(d_.config.declaration,
+                                               {"short", std::string(lang), link.brand == "*" ? "" : link.brand}));
+  return nlohmann::json{{"expires_at", FormatIso8601Millis(link.expires_ms)},
+                        {"notice", std::move(notice)},
+                        {"choices", std::move(choices)}};
+}
+
+void PrivacyCenterService::ChangeConsent(std::string_view token, std::string_view body, Done done) {
+  auto link = transparency::ReadPrivacyCenterToken(key_, token, d_.env.NowMillis());
+  if (!link.ok()) return done(link.status());
+  nlohmann::json req = nlohmann::json::parse(body, nullptr, false);
+  if (req.is_discarded() || !req.is_object() || !req.contains("changes"))
+    return done(InvalidArgument("the body must be a JSON object {\"changes\": [...]}"));
+  for (const auto& [k, _] : req.items()) {
+    if (k != "changes") return done(InvalidArgument("unknown field '" + k + "' (the privacy center sends only changes)"));
+  }
+  if (!req["changes"].is_array()) return done(InvalidArgument("changes: expected a list"));
+  for (const auto& c : req["changes"]) {
+    if (!c.is_object()) return done(InvalidArgument("changes: expected {purpose, channel, status} objects"));
+    for (const auto& [k, _] : c.items()) {
+      // The source, brand and notice are the center's to state, not the page's.
+      if (k != "purpose" && k != "channel" && k != "status")
+        return done(InvalidArgument("changes: unknown field '" + k + "' (expected purpose, channel, status)"));
+    }
+  }
+  // What the person said here, to this brand, having been shown this notice.
+  req["source"] = "privacy_center";
+  req["brand"] = link->brand;
+  req["notice_version"] = d_.config.declaration.consent.notice_version;
+  consent_.Change(Center(link->brand), "profile:" + link->profile_id, req.dump(), std::move(done));
+}
+
+}  // namespace shinrai::service

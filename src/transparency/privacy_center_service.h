@@ -1,0 +1,52 @@
+// PrivacyCenterService: the customer's own privacy center, reached through a
+// signed, expiring link (privacy_center_link.h) that the brand's back end
+// asks for. With the link, and nothing else, the person reads the short
+// notice and their choices per purpose and channel at that brand, and
+// changes them; every change is a consent record with source
+// "privacy_center" and the notice version it was shown.
+//
+// Thread-safety: safe for concurrent use.
+#pragma once
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "access/access.h"
+#include "crypto/secret_key.h"
+#include "privacy/consent_service.h"
+#include "profile/profile_reader.h"
+#include "usecase/deps.h"
+
+namespace shinrai::service {
+
+class PrivacyCenterService {
+ public:
+  using Done = std::function<void(Result<nlohmann::json>)>;
+  static constexpr int64_t kDefaultTtlSeconds = 900;
+  static constexpr int64_t kMaxTtlSeconds = 7 * 86400;
+
+  PrivacyCenterService(const UseCaseDeps& deps, ConsentService& consent, const crypto::SecretKey& key)
+      : d_(deps), consent_(consent), key_(key), reader_(&deps.store, &deps.config.declaration) {}
+
+  // POST /v1/privacy-center/links: {"subject", "ttl_seconds"} -> {"url",
+  // "expires_at"}. The subject is one of the key's brand's customers.
+  Result<nlohmann::json> CreateLink(const Principal& who, std::string_view body);
+  // GET /v1/privacy-center/me: the short notice and the person's choices.
+  Result<nlohmann::json> Me(std::string_view token, std::string_view lang);
+  // PUT /v1/privacy-center/me/consent: {"changes": [{"purpose", "channel", "status"}]}.
+  void ChangeConsent(std::string_view token, std::string_view body, Done done);
+
+ private:
+  // How the center appears in the audit log and to the consent service: the
+  // person, acting through the link, at the link's brand.
+  static Principal Center(const std::string& brand);
+
+  const UseCaseDeps& d_;
+  ConsentService& consent_;
+  const crypto::SecretKey key_;
+  profile::ProfileReader reader_;
+};
+
+}  // namespace shinrai::service

@@ -1,0 +1,108 @@
+// Issue 18, item 4 (its back end): the signed, expiring, single-person link
+// a brand's back end asks for, and what the person may do with it.
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "crypto/aead.h"
+#include "testing/collect_fixture.h"
+#include "testing/status_matchers.h"
+#include "transparency/privacy_center_link.h"
+
+namespace shinrai {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::CollectFixture;
+using testing::StatusIs;
+
+const service::Principal kService{service::Role::kService, "back end", "s"};
+const service::Principal kAdmin{service::Role::kAdmin, "admin", "a"};
+
+std::string TokenOf(const nlohmann::json& link) {
+  const std::string url = link["url"];
+  return url.substr(url.find("#t=") + 3);
+}
+
+Result<nlohmann::json> Change(CollectFixture& f, const std::string& token, const std::string& body) {
+  std::promise<Result<nlohmann::json>> done;
+  f.services().privacy_center.ChangeConsent(token, body, [&](Result<nlohmann::json> r) { done.set_value(std::move(r)); });
+  return done.get_future().get();
+}
+
+TEST(PrivacyCenterLink, OnlyTheServerReadsItAndOnlyUntilItExpires) {
+  ASSERT_OK(crypto::InitCrypto());
+  const crypto::SecretKey key = crypto::SecretKey::Random();
+  const std::string token = transparency::IssuePrivacyCenterToken(key, {"p123", "home", 10'000});
+  auto read = transparency::ReadPrivacyCenterToken(key, token, 9'999);
+  ASSERT_OK(read);
+  EXPECT_EQ(read->profile_id, "p123");
+  EXPECT_EQ(read->brand, "home");
+  EXPECT_EQ(token.find("p123"), std::string::npos) << "the profile id cannot be read out of it";
+  EXPECT_THAT(transparency::ReadPrivacyCenterToken(key, token, 10'000),
+              StatusIs(Code::kUnauthenticated, HasSubstr("expired")));
+  std::string altered = token;
+  altered[altered.size() / 2] = altered[altered.size() / 2] == 'A' ? 'B' : 'A';
+  EXPECT_THAT(transparency::ReadPrivacyCenterToken(key, altered, 0), StatusIs(Code::kUnauthenticated, HasSubstr("altered")));
+  EXPECT_THAT(transparency::ReadPrivacyCenterToken(crypto::SecretKey::Random(), token, 0),
+              StatusIs(Code::kUnauthenticated));
+  EXPECT_THAT(transparency::ReadPrivacyCenterToken(key, "", 0), StatusIs(Code::kUnauthenticated));
+}
+
+TEST(PrivacyCenter, TheLinkOpensThePersonsOwnChoicesAndRecordsTheirChangesAsTheirs) {
+  CollectFixture f(testing::ExampleConfig());
+  ASSERT_OK(f.Identify(R"({"userId":"pia","traits":{"email":"pia@example.org"}})"));
+  auto link = f.services().privacy_center.CreateLink(kService, R"({"subject":"email:pia@example.org","ttl_seconds":900})");
+  ASSERT_OK(link);
+  EXPECT_EQ((*link)["url"].get<std::string>().rfind("http://127.0.0.1:8088/privacy-center/#t=pc1.", 0), 0u);
+  const std::string token = TokenOf(*link);
+
+  auto me = f.services().privacy_center.Me(token, "ja");
+  ASSERT_OK(me);
+  EXPECT_EQ((*me)["notice"]["lang"], "ja");
+  EXPECT_EQ((*me)["choices"]["purposes"]["sms_marketing"]["channels"]["sms"].is_null(), true);
+  EXPECT_EQ((*me)["choices"]["purposes"]["email_marketing"]["channels"]["email"]["allowed"], false);
+
+  // Per purpose and per channel, never all-or-nothing.
+  ASSERT_OK(Change(f, token, R"({"changes":[{"purpose":"email_marketing","channel":"email","status":"granted"},
+                                            {"purpose":"personalization","status":"granted"}]})"));
+  auto history = f.services().consent.History(kAdmin, "pia");
+  ASSERT_OK(history);
+  ASSERT_EQ((*history)["records"].size(), 2u);
+  for (const auto& r : (*history)["records"]) {
+    EXPECT_EQ(r["source"], "privacy_center");
+    EXPECT_EQ(r["notice_version"], f.config().declaration.consent.notice_version);
+  }
+  auto state = f.services().consent.State(kAdmin, "pia");
+  EXPECT_EQ((*state)["purposes"]["email_marketing"]["channels"]["email"]["allowed"], true);
+  EXPECT_EQ((*state)["purposes"]["email_marketing"]["channels"]["web"]["allowed"], false);
+
+  // The page states choices only: not their source, brand or notice.
+  EXPECT_THAT(Change(f, token, R"({"changes":[{"purpose":"advertising","status":"granted","source":"consent_manager"}]})"),
+              StatusIs(Code::kInvalidArgument, HasSubstr("'source'")));
+  EXPECT_THAT(Change(f, token, R"({"changes":[],"source":"x"})"), StatusIs(Code::kInvalidArgument));
+  EXPECT_THAT(Change(f, token + "A", R"({"changes":[]})"), StatusIs(Code::kUnauthenticated));
+
+  // An expired link opens nothing.
+  f.env().Advance(int64_t{900} * 1'000'000);  // microseconds
+  EXPECT_THAT(f.services().privacy_center.Me(token, "en"), StatusIs(Code::kUnauthenticated, HasSubstr("expired")));
+}
+
+TEST(PrivacyCenter, OnlyABrandsBackEndAsksAndOnlyForItsOwnCustomers) {
+  CollectFixture f(testing::ExampleConfig());
+  ASSERT_OK(f.Identify(R"({"userId":"pia"})"));
+  const service::Principal agent{service::Role::kAgent, "agent", "ag"};
+  EXPECT_THAT(f.services().privacy_center.CreateLink(agent, R"({"subject":"pia"})"),
+              StatusIs(Code::kPermissionDenied, HasSubstr("privacy center link")));
+  EXPECT_THAT(f.services().privacy_center.CreateLink(kService, R"({"subject":"nobody"})"), StatusIs(Code::kNotFound));
+  EXPECT_THAT(f.services().privacy_center.CreateLink(kService, R"({"subject":"pia","ttl_seconds":0})"),
+              StatusIs(Code::kInvalidArgument, HasSubstr("ttl_seconds")));
+  EXPECT_THAT(f.services().privacy_center.CreateLink(kService, R"({"subject":"pia","ttl_seconds":99999999})"),
+              StatusIs(Code::kInvalidArgument, HasSubstr("a week")));
+  EXPECT_THAT(f.services().privacy_center.CreateLink(kService, R"({"subject":"pia","extra":1})"),
+              StatusIs(Code::kInvalidArgument, HasSubstr("'extra'")));
+  EXPECT_THAT(f.services().privacy_center.CreateLink(kService, "\xff"), StatusIs(Code::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace shinrai
