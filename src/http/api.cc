@@ -9,6 +9,7 @@
 #include "http/encoding.h"
 #include "http/html_headers.h"
 #include "transparency/notice.h"
+#include "transparency/web_assets.h"
 
 namespace shinrai::http {
 
@@ -46,6 +47,24 @@ Response Html(std::string body) {
   r.headers = HtmlPageHeaders(body);
   r.body = std::move(body);
   return r;
+}
+
+// A file of the privacy center's page, by name; 404 for any other.
+Response AppFile(std::string_view name) {
+  static const std::pair<std::string_view, std::string_view> kTypes[] = {
+      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},   {".json", "application/json; charset=utf-8"}};
+  if (name.empty()) name = "index.html";
+  std::optional<std::string_view> body = transparency::WebAsset("privacy-center/" + std::string(name));
+  for (const auto& [ext, type] : kTypes) {
+    if (!body || name.size() < ext.size() || name.substr(name.size() - ext.size()) != ext) continue;
+    Response r;
+    r.content_type = std::string(type);
+    r.headers = AppFileHeaders();
+    r.body = std::string(*body);
+    return r;
+  }
+  return ErrorResponse(NotFound("no such file in the privacy center"));
 }
 
 // Everything this layer echoes or hands on is text: a percent-decoded value
@@ -210,6 +229,8 @@ const std::vector<Api::Route>& Api::Routes() {
       {V::post, "/v1/privacy-center/links", true, false,
        [](Api& a, const Call& c) { c.Json(a.d_.privacy_center->CreateLink(c.who, c.req.body())); }},
       {V::get, "/v1/privacy-center/me", false, false, [](Api& a, const Call& c) { a.PrivacyCenterMe(c); }},
+      {V::get, "/privacy-center/", false, false, [](Api&, const Call& c) { c.Reply(AppFile("")); }},
+      {V::get, "/privacy-center/{the file}", false, false, [](Api&, const Call& c) { c.Reply(AppFile(c.params[0])); }},
       {V::put, "/v1/privacy-center/me/consent", false, false, [](Api& a, const Call& c) { a.PrivacyCenterConsent(c); }},
       // E-mail opens and clicks: Segment's tracking pixel.
       {V::get, "/v1/pixel/{the call type}", false, false, [](Api& a, const Call& c) { a.Pixel(c); }},
@@ -441,7 +462,9 @@ std::string_view LinkToken(const Request& req) {
 void Api::PrivacyCenterMe(const Call& c) {
   auto lang = QueryParamOr(c.query, "lang", "en");
   if (c.Failed(lang.status())) return;
-  c.Json(d_.privacy_center->Me(LinkToken(c.req), *lang));
+  auto gpc = c.req.find("Sec-GPC");
+  const bool honour = gpc != c.req.end() && std::string_view(gpc->value().data(), gpc->value().size()) == "1";
+  c.Json(d_.privacy_center->Me(LinkToken(c.req), *lang, honour));
 }
 
 void Api::PrivacyCenterConsent(const Call& c) {

@@ -32,4 +32,13 @@ std::vector<std::pair<std::string, std::string>> HtmlPageHeaders(std::string_vie
           {"Referrer-Policy", "no-referrer"}};
 }
 
+std::vector<std::pair<std::string, std::string>> AppFileHeaders() {
+  return {{"Cache-Control", "no-store"},
+          {"X-Content-Type-Options", "nosniff"},
+          {"Content-Security-Policy",
+           "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
+           "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"},
+          {"Referrer-Policy", "no-referrer"}};
+}
+
 }  // namespace shinrai::http

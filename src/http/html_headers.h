@@ -14,4 +14,9 @@ namespace shinrai::http {
 
 std::vector<std::pair<std::string, std::string>> HtmlPageHeaders(std::string_view html);
 
+// The headers of the server's own web apps (the privacy center): their
+// script, style and API calls come from this server only, and nothing of
+// the person's is cached or sent on in a Referer.
+std::vector<std::pair<std::string, std::string>> AppFileHeaders();
+
 }  // namespace shinrai::http

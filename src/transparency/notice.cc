@@ -42,6 +42,7 @@ std::string Phrase(const nlohmann::json& strings, const std::string& key, const 
 std::string RetentionText(const nlohmann::json& strings, int64_t seconds) {
   if (seconds <= 0) return strings.value("retention_open", "");
   const int64_t days = seconds / 86400;
+  if (days == 365) return strings.value("retention_one_year", "");
   if (days >= 365 && days % 365 == 0) return Phrase(strings, "retention_years", mu::data("years", std::to_string(days / 365)));
   return Phrase(strings, "retention_days", mu::data("days", std::to_string(std::max<int64_t>(days, 1))));
 }

@@ -1,5 +1,8 @@
 #include "transparency/privacy_center_service.h"
 
+#include <future>
+
+#include "consent/ledger.h"
 #include "core/time_format.h"
 #include "transparency/notice.h"
 #include "transparency/privacy_center_link.h"
@@ -39,17 +42,45 @@ Result<nlohmann::json> PrivacyCenterService::CreateLink(const Principal& who, st
   return nlohmann::json{{"url", url}, {"expires_at", FormatIso8601Millis(link.expires_ms)}};
 }
 
-Result<nlohmann::json> PrivacyCenterService::Me(std::string_view token, std::string_view lang) {
+Result<std::vector<std::string>> PrivacyCenterService::HonourGpc(const transparency::PrivacyCenterLink& link) {
+  const schema::Declaration& d = d_.config.declaration;
+  const schema::Brand* brand = d.FindBrand(link.brand);
+  ASSIGN_OR_RETURN(consent::ConsentState state, consent::ConsentLedger(&d_.store).State(link.profile_id));
+  std::vector<std::string> covered;
+  nlohmann::json changes = nlohmann::json::array();
+  for (const auto& purpose : d.consent.gpc_denies) {
+    if (brand && !brand->Runs(purpose)) continue;
+    covered.push_back(purpose);
+    const consent::ConsentRecord* latest = state.Find(purpose, consent::kAllChannels, link.brand);
+    const bool chose_here = latest && latest->status == consent::ConsentStatus::kGranted && latest->source == "privacy_center";
+    const bool denied = latest && latest->status != consent::ConsentStatus::kGranted;
+    if (!chose_here && !denied) changes.push_back({{"purpose", purpose}, {"status", "denied"}});
+  }
+  if (changes.empty()) return covered;
+  std::promise<Result<nlohmann::json>> done;
+  consent_.Change(Center(link.brand), "profile:" + link.profile_id,
+                  nlohmann::json{{"changes", changes}, {"source", "gpc"}, {"brand", link.brand}}.dump(),
+                  [&done](Result<nlohmann::json> r) { done.set_value(std::move(r)); });
+  RETURN_IF_ERROR(done.get_future().get().status());
+  return covered;
+}
+
+Result<nlohmann::json> PrivacyCenterService::Me(std::string_view token, std::string_view lang, bool gpc) {
   ASSIGN_OR_RETURN(transparency::PrivacyCenterLink link,
                    transparency::ReadPrivacyCenterToken(key_, token, d_.env.NowMillis()));
   const Principal center = Center(link.brand);
+  std::vector<std::string> gpc_purposes;
+  if (gpc) {
+    ASSIGN_OR_RETURN(gpc_purposes, HonourGpc(link));
+  }
   ASSIGN_OR_RETURN(nlohmann::json choices, consent_.State(center, "profile:" + link.profile_id));
   ASSIGN_OR_RETURN(nlohmann::json notice,
                    transparency::NoticeContent(d_.config.declaration,
                                                {"short", std::string(lang), link.brand == "*" ? "" : link.brand}));
   return nlohmann::json{{"expires_at", FormatIso8601Millis(link.expires_ms)},
                         {"notice", std::move(notice)},
-                        {"choices", std::move(choices)}};
+                        {"choices", std::move(choices)},
+                        {"gpc", {{"received", gpc}, {"purposes", gpc_purposes}}}};
 }
 
 void PrivacyCenterService::ChangeConsent(std::string_view token, std::string_view body, Done done) {

@@ -17,6 +17,7 @@
 #include "crypto/secret_key.h"
 #include "privacy/consent_service.h"
 #include "profile/profile_reader.h"
+#include "transparency/privacy_center_link.h"
 #include "usecase/deps.h"
 
 namespace shinrai::service {
@@ -34,7 +35,11 @@ class PrivacyCenterService {
   // "expires_at"}. The subject is one of the key's brand's customers.
   Result<nlohmann::json> CreateLink(const Principal& who, std::string_view body);
   // GET /v1/privacy-center/me: the short notice and the person's choices.
-  Result<nlohmann::json> Me(std::string_view token, std::string_view lang);
+  // `gpc`: the browser sent Global Privacy Control (Sec-GPC: 1). It is
+  // honoured, as a denial of consent.gpc_denies at the link's brand, unless
+  // the person's own latest choice here, made while it was shown to them,
+  // says otherwise; the answer says which purposes it turned off.
+  Result<nlohmann::json> Me(std::string_view token, std::string_view lang, bool gpc = false);
   // PUT /v1/privacy-center/me/consent: {"changes": [{"purpose", "channel", "status"}]}.
   void ChangeConsent(std::string_view token, std::string_view body, Done done);
 
@@ -42,6 +47,8 @@ class PrivacyCenterService {
   // How the center appears in the audit log and to the consent service: the
   // person, acting through the link, at the link's brand.
   static Principal Center(const std::string& brand);
+  // Records the denials GPC asks for; answers the purposes it covers.
+  Result<std::vector<std::string>> HonourGpc(const transparency::PrivacyCenterLink& link);
 
   const UseCaseDeps& d_;
   ConsentService& consent_;

@@ -1,0 +1,161 @@
+// The privacy center page. The person's link carries a token in its fragment
+// (#t=...): it is read once, kept in memory only, and sent to Shinrai's API
+// in the Authorization header, never in a URL. Every text comes from the
+// language's strings file or from the server; nothing is written as HTML.
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, k) => values[k] ?? '');
+
+const token = new URLSearchParams(location.hash.slice(1)).get('t') || '';
+history.replaceState(null, '', location.pathname + location.search);  // out of the address bar and history
+const params = new URLSearchParams(location.search);
+const lang = ['en', 'ja'].includes(params.get('lang')) ? params.get('lang')
+  : (navigator.language || '').startsWith('ja') ? 'ja' : 'en';
+let strings = {};
+let initial = new Map();   // "purpose|channel" -> allowed when loaded
+let gpcPurposes = [];
+let describe = (id) => id;
+
+async function api(method, path, body) {
+  const res = await fetch(path, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await res.json();
+  if (!res.ok) throw new Error(json.error?.message || res.statusText);
+  return json;
+}
+
+function say(text) {
+  $('status').textContent = text;
+}
+
+function render(me) {
+  const notice = me.notice;
+  document.documentElement.lang = lang;
+  document.title = strings.title;
+  $('title').textContent = strings.title;
+  $('who').textContent = fill(strings.who, notice.controller);
+  $('choices-heading').textContent = strings.choices;
+  $('choices-help').textContent = strings.choices_help;
+  $('save').textContent = strings.save;
+  $('notice-heading').textContent = strings.notice;
+  $('confirm-yes').textContent = strings.yes;
+  $('confirm-no').textContent = strings.no;
+  const full = $('full-notice');
+  full.textContent = strings.full_notice;
+  full.href = `/v1/privacy/notice?layer=full&lang=${lang}` + (notice.brand ? `&brand=${encodeURIComponent(notice.brand.id)}` : '');
+
+  const languages = $('languages');
+  languages.replaceChildren();
+  for (const l of notice.languages) {
+    const el = l.current ? document.createElement('span') : document.createElement('a');
+    el.textContent = l.name;
+    el.lang = l.lang;
+    if (l.current) el.setAttribute('aria-current', 'page');
+    else el.href = `?lang=${l.lang}#t=${token}`;
+    languages.append(el);
+  }
+
+  describe = (id) => notice.purposes.find((p) => p.id === id)?.description ?? id;
+  gpcPurposes = me.gpc.received ? me.gpc.purposes : [];
+  $('gpc').hidden = gpcPurposes.length === 0;
+  $('gpc-heading').textContent = strings.gpc;
+  $('gpc-text').textContent = fill(strings.gpc_text, { purposes: gpcPurposes.map(describe).join(' / ') });
+
+  const list = $('purposes');
+  list.replaceChildren();
+  initial = new Map();
+  for (const choice of notice.consent_choices) {
+    const set = document.createElement('fieldset');
+    const legend = document.createElement('legend');
+    legend.textContent = choice.description;
+    set.append(legend);
+    const basis = notice.purposes.find((p) => p.id === choice.purpose);
+    if (basis) {
+      const note = document.createElement('p');
+      note.className = 'basis';
+      note.textContent = basis.choice;
+      set.append(note);
+    }
+    const row = document.createElement('div');
+    row.className = 'channels';
+    for (const channel of notice.channels) {
+      const state = me.choices.purposes[choice.purpose]?.channels?.[channel.id];
+      const allowed = Boolean(state?.allowed);
+      initial.set(`${choice.purpose}|${channel.id}`, { allowed, status: state?.status });
+      const label = document.createElement('label');
+      const box = document.createElement('input');
+      box.type = 'checkbox';
+      box.name = `${choice.purpose}|${channel.id}`;
+      box.checked = allowed;
+      box.setAttribute('aria-label', fill(strings.on, { purpose: choice.description, channel: channel.name }));
+      label.append(box, document.createTextNode(channel.name));
+      row.append(label);
+    }
+    set.append(row);
+    list.append(set);
+  }
+
+  const collect = $('collect');
+  collect.replaceChildren();
+  for (const c of notice.collect) {
+    const li = document.createElement('li');
+    li.textContent = `${c.description}: ${c.retention}`;
+    collect.append(li);
+  }
+}
+
+function changes() {
+  const out = [];
+  for (const box of $('purposes').querySelectorAll('input[type=checkbox]')) {
+    const before = initial.get(box.name);
+    if (box.checked === before.allowed) continue;
+    const [purpose, channel] = box.name.split('|');
+    out.push({ purpose, channel, status: box.checked ? 'granted' : before.status === 'granted' ? 'withdrawn' : 'denied' });
+  }
+  return out;
+}
+
+async function save(list) {
+  $('confirm').hidden = true;
+  if (list.length === 0) return say(strings.nothing);
+  try {
+    await api('PUT', '/v1/privacy-center/me/consent', { changes: list });
+    render(await api('GET', `/v1/privacy-center/me?lang=${lang}`));
+    say(strings.saved);
+  } catch (e) {
+    say(fill(strings.error, { message: e.message }));
+  }
+}
+
+async function main() {
+  strings = await (await fetch(`/privacy-center/${lang}.json`)).json();
+  say(strings.loading);
+  let me;
+  try {
+    me = await api('GET', `/v1/privacy-center/me?lang=${lang}`);
+  } catch (e) {
+    return say(fill(strings.error, { message: e.message }));
+  }
+  render(me);
+  $('center').hidden = false;
+  say('');
+  $('choices').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const list = changes();
+    // A choice against the browser's signal is asked about, not applied silently.
+    const against = list.filter((c) => c.status === 'granted' && gpcPurposes.includes(c.purpose));
+    if (against.length === 0) return save(list);
+    const names = [...new Set(against.map((c) => describe(c.purpose)))];
+    $('confirm-text').textContent = fill(strings.gpc_confirm, { purposes: names.join(' / ') });
+    $('confirm').hidden = false;
+    $('confirm-yes').onclick = () => save(list);
+    $('confirm-no').onclick = () => save(list.filter((c) => !against.includes(c)));
+    $('confirm-yes').focus();
+  });
+}
+
+main();
