@@ -17,12 +17,12 @@ Services::Services(const ServicesDeps& d)
       collect(base, *d.access, *d.suppression),
       profiles(base),
       consent(base),
-      // Links sealed with a key of their own, derived from the one that seals
-      // recommendation ids (so that they outlive a restart when it does).
-      privacy_center(base, consent,
-                     crypto::DeriveKey(d.token_key.value_or(crypto::SecretKey::Random()), "shinrai privacy center links v1")),
       recs(base, d.model_dir, d.token_key),
       rights({base, *d.suppression, d.vault, {&recs}}),
+      // Links sealed with a key of their own, derived from the one that seals
+      // recommendation ids (so that they outlive a restart when it does).
+      privacy_center(base, consent, rights,
+                     crypto::DeriveKey(d.token_key.value_or(crypto::SecretKey::Random()), "shinrai privacy center links v1")),
       retention(base, {&recs}),
       report{d.config, d.store, &retention, d.audit, d.env} {}
 

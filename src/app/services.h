@@ -65,9 +65,9 @@ class Services {
   service::CollectService collect;
   service::ProfileService profiles;
   service::ConsentService consent;
-  service::PrivacyCenterService privacy_center;
   service::RecommendationService recs;
   service::RightsService rights;
+  service::PrivacyCenterService privacy_center;
   service::RetentionService retention;
   const service::PrivacyReportDeps report;
 };

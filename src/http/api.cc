@@ -49,6 +49,15 @@ Response Html(std::string body) {
   return r;
 }
 
+// The privacy center's link token, sent as `Authorization: Bearer pc1...`.
+std::string_view LinkToken(const Request& req) {
+  auto it = req.find(bhttp::field::authorization);
+  if (it == req.end()) return {};
+  std::string_view v(it->value().data(), it->value().size());
+  constexpr std::string_view kBearer = "Bearer ";
+  return v.substr(0, kBearer.size()) == kBearer ? v.substr(kBearer.size()) : std::string_view();
+}
+
 // A file of the privacy center's page, by name; 404 for any other.
 Response AppFile(std::string_view name) {
   static const std::pair<std::string_view, std::string_view> kTypes[] = {
@@ -232,6 +241,14 @@ const std::vector<Api::Route>& Api::Routes() {
       {V::get, "/privacy-center/", false, false, [](Api&, const Call& c) { c.Reply(AppFile("")); }},
       {V::get, "/privacy-center/{the file}", false, false, [](Api&, const Call& c) { c.Reply(AppFile(c.params[0])); }},
       {V::put, "/v1/privacy-center/me/consent", false, false, [](Api& a, const Call& c) { a.PrivacyCenterConsent(c); }},
+      {V::get, "/v1/privacy-center/me/data", false, false, [](Api& a, const Call& c) {
+         auto lang = QueryParamOr(c.query, "lang", "en");
+         if (!c.Failed(lang.status())) c.Json(a.d_.privacy_center->Data(LinkToken(c.req), *lang));
+       }},
+      {V::get, "/v1/privacy-center/me/export", false, false,
+       [](Api& a, const Call& c) { c.Json(a.d_.privacy_center->Export(LinkToken(c.req))); }},
+      {V::post, "/v1/privacy-center/me/erasure", false, false,
+       [](Api& a, const Call& c) { c.Json(a.d_.privacy_center->Erase(LinkToken(c.req), c.req.body())); }},
       // E-mail opens and clicks: Segment's tracking pixel.
       {V::get, "/v1/pixel/{the call type}", false, false, [](Api& a, const Call& c) { a.Pixel(c); }},
       {V::post, "/v1/import", false, true, [](Api& a, const Call& c) { a.Collect(c, std::nullopt); }},
@@ -446,18 +463,6 @@ void Api::Notice(const Call& c) {
   c.Reply(Html(std::move(*page)));
 }
 
-namespace {
-
-// The privacy center's link token, sent as `Authorization: Bearer pc1...`.
-std::string_view LinkToken(const Request& req) {
-  auto it = req.find(bhttp::field::authorization);
-  if (it == req.end()) return {};
-  std::string_view v(it->value().data(), it->value().size());
-  constexpr std::string_view kBearer = "Bearer ";
-  return v.substr(0, kBearer.size()) == kBearer ? v.substr(kBearer.size()) : std::string_view();
-}
-
-}  // namespace
 
 void Api::PrivacyCenterMe(const Call& c) {
   auto lang = QueryParamOr(c.query, "lang", "en");

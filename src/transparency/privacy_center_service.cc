@@ -4,6 +4,7 @@
 
 #include "consent/ledger.h"
 #include "core/time_format.h"
+#include "transparency/data_report.h"
 #include "transparency/notice.h"
 #include "transparency/privacy_center_link.h"
 
@@ -106,6 +107,45 @@ void PrivacyCenterService::ChangeConsent(std::string_view token, std::string_vie
   req["brand"] = link->brand;
   req["notice_version"] = d_.config.declaration.consent.notice_version;
   consent_.Change(Center(link->brand), "profile:" + link->profile_id, req.dump(), std::move(done));
+}
+
+Result<nlohmann::json> PrivacyCenterService::File(const transparency::PrivacyCenterLink& link, const std::string& type) {
+  // Filed by the center on the person's own instruction: a group-level actor
+  // (rights reach every brand's data), scoped by the link's brand.
+  const Principal filer{Role::kPrivacyOfficer, "privacy center (the person, through their link)", "privacy-center"};
+  nlohmann::json req = {{"type", type}, {"subject", "profile:" + link.profile_id}, {"note", "asked in the privacy center"}};
+  if (link.brand != consent::kAllBrands) req["brand"] = link.brand;
+  ASSIGN_OR_RETURN(nlohmann::json record, rights_.Create(filer, req.dump()));
+  if (type != "access") return record;
+  return rights_.Get(filer, record["id"].get<std::string>());
+}
+
+Result<nlohmann::json> PrivacyCenterService::Data(std::string_view token, std::string_view lang) {
+  ASSIGN_OR_RETURN(transparency::PrivacyCenterLink link,
+                   transparency::ReadPrivacyCenterToken(key_, token, d_.env.NowMillis()));
+  RETURN_IF_ERROR(transparency::CheckNoticeRequest(d_.config.declaration, {"short", std::string(lang), ""}));
+  ASSIGN_OR_RETURN(nlohmann::json exported, rights_.Export("profile:" + link.profile_id));
+  RETURN_IF_ERROR(d_.audit.Append({"rights.export", AuditActor(Center(link.brand)), link.profile_id, {}, "",
+                                  {{"shown", "data report"}}}));
+  return transparency::DataReport(d_.config.declaration, exported, std::string(lang), link.brand);
+}
+
+Result<nlohmann::json> PrivacyCenterService::Export(std::string_view token) {
+  ASSIGN_OR_RETURN(transparency::PrivacyCenterLink link,
+                   transparency::ReadPrivacyCenterToken(key_, token, d_.env.NowMillis()));
+  ASSIGN_OR_RETURN(nlohmann::json record, File(link, "access"));
+  if (!record.contains("export") || record["export"].is_null()) return NotFound("nothing is held about you any more");
+  return std::move(record["export"]);
+}
+
+Result<nlohmann::json> PrivacyCenterService::Erase(std::string_view token, std::string_view body) {
+  ASSIGN_OR_RETURN(transparency::PrivacyCenterLink link,
+                   transparency::ReadPrivacyCenterToken(key_, token, d_.env.NowMillis()));
+  nlohmann::json req = nlohmann::json::parse(body, nullptr, false);
+  if (req.is_discarded() || !req.is_object() || req.value("confirm", false) != true)
+    return InvalidArgument("confirm: erasure cannot be undone; send {\"confirm\": true} to go ahead");
+  ASSIGN_OR_RETURN(nlohmann::json record, File(link, "erasure"));
+  return nlohmann::json{{"status", record.value("status", "")}, {"outcome", record.value("outcome", nlohmann::json())}};
 }
 
 }  // namespace shinrai::service

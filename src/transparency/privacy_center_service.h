@@ -16,6 +16,7 @@
 #include "access/access.h"
 #include "crypto/secret_key.h"
 #include "privacy/consent_service.h"
+#include "privacy/rights_service.h"
 #include "profile/profile_reader.h"
 #include "transparency/privacy_center_link.h"
 #include "usecase/deps.h"
@@ -28,8 +29,9 @@ class PrivacyCenterService {
   static constexpr int64_t kDefaultTtlSeconds = 900;
   static constexpr int64_t kMaxTtlSeconds = 7 * 86400;
 
-  PrivacyCenterService(const UseCaseDeps& deps, ConsentService& consent, const crypto::SecretKey& key)
-      : d_(deps), consent_(consent), key_(key), reader_(&deps.store, &deps.config.declaration) {}
+  PrivacyCenterService(const UseCaseDeps& deps, ConsentService& consent, RightsService& rights,
+                       const crypto::SecretKey& key)
+      : d_(deps), consent_(consent), rights_(rights), key_(key), reader_(&deps.store, &deps.config.declaration) {}
 
   // POST /v1/privacy-center/links: {"subject", "ttl_seconds"} -> {"url",
   // "expires_at"}. The subject is one of the key's brand's customers.
@@ -42,6 +44,14 @@ class PrivacyCenterService {
   Result<nlohmann::json> Me(std::string_view token, std::string_view lang, bool gpc = false);
   // PUT /v1/privacy-center/me/consent: {"changes": [{"purpose", "channel", "status"}]}.
   void ChangeConsent(std::string_view token, std::string_view body, Done done);
+  // GET /v1/privacy-center/me/data: the data report (transparency/data_report.h).
+  Result<nlohmann::json> Data(std::string_view token, std::string_view lang);
+  // GET /v1/privacy-center/me/export: everything held, as the access export
+  // (filed as an access request, so it is counted and audited like one).
+  Result<nlohmann::json> Export(std::string_view token);
+  // POST /v1/privacy-center/me/erasure: {"confirm": true}. Erasure at the
+  // link's brand (or the whole group's, for a group link).
+  Result<nlohmann::json> Erase(std::string_view token, std::string_view body);
 
  private:
   // How the center appears in the audit log and to the consent service: the
@@ -51,7 +61,11 @@ class PrivacyCenterService {
   Result<std::vector<std::string>> HonourGpc(const transparency::PrivacyCenterLink& link);
 
   const UseCaseDeps& d_;
+  // Rights requests filed for the person, by the center.
+  Result<nlohmann::json> File(const transparency::PrivacyCenterLink& link, const std::string& type);
+
   ConsentService& consent_;
+  RightsService& rights_;
   const crypto::SecretKey key_;
   profile::ProfileReader reader_;
 };

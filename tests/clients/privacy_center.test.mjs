@@ -8,7 +8,7 @@
 // build/screenshots.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ADMIN, BIN, startServer, tempDataDir, removeDir, postJson } from './server.mjs';
 import { browserMissing, launchBrowser } from './browser.mjs';
@@ -133,6 +133,39 @@ test('Global Privacy Control is honoured and shown; a choice against it is asked
   const again = await open(await linkFor('pc-cho'), { headers: { 'Sec-GPC': '1' } });
   assert.equal((await state('pc-cho')).advertising.channels.web.allowed, true);
   await again.close();
+});
+
+test('the data report shows what is held; the export downloads and parses; erasure, once confirmed, leaves nothing', async (t) => {
+  if (missing) return t.skip(missing);
+  await newPerson('pc-eve');
+  for (const id of ['sku-1', 'sku-2']) {
+    const r = await postJson(`${server.url}/v1/track`, { userId: 'pc-eve', event: 'Product Viewed', properties: { product_id: id },
+                                                          context: { channel: 'web' } });
+    assert.equal(r.status, 200);
+  }
+  const { page, problems, close } = await open(await linkFor('pc-eve'));
+  const rows = await page.$$eval('#held tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  const viewed = rows.find((r) => r[0] === 'Product Viewed');
+  assert.ok(viewed, JSON.stringify(rows));
+  assert.equal(viewed[1], 'our website');
+  assert.equal(viewed[2], '2');
+  assert.match(viewed[4], /Understand, in aggregate/);
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+  const data = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  assert.equal(data.format, 'shinrai-export/1');
+  assert.equal(data.identities.user_id, 'pc-eve');
+  assert.equal(data.events.filter((e) => e.event === 'Product Viewed').length, 2);
+
+  await page.click('#erase');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'erase-no', 'the safe answer has the focus');
+  await page.click('#erase-yes');
+  await page.waitForFunction(() => document.getElementById('status').textContent.includes('erased'));
+  assert.deepEqual(problems, []);
+  await close();
+  assert.equal((await fetch(`${server.url}/v1/profiles/pc-eve`, { headers: ADMIN })).status, 404, 'the person is gone');
+  const requests = await (await fetch(`${server.url}/v1/audit/report`, { headers: ADMIN })).json();
+  assert.ok(JSON.stringify(requests).includes('erasure'));
 });
 
 test('the page and the notice pass an accessibility scan, on a phone too, in Japanese', async (t) => {

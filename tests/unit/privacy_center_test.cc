@@ -83,6 +83,17 @@ TEST(PrivacyCenter, TheLinkOpensThePersonsOwnChoicesAndRecordsTheirChangesAsThei
   EXPECT_THAT(Change(f, token, R"({"changes":[],"source":"x"})"), StatusIs(Code::kInvalidArgument));
   EXPECT_THAT(Change(f, token + "A", R"({"changes":[]})"), StatusIs(Code::kUnauthenticated));
 
+  // The data report and the export are the person's; erasure needs a yes.
+  auto data = f.services().privacy_center.Data(token, "en");
+  ASSERT_OK(data);
+  ASSERT_FALSE((*data)["held"].empty());
+  EXPECT_EQ((*data)["held"][0]["what"], "identify");
+  auto exported = f.services().privacy_center.Export(token);
+  ASSERT_OK(exported);
+  EXPECT_EQ((*exported)["identities"]["user_id"], "pia");
+  EXPECT_THAT(f.services().privacy_center.Erase(token, "{}"), StatusIs(Code::kInvalidArgument, HasSubstr("confirm")));
+  EXPECT_THAT(f.services().privacy_center.Data(token, "fr"), StatusIs(Code::kInvalidArgument, HasSubstr("lang")));
+
   // An expired link opens nothing.
   f.env().Advance(int64_t{900} * 1'000'000);  // microseconds
   EXPECT_THAT(f.services().privacy_center.Me(token, "en"), StatusIs(Code::kUnauthenticated, HasSubstr("expired")));

@@ -131,6 +131,68 @@ async function save(list) {
   }
 }
 
+function cell(text) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  return td;
+}
+
+function renderData(report, notice) {
+  $('data-heading').textContent = strings.data;
+  $('held-caption').textContent = strings.held_caption;
+  for (const k of ['what', 'channel', 'count', 'last', 'why', 'until', 'shared']) $(`h-${k}`).textContent = strings[k];
+  const channelName = (id) => notice.channels.find((c) => c.id === id)?.name ?? id;
+  const body = $('held').tBodies[0];
+  body.replaceChildren();
+  for (const row of report.held) {
+    const tr = document.createElement('tr');
+    tr.append(cell(row.what), cell(channelName(row.channel)), cell(String(row.count)), cell(row.last.slice(0, 10)),
+              cell(row.purposes.join(' / ')), cell(row.kept_until ? row.kept_until.slice(0, 10) : String(row.retention ?? '')),
+              cell(row.shared_with.length ? row.shared_with.join(' / ') : strings.nobody));
+    body.append(tr);
+  }
+  const where = report.personalization.filter((p) => p.channels.length)
+    .map((p) => `${p.description} (${p.channels.map(channelName).join(', ')})`);
+  $('personalization').textContent = where.length ? fill(strings.personalization, { where: where.join('; ') })
+                                                  : strings.no_personalization;
+  $('download').textContent = strings.download;
+  $('erase-heading').textContent = strings.erase;
+  $('erase').textContent = strings.erase;
+  $('erase-text').textContent = fill(strings.erase_text, {
+    brand: notice.brand ? fill(strings.at_brand, { brand: notice.brand.name }) : '' });
+  $('erase-confirm-text').textContent = strings.erase_confirm;
+  $('erase-yes').textContent = strings.erase_yes;
+  $('erase-no').textContent = strings.erase_no;
+}
+
+async function download() {
+  try {
+    const data = await api('GET', '/v1/privacy-center/me/export');
+    const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = 'my-data.json';
+    document.body.append(a);
+    a.click();
+    a.remove();
+    URL.revokeObjectURL(url);
+    say(strings.downloaded);
+  } catch (e) {
+    say(fill(strings.error, { message: e.message }));
+  }
+}
+
+async function erase() {
+  $('erase-confirm').hidden = true;
+  try {
+    await api('POST', '/v1/privacy-center/me/erasure', { confirm: true });
+    $('center').hidden = true;
+    say(strings.erased);
+  } catch (e) {
+    say(fill(strings.error, { message: e.message }));
+  }
+}
+
 async function main() {
   strings = await (await fetch(`/privacy-center/${lang}.json`)).json();
   say(strings.loading);
@@ -141,8 +203,16 @@ async function main() {
     return say(fill(strings.error, { message: e.message }));
   }
   render(me);
+  renderData(await api('GET', `/v1/privacy-center/me/data?lang=${lang}`), me.notice);
   $('center').hidden = false;
   say('');
+  $('download').addEventListener('click', download);
+  $('erase').addEventListener('click', () => {
+    $('erase-confirm').hidden = false;
+    $('erase-no').focus();
+  });
+  $('erase-yes').addEventListener('click', erase);
+  $('erase-no').addEventListener('click', () => { $('erase-confirm').hidden = true; $('erase').focus(); });
   $('choices').addEventListener('submit', (event) => {
     event.preventDefault();
     const list = changes();
