@@ -73,6 +73,10 @@ test('the person turns SMS marketing off and personalization on; the consent API
   const { page, problems, close } = await open(await linkFor('pc-ana'));
   assert.equal(await page.isChecked('input[name="sms_marketing|email"]'), true, 'granted on every channel before');
   assert.doesNotMatch(page.url(), /#t=/, 'the token leaves the address bar');
+  // The short notice: what, for how long, why, who receives it.
+  assert.ok((await page.$$('#collect li')).length >= 5);
+  assert.match(await page.textContent('#why'), /Share data with advertising partners \(your consent\)/);
+  assert.match(await page.textContent('#recipients'), /Example Ads Ltd/);
   for (const box of await page.$$('input[name^="sms_marketing|"]')) await box.uncheck();
   await page.check('input[name="personalization|web"]');
   await page.screenshot({ path: join(SHOTS, 'privacy-center-desktop.png'), fullPage: true });

@@ -99,13 +99,22 @@ function render(me) {
     list.append(set);
   }
 
-  const collect = $('collect');
-  collect.replaceChildren();
-  for (const c of notice.collect) {
-    const li = document.createElement('li');
-    li.textContent = `${c.description}: ${c.retention}`;
-    collect.append(li);
-  }
+  // The short notice, layer one: what, how long, why, who receives it.
+  const fillList = (id, items) => {
+    const ul = $(id);
+    ul.replaceChildren();
+    for (const text of items) {
+      const li = document.createElement('li');
+      li.textContent = text;
+      ul.append(li);
+    }
+  };
+  $('collect-heading').textContent = strings.collect_heading;
+  $('why-heading').textContent = strings.why_heading;
+  $('recipients-heading').textContent = strings.recipients_heading;
+  fillList('collect', notice.collect.map((c) => `${c.description}: ${c.retention}`));
+  fillList('why', notice.purposes.map((p) => `${p.description} (${p.basis})`));
+  fillList('recipients', notice.recipients.length ? notice.recipients : [strings.nobody]);
 }
 
 function changes() {
