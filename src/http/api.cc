@@ -54,8 +54,12 @@ std::string_view LinkToken(const Request& req) {
   auto it = req.find(bhttp::field::authorization);
   if (it == req.end()) return {};
   std::string_view v(it->value().data(), it->value().size());
-  constexpr std::string_view kBearer = "Bearer ";
-  return v.substr(0, kBearer.size()) == kBearer ? v.substr(kBearer.size()) : std::string_view();
+  constexpr std::string_view kBearer = "bearer ";  // the scheme is case-insensitive (RFC 9110)
+  if (v.size() < kBearer.size()) return {};
+  for (size_t i = 0; i < kBearer.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(v[i])) != kBearer[i]) return {};
+  }
+  return v.substr(kBearer.size());
 }
 
 // A file of the privacy center's page, by name; 404 for any other.
@@ -239,6 +243,13 @@ const std::vector<Api::Route>& Api::Routes() {
        [](Api& a, const Call& c) { c.Json(a.d_.privacy_center->CreateLink(c.who, c.req.body())); }},
       {V::get, "/v1/privacy-center/me", false, false, [](Api& a, const Call& c) { a.PrivacyCenterMe(c); }},
       {V::get, "/privacy-center/", false, false, [](Api&, const Call& c) { c.Reply(AppFile("")); }},
+      // Typed without its slash: the page's own address (the link's fragment follows a redirect).
+      {V::get, "/privacy-center", false, false, [](Api&, const Call& c) {
+         Response r;
+         r.status = 308;
+         r.headers.emplace_back("Location", "/privacy-center/");
+         c.Reply(std::move(r));
+       }},
       {V::get, "/privacy-center/{the file}", false, false, [](Api&, const Call& c) { c.Reply(AppFile(c.params[0])); }},
       {V::put, "/v1/privacy-center/me/consent", false, false, [](Api& a, const Call& c) { a.PrivacyCenterConsent(c); }},
       {V::get, "/v1/privacy-center/me/data", false, false, [](Api& a, const Call& c) {
@@ -310,7 +321,9 @@ void Api::Handle(Request& req, Respond respond) {
     // request reaches the server whatever CORS says.
     if (route.browser && !origin.empty() && !origin_allowed) return respond(ErrorResponse(ForeignOrigin(origin)));
     Call call{req, {}, query, {}, route.browser && origin_allowed ? std::string(origin) : std::string(),
-              std::move(respond), route.authenticate};
+              std::move(respond),
+              // API keys' answers, and the person's own through their link.
+              route.authenticate || route.pattern.starts_with("/v1/privacy-center/me")};
     for (const auto& [name, encoded] : *params) {
       auto decoded = DecodeText(encoded, name);
       if (call.Failed(decoded.status())) return;

@@ -70,6 +70,10 @@ Result<nlohmann::json> PrivacyCenterService::Me(std::string_view token, std::str
   ASSIGN_OR_RETURN(transparency::PrivacyCenterLink link,
                    transparency::ReadPrivacyCenterToken(key_, token, d_.env.NowMillis()));
   const Principal center = Center(link.brand);
+  // Checked before anything is written: a refused request changes nothing.
+  RETURN_IF_ERROR(transparency::CheckNoticeRequest(d_.config.declaration,
+                                                   {"short", std::string(lang), link.brand == "*" ? "" : link.brand}));
+  RETURN_IF_ERROR(StillHeld(link));
   std::vector<std::string> gpc_purposes;
   if (gpc) {
     ASSIGN_OR_RETURN(gpc_purposes, HonourGpc(link));
@@ -102,6 +106,7 @@ void PrivacyCenterService::ChangeConsent(std::string_view token, std::string_vie
         return done(InvalidArgument("changes: unknown field '" + k + "' (expected purpose, channel, status)"));
     }
   }
+  if (Status held = StillHeld(*link); !held.ok()) return done(held);
   // What the person said here, to this brand, having been shown this notice.
   req["source"] = "privacy_center";
   req["brand"] = link->brand;
@@ -120,10 +125,19 @@ Result<nlohmann::json> PrivacyCenterService::File(const transparency::PrivacyCen
   return rights_.Get(filer, record["id"].get<std::string>());
 }
 
+Status PrivacyCenterService::StillHeld(const transparency::PrivacyCenterLink& link) {
+  // After an erasure the link opens nothing, files nothing and names nobody.
+  auto found = reader_.Find("profile:" + link.profile_id, link.brand);
+  if (found.ok()) return Status::Ok();
+  if (found.status().code() == Code::kNotFound) return NotFound("nothing is held about you any more");
+  return found.status();
+}
+
 Result<nlohmann::json> PrivacyCenterService::Data(std::string_view token, std::string_view lang) {
   ASSIGN_OR_RETURN(transparency::PrivacyCenterLink link,
                    transparency::ReadPrivacyCenterToken(key_, token, d_.env.NowMillis()));
   RETURN_IF_ERROR(transparency::CheckNoticeRequest(d_.config.declaration, {"short", std::string(lang), ""}));
+  RETURN_IF_ERROR(StillHeld(link));
   ASSIGN_OR_RETURN(nlohmann::json exported, rights_.Export("profile:" + link.profile_id));
   RETURN_IF_ERROR(d_.audit.Append({"rights.export", AuditActor(Center(link.brand)), link.profile_id, {}, "",
                                   {{"shown", "data report"}}}));
@@ -133,6 +147,7 @@ Result<nlohmann::json> PrivacyCenterService::Data(std::string_view token, std::s
 Result<nlohmann::json> PrivacyCenterService::Export(std::string_view token) {
   ASSIGN_OR_RETURN(transparency::PrivacyCenterLink link,
                    transparency::ReadPrivacyCenterToken(key_, token, d_.env.NowMillis()));
+  RETURN_IF_ERROR(StillHeld(link));
   ASSIGN_OR_RETURN(nlohmann::json record, File(link, "access"));
   if (!record.contains("export") || record["export"].is_null()) return NotFound("nothing is held about you any more");
   return std::move(record["export"]);
@@ -142,8 +157,10 @@ Result<nlohmann::json> PrivacyCenterService::Erase(std::string_view token, std::
   ASSIGN_OR_RETURN(transparency::PrivacyCenterLink link,
                    transparency::ReadPrivacyCenterToken(key_, token, d_.env.NowMillis()));
   nlohmann::json req = nlohmann::json::parse(body, nullptr, false);
-  if (req.is_discarded() || !req.is_object() || req.value("confirm", false) != true)
-    return InvalidArgument("confirm: erasure cannot be undone; send {\"confirm\": true} to go ahead");
+  const bool confirmed = req.is_object() && req.size() == 1 && req.contains("confirm") && req["confirm"].is_boolean() &&
+                         req["confirm"].get<bool>();
+  if (!confirmed) return InvalidArgument("confirm: erasure cannot be undone; send exactly {\"confirm\": true} to go ahead");
+  RETURN_IF_ERROR(StillHeld(link));
   ASSIGN_OR_RETURN(nlohmann::json record, File(link, "erasure"));
   return nlohmann::json{{"status", record.value("status", "")}, {"outcome", record.value("outcome", nlohmann::json())}};
 }

@@ -61,6 +61,7 @@ class PrivacyCenterService {
   Result<std::vector<std::string>> HonourGpc(const transparency::PrivacyCenterLink& link);
 
   const UseCaseDeps& d_;
+  Status StillHeld(const transparency::PrivacyCenterLink& link);
   // Rights requests filed for the person, by the center.
   Result<nlohmann::json> File(const transparency::PrivacyCenterLink& link, const std::string& type);
 

@@ -75,7 +75,7 @@ test('the person turns SMS marketing off and personalization on; the consent API
   assert.doesNotMatch(page.url(), /#t=/, 'the token leaves the address bar');
   // The short notice: what, for how long, why, who receives it.
   assert.ok((await page.$$('#collect li')).length >= 5);
-  assert.match(await page.textContent('#why'), /Share data with advertising partners \(your consent\)/);
+  assert.match(await page.textContent('#why'), /Share data with advertising partners [^)]*\)\. \(your consent\)/);
   assert.match(await page.textContent('#recipients'), /Example Ads Ltd/);
   for (const box of await page.$$('input[name^="sms_marketing|"]')) await box.uncheck();
   await page.check('input[name="personalization|web"]');
@@ -95,6 +95,22 @@ test('the person turns SMS marketing off and personalization on; the consent API
   assert.equal(after.personalization.channels.web.source, 'privacy_center');
   assert.equal(after.personalization.channels.app.allowed, false, 'per channel, not all-or-nothing');
   assert.equal(after.email_marketing.channels.email.allowed, false, 'untouched choices stay as they were');
+});
+
+test('over HTTP: the person\'s answers are never cached, the scheme is any case, the bare path redirects', async () => {
+  await newPerson('pc-fay');
+  const token = new URL(await linkFor('pc-fay')).hash.slice('#t='.length);
+  for (const scheme of ['Bearer', 'bearer', 'BEARER']) {
+    const res = await fetch(`${server.url}/v1/privacy-center/me`, { headers: { Authorization: `${scheme} ${token}` } });
+    assert.equal(res.status, 200, scheme);
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+  }
+  const bare = await fetch(`${server.url}/privacy-center`, { redirect: 'manual' });
+  assert.equal(bare.status, 308);
+  assert.equal(bare.headers.get('location'), '/privacy-center/');
+  const page = await fetch(`${server.url}/privacy-center/`);
+  assert.match(page.headers.get('content-security-policy'), /script-src 'self'; style-src 'self'; connect-src 'self'/);
+  assert.equal((await fetch(`${server.url}/privacy-center/..%2F..%2Fetc%2Fpasswd`)).status, 404);
 });
 
 test('an altered or expired link opens nothing', async (t) => {

@@ -91,8 +91,26 @@ TEST(PrivacyCenter, TheLinkOpensThePersonsOwnChoicesAndRecordsTheirChangesAsThei
   auto exported = f.services().privacy_center.Export(token);
   ASSERT_OK(exported);
   EXPECT_EQ((*exported)["identities"]["user_id"], "pia");
-  EXPECT_THAT(f.services().privacy_center.Erase(token, "{}"), StatusIs(Code::kInvalidArgument, HasSubstr("confirm")));
+  for (const char* unsure : {"{}", R"({"confirm":"true"})", R"({"confirm":1})", R"({"confirm":true,"also":1})", "\xff"})
+    EXPECT_THAT(f.services().privacy_center.Erase(token, unsure), StatusIs(Code::kInvalidArgument, HasSubstr("confirm")))
+        << unsure;
+  // A refused request writes nothing, even with the GPC signal.
+  const size_t records = (*f.services().consent.History(kAdmin, "pia"))["records"].size();
+  EXPECT_THAT(f.services().privacy_center.Me(token, "xx", /*gpc=*/true), StatusIs(Code::kInvalidArgument));
+  EXPECT_EQ((*f.services().consent.History(kAdmin, "pia"))["records"].size(), records);
   EXPECT_THAT(f.services().privacy_center.Data(token, "fr"), StatusIs(Code::kInvalidArgument, HasSubstr("lang")));
+
+  // After the person's erasure, their link opens, files and names nothing.
+  auto erased = f.services().privacy_center.Erase(token, R"({"confirm":true})");
+  ASSERT_OK(erased);
+  EXPECT_EQ((*erased)["status"], "completed");
+  const size_t requests = f.services().rights.List()->size();
+  for (auto r : {f.services().privacy_center.Me(token, "en"), f.services().privacy_center.Export(token),
+                 f.services().privacy_center.Erase(token, R"({"confirm":true})"), Change(f, token, R"({"changes":[]})")}) {
+    EXPECT_THAT(r, StatusIs(Code::kNotFound, HasSubstr("nothing is held about you")));
+    EXPECT_EQ(r.status().message().find("profile"), std::string::npos) << r.status().message();
+  }
+  EXPECT_EQ(f.services().rights.List()->size(), requests);
 
   // An expired link opens nothing.
   f.env().Advance(int64_t{900} * 1'000'000);  // microseconds
