@@ -288,7 +288,8 @@ TEST(BrandIdentity, ABrandsErasureThatCannotBeWrittenChangesNothingAndCanBeAsked
   EXPECT_EQ(f.DumpStore(), before) << "a failed erasure leaves nothing half done";
   const auto collected_by = [&](const std::string& brand) {
     int n = 0;
-    for (const auto& e : Reader(f).View("dan", 10, "*")->recent_events) n += e.brand == brand;
+    auto view = Reader(f).View("dan", 10, "*");  // kept: a range over a temporary's member would dangle
+    for (const auto& e : view->recent_events) n += e.brand == brand;
     return n;
   };
   EXPECT_EQ(collected_by("home"), 2);

@@ -71,9 +71,6 @@ schema::Config BrandConfig() {
   return ParseOrThrow(std::string(kConfig) + "identity: {across_brands: group_identity}\n");
 }
 
-// Each brand keeps its own people.
-schema::Config SeparateBrandConfig() { return ParseOrThrow(kConfig); }
-
 consent::ConsentState StateOf(CollectFixture& f, const std::string& who) {
   auto p = f.Find(who);
   return std::move(consent::ConsentLedger(&f.store()).State(p->id)).value();
