@@ -140,9 +140,13 @@ async function save(list) {
   }
 }
 
-function cell(text) {
+// A cell that says what it is: on a phone the rows read as cards, each
+// value under its column's name (data-label; the header row stays for
+// screen readers).
+function cell(text, label) {
   const td = document.createElement('td');
   td.textContent = text;
+  td.dataset.label = strings[label];
   return td;
 }
 
@@ -155,9 +159,10 @@ function renderData(report, notice) {
   body.replaceChildren();
   for (const row of report.held) {
     const tr = document.createElement('tr');
-    tr.append(cell(row.what), cell(channelName(row.channel)), cell(String(row.count)), cell(row.last.slice(0, 10)),
-              cell(row.purposes.join(' / ')), cell(row.kept_until ? row.kept_until.slice(0, 10) : String(row.retention ?? '')),
-              cell(row.shared_with.length ? row.shared_with.join(' / ') : strings.nobody));
+    tr.append(cell(row.what, 'what'), cell(channelName(row.channel), 'channel'), cell(String(row.count), 'count'),
+              cell(row.last.slice(0, 10), 'last'), cell(row.purposes.join(' / '), 'why'),
+              cell(row.kept_until ? row.kept_until.slice(0, 10) : String(row.retention ?? ''), 'until'),
+              cell(row.shared_with.length ? row.shared_with.join(' / ') : strings.nobody, 'shared'));
     body.append(tr);
   }
   const where = report.personalization.filter((p) => p.channels.length)
