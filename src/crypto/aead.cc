@@ -103,4 +103,18 @@ std::string RandomHex(size_t bytes) {
   return out;
 }
 
+std::string SealToken(const SecretKey& key, std::string_view prefix, std::string_view purpose, std::string_view text) {
+  return std::string(prefix) + ToBase64Url(Seal(key, text, purpose));
+}
+
+std::optional<std::string> OpenToken(const SecretKey& key, std::string_view prefix, std::string_view purpose,
+                                     std::string_view token) {
+  if (token.substr(0, prefix.size()) != prefix) return std::nullopt;
+  std::optional<std::string> sealed = FromBase64Url(token.substr(prefix.size()));
+  if (!sealed) return std::nullopt;
+  Result<std::string> text = Open(key, *sealed, purpose);
+  if (!text.ok()) return std::nullopt;
+  return std::move(*text);
+}
+
 }  // namespace shinrai::crypto

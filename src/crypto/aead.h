@@ -39,6 +39,13 @@ std::string Sha256Hex(std::string_view data);
 // nullopt for text that is not such base64.
 std::string ToBase64Url(std::string_view bytes);
 std::optional<std::string> FromBase64Url(std::string_view text);
+// A token handed to browsers: `prefix` and the URL-safe base64 of `text`
+// sealed with `key` for `purpose`. Only a holder of the key can read or make one.
+std::string SealToken(const SecretKey& key, std::string_view prefix, std::string_view purpose, std::string_view text);
+// The text, or nullopt when `token` is not one SealToken made with this key,
+// prefix and purpose (or it was altered).
+std::optional<std::string> OpenToken(const SecretKey& key, std::string_view prefix, std::string_view purpose,
+                                     std::string_view token);
 // `bytes` random bytes from the system's CSPRNG, in hex.
 std::string RandomHex(size_t bytes);
 

@@ -49,18 +49,9 @@ Response Html(std::string body) {
   return r;
 }
 
-// The privacy center's link token, sent as `Authorization: Bearer pc1...`.
-std::string_view LinkToken(const Request& req) {
-  auto it = req.find(bhttp::field::authorization);
-  if (it == req.end()) return {};
-  std::string_view v(it->value().data(), it->value().size());
-  constexpr std::string_view kBearer = "bearer ";  // the scheme is case-insensitive (RFC 9110)
-  if (v.size() < kBearer.size()) return {};
-  for (size_t i = 0; i < kBearer.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(v[i])) != kBearer[i]) return {};
-  }
-  return v.substr(kBearer.size());
-}
+// The privacy center's link token, sent as `Authorization: Bearer pc1...`
+// (read as every credential is).
+std::string LinkToken(const Request& req) { return CredentialsOf(req).bearer_token; }
 
 // A file of the privacy center's page, by name; 404 for any other.
 Response AppFile(std::string_view name) {
@@ -209,6 +200,9 @@ struct Api::Route {
   bool authenticate;         // false: public, or the service authenticates (collection reads the body's writeKey)
   bool browser;              // called from web pages: preflight answered, CORS headers on every answer
   void (*handle)(Api& api, const Call& call);
+  // Answers a person's own data without an API key (their privacy-center
+  // link): never cached, like every API key's answer.
+  bool personal = false;
 };
 
 const std::vector<Api::Route>& Api::Routes() {
@@ -241,7 +235,7 @@ const std::vector<Api::Route>& Api::Routes() {
       // the person's own calls, authenticated by their link.
       {V::post, "/v1/privacy-center/links", true, false,
        [](Api& a, const Call& c) { c.Json(a.d_.privacy_center->CreateLink(c.who, c.req.body())); }},
-      {V::get, "/v1/privacy-center/me", false, false, [](Api& a, const Call& c) { a.PrivacyCenterMe(c); }},
+      {V::get, "/v1/privacy-center/me", false, false, [](Api& a, const Call& c) { a.PrivacyCenterMe(c); }, true},
       {V::get, "/privacy-center/", false, false, [](Api&, const Call& c) { c.Reply(AppFile("")); }},
       // Typed without its slash: the page's own address (the link's fragment follows a redirect).
       {V::get, "/privacy-center", false, false, [](Api&, const Call& c) {
@@ -251,15 +245,17 @@ const std::vector<Api::Route>& Api::Routes() {
          c.Reply(std::move(r));
        }},
       {V::get, "/privacy-center/{the file}", false, false, [](Api&, const Call& c) { c.Reply(AppFile(c.params[0])); }},
-      {V::put, "/v1/privacy-center/me/consent", false, false, [](Api& a, const Call& c) { a.PrivacyCenterConsent(c); }},
+      {V::put, "/v1/privacy-center/me/consent", false, false, [](Api& a, const Call& c) { a.PrivacyCenterConsent(c); },
+       true},
       {V::get, "/v1/privacy-center/me/data", false, false, [](Api& a, const Call& c) {
          auto lang = QueryParamOr(c.query, "lang", "en");
          if (!c.Failed(lang.status())) c.Json(a.d_.privacy_center->Data(LinkToken(c.req), *lang));
-       }},
+       },
+       true},
       {V::get, "/v1/privacy-center/me/export", false, false,
-       [](Api& a, const Call& c) { c.Json(a.d_.privacy_center->Export(LinkToken(c.req))); }},
+       [](Api& a, const Call& c) { c.Json(a.d_.privacy_center->Export(LinkToken(c.req))); }, true},
       {V::post, "/v1/privacy-center/me/erasure", false, false,
-       [](Api& a, const Call& c) { c.Json(a.d_.privacy_center->Erase(LinkToken(c.req), c.req.body())); }},
+       [](Api& a, const Call& c) { c.Json(a.d_.privacy_center->Erase(LinkToken(c.req), c.req.body())); }, true},
       // E-mail opens and clicks: Segment's tracking pixel.
       {V::get, "/v1/pixel/{the call type}", false, false, [](Api& a, const Call& c) { a.Pixel(c); }},
       {V::post, "/v1/import", false, true, [](Api& a, const Call& c) { a.Collect(c, std::nullopt); }},
@@ -322,8 +318,7 @@ void Api::Handle(Request& req, Respond respond) {
     if (route.browser && !origin.empty() && !origin_allowed) return respond(ErrorResponse(ForeignOrigin(origin)));
     Call call{req, {}, query, {}, route.browser && origin_allowed ? std::string(origin) : std::string(),
               std::move(respond),
-              // API keys' answers, and the person's own through their link.
-              route.authenticate || route.pattern.starts_with("/v1/privacy-center/me")};
+              route.authenticate || route.personal};
     for (const auto& [name, encoded] : *params) {
       auto decoded = DecodeText(encoded, name);
       if (call.Failed(decoded.status())) return;
@@ -504,11 +499,19 @@ service::Credentials CredentialsOf(const Request& req) {
   if (it == req.end()) return c;
   std::string_view v(it->value().data(), it->value().size());
   if (v.empty()) return c;  // an empty header is no credentials, not bad ones
-  if (v.size() > 6 && (v.substr(0, 6) == "Basic " || v.substr(0, 6) == "basic ")) {
+  // The scheme is case-insensitive (RFC 9110, 11.1).
+  const auto scheme = [v](std::string_view name) {
+    if (v.size() <= name.size() + 1 || v[name.size()] != ' ') return false;  // and something after it
+    for (size_t i = 0; i < name.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(v[i])) != name[i]) return false;
+    }
+    return true;
+  };
+  if (scheme("basic")) {
     auto decoded = Base64Decode(v.substr(6));
     if (decoded && IsValidUtf8(*decoded)) c.basic_user = decoded->substr(0, decoded->find(':'));
     else c.malformed = "the Authorization header is not valid Basic credentials (base64 of 'key:')";
-  } else if (v.size() > 7 && (v.substr(0, 7) == "Bearer " || v.substr(0, 7) == "bearer ")) {
+  } else if (scheme("bearer")) {
     c.bearer_token = std::string(v.substr(7));
   } else {
     c.malformed = "the Authorization header is neither Basic nor Bearer";

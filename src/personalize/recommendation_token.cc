@@ -15,20 +15,16 @@ constexpr std::string_view kPurpose = "shinrai recommendation token";
 
 std::string IssueRecommendationToken(const crypto::SecretKey& key, const RecommendationToken& t) {
   const nlohmann::json plain = {{"p", t.profile_id}, {"t", t.issued_ms}, {"i", t.items}, {"n", t.nonce}};
-  return std::string(kPrefix) +
-         crypto::ToBase64Url(crypto::Seal(
-             key, plain.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), kPurpose));
+  return crypto::SealToken(key, kPrefix, kPurpose,
+                           plain.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 Result<RecommendationToken> ReadRecommendationToken(const crypto::SecretKey& key, std::string_view token,
                                                     int64_t now_ms, int64_t max_age_ms) {
   const Status not_ours =
       InvalidArgument("recommendation_id: not one this server issued with a recommendation (or it was altered)");
-  if (token.substr(0, kPrefix.size()) != kPrefix) return not_ours;
-  auto sealed = crypto::FromBase64Url(token.substr(kPrefix.size()));
-  if (!sealed) return not_ours;
-  auto plain = crypto::Open(key, *sealed, kPurpose);
-  if (!plain.ok()) return not_ours;
+  std::optional<std::string> plain = crypto::OpenToken(key, kPrefix, kPurpose, token);
+  if (!plain) return not_ours;
   nlohmann::json j = nlohmann::json::parse(*plain, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j["p"].is_string() || !j["t"].is_number_integer() ||
       !j["i"].is_array() || !j["n"].is_string())

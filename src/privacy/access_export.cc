@@ -66,23 +66,30 @@ nlohmann::json ExportEvents(const schema::Declaration& d, const std::vector<prof
   return event_list;
 }
 
-// The consent history of every profile of the person, and what their choices
-// allow now, per purpose and channel.
-Result<nlohmann::json> ExportConsent(const schema::Declaration& d, store::Store* store,
-                                     const std::vector<std::string>& ids, const std::string& profile_id) {
-  consent::ConsentLedger ledger(store);
-  ASSIGN_OR_RETURN(std::vector<consent::ConsentRecord> history, ledger.History(ids));
-  nlohmann::json consent_history = nlohmann::json::array();
-  for (const auto& r : history) consent_history.push_back(consent::ConsentRecordToJson(r));
-  ASSIGN_OR_RETURN(consent::ConsentState state, ledger.State(profile_id));
+// What the person's choices allow now, per purpose and channel, for `brand`
+// ("*": the group's own uses); a brand's, for the purposes it runs.
+nlohmann::json DecisionsJson(const schema::Declaration& d, const consent::ConsentState& state, const std::string& brand) {
+  const schema::Brand* runs = d.FindBrand(brand);
   nlohmann::json decisions = nlohmann::json::object();
-  for (const auto& [id, purpose] : d.purposes) {
+  for (const auto& [id, _] : d.purposes) {
+    if (runs && !runs->Runs(id)) continue;
     for (const auto& channel : d.channels) {
-      policy::Decision dec = policy::Decide(d, state, {id, channel, consent::kAllBrands});
+      policy::Decision dec = policy::Decide(d, state, {id, channel, brand});
       decisions[id][channel] = {{"allowed", dec.allowed}, {"reason", dec.reason}};
     }
   }
-  return nlohmann::json{{"decisions", decisions}, {"history", consent_history}};
+  return decisions;
+}
+
+// The consent history of every profile of the person, and what their choices
+// allow now, per purpose and channel.
+Result<nlohmann::json> ExportConsent(const schema::Declaration& d, store::Store* store,
+                                     const std::vector<std::string>& ids, const consent::ConsentState& state) {
+  ASSIGN_OR_RETURN(std::vector<consent::ConsentRecord> history, consent::ConsentLedger(store).History(ids));
+  nlohmann::json consent_history = nlohmann::json::array();
+  for (const auto& r : history) consent_history.push_back(consent::ConsentRecordToJson(r));
+  return nlohmann::json{{"decisions", DecisionsJson(d, state, std::string(consent::kAllBrands))},
+                        {"history", consent_history}};
 }
 
 // The merge and recommendation-feedback records of every profile of the person.
@@ -134,18 +141,10 @@ nlohmann::json BrandHoldings(const schema::Declaration& d, const profile::Profil
     }
     int64_t choices = 0;
     for (const auto& r : history) choices += r.value("brand", std::string(consent::kAllBrands)) == brand_id;
-    nlohmann::json decisions = nlohmann::json::object();
-    for (const auto& [purpose, _] : d.purposes) {
-      if (!brand->Runs(purpose)) continue;
-      for (const auto& channel : d.channels) {
-        policy::Decision dec = policy::Decide(d, state, {purpose, channel, brand_id});
-        decisions[purpose][channel] = {{"allowed", dec.allowed}, {"reason", dec.reason}};
-      }
-    }
     nlohmann::json j = {{"brand", brand_id},          {"name", brand->name},
                          {"controller", brand->controller}, {"contact", brand->contact},
                          {"profile_id", p.id},         {"events", held},
-                         {"choices_stated_to_it", choices}, {"decisions", std::move(decisions)}};
+                         {"choices_stated_to_it", choices}, {"decisions", DecisionsJson(d, state, brand_id)}};
     if (held) {
       j["first_event_at"] = FormatIso8601Millis(first);
       j["last_event_at"] = FormatIso8601Millis(last);
@@ -166,7 +165,8 @@ Result<nlohmann::json> RightsService::Export(std::string_view lookup) {
   std::vector<profile::Event> events;
   RETURN_IF_ERROR(reader_.Events(p, 0, &events));
   nlohmann::json event_list = ExportEvents(d, events, &purposes_used);
-  ASSIGN_OR_RETURN(nlohmann::json consent, ExportConsent(d, &d_.store, ids, p.id));
+  ASSIGN_OR_RETURN(consent::ConsentState state, consent::ConsentLedger(&d_.store).State(p.id));
+  ASSIGN_OR_RETURN(nlohmann::json consent, ExportConsent(d, &d_.store, ids, state));
   nlohmann::json merges = nlohmann::json::array();
   nlohmann::json feedback = nlohmann::json::array();
   RETURN_IF_ERROR(ExportRecords(&d_.store, ids, &merges, &feedback));
@@ -196,10 +196,7 @@ Result<nlohmann::json> RightsService::Export(std::string_view lookup) {
                          {"recommendation_feedback", feedback},
                          {"rights_requests", own_requests},
                          {"purposes", ExportPurposes(d, purposes_used)}};
-  if (!d.brands.empty()) {
-    ASSIGN_OR_RETURN(consent::ConsentState state, consent::ConsentLedger(&d_.store).State(p.id));
-    out["brands"] = BrandHoldings(d, p, events, state, consent["history"]);
-  }
+  if (!d.brands.empty()) out["brands"] = BrandHoldings(d, p, events, state, consent["history"]);
   return out;
 }
 

@@ -94,10 +94,7 @@ Result<profile::Profile> ConsentService::ResolveForWrite(store::Transaction& txn
   // Which of the index's names the lookup is: an existing anonymous visitor
   // keeps their profile; any other id is a user id.
   auto named = [&](const std::string& space) -> Result<std::optional<profile::IdKind>> {
-    std::vector<profile::IdKind> kinds = {profile::IdKind::kUser, profile::IdKind::kAnonymous};
-    if (l.kind == profile::Lookup::Kind::kEmail) kinds = {profile::IdKind::kEmail};
-    if (l.kind == profile::Lookup::Kind::kPhone) kinds = {profile::IdKind::kPhone};
-    for (profile::IdKind kind : kinds) {
+    for (profile::IdKind kind : profile::IdKindsOf(l)) {
       ASSIGN_OR_RETURN(std::optional<std::string> pid, txn.Get(profile::IdentityKey(kind, l.value, space)));
       if (pid) return std::optional<profile::IdKind>(kind);
     }

@@ -5,6 +5,16 @@
 
 namespace shinrai::profile {
 
+std::vector<IdKind> IdKindsOf(const Lookup& l) {
+  switch (l.kind) {
+    case Lookup::Kind::kEmail: return {IdKind::kEmail};
+    case Lookup::Kind::kPhone: return {IdKind::kPhone};
+    case Lookup::Kind::kId: return {IdKind::kUser, IdKind::kAnonymous};
+    case Lookup::Kind::kProfile: return {};
+  }
+  return {};
+}
+
 Result<Lookup> ParseLookup(std::string_view text, std::string_view default_country_code) {
   // Checked here, where every API names a person, so no invalid id is ever
   // stored or echoed back.

@@ -53,18 +53,8 @@ Result<std::vector<Profile>> ProfileReader::FindIn(std::string_view lookup, cons
     return found;
   }
   for (const auto& space : spaces) {
-    std::vector<std::string> keys;
-    switch (l.kind) {
-      case Lookup::Kind::kEmail: keys.push_back(IdentityKey(IdKind::kEmail, l.value, space)); break;
-      case Lookup::Kind::kPhone: keys.push_back(IdentityKey(IdKind::kPhone, l.value, space)); break;
-      case Lookup::Kind::kProfile: break;
-      case Lookup::Kind::kId:
-        keys.push_back(IdentityKey(IdKind::kUser, l.value, space));
-        keys.push_back(IdentityKey(IdKind::kAnonymous, l.value, space));
-        break;
-    }
-    for (const auto& key : keys) {
-      ASSIGN_OR_RETURN(std::optional<std::string> pid, store_->Get(key));
+    for (IdKind kind : IdKindsOf(l)) {
+      ASSIGN_OR_RETURN(std::optional<std::string> pid, store_->Get(IdentityKey(kind, l.value, space)));
       if (!pid) continue;
       ASSIGN_OR_RETURN(std::optional<Profile> p, Load(*pid));
       if (!p) continue;

@@ -49,6 +49,17 @@ const std::string& Declaration::Text(std::string_view lang, std::string_view key
   return t == l->second.end() ? fallback : t->second;
 }
 
+std::string Declaration::PurposeText(const std::string& id, std::string_view lang) const {
+  auto it = purposes.find(id);
+  return Text(lang, "purposes." + id, it == purposes.end() || it->second.description.empty() ? id : it->second.description);
+}
+
+std::string Declaration::CategoryText(const std::string& id, std::string_view lang) const {
+  auto it = categories.find(id);
+  return Text(lang, "categories." + id,
+              it == categories.end() || it->second.description.empty() ? id : it->second.description);
+}
+
 const Brand* Declaration::FindBrand(std::string_view id) const {
   auto it = brands.find(id);
   return it == brands.end() ? nullptr : &it->second;

@@ -152,6 +152,10 @@ struct Declaration {
   const EventSpec* FindEvent(std::string_view name) const;
   // `key`'s text in `lang` ("purposes.service"), or `fallback` when none is declared.
   const std::string& Text(std::string_view lang, std::string_view key, const std::string& fallback) const;
+  // What people read for a purpose or a category: its description (its id
+  // without one), in `lang` where the declaration translates it.
+  std::string PurposeText(const std::string& id, std::string_view lang) const;
+  std::string CategoryText(const std::string& id, std::string_view lang) const;
   const Brand* FindBrand(std::string_view id) const;
   // The brand a key belongs to, from what was asked ("" or "group" or an
   // id): a declared brand, or "*" for the group. A write key collects for

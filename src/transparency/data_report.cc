@@ -7,11 +7,6 @@ namespace shinrai::transparency {
 
 namespace {
 
-std::string PurposeText(const schema::Declaration& d, const std::string& lang, const std::string& id) {
-  auto it = d.purposes.find(id);
-  return d.Text(lang, "purposes." + id, it == d.purposes.end() || it->second.description.empty() ? id : it->second.description);
-}
-
 nlohmann::json Recipients(const schema::Declaration& d, const std::string& lang, const std::set<std::string>& purposes) {
   std::set<std::string> out;
   for (const auto& id : purposes) {
@@ -51,7 +46,7 @@ nlohmann::json DataReport(const schema::Declaration& d, const nlohmann::json& ex
   nlohmann::json held = nlohmann::json::array();
   for (const auto& [key, g] : groups) {
     std::vector<std::string> why;
-    for (const auto& p : g.purposes) why.push_back(PurposeText(d, lang, p));
+    for (const auto& p : g.purposes) why.push_back(d.PurposeText(p, lang));
     nlohmann::json row = {{"what", key.first},   {"channel", key.second}, {"count", g.count},
                           {"first", g.first},    {"last", g.last},        {"purposes", why},
                           {"shared_with", Recipients(d, lang, g.purposes)}};
@@ -65,7 +60,7 @@ nlohmann::json DataReport(const schema::Declaration& d, const nlohmann::json& ex
     std::set<std::string> ids;
     for (const auto& p : t.value("purposes", nlohmann::json::array())) ids.insert(p.get<std::string>());
     std::vector<std::string> why;
-    for (const auto& p : ids) why.push_back(PurposeText(d, lang, p));
+    for (const auto& p : ids) why.push_back(d.PurposeText(p, lang));
     traits.push_back({{"name", t.value("name", "")}, {"value", t.value("value", nlohmann::json())}, {"purposes", why},
                       {"retention", t.value("retention", nlohmann::json())}, {"shared_with", Recipients(d, lang, ids)}});
   }
@@ -83,7 +78,7 @@ nlohmann::json DataReport(const schema::Declaration& d, const nlohmann::json& ex
     for (const auto& [channel, dec] : decisions[id].items()) {
       if (channel != "*" && dec.value("allowed", false)) where.push_back(channel);
     }
-    personalization.push_back({{"purpose", id}, {"description", PurposeText(d, lang, id)}, {"channels", where}});
+    personalization.push_back({{"purpose", id}, {"description", d.PurposeText(id, lang)}, {"channels", where}});
   }
   return {{"held", held}, {"traits", traits}, {"personalization", personalization}};
 }

@@ -88,20 +88,6 @@ Inventory TakeInventory(const schema::Declaration& d) {
   return inv;
 }
 
-// What people read for a purpose, in the notice's language where the
-// declaration translates it.
-std::string Description(const schema::Declaration& d, const std::string& lang, const std::string& purpose) {
-  auto it = d.purposes.find(purpose);
-  const std::string& own = it == d.purposes.end() || it->second.description.empty() ? purpose : it->second.description;
-  return d.Text(lang, "purposes." + purpose, own);
-}
-
-std::string CategoryText(const schema::Declaration& d, const std::string& lang, const std::string& category) {
-  auto it = d.categories.find(category);
-  const std::string& own = it == d.categories.end() || it->second.description.empty() ? category : it->second.description;
-  return d.Text(lang, "categories." + category, own);
-}
-
 // "a, b and c" is the template's to write; a list joined by the language's
 // separator is enough for the lists inside a sentence.
 std::string JoinText(const std::vector<std::string>& items, const std::string& separator) {
@@ -165,13 +151,13 @@ Result<nlohmann::json> NoticeContent(const schema::Declaration& d, const NoticeR
     const std::string basis(schema::LegalBasisName(p.legal_basis));
     std::vector<std::string> categories;
     if (auto it = inv.categories_of_purpose.find(id); it != inv.categories_of_purpose.end()) {
-      for (const auto& c : it->second) categories.push_back(CategoryText(d, lang, c));
+      for (const auto& c : it->second) categories.push_back(d.CategoryText(c, lang));
     }
     std::vector<std::string> shared_with;
     for (const auto& name : p.recipients) shared_with.push_back(recipient_text(name));
     auto kept = inv.retention_of_purpose.find(id);
     purposes.push_back({{"id", id},
-                        {"description", Description(d, lang, id)},
+                        {"description", d.PurposeText(id, lang)},
                         {"legal_basis", basis},
                         {"basis", strings["legal_basis"].value(basis, basis)},
                         {"choice", strings["choice"].value(basis, "")},
@@ -184,7 +170,7 @@ Result<nlohmann::json> NoticeContent(const schema::Declaration& d, const NoticeR
                         {"retention", RetentionText(strings, kept == inv.retention_of_purpose.end() ? 0 : kept->second)}});
     for (const auto& name : shared_with) recipients.insert(name);
     if (p.legal_basis == schema::LegalBasis::kConsent)
-      consent_choices.push_back({{"purpose", id}, {"description", Description(d, lang, id)}});
+      consent_choices.push_back({{"purpose", id}, {"description", d.PurposeText(id, lang)}});
   }
 
   nlohmann::json collect = nlohmann::json::array();
@@ -193,10 +179,10 @@ Result<nlohmann::json> NoticeContent(const schema::Declaration& d, const NoticeR
     if (used == inv.purposes_of_category.end()) continue;
     std::vector<std::string> why;
     for (const auto& p : used->second)
-      if (runs(p)) why.push_back(Description(d, lang, p));
+      if (runs(p)) why.push_back(d.PurposeText(p, lang));
     if (why.empty()) continue;
     collect.push_back({{"category", id},
-                       {"description", CategoryText(d, lang, id)},
+                       {"description", d.CategoryText(id, lang)},
                        {"sensitive", c.sensitive},
                        {"purposes", why},
                        {"purposes_text", JoinText(why, sep)},
@@ -207,7 +193,7 @@ Result<nlohmann::json> NoticeContent(const schema::Declaration& d, const NoticeR
   for (const auto& ch : d.channels) channels.push_back({{"id", ch}, {"name", strings["channel"].value(ch, ch)}});
   std::vector<std::string> gpc;
   for (const auto& p : d.consent.gpc_denies)
-    if (runs(p)) gpc.push_back(Description(d, lang, p));
+    if (runs(p)) gpc.push_back(d.PurposeText(p, lang));
   std::set<std::string> never_seen;
   nlohmann::json never = nlohmann::json::array();
   for (const auto& f : d.forbidden)

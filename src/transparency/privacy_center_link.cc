@@ -15,16 +15,13 @@ constexpr std::string_view kPurpose = "shinrai privacy center link";
 
 std::string IssuePrivacyCenterToken(const crypto::SecretKey& key, const PrivacyCenterLink& link) {
   const nlohmann::json plain = {{"p", link.profile_id}, {"b", link.brand}, {"e", link.expires_ms}};
-  return std::string(kPrefix) + crypto::ToBase64Url(crypto::Seal(key, plain.dump(), kPurpose));
+  return crypto::SealToken(key, kPrefix, kPurpose, plain.dump());
 }
 
 Result<PrivacyCenterLink> ReadPrivacyCenterToken(const crypto::SecretKey& key, std::string_view token, int64_t now_ms) {
   const Status not_ours = Unauthenticated("this privacy center link is not valid (it was not issued here, or it was altered)");
-  if (token.substr(0, kPrefix.size()) != kPrefix) return not_ours;
-  auto sealed = crypto::FromBase64Url(token.substr(kPrefix.size()));
-  if (!sealed) return not_ours;
-  auto plain = crypto::Open(key, *sealed, kPurpose);
-  if (!plain.ok()) return not_ours;
+  std::optional<std::string> plain = crypto::OpenToken(key, kPrefix, kPurpose, token);
+  if (!plain) return not_ours;
   nlohmann::json j = nlohmann::json::parse(*plain, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j["p"].is_string() || !j["b"].is_string() || !j["e"].is_number_integer())
     return not_ours;
