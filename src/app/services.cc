@@ -21,7 +21,7 @@ Services::Services(const ServicesDeps& d)
       rights({base, *d.suppression, d.vault, {&recs}}),
       // Links sealed with a key of their own, derived from the one that seals
       // recommendation ids (so that they outlive a restart when it does).
-      privacy_center(base, consent, rights,
+      privacy_center(base, consent, rights, recs,
                      crypto::DeriveKey(d.token_key.value_or(crypto::SecretKey::Random()), "shinrai privacy center links v1")),
       retention(base, {&recs}),
       report{d.config, d.store, &retention, d.audit, d.env} {}

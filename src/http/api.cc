@@ -256,6 +256,13 @@ const std::vector<Api::Route>& Api::Routes() {
        [](Api& a, const Call& c) { c.Json(a.d_.privacy_center->Export(LinkToken(c.req))); }, true},
       {V::post, "/v1/privacy-center/me/erasure", false, false,
        [](Api& a, const Call& c) { c.Json(a.d_.privacy_center->Erase(LinkToken(c.req), c.req.body())); }, true},
+      // "Why am I seeing this?", from the shop's page or ours: the
+      // recommendation_id the page was given is the credential.
+      {V::post, "/v1/explanations", false, true,
+       [](Api& a, const Call& c) { c.Json(a.d_.privacy_center->Why(c.req.body())); }, true},
+      {V::post, "/v1/explanations/turn-off", false, true,
+       [](Api& a, const Call& c) { a.d_.privacy_center->TurnOff(c.req.body(), [c](Result<json> r) { c.Json(r); }); },
+       true},
       // E-mail opens and clicks: Segment's tracking pixel.
       {V::get, "/v1/pixel/{the call type}", false, false, [](Api& a, const Call& c) { a.Pixel(c); }},
       {V::post, "/v1/import", false, true, [](Api& a, const Call& c) { a.Collect(c, std::nullopt); }},
@@ -303,6 +310,11 @@ void Api::Handle(Request& req, Respond respond) {
 
   const std::string_view origin = HeaderOf(req, bhttp::field::origin);
   const bool origin_allowed = !origin.empty() && cors_.Allows(origin);
+  // Shinrai's own pages (the privacy center, "why am I seeing this?") call
+  // it from its own origin, whatever address it is reached at. Browsers set
+  // this header and pages cannot; a client that is not a browser could, but
+  // it can as well send no Origin at all.
+  const bool same_origin = req["Sec-Fetch-Site"] == "same-origin";
   std::vector<bhttp::verb> allowed;
   bool browser = false;
   for (const Route& route : Routes()) {
@@ -315,7 +327,8 @@ void Api::Handle(Request& req, Respond respond) {
     }
     // Pages of other sites are refused here too: a beacon or a no-cors
     // request reaches the server whatever CORS says.
-    if (route.browser && !origin.empty() && !origin_allowed) return respond(ErrorResponse(ForeignOrigin(origin)));
+    if (route.browser && !origin.empty() && !origin_allowed && !same_origin)
+      return respond(ErrorResponse(ForeignOrigin(origin)));
     Call call{req, {}, query, {}, route.browser && origin_allowed ? std::string(origin) : std::string(),
               std::move(respond),
               route.authenticate || route.personal};

@@ -260,9 +260,24 @@ Result<json> RecommendationService::Recommend(const Principal& who, std::string_
   t.profile_id = reply["profile_id"].is_string() ? reply["profile_id"].get<std::string>() : "";
   t.issued_ms = d_.env.NowMillis();
   t.nonce = NewId(feedback_seq_++, t.issued_ms);
-  for (const auto& item : reply["items"]) t.items.push_back(item["item"]);
+  t.channel = req.channel;
+  t.brand = req.brand;
+  t.categories_used = reply.value("data_categories_used", std::vector<std::string>{});
+  for (const auto& item : reply["items"]) {
+    t.items.push_back(item["item"]);
+    ItemReason why{item["source"], {}, item["source"] == "contextual" ? req.context_item : ""};
+    for (const auto& past : item["because"].value("items", json::array())) why.past.push_back(past["item"]);
+    t.reasons.push_back(std::move(why));
+  }
   reply["recommendation_id"] = IssueRecommendationToken(token_key_, t);
+  // The page that answers "why am I seeing this?"; the token rides in the
+  // fragment, which browsers send to no server.
+  reply["why_url"] = d_.config.server.public_url + "/privacy-center/why.html#r=" + reply["recommendation_id"].get<std::string>();
   return reply;
+}
+
+Result<RecommendationToken> RecommendationService::ReadToken(std::string_view token) const {
+  return ReadRecommendationToken(token_key_, token, d_.env.NowMillis(), kFeedbackTokenMaxAgeMs);
 }
 
 // Whom a request is about, whether their data may be used, and what of it.

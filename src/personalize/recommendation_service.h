@@ -30,6 +30,7 @@
 #include "core/periodic.h"
 #include "crypto/secret_key.h"
 #include "personalize/catalog.h"
+#include "personalize/recommendation_token.h"
 #include "privacy/derived_data.h"
 #include "profile/profile_reader.h"
 #include "recs/serving/model_snapshot.h"
@@ -81,6 +82,9 @@ class RecommendationService : public DerivedData {
   // The answer's `recommendation_id` is a sealed RecommendationToken: what
   // feedback with the write key must present.
   Result<nlohmann::json> Recommend(const Principal& who, std::string_view lookup, const RecommendRequest& request);
+  // A recommendation_id this server issued in the last week, opened
+  // (InvalidArgument when altered, foreign or older).
+  Result<RecommendationToken> ReadToken(std::string_view token) const;
   Result<nlohmann::json> Similar(const Principal& who, std::string_view item, int n);
   // Records impressions, clicks or conversions; `done` runs once they are
   // durable (on the writer's commit thread), or at once on a bad request.
@@ -101,6 +105,7 @@ class RecommendationService : public DerivedData {
   std::shared_ptr<const recs::ModelSnapshot> model() const { return model_.load(); }
   void Swap(std::shared_ptr<const recs::ModelSnapshot> next) { model_.store(std::move(next)); }
   Catalog& catalog() { return catalog_; }
+  const Catalog& catalog() const { return catalog_; }
   // The key recommendation tokens are sealed with; a durable one keeps them
   // valid across restarts. REQUIRES: before serving.
 

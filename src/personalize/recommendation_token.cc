@@ -11,10 +11,46 @@ namespace {
 constexpr std::string_view kPrefix = "r1.";
 constexpr std::string_view kPurpose = "shinrai recommendation token";
 
+bool StringList(const nlohmann::json& j, std::vector<std::string>* out) {
+  if (!j.is_array()) return false;
+  for (const auto& s : j) {
+    if (!s.is_string()) return false;
+    out->push_back(s);
+  }
+  return true;
+}
+
+// The fields added with "why am I seeing this?"; older tokens lack them.
+bool ReadReasons(const nlohmann::json& j, RecommendationToken* t) {
+  if (!j.contains("w")) return true;
+  if (!j["c"].is_string() || !j["b"].is_string() || !StringList(j["u"], &t->categories_used) || !j["w"].is_array() ||
+      j["w"].size() != t->items.size())
+    return false;
+  t->channel = j["c"];
+  t->brand = j["b"];
+  for (const auto& w : j["w"]) {
+    ItemReason r;
+    if (!w.is_array() || w.size() != 3 || !w[0].is_string() || !StringList(w[1], &r.past) || !w[2].is_string())
+      return false;
+    const std::string code = w[0];
+    r.source = code == "c" ? "collaborative" : code == "x" ? "contextual" : "popular";
+    r.context = w[2];
+    t->reasons.push_back(std::move(r));
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string IssueRecommendationToken(const crypto::SecretKey& key, const RecommendationToken& t) {
-  const nlohmann::json plain = {{"p", t.profile_id}, {"t", t.issued_ms}, {"i", t.items}, {"n", t.nonce}};
+  nlohmann::json reasons = nlohmann::json::array();
+  for (const ItemReason& r : t.reasons) {
+    const char* code = r.source == "collaborative" ? "c" : r.source == "contextual" ? "x" : "p";
+    reasons.push_back({code, r.past, r.context});
+  }
+  const nlohmann::json plain = {{"p", t.profile_id}, {"t", t.issued_ms}, {"i", t.items}, {"n", t.nonce},
+                                {"c", t.channel},    {"b", t.brand},      {"u", t.categories_used},
+                                {"w", reasons}};
   return crypto::SealToken(key, kPrefix, kPurpose,
                            plain.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
@@ -37,6 +73,7 @@ Result<RecommendationToken> ReadRecommendationToken(const crypto::SecretKey& key
     if (!i.is_string()) return not_ours;
     t.items.push_back(i);
   }
+  if (!ReadReasons(j, &t)) return not_ours;
   if (now_ms - t.issued_ms > max_age_ms)
     return InvalidArgument("recommendation_id: older than " + std::to_string(max_age_ms / 86'400'000) +
                            " days; feedback is taken for recent recommendations only");

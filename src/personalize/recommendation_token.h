@@ -20,11 +20,23 @@
 
 namespace shinrai::service {
 
+// Why one item was placed, as it was when shown ("why am I seeing this?"
+// must answer for that moment, not for today's history).
+struct ItemReason {
+  std::string source;             // "collaborative" | "contextual" | "popular"
+  std::vector<std::string> past;  // collaborative: the person's items that drew it most
+  std::string context;            // contextual: the item in view
+};
+
 struct RecommendationToken {
   std::string profile_id;  // "" when the recommendation was for nobody known
   int64_t issued_ms = 0;
   std::vector<std::string> items;
   std::string nonce;       // distinguishes two recommendations of one moment
+  std::string channel;
+  std::string brand;
+  std::vector<std::string> categories_used;  // the person's data categories it used
+  std::vector<ItemReason> reasons;           // one per item; empty in tokens issued before reasons were kept
 };
 
 std::string IssueRecommendationToken(const crypto::SecretKey& key, const RecommendationToken& t);

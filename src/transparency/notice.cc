@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "transparency/phrases.h"
 #include "transparency/web_assets.h"
 
 namespace shinrai::transparency {
@@ -33,18 +34,12 @@ std::string Join(const std::vector<std::string>& v) {
   return out;
 }
 
-// Renders one of the language's small phrases ("{{days}} days").
-std::string Phrase(const nlohmann::json& strings, const std::string& key, const mu::data& values) {
-  mu::mustache t(strings.value(key, key));
-  return t.is_valid() ? t.render(values) : key;
-}
-
 std::string RetentionText(const nlohmann::json& strings, int64_t seconds) {
   if (seconds <= 0) return strings.value("retention_open", "");
   const int64_t days = seconds / 86400;
   if (days == 365) return strings.value("retention_one_year", "");
-  if (days >= 365 && days % 365 == 0) return Phrase(strings, "retention_years", mu::data("years", std::to_string(days / 365)));
-  return Phrase(strings, "retention_days", mu::data("days", std::to_string(std::max<int64_t>(days, 1))));
+  if (days >= 365 && days % 365 == 0) return Phrase(strings, "retention_years", {{"years", std::to_string(days / 365)}});
+  return Phrase(strings, "retention_days", {{"days", std::to_string(std::max<int64_t>(days, 1))}});
 }
 
 // What the declaration collects, walked once: per category, the purposes it
@@ -133,9 +128,7 @@ Status CheckNoticeRequest(const schema::Declaration& d, const NoticeRequest& r) 
 
 Result<nlohmann::json> NoticeContent(const schema::Declaration& d, const NoticeRequest& r) {
   RETURN_IF_ERROR(CheckNoticeRequest(d, r));
-  const std::string dir = "notices/" + r.lang + "/";
-  const nlohmann::json strings = nlohmann::json::parse(*WebAsset(dir + "strings.json"), nullptr, false);
-  if (!strings.is_object()) return Internal("web/" + dir + "strings.json is not a JSON object");
+  ASSIGN_OR_RETURN(const nlohmann::json strings, LanguageStrings(r.lang));
   const schema::Brand* brand = d.FindBrand(r.brand.empty() ? d.default_brand : r.brand);
   const auto runs = [&](const std::string& purpose) { return !brand || brand->Runs(purpose); };
   const Inventory inv = TakeInventory(d);

@@ -107,11 +107,17 @@ void PrivacyCenterService::ChangeConsent(std::string_view token, std::string_vie
     }
   }
   if (Status held = StillHeld(*link); !held.ok()) return done(held);
+  RecordChoice(link->profile_id, link->brand, std::move(req["changes"]), std::move(done));
+}
+
+void PrivacyCenterService::RecordChoice(const std::string& profile_id, const std::string& brand,
+                                        nlohmann::json changes, Done done) {
   // What the person said here, to this brand, having been shown this notice.
-  req["source"] = "privacy_center";
-  req["brand"] = link->brand;
-  req["notice_version"] = d_.config.declaration.consent.notice_version;
-  consent_.Change(Center(link->brand), "profile:" + link->profile_id, req.dump(), std::move(done));
+  const nlohmann::json req = {{"changes", std::move(changes)},
+                              {"source", "privacy_center"},
+                              {"brand", brand},
+                              {"notice_version", d_.config.declaration.consent.notice_version}};
+  consent_.Change(Center(brand), "profile:" + profile_id, req.dump(), std::move(done));
 }
 
 Result<nlohmann::json> PrivacyCenterService::File(const transparency::PrivacyCenterLink& link, const std::string& type) {

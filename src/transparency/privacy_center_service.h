@@ -15,6 +15,7 @@
 
 #include "access/access.h"
 #include "crypto/secret_key.h"
+#include "personalize/recommendation_service.h"
 #include "privacy/consent_service.h"
 #include "privacy/rights_service.h"
 #include "profile/profile_reader.h"
@@ -30,8 +31,13 @@ class PrivacyCenterService {
   static constexpr int64_t kMaxTtlSeconds = 7 * 86400;
 
   PrivacyCenterService(const UseCaseDeps& deps, ConsentService& consent, RightsService& rights,
-                       const crypto::SecretKey& key)
-      : d_(deps), consent_(consent), rights_(rights), key_(key), reader_(&deps.store, &deps.config.declaration) {}
+                       const RecommendationService& recs, const crypto::SecretKey& key)
+      : d_(deps),
+        consent_(consent),
+        rights_(rights),
+        recs_(recs),
+        key_(key),
+        reader_(&deps.store, &deps.config.declaration) {}
 
   // POST /v1/privacy-center/links: {"subject", "ttl_seconds"} -> {"url",
   // "expires_at"}. The subject is one of the key's brand's customers.
@@ -53,6 +59,18 @@ class PrivacyCenterService {
   // link's brand (or the whole group's, for a group link).
   Result<nlohmann::json> Erase(std::string_view token, std::string_view body);
 
+  // "Why am I seeing this?" (why_this.cc), for whoever holds a
+  // recommendation_id: the page it was shown on. The token says why each
+  // item was placed when it was shown; nothing is looked up but the items'
+  // names and whether the person still allows the purpose.
+  // POST /v1/explanations: {"recommendation_id", "item"?, "lang"?}: each item
+  // (or the one named) in plain words, the data it used, and the switch.
+  Result<nlohmann::json> Why(std::string_view body);
+  // POST /v1/explanations/turn-off: {"recommendation_id"}: the one-click
+  // switch. Withdraws the recommendations purpose on the channel and at the
+  // brand the recommendation was shown, recorded with source "privacy_center".
+  void TurnOff(std::string_view body, Done done);
+
  private:
   // How the center appears in the audit log and to the consent service: the
   // person, acting through the link, at the link's brand.
@@ -62,11 +80,15 @@ class PrivacyCenterService {
 
   const UseCaseDeps& d_;
   Status StillHeld(const transparency::PrivacyCenterLink& link);
+  // Records the person's own choice made here: source privacy_center, at
+  // `brand`, citing the notice shown.
+  void RecordChoice(const std::string& profile_id, const std::string& brand, nlohmann::json changes, Done done);
   // Rights requests filed for the person, by the center.
   Result<nlohmann::json> File(const transparency::PrivacyCenterLink& link, const std::string& type);
 
   ConsentService& consent_;
   RightsService& rights_;
+  const RecommendationService& recs_;
   const crypto::SecretKey key_;
   profile::ProfileReader reader_;
 };

@@ -134,4 +134,108 @@ TEST(PrivacyCenter, OnlyABrandsBackEndAsksAndOnlyForItsOwnCustomers) {
 }
 
 }  // namespace
+// Issue 18, item 3: "why am I seeing this?" for a recommendation, in plain
+// words, and the one-click switch that turns that personalization off.
+Result<nlohmann::json> TurnOff(CollectFixture& f, const std::string& body) {
+  std::promise<Result<nlohmann::json>> done;
+  f.services().privacy_center.TurnOff(body, [&](Result<nlohmann::json> r) { done.set_value(std::move(r)); });
+  return done.get_future().get();
+}
+
+nlohmann::json View(const std::string& user, const std::string& item) {
+  return {{"userId", user},
+          {"type", "track"},
+          {"event", "Product Viewed"},
+          {"properties", {{"product_id", item}}},
+          {"context", {{"channel", "web"}, {"consent", {{"categoryPreferences", {{"Personalization", true}}}}}}}};
+}
+
+TEST(WhyThis, SaysWhyInPlainWordsAndItsSwitchTurnsThatPersonalizationOff) {
+  CollectFixture f(testing::ExampleConfig());
+  f.config().recommendations.holdout_share = 0;
+  auto& recs = f.services().recs;
+  auto& center = f.services().privacy_center;
+  nlohmann::json items = nlohmann::json::array();
+  for (int i = 0; i < 20; ++i)
+    items.push_back({{"id", "t" + std::to_string(i)}, {"name", "Tea no. " + std::to_string(i)}, {"category", "tea"}});
+  ASSERT_OK(recs.UpsertCatalog(kAdmin, nlohmann::json{{"items", items}}.dump()));
+  // Two tastes: even people view t0-t9, odd ones t10-t19.
+  nlohmann::json batch = nlohmann::json::array();
+  for (int u = 0; u < 40; ++u)
+    for (int k = 0; k < 6; ++k)
+      batch.push_back(View("u" + std::to_string(u), "t" + std::to_string((u % 2) * 10 + (u * 3 + k) % 10)));
+  ASSERT_OK(f.Send(std::nullopt, nlohmann::json{{"batch", batch}}.dump()));
+  ASSERT_OK(recs.Train());
+
+  auto rec = recs.Recommend(kService, "u2", {});
+  ASSERT_OK(rec);
+  ASSERT_TRUE((*rec)["personalized"].get<bool>()) << rec->dump();
+  const std::string rid = (*rec)["recommendation_id"];
+  EXPECT_EQ((*rec)["why_url"], "http://127.0.0.1:8088/privacy-center/why.html#r=" + rid);
+  std::string mine;
+  nlohmann::json because;
+  for (const auto& i : (*rec)["items"])
+    if (i["source"] == "collaborative" && !i["because"]["items"].empty() && mine.empty()) {
+      mine = i["item"];
+      because = i["because"]["items"];
+    }
+  ASSERT_FALSE(mine.empty()) << rec->dump();
+
+  auto why = center.Why(nlohmann::json{{"recommendation_id", rid}, {"item", mine}}.dump());
+  ASSERT_OK(why);
+  ASSERT_EQ((*why)["items"].size(), 1u);
+  const std::string text = (*why)["items"][0]["text"];
+  EXPECT_THAT(text, HasSubstr("We suggest Tea no. " + mine.substr(1) + " because of what you chose before: "));
+  for (const auto& past : because)
+    EXPECT_THAT(text, HasSubstr("Tea no. " + past["item"].get<std::string>().substr(1))) << "names the past items";
+  EXPECT_TRUE((*why)["personalized"].get<bool>());
+  EXPECT_THAT((*why)["data_used"].get<std::string>(), HasSubstr("To choose it we used: "));
+  EXPECT_EQ((*why)["switch"]["on"], true);
+  EXPECT_EQ((*why)["switch"]["label"], "Turn off personalized suggestions on our website");
+  auto ja = center.Why(nlohmann::json{{"recommendation_id", rid}, {"lang", "ja"}}.dump());
+  ASSERT_OK(ja);
+  EXPECT_EQ((*ja)["items"].size(), (*rec)["items"].size()) << "without an item, every item";
+  EXPECT_THAT((*ja)["title"].get<std::string>(), HasSubstr("理由"));
+
+  // Refused, naming the problem, and nothing is written.
+  std::string altered = rid;
+  altered[altered.size() / 2] = altered[altered.size() / 2] == 'A' ? 'B' : 'A';
+  EXPECT_THAT(center.Why(nlohmann::json{{"recommendation_id", altered}}.dump()),
+              StatusIs(Code::kInvalidArgument, HasSubstr("recommendation_id")));
+  EXPECT_THAT(center.Why(nlohmann::json{{"recommendation_id", rid}, {"item", "t-never"}}.dump()),
+              StatusIs(Code::kInvalidArgument, HasSubstr("was not in this recommendation")));
+  EXPECT_THAT(center.Why(nlohmann::json{{"recommendation_id", rid}, {"lang", "fr"}}.dump()),
+              StatusIs(Code::kInvalidArgument, HasSubstr("lang")));
+  EXPECT_THAT(center.Why("\xff"), StatusIs(Code::kInvalidArgument));
+  EXPECT_THAT(TurnOff(f, nlohmann::json{{"recommendation_id", rid}, {"purpose", "advertising"}}.dump()),
+              StatusIs(Code::kInvalidArgument, HasSubstr("'purpose'")));
+  EXPECT_TRUE((*f.services().consent.History(kAdmin, "u2"))["records"].size() == 1);
+
+  // One click: the person's own withdrawal, on the channel it was shown on.
+  ASSERT_OK(TurnOff(f, nlohmann::json{{"recommendation_id", rid}}.dump()));
+  auto history = f.services().consent.History(kAdmin, "u2");
+  const nlohmann::json& last = (*history)["records"].back();
+  EXPECT_EQ(last["purpose"], "personalization");
+  EXPECT_EQ(last["channel"], "web");
+  EXPECT_EQ(last["status"], "denied");
+  EXPECT_EQ(last["source"], "privacy_center");
+  EXPECT_FALSE((*recs.Recommend(kService, "u2", {}))["personalized"].get<bool>());
+  EXPECT_EQ((*center.Why(nlohmann::json{{"recommendation_id", rid}}.dump()))["switch"]["on"], false);
+
+  // For nobody known: popular, nothing about anyone, nothing to turn off.
+  auto anon = recs.Recommend(kService, "never-seen", {});
+  ASSERT_OK(anon);
+  auto anon_why = center.Why(nlohmann::json{{"recommendation_id", (*anon)["recommendation_id"]}}.dump());
+  ASSERT_OK(anon_why);
+  EXPECT_TRUE((*anon_why)["switch"].is_null());
+  EXPECT_THAT((*anon_why)["items"][0]["text"].get<std::string>(), HasSubstr("Nothing about you was used"));
+  EXPECT_THAT(TurnOff(f, nlohmann::json{{"recommendation_id", (*anon)["recommendation_id"]}}.dump()),
+              StatusIs(Code::kInvalidArgument, HasSubstr("nothing to turn off")));
+
+  // After the person's erasure the explanation names nobody.
+  ASSERT_OK(f.services().rights.Create(kAdmin, R"({"type":"erasure","subject":"u2"})"));
+  EXPECT_THAT(center.Why(nlohmann::json{{"recommendation_id", rid}}.dump()),
+              StatusIs(Code::kNotFound, HasSubstr("nothing is held about you")));
+}
+
 }  // namespace shinrai
