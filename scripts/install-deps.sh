@@ -12,7 +12,7 @@ PACKAGES=(
   libboost-dev libsimdjson-dev nlohmann-json3-dev librocksdb-dev libyaml-cpp-dev
   libcli11-dev libspdlog-dev zlib1g-dev libjemalloc-dev
   libeigen3-dev libopenblas-dev libhnswlib-dev libzip-dev libcsv-dev libkainjow-mustache-dev
-  libsodium-dev libssl-dev
+  libsodium-dev libssl-dev libhowardhinnant-date-dev tzdata
   libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
   clang libclang-rt-14-dev libomp-dev
   wrk curl openssl

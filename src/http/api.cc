@@ -8,6 +8,7 @@
 #include "core/utf8.h"
 #include "http/encoding.h"
 #include "http/html_headers.h"
+#include "transparency/console_overview.h"
 #include "transparency/notice.h"
 #include "transparency/web_assets.h"
 
@@ -53,13 +54,14 @@ Response Html(std::string body) {
 // (read as every credential is).
 std::string LinkToken(const Request& req) { return CredentialsOf(req).bearer_token; }
 
-// A file of the privacy center's page, by name; 404 for any other.
-Response AppFile(std::string_view name) {
+// A file of one of Shinrai's own pages ("privacy-center", "console"), by
+// name; 404 for any other.
+Response AppFile(std::string_view app, std::string_view name) {
   static const std::pair<std::string_view, std::string_view> kTypes[] = {
       {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
       {".css", "text/css; charset=utf-8"},   {".json", "application/json; charset=utf-8"}};
   if (name.empty()) name = "index.html";
-  std::optional<std::string_view> body = transparency::WebAsset("privacy-center/" + std::string(name));
+  std::optional<std::string_view> body = transparency::WebAsset(std::string(app) + "/" + std::string(name));
   for (const auto& [ext, type] : kTypes) {
     if (!body || name.size() < ext.size() || name.substr(name.size() - ext.size()) != ext) continue;
     Response r;
@@ -68,7 +70,14 @@ Response AppFile(std::string_view name) {
     r.body = std::string(*body);
     return r;
   }
-  return ErrorResponse(NotFound("no such file in the privacy center"));
+  return ErrorResponse(NotFound("no such file in /" + std::string(app) + "/"));
+}
+
+Response Redirect(std::string location) {
+  Response r;
+  r.status = 308;
+  r.headers.emplace_back("Location", std::move(location));
+  return r;
 }
 
 // Everything this layer echoes or hands on is text: a percent-decoded value
@@ -229,40 +238,6 @@ const std::vector<Api::Route>& Api::Routes() {
       {V::post, "/beacon/v1/batch", false, true, [](Api& a, const Call& c) { a.Collect(c, std::nullopt); }},
       // Segment's SDK reports its own call counts here; nothing in it is about anyone, and nothing is kept.
       {V::post, "/v1/m", false, true, [](Api&, const Call& c) { c.Reply(JsonResponse(200, R"({"success":true})")); }},
-      // The privacy notice: public, as a notice must be.
-      {V::get, "/v1/privacy/notice", false, false, [](Api& a, const Call& c) { a.Notice(c); }},
-      // The customer's privacy center: links from the brand's back end, then
-      // the person's own calls, authenticated by their link.
-      {V::post, "/v1/privacy-center/links", true, false,
-       [](Api& a, const Call& c) { c.Json(a.d_.privacy_center->CreateLink(c.who, c.req.body())); }},
-      {V::get, "/v1/privacy-center/me", false, false, [](Api& a, const Call& c) { a.PrivacyCenterMe(c); }, true},
-      {V::get, "/privacy-center/", false, false, [](Api&, const Call& c) { c.Reply(AppFile("")); }},
-      // Typed without its slash: the page's own address (the link's fragment follows a redirect).
-      {V::get, "/privacy-center", false, false, [](Api&, const Call& c) {
-         Response r;
-         r.status = 308;
-         r.headers.emplace_back("Location", "/privacy-center/");
-         c.Reply(std::move(r));
-       }},
-      {V::get, "/privacy-center/{the file}", false, false, [](Api&, const Call& c) { c.Reply(AppFile(c.params[0])); }},
-      {V::put, "/v1/privacy-center/me/consent", false, false, [](Api& a, const Call& c) { a.PrivacyCenterConsent(c); },
-       true},
-      {V::get, "/v1/privacy-center/me/data", false, false, [](Api& a, const Call& c) {
-         auto lang = QueryParamOr(c.query, "lang", "en");
-         if (!c.Failed(lang.status())) c.Json(a.d_.privacy_center->Data(LinkToken(c.req), *lang));
-       },
-       true},
-      {V::get, "/v1/privacy-center/me/export", false, false,
-       [](Api& a, const Call& c) { c.Json(a.d_.privacy_center->Export(LinkToken(c.req))); }, true},
-      {V::post, "/v1/privacy-center/me/erasure", false, false,
-       [](Api& a, const Call& c) { c.Json(a.d_.privacy_center->Erase(LinkToken(c.req), c.req.body())); }, true},
-      // "Why am I seeing this?", from the shop's page or ours: the
-      // recommendation_id the page was given is the credential.
-      {V::post, "/v1/explanations", false, true,
-       [](Api& a, const Call& c) { c.Json(a.d_.privacy_center->Why(c.req.body())); }, true},
-      {V::post, "/v1/explanations/turn-off", false, true,
-       [](Api& a, const Call& c) { a.d_.privacy_center->TurnOff(c.req.body(), [c](Result<json> r) { c.Json(r); }); },
-       true},
       // E-mail opens and clicks: Segment's tracking pixel.
       {V::get, "/v1/pixel/{the call type}", false, false, [](Api& a, const Call& c) { a.Pixel(c); }},
       {V::post, "/v1/import", false, true, [](Api& a, const Call& c) { a.Collect(c, std::nullopt); }},
@@ -296,7 +271,65 @@ const std::vector<Api::Route>& Api::Routes() {
        [](Api& a, const Call& c) { c.Json(a.d_.rights->Create(c.who, c.req.body()), 201); }},
       {V::get, "/v1/rights/requests/{the request id}", true, false, [](Api& a, const Call& c) { a.GetRightsRequest(c); }},
   };
-  return kRoutes;
+  static const std::vector<Route> kAll = [] {
+    std::vector<Route> all = kRoutes;
+    for (Route& r : TransparencyRoutes()) all.push_back(std::move(r));
+    return all;
+  }();
+  return kAll;
+}
+
+// What people and operators see: the notices, the privacy center, "why am I
+// seeing this?" and the operator console, pages and API alike.
+std::vector<Api::Route> Api::TransparencyRoutes() {
+  using V = bhttp::verb;
+  return {
+      // The privacy notice: public, as a notice must be.
+      {V::get, "/v1/privacy/notice", false, false, [](Api& a, const Call& c) { a.Notice(c); }},
+      // The customer's privacy center: links from the brand's back end, then
+      // the person's own calls, authenticated by their link.
+      {V::post, "/v1/privacy-center/links", true, false,
+       [](Api& a, const Call& c) { c.Json(a.d_.privacy_center->CreateLink(c.who, c.req.body())); }},
+      {V::get, "/v1/privacy-center/me", false, false, [](Api& a, const Call& c) { a.PrivacyCenterMe(c); }, true},
+      {V::get, "/privacy-center/", false, false, [](Api&, const Call& c) { c.Reply(AppFile("privacy-center", "")); }},
+      // Typed without its slash: the page's own address (the link's fragment follows a redirect).
+      {V::get, "/privacy-center", false, false, [](Api&, const Call& c) { c.Reply(Redirect("/privacy-center/")); }},
+      {V::get, "/privacy-center/{the file}", false, false,
+       [](Api&, const Call& c) { c.Reply(AppFile("privacy-center", c.params[0])); }},
+      // The operator console: the page is public, its figures need a key.
+      {V::get, "/console/", false, false, [](Api&, const Call& c) { c.Reply(AppFile("console", "")); }},
+      {V::get, "/console", false, false, [](Api&, const Call& c) { c.Reply(Redirect("/console/")); }},
+      {V::get, "/console/{the file}", false, false, [](Api&, const Call& c) { c.Reply(AppFile("console", c.params[0])); }},
+      {V::get, "/console/vendor/{the file}", false, false,
+       [](Api&, const Call& c) { c.Reply(AppFile("console", "vendor/" + c.params[0])); }},
+      {V::get, "/v1/console/overview", true, false, [](Api& a, const Call& c) {
+         auto days = IntParam(c.query, "days", 30);
+         if (!c.Failed(days.status())) c.Json(service::ConsoleOverview(c.who, {*a.d_.report, a.d_.recs}, *days));
+       }},
+      {V::put, "/v1/privacy-center/me/consent", false, false, [](Api& a, const Call& c) { a.PrivacyCenterConsent(c); },
+       true},
+      {V::put, "/v1/privacy-center/me/quiet-hours", false, false,
+       [](Api& a, const Call& c) {
+         a.d_.privacy_center->SetQuietHours(LinkToken(c.req), c.req.body(), [c](Result<json> r) { c.Json(r); });
+       },
+       true},
+      {V::get, "/v1/privacy-center/me/data", false, false, [](Api& a, const Call& c) {
+         auto lang = QueryParamOr(c.query, "lang", "en");
+         if (!c.Failed(lang.status())) c.Json(a.d_.privacy_center->Data(LinkToken(c.req), *lang));
+       },
+       true},
+      {V::get, "/v1/privacy-center/me/export", false, false,
+       [](Api& a, const Call& c) { c.Json(a.d_.privacy_center->Export(LinkToken(c.req))); }, true},
+      {V::post, "/v1/privacy-center/me/erasure", false, false,
+       [](Api& a, const Call& c) { c.Json(a.d_.privacy_center->Erase(LinkToken(c.req), c.req.body())); }, true},
+      // "Why am I seeing this?", from the shop's page or ours: the
+      // recommendation_id the page was given is the credential.
+      {V::post, "/v1/explanations", false, true,
+       [](Api& a, const Call& c) { c.Json(a.d_.privacy_center->Why(c.req.body())); }, true},
+      {V::post, "/v1/explanations/turn-off", false, true,
+       [](Api& a, const Call& c) { a.d_.privacy_center->TurnOff(c.req.body(), [c](Result<json> r) { c.Json(r); }); },
+       true},
+  };
 }
 
 // Every route goes through here once: the path picks the route, then the

@@ -61,6 +61,7 @@ class Api {
   // The one table of routes: method, path pattern, whether the caller is
   // authenticated here, whether browsers call it (CORS), and the handler.
   static const std::vector<Route>& Routes();
+  static std::vector<Route> TransparencyRoutes();
 
   void Ready(const Call& c);
   void Collect(const Call& c, std::optional<profile::CallType> type);

@@ -8,6 +8,7 @@
 #include <future>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <unordered_map>
 
 #include "consent/policy.h"
@@ -127,6 +128,13 @@ Status RecommendationService::Load() {
     ASSIGN_OR_RETURN(feedback_totals_, store::ScanCounters(d_.store, std::string(kFeedbackCounterPrefix)));
   }
   if (model_path_.empty() || !std::filesystem::exists(model_path_)) return Status::Ok();
+  {
+    // The figures measured when the model was trained, if they were kept.
+    std::ifstream in(model_path_ + ".quality.json");
+    std::lock_guard lock(quality_mu_);
+    if (in) offline_quality_ = json::parse(in, nullptr, false);
+    if (offline_quality_.is_discarded()) offline_quality_ = nullptr;
+  }
   auto m = recs::LoadSnapshot(model_path_, d_.config.recommendations.ann_min_items);
   if (!m.ok()) {
     spdlog::warn("ignoring the model file: {} (the next training replaces it)", m.status().ToString());
@@ -572,7 +580,7 @@ Result<json> RecommendationService::UpsertCatalog(const Principal& who, std::str
   return json{{"upserted", n}, {"catalog_size", catalog_.size()}};
 }
 
-Result<json> RecommendationService::Stats(const Principal& who) {
+Result<json> RecommendationService::Stats(const Principal& who) const {
   RETURN_IF_ERROR(Access::Authorize(who, Operation::kReadRecsStats));
   std::map<std::string, std::map<std::string, int64_t>> counts;
   {
@@ -598,7 +606,13 @@ Result<json> RecommendationService::Stats(const Principal& who) {
                         {"interactions", model->interactions}, {"train_seconds", model->train_seconds},
                         {"approximate_top_k", model->ann != nullptr}}
                  : json(nullptr);
+  json quality;
+  {
+    std::lock_guard lock(quality_mu_);
+    quality = offline_quality_;
+  }
   return json{{"groups", groups},
+              {"offline_quality", std::move(quality)},
               {"holdout_share", d_.config.recommendations.holdout_share},
               {"click_uplift", uplift(ctr["personalized"], ctr["holdout"])},
               {"conversion_uplift", uplift(cvr["personalized"], cvr["holdout"])},

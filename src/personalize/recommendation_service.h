@@ -33,6 +33,7 @@
 #include "personalize/recommendation_token.h"
 #include "privacy/derived_data.h"
 #include "profile/profile_reader.h"
+#include "recs/dataset.h"
 #include "recs/serving/model_snapshot.h"
 #include "usecase/deps.h"
 
@@ -96,7 +97,7 @@ class RecommendationService : public DerivedData {
   // The same, waiting for the commit (tests, tools).
   Result<nlohmann::json> Feedback(const Principal& who, std::string_view body);
   Result<nlohmann::json> UpsertCatalog(const Principal& who, std::string_view body);
-  Result<nlohmann::json> Stats(const Principal& who);
+  Result<nlohmann::json> Stats(const Principal& who) const;
   Result<nlohmann::json> TrainNow(const Principal& who);
 
   // Trains from every consented interaction in the store, saves the model
@@ -131,6 +132,9 @@ class RecommendationService : public DerivedData {
                                                        const std::string& channel, const std::string& brand,
                                                        int64_t model_version);
   bool InHoldout(std::string_view profile_id) const;
+  // Measures the served model family and popularity offline on `data` and
+  // keeps the figures for Stats (and beside the model file).
+  void RecordOfflineQuality(const recs::Dataset& data, const std::string& family, int64_t version);
   // Validates feedback and stages its records and totals; the caller
   // submits. REQUIRES: feedback_mu_ held.
   Result<std::pair<store::Transaction, nlohmann::json>> StageFeedback(const Principal& who, std::string_view body);
@@ -152,8 +156,11 @@ class RecommendationService : public DerivedData {
   // Erased people: a request that read them just before their erasure must
   // not cache them again after it (profile ids are never reused).
   std::unordered_set<std::string> erased_;  // GUARDED_BY(history_mu_)
-  std::mutex feedback_mu_;
+  mutable std::mutex feedback_mu_;
   std::map<std::string, int64_t> feedback_totals_;  // GUARDED_BY(feedback_mu_)
+
+  mutable std::mutex quality_mu_;
+  nlohmann::json offline_quality_;  // GUARDED_BY(quality_mu_); null until measured
 
   Periodic schedule_;
 };

@@ -8,6 +8,8 @@
 #include "profile/keys.h"
 #include "personalize/interactions.h"
 #include "personalize/recommendation_service.h"
+#include "recs/eval/evaluation.h"
+#include "core/files.h"
 
 namespace shinrai::service {
 
@@ -100,12 +102,40 @@ Result<TrainReport> RecommendationService::Train() {
   report.interactions = data.matrix.nnz();
   report.items = data.matrix.cols;
   report.version = model->version;
+  const std::string family = model->ease.weights.rows() > 0 ? "ease" : "als";
   Swap(std::move(model));
+  RecordOfflineQuality(data, family, report.version);
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   spdlog::info("recommendation model {} trained: {} people, {} items, {} interactions ({} not allowed) in {:.2f} s",
                report.version, report.subjects, report.items, report.interactions, report.excluded_events,
                report.seconds);
   return report;
+}
+
+void RecommendationService::RecordOfflineQuality(const recs::Dataset& data, const std::string& family,
+                                                 int64_t version) {
+  // The served family against popularity, each person's latest item held
+  // out, on the shop's own consented data: what the console shows as the
+  // offline quality. Refits once more, single-threaded; a failure only
+  // leaves the last figures in place.
+  recs::EvalOptions eo;
+  eo.split = "leave-last-out";
+  eo.models = {"popular", family};
+  eo.tune = false;
+  eo.threads = 1;
+  auto evaluated = recs::Evaluate(data, eo);
+  if (!evaluated.ok()) {
+    spdlog::info("offline quality not measured: {}", evaluated.status().ToString());
+    return;
+  }
+  json quality = {{"model_version", version}, {"split", eo.split}, {"k", eo.k}, {"models", json::object()}};
+  for (const recs::ModelResult& m : evaluated->results) {
+    quality["models"][m.family] = {{"ndcg", m.test.ndcg}, {"precision", m.test.precision}, {"recall", m.test.recall},
+                                   {"coverage", m.test.coverage}, {"people", m.test.users}};
+  }
+  std::lock_guard lock(quality_mu_);
+  offline_quality_ = std::move(quality);
+  if (!model_path_.empty()) (void)WriteFileAtomically(model_path_ + ".quality.json", offline_quality_.dump(2), "the offline quality file");
 }
 
 Result<json> RecommendationService::TrainNow(const Principal& who) {

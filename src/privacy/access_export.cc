@@ -4,6 +4,7 @@
 #include <set>
 
 #include "consent/ledger.h"
+#include "consent/quiet_hours.h"
 #include "consent/policy.h"
 #include "core/time_format.h"
 #include "privacy/rights_records.h"
@@ -180,6 +181,15 @@ Result<nlohmann::json> RightsService::Export(std::string_view lookup) {
     }
   }
 
+  // Quiet hours stated to each brand ("*": the group), under the person's own id.
+  nlohmann::json quiet_hours = nlohmann::json::object();
+  store::ScanOptions qh;
+  qh.prefix = consent::QuietHoursPrefix(p.id);
+  RETURN_IF_ERROR(d_.store.Scan(qh, [&](std::string_view key, std::string_view v) {
+    quiet_hours[std::string(key.substr(qh.prefix.size()))] = nlohmann::json::parse(v, nullptr, false);
+    return true;
+  }));
+
   nlohmann::json identities = {{"user_id", p.user_id}, {"anonymous_ids", p.anonymous_ids},
                                {"emails", p.emails}, {"phones", p.phones}};
   nlohmann::json out = {{"format", "shinrai-export/1"},
@@ -192,6 +202,7 @@ Result<nlohmann::json> RightsService::Export(std::string_view lookup) {
                          {"groups", p.groups},
                          {"events", event_list},
                          {"consent", consent},
+                         {"quiet_hours", quiet_hours},
                          {"merges", merges},
                          {"recommendation_feedback", feedback},
                          {"rights_requests", own_requests},

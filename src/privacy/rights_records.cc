@@ -1,6 +1,7 @@
 #include "privacy/rights_records.h"
 
 #include "consent/ledger.h"
+#include "consent/quiet_hours.h"
 #include "privacy/rights_service.h"
 #include "profile/keys.h"
 
@@ -25,7 +26,8 @@ nlohmann::json RetentionJson(int64_t seconds) {
 
 std::vector<std::string> PersonPrefixes(const std::string& profile_id) {
   return {profile::EventPrefix(profile_id), profile::MergePrefix(profile_id), profile::FeedbackPrefix(profile_id),
-          profile::AccessNotePrefix(profile_id), consent::ConsentLedger::RecordsPrefix(profile_id)};
+          profile::AccessNotePrefix(profile_id), consent::ConsentLedger::RecordsPrefix(profile_id),
+          consent::QuietHoursPrefix(profile_id)};
 }
 
 }  // namespace shinrai::service

@@ -43,6 +43,7 @@ inline constexpr KeyFamily kItem{"it/", "catalogue items", Protection::kNone, "p
 // consent/ledger.h
 inline constexpr KeyFamily kConsentRecord{"cs/", "consent ledger", Protection::kSealedBySubject, "consent/ledger.h"};
 inline constexpr KeyFamily kConsentState{"cc/", "derived consent state", Protection::kSealedBySubject, "consent/ledger.h"};
+inline constexpr KeyFamily kQuietHours{"qh/", "quiet hours", Protection::kSealedBySubject, "consent/quiet_hours.h"};
 // service/
 inline constexpr KeyFamily kRightsRequest{"rr/", "rights requests", Protection::kSealedByService,
                                           "privacy/rights_service.h"};
@@ -62,7 +63,7 @@ inline constexpr std::array kKeyFamilies = {
     family::kFeedback,      family::kAccessNote,   family::kDedup,         family::kCounter,
     family::kItem,          family::kConsentRecord, family::kConsentState, family::kRightsRequest,
     family::kFeedbackTotals, family::kSuppression, family::kMeta,          family::kSubjectKey,
-    family::kServiceKey,    family::kMasterCheck,
+    family::kServiceKey,    family::kMasterCheck,  family::kQuietHours,
 };
 
 }  // namespace shinrai::store

@@ -3,6 +3,7 @@
 #include <future>
 
 #include "consent/ledger.h"
+#include "consent/quiet_hours.h"
 #include "core/time_format.h"
 #include "transparency/data_report.h"
 #include "transparency/notice.h"
@@ -82,9 +83,12 @@ Result<nlohmann::json> PrivacyCenterService::Me(std::string_view token, std::str
   ASSIGN_OR_RETURN(nlohmann::json notice,
                    transparency::NoticeContent(d_.config.declaration,
                                                {"short", std::string(lang), link.brand == "*" ? "" : link.brand}));
+  ASSIGN_OR_RETURN(std::optional<consent::QuietHours> quiet,
+                   consent::ReadQuietHours(d_.store, link.profile_id, link.brand));
   return nlohmann::json{{"expires_at", FormatIso8601Millis(link.expires_ms)},
                         {"notice", std::move(notice)},
                         {"choices", std::move(choices)},
+                        {"quiet_hours", quiet ? consent::QuietHoursToJson(*quiet) : nlohmann::json(nullptr)},
                         {"gpc", {{"received", gpc}, {"purposes", gpc_purposes}}}};
 }
 
@@ -118,6 +122,34 @@ void PrivacyCenterService::RecordChoice(const std::string& profile_id, const std
                               {"brand", brand},
                               {"notice_version", d_.config.declaration.consent.notice_version}};
   consent_.Change(Center(brand), "profile:" + profile_id, req.dump(), std::move(done));
+}
+
+void PrivacyCenterService::SetQuietHours(std::string_view token, std::string_view body, Done done) {
+  auto link = transparency::ReadPrivacyCenterToken(key_, token, d_.env.NowMillis());
+  if (!link.ok()) return done(link.status());
+  nlohmann::json req = nlohmann::json::parse(body, nullptr, false);
+  if (req.is_discarded() || !req.is_object() || req.size() != 1 || !req.contains("quiet_hours"))
+    return done(InvalidArgument("the body must be {\"quiet_hours\": {\"from\", \"to\", \"time_zone\"}} or {\"quiet_hours\": null}"));
+  std::optional<consent::QuietHours> quiet;
+  if (!req["quiet_hours"].is_null()) {
+    auto parsed = consent::ParseQuietHours(req["quiet_hours"]);
+    if (!parsed.ok()) return done(parsed.status());
+    quiet = std::move(*parsed);
+  }
+  // Under the lock erasure takes too: never written for someone just erased.
+  auto lock = d_.serializer.Lock();
+  if (Status held = StillHeld(*link); !held.ok()) return done(held);
+  store::Transaction txn = d_.writer.Begin();
+  consent::StageQuietHours(txn, link->profile_id, link->brand, quiet);
+  nlohmann::json reply = {{"quiet_hours", quiet ? consent::QuietHoursToJson(*quiet) : nlohmann::json(nullptr)}};
+  if (Status s = d_.audit.Append({"privacy_center.quiet_hours", AuditActor(Center(link->brand)), link->profile_id, {}, "",
+                                  {{"brand", link->brand}, {"set", quiet.has_value()}}});
+      !s.ok())
+    return done(s);
+  d_.writer.Submit(std::move(txn), [reply = std::move(reply), done = std::move(done)](const Status& st) mutable {
+    if (!st.ok()) return done(st);
+    done(std::move(reply));
+  });
 }
 
 Result<nlohmann::json> PrivacyCenterService::File(const transparency::PrivacyCenterLink& link, const std::string& type) {

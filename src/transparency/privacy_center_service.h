@@ -50,6 +50,10 @@ class PrivacyCenterService {
   Result<nlohmann::json> Me(std::string_view token, std::string_view lang, bool gpc = false);
   // PUT /v1/privacy-center/me/consent: {"changes": [{"purpose", "channel", "status"}]}.
   void ChangeConsent(std::string_view token, std::string_view body, Done done);
+  // PUT /v1/privacy-center/me/quiet-hours: {"quiet_hours": {"from": "21:00",
+  // "to": "08:00", "time_zone": "Asia/Tokyo"}} or {"quiet_hours": null}: when
+  // the link's brand may not send the person messages (consent/quiet_hours.h).
+  void SetQuietHours(std::string_view token, std::string_view body, Done done);
   // GET /v1/privacy-center/me/data: the data report (transparency/data_report.h).
   Result<nlohmann::json> Data(std::string_view token, std::string_view lang);
   // GET /v1/privacy-center/me/export: everything held, as the access export

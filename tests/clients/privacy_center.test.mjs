@@ -56,8 +56,8 @@ async function state(id) {
   return (await (await fetch(`${server.url}/v1/consent/${id}`, { headers: ADMIN })).json()).purposes;
 }
 
-async function open(url, { width = 1280, headers } = {}) {
-  const context = await browser.newContext({ viewport: { width, height: 900 }, extraHTTPHeaders: headers });
+async function open(url, { width = 1280, headers, timezoneId } = {}) {
+  const context = await browser.newContext({ viewport: { width, height: 900 }, extraHTTPHeaders: headers, timezoneId });
   const page = await context.newPage();
   const problems = [];
   page.on('console', (m) => { if (m.type() === 'error' && !m.text().includes('404')) problems.push(m.text()); });
@@ -95,6 +95,36 @@ test('the person turns SMS marketing off and personalization on; the consent API
   assert.equal(after.personalization.channels.web.source, 'privacy_center');
   assert.equal(after.personalization.channels.app.allowed, false, 'per channel, not all-or-nothing');
   assert.equal(after.email_marketing.channels.email.allowed, false, 'untouched choices stay as they were');
+});
+
+test('quiet hours are set in the person\'s own time zone and kept', async (t) => {
+  if (missing) return t.skip(missing);
+  await newPerson('pc-quinn');
+  const link = await linkFor('pc-quinn');
+  const { page, problems, close } = await open(link, { timezoneId: 'Asia/Tokyo' });
+  assert.equal(await page.isChecked('#quiet-on'), false);
+  assert.match(await page.textContent('#quiet-zone'), /Asia\/Tokyo/, 'the browser\'s time zone');
+  await page.check('#quiet-on');
+  await page.fill('#quiet-from', '22:00');
+  await page.fill('#quiet-to', '07:00');
+  await page.click('#quiet-save');
+  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Saved'));
+  assert.equal(await page.textContent('#status'), 'Saved: no messages from 22:00 until 07:00 (Asia/Tokyo).');
+  assert.deepEqual(problems, []);
+  await close();
+  // Opened again elsewhere, the page shows what was stated, in the zone stated.
+  const again = await open(await linkFor('pc-quinn'), { timezoneId: 'Europe/Paris' });
+  assert.equal(await again.page.isChecked('#quiet-on'), true);
+  assert.equal(await again.page.inputValue('#quiet-from'), '22:00');
+  assert.match(await again.page.textContent('#quiet-zone'), /Asia\/Tokyo/);
+  await again.close();
+  const token = new URL(link).hash.slice(3);
+  const bad = await fetch(`${server.url}/v1/privacy-center/me/quiet-hours`, {
+    method: 'PUT', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ quiet_hours: { from: '22:00', to: '07:00', time_zone: 'Nowhere/Special' } }),
+  });
+  assert.equal(bad.status, 400);
+  assert.match((await bad.json()).error.message, /time_zone/);
 });
 
 test('over HTTP: the person\'s answers are never cached, the scheme is any case, the bare path redirects', async () => {

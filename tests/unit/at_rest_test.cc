@@ -3,12 +3,15 @@
 // even in a backup taken before it.
 #include <gtest/gtest.h>
 
+#include <future>
+
 #include <cstdio>
 #include <filesystem>
 #include <set>
 #include <tuple>
 
 #include "app/data_dir.h"
+#include "consent/quiet_hours.h"
 #include "crypto/aead.h"
 #include "crypto/encrypted_store.h"
 #include "profile/keys.h"
@@ -154,6 +157,16 @@ std::vector<std::string> FillEveryPersonalFamily(SecureStack& s, const Person& p
   }
   auto exported = s.rights().Export(p.user_id);
   EXPECT_TRUE(exported.ok() && !(*exported)["merges"].empty()) << "the tablet was merged into the person";
+  // Quiet hours (qh/): where the person lives shows in their time zone.
+  if (exported.ok()) {
+    store::Transaction txn = s.writer().Begin();
+    consent::StageQuietHours(txn, (*exported)["profile_id"].get<std::string>(), "*",
+                             consent::QuietHours{21 * 60, 8 * 60, "America/Argentina/ComodRivadavia"});
+    std::promise<Status> committed;
+    s.writer().Submit(std::move(txn), [&](const Status& st) { committed.set_value(st); });
+    EXPECT_TRUE(committed.get_future().get().ok());
+    markers.push_back("ComodRivadavia");
+  }
   s.FlushToDisk();
   return markers;
 }
@@ -171,7 +184,7 @@ TEST(AtRest, EveryPersonalKeyFamilyIsSealedRightsRequestNotesIncluded) {
     // The personal key families, written out here rather than taken from
     // PersonalDataScheme, so that one dropped from the scheme is still checked
     // (and one added to it must be filled above and named here).
-    const std::set<std::string> subject = {"pr/", "ev/", "mg/", "fb/", "an/", "cs/", "cc/"}, pseudonymized = {"id/"},
+    const std::set<std::string> subject = {"pr/", "ev/", "mg/", "fb/", "an/", "cs/", "cc/", "qh/"}, pseudonymized = {"id/"},
                                 service = {"rr/"};
     const crypto::RecordScheme scheme = app::PersonalDataScheme();
     EXPECT_EQ(std::set<std::string>(scheme.subject_families.begin(), scheme.subject_families.end()), subject);

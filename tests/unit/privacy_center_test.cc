@@ -4,6 +4,8 @@
 
 #include <future>
 
+#include "consent/quiet_hours.h"
+#include "core/time_format.h"
 #include "crypto/aead.h"
 #include "testing/collect_fixture.h"
 #include "testing/status_matchers.h"
@@ -236,6 +238,68 @@ TEST(WhyThis, SaysWhyInPlainWordsAndItsSwitchTurnsThatPersonalizationOff) {
   ASSERT_OK(f.services().rights.Create(kAdmin, R"({"type":"erasure","subject":"u2"})"));
   EXPECT_THAT(center.Why(nlohmann::json{{"recommendation_id", rid}}.dump()),
               StatusIs(Code::kNotFound, HasSubstr("nothing is held about you")));
+}
+
+Result<nlohmann::json> Quiet(CollectFixture& f, const std::string& token, const std::string& body) {
+  std::promise<Result<nlohmann::json>> done;
+  f.services().privacy_center.SetQuietHours(token, body, [&](Result<nlohmann::json> r) { done.set_value(std::move(r)); });
+  return done.get_future().get();
+}
+
+int64_t At(const char* iso) { return *ParseIso8601Millis(iso); }
+
+TEST(QuietHours, AreKeptInThePersonsOwnTimeZoneAcrossMidnightAndDaylightSaving) {
+  auto tokyo = consent::ParseQuietHours({{"from", "21:00"}, {"to", "08:00"}, {"time_zone", "Asia/Tokyo"}});
+  ASSERT_OK(tokyo);
+  EXPECT_TRUE(consent::InQuietHours(*tokyo, At("2026-11-30T13:00:00Z")));   // 22:00 in Tokyo
+  EXPECT_TRUE(consent::InQuietHours(*tokyo, At("2026-11-30T22:59:00Z")));   // 07:59
+  EXPECT_FALSE(consent::InQuietHours(*tokyo, At("2026-11-30T23:00:00Z")));  // 08:00
+  EXPECT_FALSE(consent::InQuietHours(*tokyo, At("2026-11-30T03:00:00Z")));  // noon
+  auto paris = consent::ParseQuietHours({{"from", "22:00"}, {"to", "23:00"}, {"time_zone", "Europe/Paris"}});
+  ASSERT_OK(paris);
+  EXPECT_TRUE(consent::InQuietHours(*paris, At("2026-07-01T20:30:00Z"))) << "22:30 in summer (UTC+2)";
+  EXPECT_FALSE(consent::InQuietHours(*paris, At("2026-01-15T20:30:00Z"))) << "21:30 in winter (UTC+1)";
+  EXPECT_EQ(consent::QuietHoursToJson(*tokyo), nlohmann::json::parse(R"({"from":"21:00","to":"08:00","time_zone":"Asia/Tokyo"})"));
+
+  for (const char* bad : {R"({"from":"25:00","to":"08:00","time_zone":"Asia/Tokyo"})",
+                          R"({"from":"9:00","to":"08:00","time_zone":"Asia/Tokyo"})",
+                          R"({"from":"08:00","to":"08:00","time_zone":"Asia/Tokyo"})",
+                          R"({"from":"21:00","to":"08:00","time_zone":"Mars/Olympus"})",
+                          R"({"from":"21:00","to":"08:00"})", R"({"from":"21:00","to":"08:00","time_zone":"UTC","x":1})",
+                          R"("21:00-08:00")"})
+    EXPECT_THAT(consent::ParseQuietHours(nlohmann::json::parse(bad)), StatusIs(Code::kInvalidArgument, HasSubstr("quiet_hours")))
+        << bad;
+}
+
+TEST(QuietHours, ThePersonSetsThemInThePrivacyCenterAndTheyGoWithTheirErasure) {
+  CollectFixture f(testing::ExampleConfig());
+  ASSERT_OK(f.Identify(R"({"userId":"qin","traits":{"email":"qin@example.org"}})"));
+  const std::string token = TokenOf(*f.services().privacy_center.CreateLink(kService, R"({"subject":"qin"})"));
+  EXPECT_TRUE((*f.services().privacy_center.Me(token, "en"))["quiet_hours"].is_null());
+  auto set = Quiet(f, token, R"({"quiet_hours":{"from":"22:00","to":"07:30","time_zone":"Asia/Tokyo"}})");
+  ASSERT_OK(set);
+  EXPECT_EQ((*set)["quiet_hours"]["to"], "07:30");
+  EXPECT_EQ((*f.services().privacy_center.Me(token, "en"))["quiet_hours"]["from"], "22:00");
+  auto exported = f.services().privacy_center.Export(token);
+  ASSERT_OK(exported);
+  EXPECT_EQ((*exported)["quiet_hours"]["*"]["time_zone"], "Asia/Tokyo") << "the person's data, in their export";
+
+  for (const char* bad : {"{}", R"({"quiet_hours":{"from":"22:00"}})", R"({"quiet_hours":null,"also":1})", "\xff"})
+    EXPECT_THAT(Quiet(f, token, bad), StatusIs(Code::kInvalidArgument)) << bad;
+  EXPECT_EQ((*f.services().privacy_center.Me(token, "en"))["quiet_hours"]["from"], "22:00") << "a refusal changes nothing";
+  EXPECT_THAT(Quiet(f, token + "x", R"({"quiet_hours":null})"), StatusIs(Code::kUnauthenticated));
+
+  ASSERT_OK(Quiet(f, token, R"({"quiet_hours":null})"));
+  EXPECT_TRUE((*f.services().privacy_center.Me(token, "en"))["quiet_hours"].is_null());
+  ASSERT_OK(Quiet(f, token, R"({"quiet_hours":{"from":"22:00","to":"07:30","time_zone":"UTC"}})"));
+  const std::string pid = (*exported)["profile_id"];
+  ASSERT_OK(f.services().privacy_center.Erase(token, R"({"confirm":true})"));
+  int left = 0;
+  store::ScanOptions so;
+  so.prefix = consent::QuietHoursPrefix(pid);
+  ASSERT_OK(f.store().Scan(so, [&](std::string_view, std::string_view) { return ++left, true; }));
+  EXPECT_EQ(left, 0) << "erased with the person";
+  EXPECT_THAT(Quiet(f, token, R"({"quiet_hours":null})"), StatusIs(Code::kNotFound, HasSubstr("nothing is held")));
 }
 
 }  // namespace shinrai

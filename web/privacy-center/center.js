@@ -16,6 +16,7 @@ let strings = {};
 let initial = new Map();   // "purpose|channel" -> allowed when loaded
 let gpcPurposes = [];
 let describe = (id) => id;
+let zone = 'UTC';
 
 async function api(method, path, body) {
   const res = await fetch(path, {
@@ -99,6 +100,8 @@ function render(me) {
     list.append(set);
   }
 
+  renderQuiet(me.quiet_hours);
+
   // The short notice, layer one: what, how long, why, who receives it.
   const fillList = (id, items) => {
     const ul = $(id);
@@ -115,6 +118,37 @@ function render(me) {
   fillList('collect', notice.collect.map((c) => `${c.description}: ${c.retention}`));
   fillList('why', notice.purposes.map((p) => `${p.description} (${p.basis})`));
   fillList('recipients', notice.recipients.length ? notice.recipients : [strings.nobody]);
+}
+
+// Quiet hours: a time span in the person's own time zone (the browser's,
+// unless they stated one before).
+function renderQuiet(quiet) {
+  $('quiet-heading').textContent = strings.quiet;
+  $('quiet-help').textContent = strings.quiet_help;
+  $('quiet-on-label').textContent = strings.quiet_on;
+  $('quiet-from-label').textContent = strings.quiet_from;
+  $('quiet-to-label').textContent = strings.quiet_to;
+  $('quiet-save').textContent = strings.quiet_save;
+  $('quiet-on').checked = Boolean(quiet);
+  if (quiet) {
+    $('quiet-from').value = quiet.from;
+    $('quiet-to').value = quiet.to;
+  }
+  zone = quiet?.time_zone || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  $('quiet-zone').textContent = fill(strings.quiet_zone, { zone });
+}
+
+async function saveQuiet(event) {
+  event.preventDefault();
+  const on = $('quiet-on').checked;
+  const body = { quiet_hours: on ? { from: $('quiet-from').value, to: $('quiet-to').value, time_zone: zone } : null };
+  try {
+    const saved = await api('PUT', '/v1/privacy-center/me/quiet-hours', body);
+    say(saved.quiet_hours ? fill(strings.quiet_saved, { ...saved.quiet_hours, zone: saved.quiet_hours.time_zone })
+                          : strings.quiet_cleared);
+  } catch (e) {
+    say(fill(strings.error, { message: e.message }));
+  }
 }
 
 function changes() {
@@ -221,6 +255,7 @@ async function main() {
   $('center').hidden = false;
   say('');
   $('download').addEventListener('click', download);
+  $('quiet').addEventListener('submit', saveQuiet);
   $('erase').addEventListener('click', () => {
     $('erase-confirm').hidden = false;
     $('erase-no').focus();
