@@ -13,6 +13,7 @@ PACKAGES=(
   libcli11-dev libspdlog-dev zlib1g-dev libjemalloc-dev
   libeigen3-dev libopenblas-dev libhnswlib-dev libzip-dev libcsv-dev libkainjow-mustache-dev
   libsodium-dev libssl-dev libhowardhinnant-date-dev tzdata
+  libpq-dev postgresql
   libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
   clang libclang-rt-14-dev libomp-dev
   wrk curl openssl

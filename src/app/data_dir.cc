@@ -5,6 +5,7 @@
 
 #include "audit/file_audit_log.h"
 #include "store/key_families.h"
+#include "store/postgres/pg_store.h"
 #include "crypto/aead.h"
 
 namespace shinrai::app {
@@ -75,11 +76,17 @@ Result<OpenedData> OpenData(const std::string& data_dir, const schema::Config& c
   OpenedData d;
   d.paths = ResolvePaths(config.security, data_dir);
   RETURN_IF_ERROR(crypto::InitCrypto());
-  store::RocksOptions ropts;
-  ropts.path = data_dir;
-  ropts.compress = !config.security.encrypt_at_rest;
-  ASSIGN_OR_RETURN(d.rocks, store::OpenRocksStore(ropts));
-  d.store = d.rocks.get();
+  if (store::IsPostgresUrl(config.store)) {
+    // People's records in the shared database; the key vault, the master
+    // key, the audit log and models stay in the data directory, apart.
+    ASSIGN_OR_RETURN(d.backend, store::OpenPostgresStore({config.store}));
+  } else {
+    store::RocksOptions ropts;
+    ropts.path = config.store.empty() ? data_dir : config.store;
+    ropts.compress = !config.security.encrypt_at_rest;
+    ASSIGN_OR_RETURN(d.backend, store::OpenRocksStore(ropts));
+  }
+  d.store = d.backend.get();
   crypto::SecretKey suppression_key;  // all zero without a vault: nothing is secret then anyway
   if (config.security.encrypt_at_rest) {
     store::RocksOptions vopts;
@@ -91,7 +98,7 @@ Result<OpenedData> OpenData(const std::string& data_dir, const schema::Config& c
                      crypto::LoadMasterKey({d.paths.master_key_file, /*create_missing=*/true}, &d.master_key_created));
     ASSIGN_OR_RETURN(d.vault, crypto::KeyVault::Open(d.vault_store.get(), master));
     d.audit_head_key = audit::HeadKeyFrom(master);
-    d.encrypted = crypto::NewEncryptedStore(d.rocks.get(), d.vault.get(), PersonalDataScheme());
+    d.encrypted = crypto::NewEncryptedStore(d.backend.get(), d.vault.get(), PersonalDataScheme());
     d.store = d.encrypted.get();
     suppression_key = d.vault->suppression_key();
   }
@@ -109,7 +116,7 @@ std::optional<crypto::SecretKey> RecommendationTokenKey(const OpenedData& data) 
 Result<crypto::OrphanReport> RepairAfterCrash(OpenedData& data) {
   if (!data.vault) return crypto::OrphanReport{};
   // An identity link points at the person's profile record.
-  return crypto::RepairOrphans(data.rocks.get(), data.encrypted.get(), data.vault.get(), PersonalDataScheme(),
+  return crypto::RepairOrphans(data.backend.get(), data.encrypted.get(), data.vault.get(), PersonalDataScheme(),
                                store::family::kProfile.prefix);
 }
 

@@ -38,7 +38,7 @@ std::optional<crypto::SecretKey> RecommendationTokenKey(const OpenedData& data);
 
 struct OpenedData {
   SecurityPaths paths;
-  std::unique_ptr<store::Store> rocks;
+  std::unique_ptr<store::Store> backend;  // RocksDB in the data directory, or PostgreSQL (config.store)
   std::unique_ptr<store::Store> vault_store;
   std::unique_ptr<crypto::KeyVault> vault;  // null with encryption off
   std::unique_ptr<store::Store> encrypted;

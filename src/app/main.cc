@@ -33,6 +33,7 @@
 #include "privacy/retention_service.h"
 #include "privacy/rights_service.h"
 #include "store/key_families.h"
+#include "store/postgres/pg_store.h"
 #include "store/staged_writer.h"
 #include "store/store.h"
 
@@ -138,9 +139,11 @@ Status AuditConfigLoad(audit::AuditLog& audit, const cli::ServeCommand& cmd, con
 void PrintListening(const cli::ServeCommand& cmd, const schema::Config& config, const http::ServerOptions& sopts,
                     int port, const store::Store& store, const app::OpenedData& data) {
   const char* scheme = sopts.tls_cert_file.empty() ? "http" : "https";
+  // A database URL may hold a password: the shared store is named, not shown.
+  const std::string where = store::IsPostgresUrl(config.store) ? "the shared database, keys and logs in " + cmd.data_dir
+                                                                : cmd.data_dir;
   std::printf("Shinrai %s listening on %s://%s:%d (store: %s at %s, %s)\n", kVersion, scheme, sopts.address.c_str(),
-              port, store.Name().data(), cmd.data_dir.c_str(),
-              data.vault ? "encrypted at rest" : "NOT encrypted at rest");
+              port, store.Name().data(), where.c_str(), data.vault ? "encrypted at rest" : "NOT encrypted at rest");
   bool demo_keys = false;
   for (const auto& k : config.keys) {
     if (k.key.rfind("demo-", 0) == 0) {
@@ -195,10 +198,26 @@ int ServeUntilStopped(const cli::ServeCommand& cmd, const schema::Config& config
   return 0;
 }
 
+int Migrate(const cli::MigrateCommand& cmd) {
+  if (!store::IsPostgresUrl(cmd.store)) return Fail(InvalidArgument("--store: expected postgres://USER@HOST:PORT/DB"));
+  auto before = store::MigratePostgres({cmd.store});
+  if (!before.ok()) return Fail(before.status());
+  if (*before == store::kPostgresSchemaVersion) {
+    std::printf("the schema is already at version %d\n", *before);
+  } else {
+    std::printf("schema version %d -> %d\n", *before, store::kPostgresSchemaVersion);
+  }
+  return 0;
+}
+
 int Serve(const cli::ServeCommand& cmd) {
   RaiseOpenFileLimit();
   auto config = schema::LoadConfig(cmd.config);
   if (!config.ok()) return Fail(config.status());
+  if (!cmd.store.empty()) {
+    if (!store::IsPostgresUrl(cmd.store)) return Fail(InvalidArgument("--store: expected postgres://USER@HOST:PORT/DB"));
+    config->store = cmd.store;
+  }
   std::string host;
   int port = 0;
   Status st = cli::SplitListen(cmd.listen.empty() ? config->server.listen : cmd.listen, &host, &port);
@@ -337,6 +356,7 @@ int main(int argc, char** argv) {
   cli::Command cmd = cli::ParseCommandLine(argc, argv);
   if (auto* e = std::get_if<cli::ExitCommand>(&cmd)) return e->exit_code;
   if (auto* s = std::get_if<cli::ServeCommand>(&cmd)) return Serve(*s);
+  if (auto* m = std::get_if<cli::MigrateCommand>(&cmd)) return Migrate(*m);
   if (auto* c = std::get_if<cli::CheckConfigCommand>(&cmd)) return CheckConfig(*c);
   if (auto* t = std::get_if<cli::TcfDecodeCommand>(&cmd)) return TcfDecode(*t);
   if (auto* e = std::get_if<cli::EvalCommand>(&cmd)) return Eval(*e);

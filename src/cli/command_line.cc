@@ -115,6 +115,13 @@ Command ParseCommandLine(int argc, char** argv) {
   s->add_option("--config", serve.config, "Declaration and configuration (YAML)")->capture_default_str();
   s->add_option("--listen", serve.listen, "HOST:PORT to listen on (default: from the config, 127.0.0.1:8088)");
   s->add_flag("--demo", serve.demo, "Load the generated demo shop into an empty data directory");
+  s->add_option("--store", serve.store,
+                "postgres://USER@HOST:PORT/DB: people's records in PostgreSQL, shared by several nodes "
+                "(default: the config's store:, else the --data directory)");
+
+  MigrateCommand migrate;
+  auto* m = app.add_subcommand("migrate", "Create or upgrade Shinrai's tables in PostgreSQL");
+  m->add_option("--store", migrate.store, "postgres://USER@HOST:PORT/DB")->required();
 
   CheckConfigCommand check;
   check.config = DefaultConfigPath();
@@ -154,6 +161,7 @@ Command ParseCommandLine(int argc, char** argv) {
     return ExitCommand{app.exit(e)};
   }
   if (s->parsed()) return serve;
+  if (m->parsed()) return migrate;
   if (c->parsed()) return check;
   if (td->parsed()) return tcf;
   if (e->parsed()) return eval;

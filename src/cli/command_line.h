@@ -11,9 +11,15 @@ namespace shinrai::cli {
 
 struct ServeCommand {
   std::string data_dir = "shinrai-data";  // Default: ./shinrai-data
+  std::string store;                      // postgres://...: overrides the config's `store:`
   std::string config;                     // Default: see DefaultConfigPath()
   std::string listen;                     // Default: from the config (127.0.0.1:8088)
   bool demo = false;                      // load the generated demo shop once
+};
+
+// Creates or upgrades the PostgreSQL schema (store/postgres/pg_store.h).
+struct MigrateCommand {
+  std::string store;
 };
 
 struct CheckConfigCommand {
@@ -79,7 +85,7 @@ struct ExitCommand {
   int exit_code = 0;
 };
 
-using Command = std::variant<ServeCommand, CheckConfigCommand, TcfDecodeCommand, EvalCommand, TrainCommand,
+using Command = std::variant<ServeCommand, MigrateCommand, CheckConfigCommand, TcfDecodeCommand, EvalCommand, TrainCommand,
                              AuditCommand, KeysCommand, VersionCommand, ExitCommand>;
 
 Command ParseCommandLine(int argc, char** argv);

@@ -87,14 +87,18 @@ void StageQuietHours(store::Transaction& txn, std::string_view profile_id, std::
   }
 }
 
-Result<std::optional<QuietHours>> ReadQuietHours(store::Store& store, std::string_view profile_id,
+Result<std::optional<QuietHours>> ReadQuietHours(store::Store& store, const std::vector<std::string>& ids,
                                                  std::string_view brand) {
   for (std::string_view b : {brand, std::string_view("*")}) {
-    ASSIGN_OR_RETURN(std::optional<std::string> raw, store.Get(QuietHoursPrefix(profile_id) + std::string(b)));
-    if (!raw) continue;
-    auto q = ParseQuietHours(nlohmann::json::parse(*raw, nullptr, false));
-    if (!q.ok()) return Internal("stored quiet hours are damaged: " + q.status().message());
-    return std::optional<QuietHours>(std::move(*q));
+    for (const auto& id : ids) {
+      ASSIGN_OR_RETURN(std::optional<std::string> raw, store.Get(QuietHoursPrefix(id) + std::string(b)));
+      if (!raw) continue;
+      const nlohmann::json j = nlohmann::json::parse(*raw, nullptr, false);
+      auto from = MinuteOfDay(j.is_object() ? j.value("from", nlohmann::json()) : nlohmann::json());
+      auto to = MinuteOfDay(j.is_object() ? j.value("to", nlohmann::json()) : nlohmann::json());
+      if (!from || !to || !j["time_zone"].is_string()) return Internal("stored quiet hours are damaged");
+      return std::optional<QuietHours>(QuietHours{*from, *to, j["time_zone"].get<std::string>()});
+    }
   }
   return std::optional<QuietHours>();
 }

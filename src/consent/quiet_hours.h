@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "store/staged_writer.h"
@@ -36,8 +37,12 @@ std::string QuietHoursPrefix(std::string_view profile_id);
 // Stages the person's quiet hours at `brand`; nullopt removes them.
 void StageQuietHours(store::Transaction& txn, std::string_view profile_id, std::string_view brand,
                      const std::optional<QuietHours>& q);
-// The person's quiet hours at `brand`, or else the group's ("*"); nullopt when none.
-Result<std::optional<QuietHours>> ReadQuietHours(store::Store& store, std::string_view profile_id,
+// The person's quiet hours at `brand`, or else the group's ("*"); nullopt
+// when none. `ids`: the person's own id first, then those merged into it
+// (Profile::SourceIds), whose statements still count. A time zone that the
+// system's database no longer knows is read as stated (InQuietHours then
+// quiets nothing), so the person can still see and change it.
+Result<std::optional<QuietHours>> ReadQuietHours(store::Store& store, const std::vector<std::string>& ids,
                                                  std::string_view brand);
 
 }  // namespace shinrai::consent

@@ -343,11 +343,8 @@ void Api::Handle(Request& req, Respond respond) {
 
   const std::string_view origin = HeaderOf(req, bhttp::field::origin);
   const bool origin_allowed = !origin.empty() && cors_.Allows(origin);
-  // Shinrai's own pages (the privacy center, "why am I seeing this?") call
-  // it from its own origin, whatever address it is reached at. Browsers set
-  // this header and pages cannot; a client that is not a browser could, but
-  // it can as well send no Origin at all.
-  const bool same_origin = req["Sec-Fetch-Site"] == "same-origin";
+  // Shinrai's own pages call it from its own origin (cors.h says which).
+  const bool same_origin = !origin.empty() && cors_.IsOwnPage(origin, HeaderOf(req, bhttp::field::host));
   std::vector<bhttp::verb> allowed;
   bool browser = false;
   for (const Route& route : Routes()) {

@@ -52,7 +52,8 @@ struct ApiDeps {
 
 class Api {
  public:
-  explicit Api(ApiDeps deps) : d_(deps), cors_(deps.config->server.allowed_origins) {}
+  explicit Api(ApiDeps deps)
+      : d_(deps), cors_(deps.config->server.allowed_origins, deps.config->server.public_url) {}
   void Handle(Request& req, Respond respond);
 
  private:

@@ -31,6 +31,20 @@ bool CorsPolicy::Allows(std::string_view origin) const {
   return std::any_of(allowed_.begin(), allowed_.end(), [&](const std::string& a) { return a == "*" || a == o; });
 }
 
+bool CorsPolicy::IsOwnPage(std::string_view origin, std::string_view host) const {
+  const std::string o = Lower(origin);
+  const size_t scheme = o.rfind("http://", 0) == 0 ? 7 : o.rfind("https://", 0) == 0 ? 8 : std::string::npos;
+  if (scheme == std::string::npos || host.empty() || o.substr(scheme) != Lower(host)) return false;
+  const std::string public_origin = Lower(public_url_.substr(0, public_url_.find('/', public_url_.find("//") + 2)));
+  if (!public_origin.empty() && o == public_origin) return true;
+  // The host without its port: an IPv4 or bracketed IPv6 literal, or localhost.
+  std::string_view name = std::string_view(o).substr(scheme);
+  if (!name.empty() && name.front() == '[') return name.find(']') != std::string_view::npos;
+  name = name.substr(0, name.find(':'));
+  if (name == "localhost") return true;
+  return !name.empty() && name.find_first_not_of("0123456789.") == std::string_view::npos;
+}
+
 Response CorsPolicy::Preflight(std::string_view origin) {
   Response r;
   r.status = 204;

@@ -21,10 +21,17 @@ namespace shinrai::http {
 
 class CorsPolicy {
  public:
-  explicit CorsPolicy(std::vector<std::string> allowed_origins) : allowed_(std::move(allowed_origins)) {}
+  CorsPolicy(std::vector<std::string> allowed_origins, std::string public_url)
+      : allowed_(std::move(allowed_origins)), public_url_(std::move(public_url)) {}
 
   // `origin`: the request's Origin header.
   bool Allows(std::string_view origin) const;
+  // Whether a page of Shinrai's own (the privacy center, "why am I seeing
+  // this?") is calling: the Origin is this server as the request's Host
+  // names it, and that host cannot be rebound by anyone's DNS: an IP
+  // literal, localhost, or the configured public_url. A rebinding page has
+  // its own domain in both, so it is not taken for one of ours.
+  bool IsOwnPage(std::string_view origin, std::string_view host) const;
   // The answer to an allowed preflight.
   static Response Preflight(std::string_view origin);
   // Marks an answer as readable by the page at `origin`.
@@ -32,6 +39,7 @@ class CorsPolicy {
 
  private:
   const std::vector<std::string> allowed_;
+  const std::string public_url_;
 };
 
 }  // namespace shinrai::http

@@ -337,8 +337,8 @@ Result<json> RecommendationService::RecommendItems(const Principal& who, std::st
                                                    const RecommendRequest& req) {
   RETURN_IF_ERROR(Access::Authorize(who, Operation::kRecommend));
   if (req.n < 1 || req.n > 100) return InvalidArgument("n: must be between 1 and 100");
-  if (!req.channel.empty() &&
-      std::find(d_.config.declaration.channels.begin(), d_.config.declaration.channels.end(), req.channel) ==
+  if (req.channel.empty()) return InvalidArgument("channel: empty; name the channel the recommendation is shown on");
+  if (std::find(d_.config.declaration.channels.begin(), d_.config.declaration.channels.end(), req.channel) ==
           d_.config.declaration.channels.end())
     return InvalidArgument("channel: unknown channel '" + req.channel + "'");
   const auto& settings = d_.config.recommendations;

@@ -76,7 +76,7 @@ Result<RecommendationToken> ReadRecommendationToken(const crypto::SecretKey& key
   if (!ReadReasons(j, &t)) return not_ours;
   if (now_ms - t.issued_ms > max_age_ms)
     return InvalidArgument("recommendation_id: older than " + std::to_string(max_age_ms / 86'400'000) +
-                           " days; feedback is taken for recent recommendations only");
+                           " days; feedback and explanations are taken for recent recommendations only");
   return t;
 }
 

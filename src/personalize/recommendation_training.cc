@@ -133,9 +133,9 @@ void RecommendationService::RecordOfflineQuality(const recs::Dataset& data, cons
     quality["models"][m.family] = {{"ndcg", m.test.ndcg}, {"precision", m.test.precision}, {"recall", m.test.recall},
                                    {"coverage", m.test.coverage}, {"people", m.test.users}};
   }
+  if (!model_path_.empty()) (void)WriteFileAtomically(model_path_ + ".quality.json", quality.dump(2), "the offline quality file");
   std::lock_guard lock(quality_mu_);
   offline_quality_ = std::move(quality);
-  if (!model_path_.empty()) (void)WriteFileAtomically(model_path_ + ".quality.json", offline_quality_.dump(2), "the offline quality file");
 }
 
 Result<json> RecommendationService::TrainNow(const Principal& who) {

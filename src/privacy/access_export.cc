@@ -183,12 +183,15 @@ Result<nlohmann::json> RightsService::Export(std::string_view lookup) {
 
   // Quiet hours stated to each brand ("*": the group), under the person's own id.
   nlohmann::json quiet_hours = nlohmann::json::object();
-  store::ScanOptions qh;
-  qh.prefix = consent::QuietHoursPrefix(p.id);
-  RETURN_IF_ERROR(d_.store.Scan(qh, [&](std::string_view key, std::string_view v) {
-    quiet_hours[std::string(key.substr(qh.prefix.size()))] = nlohmann::json::parse(v, nullptr, false);
-    return true;
-  }));
+  for (const auto& id : ids) {
+    store::ScanOptions qh;
+    qh.prefix = consent::QuietHoursPrefix(id);
+    RETURN_IF_ERROR(d_.store.Scan(qh, [&](std::string_view key, std::string_view v) {
+      const std::string brand(key.substr(qh.prefix.size()));
+      if (!quiet_hours.contains(brand)) quiet_hours[brand] = nlohmann::json::parse(v, nullptr, false);
+      return true;
+    }));
+  }
 
   nlohmann::json identities = {{"user_id", p.user_id}, {"anonymous_ids", p.anonymous_ids},
                                {"emails", p.emails}, {"phones", p.phones}};

@@ -4,6 +4,7 @@
 
 #include "consent/changes.h"
 #include "consent/policy.h"
+#include "consent/quiet_hours.h"
 #include "core/time_format.h"
 #include "profile/identity_space.h"
 #include "profile/keys.h"
@@ -60,7 +61,13 @@ Result<nlohmann::json> ConsentService::State(const Principal& who, std::string_v
   ASSIGN_OR_RETURN(profile::Profile p, reader_.Find(lookup, who.brand, served));
   ASSIGN_OR_RETURN(consent::ConsentState state, ledger_.State(p.id));
   RETURN_IF_ERROR(Audit(who, "consent.read", p.id, {"consent_state"}));
-  return StateJson(p, state, served);
+  nlohmann::json out = StateJson(p, state, served);
+  // When a message may go: the person's quiet hours at that brand, and
+  // whether they are in them now (what a sender checks before sending).
+  ASSIGN_OR_RETURN(std::optional<consent::QuietHours> quiet, consent::ReadQuietHours(d_.store, p.SourceIds(), served));
+  out["quiet_hours"] = quiet ? consent::QuietHoursToJson(*quiet) : nlohmann::json(nullptr);
+  out["in_quiet_hours_now"] = quiet && consent::InQuietHours(*quiet, d_.env.NowMillis());
+  return out;
 }
 
 Result<nlohmann::json> ConsentService::History(const Principal& who, std::string_view lookup, std::string_view brand) {

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "consent/ledger.h"
+#include "consent/quiet_hours.h"
 #include "core/time_format.h"
 #include "crypto/aead.h"
 #include "privacy/rights_records.h"
@@ -123,6 +124,7 @@ Result<nlohmann::json> RightsService::EraseBrandData(const Principal& who, const
         return true;
       }));
       RETURN_IF_ERROR(bad);
+      consent::StageQuietHours(txn, id, brand, std::nullopt);  // what the person asked of that brand goes with it
     }
     p.brands.erase(std::remove(p.brands.begin(), p.brands.end(), brand), p.brands.end());
     p.updated_ms = d_.env.NowMillis();

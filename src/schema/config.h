@@ -113,6 +113,10 @@ struct RecommendationSettings {
 };
 
 struct Config {
+  // Where people's data lives: empty, the --data directory (embedded
+  // RocksDB); or postgres://USER@HOST:PORT/DB, shared by several nodes (the
+  // key vault, the audit log and models stay in --data). --store overrides it.
+  std::string store;
   Declaration declaration;
   ServerSettings server;
   RecommendationSettings recommendations;

@@ -78,9 +78,10 @@ class Parser {
       Error(root, "(top level)", "expected a mapping of sections (purposes, categories, traits, ...)");
       return cfg;
     }
-    CheckKeys(root, "", {"version", "server", "keys", "controller", "translations", "brands", "identity", "channels", "purposes", "categories",
+    CheckKeys(root, "", {"version", "store", "server", "keys", "controller", "translations", "brands", "identity", "channels", "purposes", "categories",
                          "traits", "group_traits", "context", "events", "forbidden", "consent",
                          "recommendations", "security"});
+    cfg.store = Scalar<std::string>(root["store"], "store", "", "a data directory, or postgres://USER@HOST:PORT/DB");
     ParseServer(root["server"], &cfg.server);
     ParseKeys(root["keys"], &cfg.keys);
     Declaration& d = cfg.declaration;

@@ -18,18 +18,21 @@ struct Days {
   std::vector<std::string> labels;
   std::vector<int64_t> ends_ms;  // the last day ends now
 
+  std::vector<int64_t> starts_ms;
+
   Days(int64_t now, int days) {
     const int64_t today = now - now % kDayMs;
     for (int i = days - 1; i >= 0; --i) {
       const int64_t start = today - i * kDayMs;
       labels.push_back(FormatIso8601Millis(start).substr(0, 10));
+      starts_ms.push_back(start);
       ends_ms.push_back(i == 0 ? now : start + kDayMs - 1);
     }
   }
-  // The index of the day `at_ms` falls on, or -1 before the first.
+  // The index of the (UTC) day `at_ms` falls on, or -1 outside them.
   int IndexOf(int64_t at_ms) const {
     for (size_t i = 0; i < ends_ms.size(); ++i)
-      if (at_ms <= ends_ms[i]) return at_ms > ends_ms[i] - kDayMs ? static_cast<int>(i) : -1;
+      if (at_ms >= starts_ms[i] && at_ms <= ends_ms[i]) return static_cast<int>(i);
     return -1;
   }
 };
@@ -41,13 +44,14 @@ Result<nlohmann::json> ConsentOverTime(const schema::Declaration& d, store::Stor
   struct Person {
     int64_t created_ms;
     std::vector<std::string> sources;
+    std::vector<std::string> brands;  // where each brand keeps its choices: whose customer they are
   };
   std::vector<Person> people;
   store::ScanOptions so;
   so.prefix = std::string(profile::ProfileFamily());
   RETURN_IF_ERROR(store.Scan(so, [&](std::string_view, std::string_view v) {
     auto p = profile::DecodeProfile(v);
-    if (p.ok() && p->merged_into.empty()) people.push_back({p->created_ms, p->SourceIds()});
+    if (p.ok() && p->merged_into.empty()) people.push_back({p->created_ms, p->SourceIds(), p->brands});
     return true;
   }));
   std::vector<std::pair<std::string, std::string>> uses;  // (purpose, channel), in the order of the answer
@@ -61,7 +65,8 @@ Result<nlohmann::json> ConsentOverTime(const schema::Declaration& d, store::Stor
   std::vector<char> decisions(uses.size());
   for (const Person& person : people) {
     ASSIGN_OR_RETURN(std::vector<consent::ConsentRecord> records, ledger.History(person.sources));
-    std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) { return a.at_ms < b.at_ms; });
+    // History() answers them oldest first, in the order they were recorded
+    // (records of one millisecond included): replayed as the ledger applied them.
     consent::ConsentState state;
     size_t next = 0;
     bool stale = true;  // decisions must be worked out again
@@ -71,8 +76,15 @@ Result<nlohmann::json> ConsentOverTime(const schema::Declaration& d, store::Stor
       if (person.created_ms > days.ends_ms[day]) continue;
       ++present[day];
       if (stale) {
-        for (size_t u = 0; u < uses.size(); ++u)
+        // With brands, a use counts where any brand the person is a customer
+        // of may make it (choices are stated to one brand, rarely the group).
+        for (size_t u = 0; u < uses.size(); ++u) {
           decisions[u] = policy::Decide(d, state, {uses[u].first, uses[u].second, consent::kAllBrands}).allowed;
+          for (const auto& brand : person.brands) {
+            if (decisions[u] || !d.FindBrand(brand)) continue;
+            decisions[u] = policy::Decide(d, state, {uses[u].first, uses[u].second, brand}).allowed;
+          }
+        }
         stale = false;
       }
       for (size_t u = 0; u < uses.size(); ++u) allowed[u][day] += decisions[u];
@@ -124,6 +136,10 @@ Result<nlohmann::json> ConsoleOverview(const Principal& who, const ConsoleDeps& 
   const bool audit = Access::Authorize(who, Operation::kReadAudit).ok();
   const bool recs = Access::Authorize(who, Operation::kReadRecsStats).ok();
   if (!stats && !audit && !recs) return Access::Authorize(who, Operation::kReadStats);
+  // Its figures are the whole group's: every brand's people, events and requests.
+  if (who.brand != consent::kAllBrands)
+    return PermissionDenied("a brand's key may not open the console: its figures reach the data of the group's "
+                            "other brands (use a group key)");
 
   const int64_t now = deps.report.env->NowMillis();
   const Days span(now, days);

@@ -11,8 +11,8 @@
 
 namespace shinrai::service {
 
-Principal PrivacyCenterService::Center(const std::string& brand) {
-  return {Role::kService, "privacy center (the person, through their link)", "privacy-center", 0, brand};
+Principal PrivacyCenterService::Center(const std::string& brand, const std::string& through) {
+  return {Role::kService, through, "privacy-center", 0, brand};
 }
 
 Result<nlohmann::json> PrivacyCenterService::CreateLink(const Principal& who, std::string_view body) {
@@ -83,8 +83,9 @@ Result<nlohmann::json> PrivacyCenterService::Me(std::string_view token, std::str
   ASSIGN_OR_RETURN(nlohmann::json notice,
                    transparency::NoticeContent(d_.config.declaration,
                                                {"short", std::string(lang), link.brand == "*" ? "" : link.brand}));
+  ASSIGN_OR_RETURN(profile::Profile person, reader_.Find("profile:" + link.profile_id, link.brand));
   ASSIGN_OR_RETURN(std::optional<consent::QuietHours> quiet,
-                   consent::ReadQuietHours(d_.store, link.profile_id, link.brand));
+                   consent::ReadQuietHours(d_.store, person.SourceIds(), link.brand));
   return nlohmann::json{{"expires_at", FormatIso8601Millis(link.expires_ms)},
                         {"notice", std::move(notice)},
                         {"choices", std::move(choices)},
@@ -115,13 +116,13 @@ void PrivacyCenterService::ChangeConsent(std::string_view token, std::string_vie
 }
 
 void PrivacyCenterService::RecordChoice(const std::string& profile_id, const std::string& brand,
-                                        nlohmann::json changes, Done done) {
+                                        nlohmann::json changes, Done done, const std::string& through) {
   // What the person said here, to this brand, having been shown this notice.
   const nlohmann::json req = {{"changes", std::move(changes)},
                               {"source", "privacy_center"},
                               {"brand", brand},
                               {"notice_version", d_.config.declaration.consent.notice_version}};
-  consent_.Change(Center(brand), "profile:" + profile_id, req.dump(), std::move(done));
+  consent_.Change(Center(brand, through), "profile:" + profile_id, req.dump(), std::move(done));
 }
 
 void PrivacyCenterService::SetQuietHours(std::string_view token, std::string_view body, Done done) {
@@ -129,7 +130,8 @@ void PrivacyCenterService::SetQuietHours(std::string_view token, std::string_vie
   if (!link.ok()) return done(link.status());
   nlohmann::json req = nlohmann::json::parse(body, nullptr, false);
   if (req.is_discarded() || !req.is_object() || req.size() != 1 || !req.contains("quiet_hours"))
-    return done(InvalidArgument("the body must be {\"quiet_hours\": {\"from\", \"to\", \"time_zone\"}} or {\"quiet_hours\": null}"));
+    return done(InvalidArgument("the body must be a JSON object in UTF-8, exactly {\"quiet_hours\": {\"from\", \"to\", "
+                                "\"time_zone\"}} or {\"quiet_hours\": null}"));
   std::optional<consent::QuietHours> quiet;
   if (!req["quiet_hours"].is_null()) {
     auto parsed = consent::ParseQuietHours(req["quiet_hours"]);
@@ -139,10 +141,15 @@ void PrivacyCenterService::SetQuietHours(std::string_view token, std::string_vie
   // Under the lock erasure takes too: never written for someone just erased.
   auto lock = d_.serializer.Lock();
   if (Status held = StillHeld(*link); !held.ok()) return done(held);
+  // Kept under the person's id now: the link may name a profile merged into
+  // another since, whose id is then only a source of the survivor.
+  auto person = reader_.Find("profile:" + link->profile_id, link->brand);
+  if (!person.ok()) return done(person.status());
   store::Transaction txn = d_.writer.Begin();
-  consent::StageQuietHours(txn, link->profile_id, link->brand, quiet);
+  for (const auto& id : person->SourceIds()) consent::StageQuietHours(txn, id, link->brand, std::nullopt);
+  consent::StageQuietHours(txn, person->id, link->brand, quiet);
   nlohmann::json reply = {{"quiet_hours", quiet ? consent::QuietHoursToJson(*quiet) : nlohmann::json(nullptr)}};
-  if (Status s = d_.audit.Append({"privacy_center.quiet_hours", AuditActor(Center(link->brand)), link->profile_id, {}, "",
+  if (Status s = d_.audit.Append({"privacy_center.quiet_hours", AuditActor(Center(link->brand)), person->id, {}, "",
                                   {{"brand", link->brand}, {"set", quiet.has_value()}}});
       !s.ok())
     return done(s);
@@ -155,7 +162,7 @@ void PrivacyCenterService::SetQuietHours(std::string_view token, std::string_vie
 Result<nlohmann::json> PrivacyCenterService::File(const transparency::PrivacyCenterLink& link, const std::string& type) {
   // Filed by the center on the person's own instruction: a group-level actor
   // (rights reach every brand's data), scoped by the link's brand.
-  const Principal filer{Role::kPrivacyOfficer, "privacy center (the person, through their link)", "privacy-center"};
+  const Principal filer{Role::kPrivacyOfficer, kThroughLink, "privacy-center"};
   nlohmann::json req = {{"type", type}, {"subject", "profile:" + link.profile_id}, {"note", "asked in the privacy center"}};
   if (link.brand != consent::kAllBrands) req["brand"] = link.brand;
   ASSIGN_OR_RETURN(nlohmann::json record, rights_.Create(filer, req.dump()));

@@ -78,7 +78,8 @@ class PrivacyCenterService {
  private:
   // How the center appears in the audit log and to the consent service: the
   // person, acting through the link, at the link's brand.
-  static Principal Center(const std::string& brand);
+  static constexpr const char* kThroughLink = "privacy center (the person, through their link)";
+  static Principal Center(const std::string& brand, const std::string& through = kThroughLink);
   // Records the denials GPC asks for; answers the purposes it covers.
   Result<std::vector<std::string>> HonourGpc(const transparency::PrivacyCenterLink& link);
 
@@ -86,7 +87,8 @@ class PrivacyCenterService {
   Status StillHeld(const transparency::PrivacyCenterLink& link);
   // Records the person's own choice made here: source privacy_center, at
   // `brand`, citing the notice shown.
-  void RecordChoice(const std::string& profile_id, const std::string& brand, nlohmann::json changes, Done done);
+  void RecordChoice(const std::string& profile_id, const std::string& brand, nlohmann::json changes, Done done,
+                    const std::string& through = kThroughLink);
   // Rights requests filed for the person, by the center.
   Result<nlohmann::json> File(const transparency::PrivacyCenterLink& link, const std::string& type);
 

@@ -3,7 +3,6 @@
 #include <future>
 
 #include "consent/ledger.h"
-#include "consent/policy.h"
 #include "transparency/phrases.h"
 #include "transparency/privacy_center_service.h"
 
@@ -23,7 +22,7 @@ Result<RecommendationToken> TokenOf(const RecommendationService& recs, const nlo
 
 Result<nlohmann::json> ParseBody(std::string_view body, std::initializer_list<std::string_view> fields) {
   nlohmann::json req = nlohmann::json::parse(body, nullptr, false);
-  if (req.is_discarded() || !req.is_object()) return InvalidArgument("the body must be a JSON object");
+  if (req.is_discarded() || !req.is_object()) return InvalidArgument("the body must be a JSON object in UTF-8");
   for (const auto& [k, _] : req.items()) {
     if (std::find(fields.begin(), fields.end(), k) == fields.end()) {
       std::string expected;
@@ -45,13 +44,14 @@ std::string JoinWith(const std::vector<std::string>& parts, const std::string& s
 Result<nlohmann::json> PrivacyCenterService::Why(std::string_view body) {
   ASSIGN_OR_RETURN(nlohmann::json req, ParseBody(body, {"recommendation_id", "item", "lang"}));
   ASSIGN_OR_RETURN(RecommendationToken t, TokenOf(recs_, req));
-  if (req.contains("item") && !req["item"].is_string()) return InvalidArgument("item: expected an item id");
+  if (req.contains("item") && (!req["item"].is_string() || req["item"].get<std::string>().empty()))
+    return InvalidArgument("item: expected an item id of the recommendation (leave it out for every item)");
   if (req.contains("lang") && !req["lang"].is_string()) return InvalidArgument("lang: expected a language code");
   const std::string lang = req.value("lang", "en");
   ASSIGN_OR_RETURN(const nlohmann::json strings, transparency::LanguageStrings(lang));
   const std::string only = req.value("item", "");
   if (!only.empty() && std::find(t.items.begin(), t.items.end(), only) == t.items.end())
-    return InvalidArgument("item: '" + only + "' was not in this recommendation");
+    return InvalidArgument("item: '" + only.substr(0, 64) + "' was not in this recommendation");
 
   const schema::Declaration& d = d_.config.declaration;
   const std::string sep = strings.value("list_separator", ", ");
@@ -88,7 +88,7 @@ Result<nlohmann::json> PrivacyCenterService::Why(std::string_view body) {
   }
 
   const std::string& purpose = d_.config.recommendations.purpose;
-  const std::string channel_name = strings["channel"].value(t.channel, t.channel);
+  const std::string channel_name = strings.value("channel", nlohmann::json::object()).value(t.channel, t.channel);
   nlohmann::json categories = nlohmann::json::array();
   std::vector<std::string> category_names;
   for (const auto& c : t.categories_used) {
@@ -106,21 +106,17 @@ Result<nlohmann::json> PrivacyCenterService::Why(std::string_view body) {
                              : transparency::Phrase(strings, "why_no_data")},
       {"switch", nullptr}};
   if (t.profile_id.empty()) return reply;  // made for nobody known: nothing to turn off
-
-  // Whether the switch is still on: the person's choice now, not then.
-  const transparency::PrivacyCenterLink link{t.profile_id, t.brand};
-  RETURN_IF_ERROR(StillHeld(link));
-  ASSIGN_OR_RETURN(consent::ConsentState state, consent::ConsentLedger(&d_.store).State(t.profile_id));
-  const bool on = policy::Decide(d, state, {purpose, t.channel, t.brand}).allowed;
-  RETURN_IF_ERROR(d_.audit.Append({"recommendations.explain", AuditActor(Center(t.brand)), t.profile_id,
-                                  {"consent_state"}, "", {{"channel", t.channel}}}));
+  // Everything above is what the recommendation itself said when it was
+  // shown: nothing about the person is read from the store, so whoever holds
+  // the id learns nothing the page did not already show (not even their
+  // consent now). Only that they are still held: after an erasure, nothing.
+  RETURN_IF_ERROR(StillHeld({t.profile_id, t.brand}));
   const std::map<std::string, std::string> on_channel = {{"channel", channel_name}};
   reply["switch"] = {{"purpose", purpose},
                      {"purpose_name", d.PurposeText(purpose, lang)},
                      {"channel", t.channel},
-                     {"on", on},
                      {"label", transparency::Phrase(strings, "why_switch_label", on_channel)},
-                     {"text", transparency::Phrase(strings, on ? "why_switch_text" : "why_switch_off", on_channel)},
+                     {"text", transparency::Phrase(strings, "why_switch_text", on_channel)},
                      {"off_text", transparency::Phrase(strings, "why_switch_off", on_channel)}};
   return reply;
 }
@@ -133,10 +129,24 @@ void PrivacyCenterService::TurnOff(std::string_view body, Done done) {
   if (t->profile_id.empty())
     return done(InvalidArgument("recommendation_id: it used nothing about anyone, so there is nothing to turn off"));
   if (Status held = StillHeld({t->profile_id, t->brand}); !held.ok()) return done(held);
+  const std::string& purpose = d_.config.recommendations.purpose;
+  // Withdrawn when it was granted, as the privacy center's own toggles say.
+  auto state = consent::ConsentLedger(&d_.store).State(t->profile_id);
+  if (!state.ok()) return done(state.status());
+  const consent::ConsentRecord* now = state->Find(purpose, t->channel, t->brand);
+  const bool granted = now && now->status == consent::ConsentStatus::kGranted;
+  if (now && !granted) return done(nlohmann::json{{"turned_off", true}, {"recorded", 0}});  // off already
+  // The answer says it is off and no more: the consent service's reply
+  // (the person's id and every choice) is not for whoever holds the id.
   RecordChoice(t->profile_id, t->brand,
-               nlohmann::json::array(
-                   {{{"purpose", d_.config.recommendations.purpose}, {"channel", t->channel}, {"status", "denied"}}}),
-               std::move(done));
+               nlohmann::json::array({{{"purpose", purpose},
+                                       {"channel", t->channel},
+                                       {"status", granted ? "withdrawn" : "denied"}}}),
+               [done = std::move(done)](Result<nlohmann::json> r) {
+                 if (!r.ok()) return done(r.status());
+                 done(nlohmann::json{{"turned_off", true}, {"recorded", r->value("recorded", 0)}});
+               },
+               "why am I seeing this? (the person, through their recommendation)");
 }
 
 }  // namespace shinrai::service

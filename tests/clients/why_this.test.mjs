@@ -89,7 +89,7 @@ test('the page says why in plain words, and one click turns that personalization
   assert.match(await page.textContent('#switch-text'), /Personalized suggestions are off on our website/);
   const history = (await getJson(`${server.url}/v1/consent/${shopper}/history`, ADMIN)).body.records;
   const last = history.at(-1);
-  assert.deepEqual([last.purpose, last.channel, last.status, last.source], ['personalization', 'web', 'denied', 'privacy_center']);
+  assert.deepEqual([last.purpose, last.channel, last.status, last.source], ['personalization', 'web', 'withdrawn', 'privacy_center']);
   const after = await recommend(shopper);
   assert.equal(after.personalized, false);
   assert.deepEqual(problems, []);
@@ -125,4 +125,23 @@ test('the page passes an accessibility scan, in Japanese on a phone too', async 
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `fits ${width}px`);
     await close();
   }
+});
+
+test('Shinrai\'s own pages are told apart from a rebinding site by their address, not by a header', async () => {
+  const body = JSON.stringify({ batch: [{ type: 'track', event: 'Product Viewed', anonymousId: 'rebind-1' }] });
+  const send = (headers) => fetch(`${server.url}/v1/batch`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Basic ${Buffer.from('demo-write-key:').toString('base64')}`, ...headers },
+    body,
+  });
+  const port = new URL(server.url).port;
+  // A page of evil.example whose name now points at this server: its Origin and Host name it.
+  for (const extra of [{}, { 'Sec-Fetch-Site': 'same-origin' }]) {
+    const r = await send({ Origin: `http://evil.example:${port}`, Host: `evil.example:${port}`, ...extra });
+    assert.equal(r.status, 403, JSON.stringify(extra));
+  }
+  // Another site on this machine (another port) is another origin.
+  assert.equal((await send({ Origin: 'http://127.0.0.1:1' })).status, 403);
+  // This server's own page, at its address.
+  assert.equal((await send({ Origin: server.url })).status, 200);
 });

@@ -136,15 +136,15 @@ std::unique_ptr<Stack> BuildStack() {
   std::filesystem::create_directories(s->dir);
   app::OpenedData& d = s->data;
   d.paths.audit_dir = s->dir + "/audit";
-  d.rocks = store::NewMemoryStore();
-  d.store = d.rocks.get();
+  d.backend = store::NewMemoryStore();
+  d.store = d.backend.get();
   crypto::SecretKey suppression_key;
   if (config->security.encrypt_at_rest) {
     d.vault_store = store::NewMemoryStore();
     auto vault = crypto::KeyVault::Open(d.vault_store.get(), master_key);
     Check(vault.status(), "key vault");
     d.vault = std::move(*vault);
-    d.encrypted = crypto::NewEncryptedStore(d.rocks.get(), d.vault.get(), app::PersonalDataScheme());
+    d.encrypted = crypto::NewEncryptedStore(d.backend.get(), d.vault.get(), app::PersonalDataScheme());
     d.store = d.encrypted.get();
     suppression_key = d.vault->suppression_key();
     d.audit_head_key = audit::HeadKeyFrom(master_key);

@@ -201,7 +201,7 @@ TEST(AtRest, EveryPersonalKeyFamilyIsSealedRightsRequestNotesIncluded) {
       store::ScanOptions so;
       so.prefix = f;
       int records = 0;
-      ASSERT_TRUE(s.data().rocks->Scan(so, [&](auto, auto) { return ++records, true; }).ok());
+      ASSERT_TRUE(s.data().backend->Scan(so, [&](auto, auto) { return ++records, true; }).ok());
       EXPECT_GT(records, 0) << "no record in the personal family " << f;
     }
 
@@ -210,7 +210,7 @@ TEST(AtRest, EveryPersonalKeyFamilyIsSealedRightsRequestNotesIncluded) {
       store::ScanOptions so;
       so.prefix = f;
       std::vector<std::pair<std::string, std::string>> raw;
-      ASSERT_TRUE(s.data().rocks->Scan(so, [&](std::string_view k, std::string_view v) {
+      ASSERT_TRUE(s.data().backend->Scan(so, [&](std::string_view k, std::string_view v) {
                      raw.emplace_back(k, v);
                      return true;
                    }).ok());

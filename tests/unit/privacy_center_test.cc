@@ -192,7 +192,7 @@ TEST(WhyThis, SaysWhyInPlainWordsAndItsSwitchTurnsThatPersonalizationOff) {
     EXPECT_THAT(text, HasSubstr("Tea no. " + past["item"].get<std::string>().substr(1))) << "names the past items";
   EXPECT_TRUE((*why)["personalized"].get<bool>());
   EXPECT_THAT((*why)["data_used"].get<std::string>(), HasSubstr("To choose it we used: "));
-  EXPECT_EQ((*why)["switch"]["on"], true);
+  EXPECT_FALSE((*why)["switch"].contains("on")) << "the person's consent now is not for whoever holds the id";
   EXPECT_EQ((*why)["switch"]["label"], "Turn off personalized suggestions on our website");
   auto ja = center.Why(nlohmann::json{{"recommendation_id", rid}, {"lang", "ja"}}.dump());
   ASSERT_OK(ja);
@@ -214,15 +214,17 @@ TEST(WhyThis, SaysWhyInPlainWordsAndItsSwitchTurnsThatPersonalizationOff) {
   EXPECT_TRUE((*f.services().consent.History(kAdmin, "u2"))["records"].size() == 1);
 
   // One click: the person's own withdrawal, on the channel it was shown on.
-  ASSERT_OK(TurnOff(f, nlohmann::json{{"recommendation_id", rid}}.dump()));
+  auto off = TurnOff(f, nlohmann::json{{"recommendation_id", rid}}.dump());
+  ASSERT_OK(off);
+  EXPECT_EQ(*off, (nlohmann::json{{"turned_off", true}, {"recorded", 1}})) << "nothing else about the person";
   auto history = f.services().consent.History(kAdmin, "u2");
   const nlohmann::json& last = (*history)["records"].back();
   EXPECT_EQ(last["purpose"], "personalization");
   EXPECT_EQ(last["channel"], "web");
-  EXPECT_EQ(last["status"], "denied");
+  EXPECT_EQ(last["status"], "withdrawn");
   EXPECT_EQ(last["source"], "privacy_center");
   EXPECT_FALSE((*recs.Recommend(kService, "u2", {}))["personalized"].get<bool>());
-  EXPECT_EQ((*center.Why(nlohmann::json{{"recommendation_id", rid}}.dump()))["switch"]["on"], false);
+  EXPECT_EQ((*TurnOff(f, nlohmann::json{{"recommendation_id", rid}}.dump()))["recorded"], 0) << "a second click changes nothing";
 
   // For nobody known: popular, nothing about anyone, nothing to turn off.
   auto anon = recs.Recommend(kService, "never-seen", {});
@@ -300,6 +302,25 @@ TEST(QuietHours, ThePersonSetsThemInThePrivacyCenterAndTheyGoWithTheirErasure) {
   ASSERT_OK(f.store().Scan(so, [&](std::string_view, std::string_view) { return ++left, true; }));
   EXPECT_EQ(left, 0) << "erased with the person";
   EXPECT_THAT(Quiet(f, token, R"({"quiet_hours":null})"), StatusIs(Code::kNotFound, HasSubstr("nothing is held")));
+}
+
+TEST(QuietHours, FollowThePersonThroughAMergeAndReachTheSender) {
+  CollectFixture f(testing::ExampleConfig());
+  ASSERT_OK(f.Track(R"({"anonymousId":"anon-qh","event":"Product Viewed","properties":{"product_id":"p1"}})"));
+  const std::string anon = TokenOf(*f.services().privacy_center.CreateLink(kService, R"({"subject":"anon-qh"})"));
+  ASSERT_OK(Quiet(f, anon, R"({"quiet_hours":{"from":"22:00","to":"07:00","time_zone":"Asia/Tokyo"}})"));
+  ASSERT_OK(f.Identify(R"({"anonymousId":"anon-qh","userId":"ria"})"));  // the device was ria's
+  const std::string ria = TokenOf(*f.services().privacy_center.CreateLink(kService, R"({"subject":"ria"})"));
+  EXPECT_EQ((*f.services().privacy_center.Me(ria, "en"))["quiet_hours"]["from"], "22:00");
+  EXPECT_EQ((*f.services().privacy_center.Export(ria))["quiet_hours"]["*"]["to"], "07:00");
+  // Changed through either link, it is the one person's.
+  ASSERT_OK(Quiet(f, anon, R"({"quiet_hours":{"from":"23:00","to":"06:00","time_zone":"Asia/Tokyo"}})"));
+  EXPECT_EQ((*f.services().privacy_center.Me(ria, "en"))["quiet_hours"]["from"], "23:00");
+  // What a brand's sender reads before sending.
+  auto state = f.services().consent.State(kAdmin, "ria");
+  ASSERT_OK(state);
+  EXPECT_EQ((*state)["quiet_hours"]["from"], "23:00");
+  EXPECT_TRUE((*state)["in_quiet_hours_now"].is_boolean());
 }
 
 }  // namespace shinrai

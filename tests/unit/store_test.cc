@@ -6,6 +6,7 @@
 #include "store/staged_writer.h"
 #include "store/store.h"
 #include "testing/collect_fixture.h"
+#include "testing/postgres_fixture.h"
 #include "testing/status_matchers.h"
 
 namespace shinrai::store {
@@ -13,14 +14,20 @@ namespace {
 
 struct Backend {
   std::string name;
-  std::function<std::unique_ptr<Store>(const std::string& dir)> open;
+  // Null with the reason in `skip` when the backend cannot be had here.
+  std::function<std::unique_ptr<Store>(const std::string& dir, std::string* skip)> open;
 };
 
 void PrintTo(const Backend& b, std::ostream* os) { *os << b.name; }
 
 class StoreContract : public ::testing::TestWithParam<Backend> {
  protected:
-  void SetUp() override { store_ = GetParam().open(dir_.path()); }
+  void SetUp() override {
+    std::string skip;
+    store_ = GetParam().open(dir_.path(), &skip);
+    if (!store_ && !skip.empty()) GTEST_SKIP() << skip;
+    ASSERT_TRUE(store_);
+  }
   testing::TempDir dir_;
   std::unique_ptr<Store> store_;
 };
@@ -81,12 +88,21 @@ TEST_P(StoreContract, StagedWritesAreVisibleBeforeCommitAndDurableAfter) {
 
 INSTANTIATE_TEST_SUITE_P(
     Backends, StoreContract,
-    ::testing::Values(Backend{"memory", [](const std::string&) { return NewMemoryStore(); }},
+    ::testing::Values(Backend{"memory", [](const std::string&, std::string*) { return NewMemoryStore(); }},
                       Backend{"rocksdb",
-                              [](const std::string& dir) {
+                              [](const std::string& dir, std::string*) {
                                 RocksOptions o;
                                 o.path = dir + "/db";
                                 return std::move(OpenRocksStore(o)).value();
+                              }},
+                      Backend{"postgres",
+                              [](const std::string&, std::string* skip) -> std::unique_ptr<Store> {
+                                const testing::TestPostgres pg = testing::FindTestPostgres();
+                                if (pg.url.empty()) return *skip = pg.skip_reason, nullptr;
+                                auto s = testing::OpenTestPostgresStore(pg);
+                                if (!s.ok()) ADD_FAILURE() << "the test cluster is up, but: " << s.status().ToString();
+                                if (!s.ok()) return nullptr;
+                                return std::move(*s);
                               }}),
     [](const auto& info) { return info.param.name; });
 

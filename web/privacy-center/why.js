@@ -43,7 +43,7 @@ function render(why) {
   $('switch-text').textContent = sw.text;
   const button = $('turn-off');
   button.textContent = sw.label;
-  button.hidden = !sw.on;
+  button.hidden = false;
   button.onclick = async () => {
     button.disabled = true;
     try {

@@ -1,0 +1,44 @@
+// The PostgreSQL backend of the Store interface, for several `shinrai serve`
+// nodes on one database (issue 19). Keys and values are bytes (bytea), in one
+// table whose order is the same bytewise order as RocksDB's, so every reader
+// of the store (prefix scans included) works unchanged.
+//
+// Layout (schema version 1, `shinrai migrate` creates it):
+//   shinrai_kv(k bytea PRIMARY KEY, subject text NOT NULL, v bytea NOT NULL)
+//   shinrai_schema(version int NOT NULL)
+// `subject` is the person a key belongs to ("<profile id>" for the families
+// sealed per person, "" for shared records): the column a Citus cluster
+// distributes on (docs/postgres.md).
+//
+// Thread-safety: safe for concurrent use; each call takes a connection from
+// a fixed pool.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "store/store.h"
+
+namespace shinrai::store {
+
+inline constexpr int kPostgresSchemaVersion = 1;
+
+struct PostgresOptions {
+  std::string url;         // postgres://USER@HOST:PORT/DB (libpq's URI form)
+  int pool_size = 8;       // connections kept open
+  std::string schema;      // a PostgreSQL schema to use instead of "public" (tests keep apart this way)
+};
+
+// Whether `text` names a PostgreSQL database rather than a directory.
+bool IsPostgresUrl(std::string_view text);
+
+// Creates or upgrades the tables to kPostgresSchemaVersion (under an advisory
+// lock, so nodes migrating at once do it once). Refuses a newer schema.
+// Answers the version found before.
+Result<int> MigratePostgres(const PostgresOptions& options);
+
+// Opens the pool. FailedPrecondition, saying what to run, when the schema is
+// missing, older or newer than this build's.
+Result<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options);
+
+}  // namespace shinrai::store
