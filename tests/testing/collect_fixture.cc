@@ -1,5 +1,7 @@
 #include "testing/collect_fixture.h"
 
+#include "testing/postgres_fixture.h"
+
 #include <future>
 #include <random>
 
@@ -13,9 +15,22 @@ schema::Config ExampleConfig() {
   return std::move(*cfg);
 }
 
+namespace {
+
+// The store a fixture gets when the test names none: memory, or with
+// SHINRAI_TEST_STORE=postgres a fresh schema of the test cluster (CTest runs
+// the collection, consent and rights suites a second time so).
+std::unique_ptr<store::Store> DefaultStore() {
+  if (!TestsWantPostgres()) return store::NewMemoryStore();
+  auto pg = OpenTestPostgresStore(FindTestPostgres());
+  if (!pg.ok()) throw std::runtime_error("SHINRAI_TEST_STORE=postgres: " + pg.status().ToString());
+  return std::move(*pg);
+}
+
+}  // namespace
+
 CollectFixture::CollectFixture(schema::Config config, std::unique_ptr<store::Store> store)
-    : config_(std::make_unique<schema::Config>(std::move(config))),
-      store_(store ? std::move(store) : store::NewMemoryStore()) {
+    : config_(std::make_unique<schema::Config>(std::move(config))), store_(store ? std::move(store) : DefaultStore()) {
   access_ = std::make_unique<service::Access>(config_->keys);
   services_ = std::make_unique<app::Services>(app::ServicesDeps{config_.get(), store_.get(), /*vault=*/nullptr,
                                                                 &suppression_, &audit_, access_.get(), &env_,

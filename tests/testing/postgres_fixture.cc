@@ -38,4 +38,18 @@ Result<std::unique_ptr<store::Store>> OpenTestPostgresStore(const TestPostgres& 
   return store::OpenPostgresStore(o);
 }
 
+Result<std::string> TestPostgresUrlFor(const TestPostgres& pg, const std::string& key) {
+  if (pg.url.empty()) return Unavailable(pg.skip_reason);
+  store::PostgresOptions o;
+  o.url = pg.url;
+  o.schema = "d" + std::to_string(std::hash<std::string>{}(key) % 1000000000000ULL);
+  RETURN_IF_ERROR(store::MigratePostgres(o).status());
+  return pg.url + "?options=-csearch_path%3D" + o.schema;
+}
+
+bool TestsWantPostgres() {
+  const char* which = std::getenv("SHINRAI_TEST_STORE");
+  return which && std::string_view(which) == "postgres";
+}
+
 }  // namespace shinrai::testing

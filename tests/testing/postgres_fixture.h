@@ -20,4 +20,12 @@ TestPostgres FindTestPostgres();
 // A migrated, empty store in a new schema of the test cluster.
 Result<std::unique_ptr<store::Store>> OpenTestPostgresStore(const TestPostgres& pg);
 
+// A URL whose connections use a migrated schema of their own, named after
+// `key` (a test's data directory), so that reopening the same directory
+// finds the same records, as a restarted server would.
+Result<std::string> TestPostgresUrlFor(const TestPostgres& pg, const std::string& key);
+
+// Whether SHINRAI_TEST_STORE asks the fixtures for PostgreSQL.
+bool TestsWantPostgres();
+
 }  // namespace shinrai::testing

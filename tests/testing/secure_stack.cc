@@ -7,11 +7,18 @@
 #include <sstream>
 
 #include "testing/collect_fixture.h"
+#include "testing/postgres_fixture.h"
 
 namespace shinrai::testing {
 
 SecureStack::SecureStack(const std::string& dir, bool encrypt) : config_(ExampleConfig()) {
   config_.security.encrypt_at_rest = encrypt;
+  if (TestsWantPostgres()) {
+    // People's records in the test cluster; keys, logs and models stay in `dir`.
+    auto url = TestPostgresUrlFor(FindTestPostgres(), dir);
+    if (!url.ok()) throw std::runtime_error("SHINRAI_TEST_STORE=postgres: " + url.status().ToString());
+    config_.store = *url;
+  }
   auto opened = app::OpenData(dir, config_);
   if (!opened.ok()) throw std::runtime_error(opened.status().ToString());
   data_ = std::make_unique<app::OpenedData>(std::move(*opened));
