@@ -4,7 +4,9 @@
 #   start_server DATA_DIR   -> sets SERVER_PID and SERVER_PORT (exits on failure)
 start_server() {
   local data=$1
-  "$BIN" serve --data "$data" --config "${CONFIG:-examples/shinrai.yaml}" --listen 127.0.0.1:0 >"$data.log" 2>&1 &
+  # SERVE_ARGS: more options for `shinrai serve` (e.g. --store postgres://...).
+  # shellcheck disable=SC2086
+  "$BIN" serve --data "$data" --config "${CONFIG:-examples/shinrai.yaml}" --listen 127.0.0.1:0 ${SERVE_ARGS:-} >"$data.log" 2>&1 &
   SERVER_PID=$!
   SERVER_PORT=""
   for _ in $(seq 300); do
