@@ -16,7 +16,7 @@ PACKAGES=(
   libpq-dev postgresql
   libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
   clang libclang-rt-14-dev libomp-dev
-  wrk curl openssl
+  wrk curl openssl systemd
   chromium fonts-ipafont-gothic
 )
 if ! command -v node >/dev/null 2>&1; then PACKAGES+=(nodejs npm); fi
