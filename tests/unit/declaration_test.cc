@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <regex>
+#include <sstream>
 
 #include "schema/config.h"
 #include "schema/identifiers.h"
@@ -184,6 +186,44 @@ TEST(Identifiers, PhonesBecomeE164) {
   EXPECT_FALSE(NormalizePhone("020 7183 8750", ""));  // no way to know the country
   EXPECT_FALSE(NormalizePhone("+44 abc", ""));
   EXPECT_FALSE(NormalizePhone("+12", ""));
+}
+
+}  // namespace
+}  // namespace shinrai::schema
+
+namespace shinrai::schema {
+namespace {
+
+// Issue 20, item 4: every setting the parser accepts is explained in the
+// annotated example (set, or shown in a comment), so that a key added to the
+// parser without a word for its users fails here.
+TEST(AnnotatedExample, DocumentsEveryKeyTheParserAccepts) {
+  auto read = [](const std::string& path) {
+    std::ifstream in(std::string(SHINRAI_SOURCE_DIR) + "/" + path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  };
+  const std::string parser = read("src/schema/config_parser.cc");
+  const std::string example = read("examples/shinrai.yaml");
+  ASSERT_FALSE(parser.empty());
+  ASSERT_FALSE(example.empty());
+  // CheckKeys(node, field, {"a", "b", ...}): the lists of accepted keys.
+  const std::regex call(R"(CheckKeys\([^{]*\{([^}]*)\}\))");
+  const std::regex quoted("\"([^\"]+)\"");
+  std::vector<std::string> undocumented;
+  int keys = 0;
+  for (auto c = std::sregex_iterator(parser.begin(), parser.end(), call); c != std::sregex_iterator(); ++c) {
+    const std::string list = (*c)[1];
+    for (auto k = std::sregex_iterator(list.begin(), list.end(), quoted); k != std::sregex_iterator(); ++k) {
+      ++keys;
+      const std::regex used("(^|[\\s{,#-])" + (*k)[1].str() + ":", std::regex::multiline);
+      if (!std::regex_search(example, used)) undocumented.push_back((*k)[1]);
+    }
+  }
+  EXPECT_GT(keys, 80) << "the parser's key lists were not found";
+  EXPECT_TRUE(undocumented.empty()) << "accepted by the parser, not explained in examples/shinrai.yaml: "
+                                    << ::testing::PrintToString(undocumented);
 }
 
 }  // namespace
