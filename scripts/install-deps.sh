@@ -18,6 +18,7 @@ PACKAGES=(
   clang libclang-rt-14-dev libomp-dev
   wrk curl openssl systemd
   chromium fonts-ipafont-gothic
+  prometheus
 )
 if ! command -v node >/dev/null 2>&1; then PACKAGES+=(nodejs npm); fi
 

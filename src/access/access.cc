@@ -38,6 +38,7 @@ std::string_view OperationName(Operation op) {
     case Operation::kSendFeedback: return "send recommendation feedback";
     case Operation::kWriteCatalog: return "change the catalogue";
     case Operation::kReadRecsStats: return "read recommendation statistics";
+    case Operation::kReadMetrics: return "read the operational metrics";
     case Operation::kTrain: return "retrain the recommendation model";
     case Operation::kRightsRequest: return "handle data-subject rights requests";
     case Operation::kReadAudit: return "read the audit log";
@@ -189,6 +190,9 @@ Status Access::Authorize(const Principal& p, Operation op) {
     case Operation::kIssuePrivacyCenterLink:  // the brand's back end, for the customer it has signed in
       allowed = p.role == Role::kAdmin || p.role == Role::kService;
       break;
+    case Operation::kReadMetrics:  // Prometheus scrapes with an operator's key
+      allowed = p.role == Role::kAdmin || p.role == Role::kAnalyst;
+      break;
     case Operation::kReadRecsStats:
       allowed = p.role == Role::kAdmin || p.role == Role::kAnalyst;
       break;
@@ -202,7 +206,8 @@ Status Access::Authorize(const Principal& p, Operation op) {
   // Rights requests, the audit report, the catalogue and training reach every
   // brand's data: they stay with the group's keys until they are brand-scoped.
   const bool group_wide = op == Operation::kRightsRequest || op == Operation::kReadAudit ||
-                          op == Operation::kWriteCatalog || op == Operation::kTrain || op == Operation::kReadRecsStats;
+                          op == Operation::kWriteCatalog || op == Operation::kTrain || op == Operation::kReadRecsStats ||
+                          op == Operation::kReadMetrics;
   if (allowed && group_wide && p.brand != "*")
     return PermissionDenied("a brand's key may not " + std::string(OperationName(op)) +
                             ": it reaches the data of the group's other brands (use a group key)");

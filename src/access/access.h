@@ -53,6 +53,7 @@ enum class Operation {
   kSendFeedback,     // impressions, clicks, conversions of recommendations
   kWriteCatalog,
   kReadRecsStats,    // aggregates: model state, holdout uplift
+  kReadMetrics,      // GET /metrics: counts and latencies, never a person
   kTrain,
   kRightsRequest,    // file and follow data-subject requests
   kReadAudit,        // the audit log and the privacy audit report

@@ -14,6 +14,7 @@
 #include "app/data_dir.h"
 #include "app/services.h"
 #include "app/fail.h"
+#include "app/metrics_gauges.h"
 #include "app/security_commands.h"
 #include "audit/file_audit_log.h"
 #include "cli/command_line.h"
@@ -175,6 +176,7 @@ int ServeUntilStopped(const cli::ServeCommand& cmd, const schema::Config& config
   if (Status st = MaybeLoadDemo(cmd, config, *store, s.collect, s.recs); !st.ok()) return Fail(st);
   s.recs.StartSchedule();
   s.retention.StartSchedule();
+  app::RegisterGauges(s, *store);
 
   http::Api api({&config, &access, &s.collect, &s.profiles, &s.consent, [&s] { return s.writer.health(); }, &s.recs,
                  &s.rights, &s.report, &s.privacy_center});

@@ -2,6 +2,7 @@
 
 #include "consent/ledger.h"
 #include "consent/policy.h"
+#include "core/metrics.h"
 #include "profile/identity_space.h"
 #include "profile/keys.h"
 #include "store/scan_counters.h"
@@ -9,6 +10,19 @@
 namespace shinrai::service {
 
 namespace {
+
+// What collection kept and dropped, by reason, once it is durable (/metrics).
+void CountCollected(const CollectReport& report) {
+  auto& m = metrics::Default();
+  static auto& accepted = m.counter("shinrai_collect_events_total", "Events stored, once durable");
+  accepted.Inc(report.accepted);
+  const std::string dropped = "shinrai_collect_dropped_total";
+  const std::string help = "Fields, events and messages not kept at collection, by reason";
+  for (const auto& d : report.dropped) m.counter(dropped, help, {{"reason", std::string(schema::DropReasonName(d.reason))}}).Inc();
+  if (report.duplicates) m.counter(dropped, help, {{"reason", "duplicate_message"}}).Inc(report.duplicates);
+  for (const auto& r : report.refused) m.counter(dropped, help, {{"reason", "refused_" + r.reason}}).Inc();
+}
+
 
 using profile::CallType;
 
@@ -177,6 +191,7 @@ void CollectService::CollectCall(Credentials credentials, std::optional<CallType
   dedup_.Persist(txn, now, d_.env.Random64());
   d_.writer.Submit(std::move(txn), [report = std::move(report), done = std::move(done)](const Status& st) mutable {
     if (!st.ok()) return done(st);
+    CountCollected(report);
     done(std::move(report));
   });
 }

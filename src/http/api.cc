@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 
+#include "core/metrics.h"
 #include "core/utf8.h"
 #include "http/encoding.h"
 #include "http/html_headers.h"
@@ -159,6 +162,19 @@ std::optional<std::vector<std::pair<std::string_view, std::string_view>>> Match(
   return params;
 }
 
+void CountAnswer(const std::string& route, const std::string& method, int status,
+                 std::chrono::steady_clock::duration took) {
+  auto& m = metrics::Default();
+  m.counter("shinrai_http_requests_total", "HTTP answers by route pattern, method and status",
+            {{"route", route}, {"method", method}, {"status", std::to_string(status)}})
+      .Inc();
+  m.histogram("shinrai_http_request_duration_seconds", "Time from a request's dispatch to its answer, by route pattern",
+              metrics::LatencyBuckets(), {{"route", route}})
+      .Observe(std::chrono::duration<double>(took).count());
+  if (status == 429) m.counter("shinrai_http_rate_limited_total", "Requests refused over a key's rate limit").Inc();
+  if (status == 503) m.counter("shinrai_http_unavailable_total", "Requests answered 503 (storage down, overload)").Inc();
+}
+
 Status ForeignOrigin(std::string_view origin) {
   const std::string named = IsValidUtf8(origin) && origin.size() <= 200 ? " '" + std::string(origin) + "'" : "";
   return PermissionDenied("pages from the origin" + named +
@@ -219,6 +235,13 @@ const std::vector<Api::Route>& Api::Routes() {
   static const std::vector<Route> kRoutes = {
       {V::get, "/healthz", false, false, [](Api&, const Call& c) { c.Reply(JsonResponse(200, R"({"status":"ok"})")); }},
       {V::get, "/readyz", false, false, [](Api& a, const Call& c) { a.Ready(c); }},
+      {V::get, "/metrics", true, false, [](Api&, const Call& c) {
+         if (c.Failed(service::Access::Authorize(c.who, service::Operation::kReadMetrics))) return;
+         Response r;
+         r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+         r.body = metrics::Default().Render();
+         c.Reply(std::move(r));
+       }},
       {V::post, "/v1/identify", false, true, [](Api& a, const Call& c) { a.Collect(c, profile::CallType::kIdentify); }},
       {V::post, "/v1/track", false, true, [](Api& a, const Call& c) { a.Collect(c, profile::CallType::kTrack); }},
       {V::post, "/v1/page", false, true, [](Api& a, const Call& c) { a.Collect(c, profile::CallType::kPage); }},
@@ -336,6 +359,14 @@ std::vector<Api::Route> Api::TransparencyRoutes() {
 // method is checked, the parameters decoded and the caller authenticated, in
 // that order, so no handler repeats any of it.
 void Api::Handle(Request& req, Respond respond) {
+  // Every answer is counted by route pattern (never the path: it may name a
+  // person), method and status, with its latency, for /metrics.
+  auto route_label = std::make_shared<std::string>("unmatched");
+  respond = [inner = std::move(respond), route_label, method = std::string(bhttp::to_string(req.method())),
+             began = std::chrono::steady_clock::now()](Response r) mutable {
+    CountAnswer(*route_label, method, r.status, std::chrono::steady_clock::now() - began);
+    inner(std::move(r));
+  };
   std::string_view target(req.target().data(), req.target().size());
   const std::string_view path = target.substr(0, target.find('?'));
   const std::string_view query = path.size() < target.size() ? target.substr(path.size() + 1) : std::string_view();
@@ -350,6 +381,7 @@ void Api::Handle(Request& req, Respond respond) {
   for (const Route& route : Routes()) {
     auto params = Match(route.pattern, path);
     if (!params) continue;
+    *route_label = std::string(route.pattern);
     browser = browser || route.browser;
     if (route.method != method) {
       allowed.push_back(route.method);

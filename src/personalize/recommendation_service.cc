@@ -13,6 +13,7 @@
 
 #include "consent/policy.h"
 #include "core/hash.h"
+#include "core/metrics.h"
 #include "profile/keys.h"
 #include "recs/serving/explanation.h"
 #include "store/scan_counters.h"
@@ -360,6 +361,10 @@ Result<json> RecommendationService::RecommendItems(const Principal& who, std::st
   reply["profile_id"] = person ? json(person->id) : json(nullptr);
   reply["holdout"] = holdout;
   reply["reason"] = holdout ? "holdout" : decision.reason;
+  metrics::Default()
+      .counter("shinrai_recommendations_total", "Recommendations served, personalized or not and why",
+               {{"personalized", subject.personalize ? "true" : "false"}, {"reason", reply["reason"].get<std::string>()}})
+      .Inc();
 
   static const History kNoHistory;
   if (person) RETURN_IF_ERROR(ReadSubjectData(who, req, model ? model->version : 0, &subject));

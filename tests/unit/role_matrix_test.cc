@@ -45,6 +45,7 @@ constexpr std::array kTable = {
   Row{Operation::kSendFeedback,  "kSendFeedback",  {Y, Y, n, n, n, Y}},  // POST /v1/feedback
   Row{Operation::kWriteCatalog,  "kWriteCatalog",  {n, Y, n, n, n, Y}},  // POST /v1/items
   Row{Operation::kReadRecsStats, "kReadRecsStats", {n, Y, n, n, Y, n}},  // GET /v1/stats/recommendations
+  Row{Operation::kReadMetrics,   "kReadMetrics",   {n, Y, n, n, Y, n}},  // GET /metrics
   Row{Operation::kTrain,         "kTrain",         {n, Y, n, n, n, Y}},  // POST /v1/models/train
   Row{Operation::kRightsRequest, "kRightsRequest", {n, Y, Y, n, n, n}},  // POST/GET /v1/rights/requests
   Row{Operation::kReadAudit,     "kReadAudit",     {n, Y, Y, n, n, n}},  // GET /v1/audit/report
@@ -109,7 +110,7 @@ TEST(RoleMatrix, RefusalsNameTheOperation) {
   const Status st = Access::Authorize(As(Role::kAnalyst), Operation::kListKeys);
   ASSERT_EQ(st.code(), Code::kPermissionDenied);
   EXPECT_EQ(st.message(), "a key with role 'analyst' may not list API keys");
-  EXPECT_EQ(messages.size(), 13u) << "one distinct refusal per operation the write key may not do";
+  EXPECT_EQ(messages.size(), 14u) << "one distinct refusal per operation the write key may not do";
 }
 
 TEST(RoleMatrix, RoleNamesAreTheConfigurationNames) {
