@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BIN, CONFIG, ADMIN, startServer, tempDataDir, removeDir, getJson, postJson } from './server.mjs';
 
 const PG = process.env.SHINRAI_TEST_PG ?? '';
@@ -57,6 +58,12 @@ test('migrate makes the schema; serve refuses none, an older or a newer one, nam
   assert.match(newer.stderr, /schema is version 2, newer than this build's 1/);
   assert.equal(shinrai('migrate', '--store', url).status, 2, 'migrate never downgrades');
 
+  // libpq quotes a URL it cannot read, password and all: not through us.
+  for (const broken of ['postgres://u:s3cretPW@[::1/db', 'postgres://u:s3c%zzretPW@127.0.0.1:1/db']) {
+    const r = shinrai('migrate', '--store', broken);
+    assert.notEqual(r.status, 0);
+    assert.doesNotMatch(r.stdout + r.stderr, /s3c/, broken);
+  }
   const bad = shinrai('migrate', '--store', 'shinrai-data');
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /expected postgres:\/\/USER@HOST:PORT\/DB/);
@@ -107,6 +114,32 @@ test('a node on PostgreSQL keeps every event it acknowledged across kill -9', { 
   }
   assert.equal(missing, 0, `${missing} of ${total} acknowledged events were lost`);
   console.log(`# ${total} acknowledged events, all present after kill -9 and restart on PostgreSQL`);
+  await server.stop();
+  removeDir(dir);
+});
+
+test('a node rides out a restart of the database: requests fail while it is down, then recover', { timeout: 120000 }, async (t) => {
+  if (skip) return t.skip(skip);
+  const url = freshDatabase();
+  assert.equal(shinrai('migrate', '--store', url).status, 0);
+  const dir = tempDataDir();
+  const server = await startServer({ dataDir: dir, args: ['--store', url] });
+  const identify = (i) => postJson(`${server.url}/v1/identify`, { userId: `restart-${i}`, traits: { first_name: 'Ada' } });
+  assert.equal((await identify(0)).status, 200);
+  // Every connection of the pool is dropped by the restart.
+  const script = fileURLToPath(new URL('../../scripts/pg_cluster.sh', import.meta.url));
+  const restarted = spawnSync(script, ['restart', PG], { encoding: 'utf8' });
+  assert.equal(restarted.status, 0, restarted.stderr);
+  let ok = 0;
+  for (let i = 1; i <= 40 && ok < 5; i++) {
+    const r = await identify(i);
+    if (r.status === 200) ok++;
+    else assert.equal(r.status, 503, JSON.stringify(r.body));
+    await new Promise((res) => setTimeout(res, 250));
+  }
+  assert.equal(ok, 5, 'writes recover once the database is back');
+  const read = await getJson(`${server.url}/v1/profiles/restart-0`, ADMIN);
+  assert.equal(read.status, 200, 'reads recover too');
   await server.stop();
   removeDir(dir);
 });

@@ -57,7 +57,18 @@ bool ValidSchemaName(std::string_view s) {
 // One connection, in the options' schema. The URL is never echoed in an
 // error: it may hold a password.
 Result<PGconn*> Connect(const PostgresOptions& o) {
-  PGconn* c = PQconnectdb(o.url.c_str());
+  // Parsed first, apart: libpq's parse errors quote the URL, password included.
+  char* parse_error = nullptr;
+  PQconninfoOption* parsed = PQconninfoParse(o.url.c_str(), &parse_error);
+  PQfreemem(parse_error);
+  if (!parsed) return InvalidArgument("--store: not a PostgreSQL URL libpq can read (postgres://USER@HOST:PORT/DB)");
+  PQconninfoFree(parsed);
+  // A database that stops answering (a partition) fails calls within
+  // seconds instead of holding every request.
+  const char* keys[] = {"dbname", "connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
+                        "keepalives_count", nullptr};
+  const char* values[] = {o.url.c_str(), "10", "1", "10", "5", "3", nullptr};
+  PGconn* c = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (PQstatus(c) != CONNECTION_OK) {
     Status st = Failed(c, "cannot connect to the database named by --store");
     PQfinish(c);
@@ -163,6 +174,20 @@ class PostgresStore : public Store {
     return Status::Ok();
   }
 
+  // A connection fit to go back to the pool: reconnected when the server
+  // dropped it (a restart, a failover, an idle timeout), and never left in a
+  // transaction. Runs outside the pool's lock: a reconnect may take seconds.
+  void Heal(PGconn* c) {
+    if (PQstatus(c) == CONNECTION_OK) {
+      if (PQtransactionStatus(c) != PQTRANS_IDLE) (void)Exec(c, "ROLLBACK", "roll back");
+      if (PQstatus(c) == CONNECTION_OK) return;
+    }
+    PQreset(c);
+    if (PQstatus(c) != CONNECTION_OK) return;  // still down: the next call fails, and heals again
+    if (!options_.schema.empty()) (void)Exec(c, "SET search_path TO " + options_.schema, "choose the schema");
+    (void)Prepare(c);
+  }
+
   Result<std::optional<std::string>> Get(std::string_view key) override {
     Lease c(*this);
     const char* values[] = {key.data()};
@@ -189,7 +214,9 @@ class PostgresStore : public Store {
       }
     }
     Lease c(*this);
-    RETURN_IF_ERROR(Exec(c.get(), sync ? "BEGIN" : "BEGIN; SET LOCAL synchronous_commit TO off", "begin a write"));
+    // Durable when asked, whatever the database's or role's default says.
+    RETURN_IF_ERROR(Exec(c.get(), sync ? "BEGIN; SET LOCAL synchronous_commit TO on" : "BEGIN; SET LOCAL synchronous_commit TO off",
+                         "begin a write"));
     Status st = Apply(c.get(), put_keys, put_subjects, put_values, deleted);
     if (st.ok()) st = Exec(c.get(), "COMMIT", "commit a write");
     if (!st.ok()) (void)Exec(c.get(), "ROLLBACK", "roll back a write");
@@ -222,6 +249,7 @@ class PostgresStore : public Store {
       if (r->rows() < static_cast<int>(want) || (o.limit && seen >= o.limit)) return Status::Ok();
       const std::string_view last = r->Bytes(r->rows() - 1, 0);
       if (o.reverse) {
+        if (last.empty()) return Status::Ok();  // nothing sorts below the empty key
         bound = std::string(last);  // next page: below the last key seen
       } else {
         lower = std::string(last) + '\0';  // the smallest key after it
@@ -234,13 +262,12 @@ class PostgresStore : public Store {
   Status CompactPrefix(std::string_view) override { return Status::Ok(); }
 
   Status Recover() override {
-    std::lock_guard lock(mu_);
-    for (PGconn* c : idle_) {
-      if (PQstatus(c) == CONNECTION_OK) continue;
-      PQreset(c);
-      if (PQstatus(c) != CONNECTION_OK) return Failed(c, "reconnect");
-      if (!options_.schema.empty()) RETURN_IF_ERROR(Exec(c, "SET search_path TO " + options_.schema, "choose the schema"));
-      RETURN_IF_ERROR(Prepare(c));
+    // Leased, so that no request waits on the pool's lock while one reconnects.
+    std::vector<std::unique_ptr<Lease>> all;  // every connection at once, each looked at once
+    for (int i = 0; i < std::max(1, options_.pool_size); ++i) all.push_back(std::make_unique<Lease>(*this));
+    for (const auto& c : all) {
+      if (PQstatus(c->get()) != CONNECTION_OK) Heal(c->get());
+      if (PQstatus(c->get()) != CONNECTION_OK) return Failed(c->get(), "reconnect");
     }
     return Status::Ok();
   }
@@ -258,6 +285,7 @@ class PostgresStore : public Store {
       s_.idle_.pop_back();
     }
     ~Lease() {
+      s_.Heal(c_);
       {
         std::lock_guard lock(s_.mu_);
         s_.idle_.push_back(c_);
@@ -313,14 +341,14 @@ Result<int> MigratePostgres(const PostgresOptions& o) {
   plain.schema.clear();
   ASSIGN_OR_RETURN(PGconn * c, Connect(plain));
   std::unique_ptr<PGconn, decltype(&PQfinish)> owned(c, &PQfinish);
-  if (!o.schema.empty()) {
-    if (!ValidSchemaName(o.schema)) return InvalidArgument("postgres schema: expected lower-case letters, digits and _");
-    RETURN_IF_ERROR(Exec(c, "CREATE SCHEMA IF NOT EXISTS " + o.schema + "; SET search_path TO " + o.schema,
-                         "create the schema"));
-  }
+  if (!o.schema.empty() && !ValidSchemaName(o.schema))
+    return InvalidArgument("postgres schema: expected lower-case letters, digits and _");
   RETURN_IF_ERROR(Exec(c, "BEGIN", "begin the migration"));
   // Two nodes migrating at once: the second waits, then finds it done.
   RETURN_IF_ERROR(Exec(c, "SELECT pg_advisory_xact_lock(7301452)", "lock the migration"));
+  if (!o.schema.empty())
+    RETURN_IF_ERROR(Exec(c, "CREATE SCHEMA IF NOT EXISTS " + o.schema + "; SET LOCAL search_path TO " + o.schema,
+                         "create the schema"));
   auto before = SchemaVersion(c);
   if (!before.ok()) return before.status();
   if (*before > kPostgresSchemaVersion) {

@@ -37,7 +37,7 @@ bool IsPostgresUrl(std::string_view text);
 // Answers the version found before.
 Result<int> MigratePostgres(const PostgresOptions& options);
 
-// Opens the pool. FailedPrecondition, saying what to run, when the schema is
+// Opens the pool. InvalidArgument, saying what to run, when the schema is
 // missing, older or newer than this build's.
 Result<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options);
 
