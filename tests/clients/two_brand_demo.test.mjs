@@ -4,6 +4,7 @@
 // visible, and the ids the README names must be the ones the demo loads.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CONFIG, startServer, tempDataDir, removeDir } from './server.mjs';
 
@@ -26,8 +27,12 @@ async function call(method, path, key, body) {
 
 before(async () => {
   dir = tempDataDir();
-  server = await startServer({ dataDir: join(dir, 'data'), config: join(dirname(CONFIG), 'two-brands.yaml'), args: ['--demo'],
-                               timeoutMs: 120000 });
+  // The demo serves a declared 5 % of people non-personalized (the holdout,
+  // drawn from their random profile id): the README's customer must not be
+  // one of them on this run, so this run declares none.
+  const config = join(dir, 'two-brands-no-holdout.yaml');
+  writeFileSync(config, `extends: ${join(dirname(CONFIG), 'two-brands.yaml')}\nrecommendations:\n  holdout_share: 0\n`);
+  server = await startServer({ dataDir: join(dir, 'data'), config, args: ['--demo'], timeoutMs: 120000 });
   // The server trains its first model just after the demo loads.
   for (let i = 0; i < 100; ++i) {
     const r = await call('GET', '/v1/recommendations/nobody?n=1', 'demo-service-key');
