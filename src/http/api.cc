@@ -168,8 +168,9 @@ void CountAnswer(const std::string& route, const std::string& method, int status
   m.counter("shinrai_http_requests_total", "HTTP answers by route pattern, method and status",
             {{"route", route}, {"method", method}, {"status", std::to_string(status)}})
       .Inc();
+  static const std::vector<double> kBuckets = metrics::LatencyBuckets();
   m.histogram("shinrai_http_request_duration_seconds", "Time from a request's dispatch to its answer, by route pattern",
-              metrics::LatencyBuckets(), {{"route", route}})
+              kBuckets, {{"route", route}})
       .Observe(std::chrono::duration<double>(took).count());
   if (status == 429) m.counter("shinrai_http_rate_limited_total", "Requests refused over a key's rate limit").Inc();
   if (status == 503) m.counter("shinrai_http_unavailable_total", "Requests answered 503 (storage down, overload)").Inc();

@@ -145,31 +145,30 @@ Result<nlohmann::json> ConsoleOverview(const Principal& who, const ConsoleDeps& 
   const Days span(now, days);
   nlohmann::json out = {{"generated_at", FormatIso8601Millis(now)}, {"role", RoleName(who.role)},
                         {"hidden", nlohmann::json::object()}};
+  // The privacy report holds both the stats' and the audit's sections: built once, for either.
+  nlohmann::json report;
   if (stats || audit) {
-    ASSIGN_OR_RETURN(nlohmann::json report, BuildPrivacyReport(deps.report));
-    if (stats) {
-      const schema::Declaration& d = deps.report.config->declaration;
-      ASSIGN_OR_RETURN(nlohmann::json consent, ConsentOverTime(d, *deps.report.store, span));
-      consent["people_now"] = report["people"];
-      out["consent"] = std::move(consent);
-      ASSIGN_OR_RETURN(nlohmann::json collection, CollectionOverTime(*deps.report.store, span));
-      // The collection counters: what was accepted, and every drop by reason.
-      collection["accepted"] = report["minimization"].value("accepted_events", 0);
-      collection["dropped"] = report["minimization"];
-      collection["dropped"].erase("accepted_events");
-      out["collection"] = std::move(collection);
-    } else {
-      out["hidden"]["consent"] = out["hidden"]["collection"] = HiddenBecause(who, Operation::kReadStats);
-    }
-    if (audit) {
-      out["rights"] = report["rights_requests"];
-      out["audit_chain"] = report["audit_chain"];
-      out["audit_chain"].erase("actions");
-    } else {
-      out["hidden"]["rights"] = out["hidden"]["audit_chain"] = HiddenBecause(who, Operation::kReadAudit);
-    }
+    ASSIGN_OR_RETURN(report, BuildPrivacyReport(deps.report));
+  }
+  if (stats) {
+    const schema::Declaration& d = deps.report.config->declaration;
+    ASSIGN_OR_RETURN(nlohmann::json consent, ConsentOverTime(d, *deps.report.store, span));
+    consent["people_now"] = report["people"];
+    out["consent"] = std::move(consent);
+    ASSIGN_OR_RETURN(nlohmann::json collection, CollectionOverTime(*deps.report.store, span));
+    // The collection counters: what was accepted, and every drop by reason.
+    collection["accepted"] = report["minimization"].value("accepted_events", 0);
+    collection["dropped"] = report["minimization"];
+    collection["dropped"].erase("accepted_events");
+    out["collection"] = std::move(collection);
   } else {
     out["hidden"]["consent"] = out["hidden"]["collection"] = HiddenBecause(who, Operation::kReadStats);
+  }
+  if (audit) {
+    out["rights"] = report["rights_requests"];
+    out["audit_chain"] = report["audit_chain"];
+    out["audit_chain"].erase("actions");
+  } else {
     out["hidden"]["rights"] = out["hidden"]["audit_chain"] = HiddenBecause(who, Operation::kReadAudit);
   }
   if (recs) {

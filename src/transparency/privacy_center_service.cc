@@ -74,7 +74,7 @@ Result<nlohmann::json> PrivacyCenterService::Me(std::string_view token, std::str
   // Checked before anything is written: a refused request changes nothing.
   RETURN_IF_ERROR(transparency::CheckNoticeRequest(d_.config.declaration,
                                                    {"short", std::string(lang), link.brand == "*" ? "" : link.brand}));
-  RETURN_IF_ERROR(StillHeld(link));
+  ASSIGN_OR_RETURN(const profile::Profile person, HeldPerson(link));
   std::vector<std::string> gpc_purposes;
   if (gpc) {
     ASSIGN_OR_RETURN(gpc_purposes, HonourGpc(link));
@@ -83,7 +83,6 @@ Result<nlohmann::json> PrivacyCenterService::Me(std::string_view token, std::str
   ASSIGN_OR_RETURN(nlohmann::json notice,
                    transparency::NoticeContent(d_.config.declaration,
                                                {"short", std::string(lang), link.brand == "*" ? "" : link.brand}));
-  ASSIGN_OR_RETURN(profile::Profile person, reader_.Find("profile:" + link.profile_id, link.brand));
   ASSIGN_OR_RETURN(std::optional<consent::QuietHours> quiet,
                    consent::ReadQuietHours(d_.store, person.SourceIds(), link.brand));
   return nlohmann::json{{"expires_at", FormatIso8601Millis(link.expires_ms)},
@@ -140,10 +139,9 @@ void PrivacyCenterService::SetQuietHours(std::string_view token, std::string_vie
   }
   // Under the lock erasure takes too: never written for someone just erased.
   auto lock = d_.serializer.Lock();
-  if (Status held = StillHeld(*link); !held.ok()) return done(held);
   // Kept under the person's id now: the link may name a profile merged into
   // another since, whose id is then only a source of the survivor.
-  auto person = reader_.Find("profile:" + link->profile_id, link->brand);
+  auto person = HeldPerson(*link);
   if (!person.ok()) return done(person.status());
   store::Transaction txn = d_.writer.Begin();
   for (const auto& id : person->SourceIds()) consent::StageQuietHours(txn, id, link->brand, std::nullopt);
@@ -170,12 +168,11 @@ Result<nlohmann::json> PrivacyCenterService::File(const transparency::PrivacyCen
   return rights_.Get(filer, record["id"].get<std::string>());
 }
 
-Status PrivacyCenterService::StillHeld(const transparency::PrivacyCenterLink& link) {
+Result<profile::Profile> PrivacyCenterService::HeldPerson(const transparency::PrivacyCenterLink& link) {
   // After an erasure the link opens nothing, files nothing and names nobody.
   auto found = reader_.Find("profile:" + link.profile_id, link.brand);
-  if (found.ok()) return Status::Ok();
-  if (found.status().code() == Code::kNotFound) return NotFound("nothing is held about you any more");
-  return found.status();
+  if (!found.ok() && found.status().code() == Code::kNotFound) return NotFound("nothing is held about you any more");
+  return found;
 }
 
 Result<nlohmann::json> PrivacyCenterService::Data(std::string_view token, std::string_view lang) {

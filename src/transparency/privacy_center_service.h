@@ -84,7 +84,10 @@ class PrivacyCenterService {
   Result<std::vector<std::string>> HonourGpc(const transparency::PrivacyCenterLink& link);
 
   const UseCaseDeps& d_;
-  Status StillHeld(const transparency::PrivacyCenterLink& link);
+  // The person the link names (the survivor, after a merge); NotFound
+  // "nothing is held about you any more" after their erasure.
+  Result<profile::Profile> HeldPerson(const transparency::PrivacyCenterLink& link);
+  Status StillHeld(const transparency::PrivacyCenterLink& link) { return HeldPerson(link).status(); }
   // Records the person's own choice made here: source privacy_center, at
   // `brand`, citing the notice shown.
   void RecordChoice(const std::string& profile_id, const std::string& brand, nlohmann::json changes, Done done,

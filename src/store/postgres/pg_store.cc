@@ -63,26 +63,20 @@ Result<PGconn*> Connect(const PostgresOptions& o) {
   PQfreemem(parse_error);
   if (!parsed) return InvalidArgument("--store: not a PostgreSQL URL libpq can read (postgres://USER@HOST:PORT/DB)");
   PQconninfoFree(parsed);
+  if (!o.schema.empty() && !ValidSchemaName(o.schema))
+    return InvalidArgument("postgres schema: expected lower-case letters, digits and _");
   // A database that stops answering (a partition) fails calls within
-  // seconds instead of holding every request.
+  // seconds instead of holding every request. The schema is a connection
+  // option, so a reconnect (PQreset) keeps it.
+  const std::string search_path = "-csearch_path=" + o.schema;
   const char* keys[] = {"dbname", "connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
-                        "keepalives_count", nullptr};
-  const char* values[] = {o.url.c_str(), "10", "1", "10", "5", "3", nullptr};
+                        "keepalives_count", o.schema.empty() ? nullptr : "options", nullptr};
+  const char* values[] = {o.url.c_str(), "10", "1", "10", "5", "3", search_path.c_str(), nullptr};
   PGconn* c = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (PQstatus(c) != CONNECTION_OK) {
     Status st = Failed(c, "cannot connect to the database named by --store");
     PQfinish(c);
     return st;
-  }
-  if (!o.schema.empty()) {
-    if (!ValidSchemaName(o.schema)) {
-      PQfinish(c);
-      return InvalidArgument("postgres schema: expected lower-case letters, digits and _");
-    }
-    if (Status st = Exec(c, "SET search_path TO " + o.schema, "choose the schema"); !st.ok()) {
-      PQfinish(c);
-      return st;
-    }
   }
   return c;
 }
@@ -184,8 +178,7 @@ class PostgresStore : public Store {
     }
     PQreset(c);
     if (PQstatus(c) != CONNECTION_OK) return;  // still down: the next call fails, and heals again
-    if (!options_.schema.empty()) (void)Exec(c, "SET search_path TO " + options_.schema, "choose the schema");
-    (void)Prepare(c);
+    (void)Prepare(c);  // prepared statements die with the session; the schema is a connection option
   }
 
   Result<std::optional<std::string>> Get(std::string_view key) override {
