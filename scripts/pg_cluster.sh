@@ -9,7 +9,9 @@
 # can reach wherever the checkout is), listening on TCP only. Where
 # PostgreSQL cannot be started, `start` says why, writes no URL and exits 0:
 # the PostgreSQL tests then skip, naming the reason; with
-# SHINRAI_REQUIRE_POSTGRES=1 (CI sets it) it fails instead.
+# SHINRAI_REQUIRE_POSTGRES=1 (CI sets it) it fails instead. WAL files past
+# a checkpoint are deleted, not recycled (wal_recycle=off), as docs/postgres.md
+# asks of production: a recycled file keeps erased people's bytes.
 set -uo pipefail
 cmd=${1:?start|stop}
 dir=${2:?directory}
@@ -53,7 +55,7 @@ case "$cmd" in
     as_owner "$bin/initdb" -D "$home/cluster" -A trust -U shinrai -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 ||
       skip "initdb failed: $(tail -1 "$dir/initdb.log")"
     as_owner "$bin/pg_ctl" -D "$home/cluster" -l "$home/server.log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories= -c fsync=on -c max_connections=200" \
+      -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories= -c fsync=on -c max_connections=200 -c wal_recycle=off" \
       start >/dev/null || skip "the server did not start: $(tail -1 "$home/server.log" 2>/dev/null)"
     "$bin/psql" -q -h 127.0.0.1 -p "$port" -U shinrai -d postgres -c "CREATE DATABASE shinrai_test" ||
       skip "could not create the test database"

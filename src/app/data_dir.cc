@@ -5,6 +5,7 @@
 
 #include "audit/file_audit_log.h"
 #include "store/key_families.h"
+#include "store/postgres/pg_cluster.h"
 #include "store/postgres/pg_store.h"
 #include "crypto/aead.h"
 
@@ -13,7 +14,9 @@ namespace shinrai::app {
 SecurityPaths ResolvePaths(const schema::SecuritySettings& s, const std::string& data_dir) {
   SecurityPaths p;
   p.key_vault = s.key_vault.empty() ? data_dir + "/keyvault" : s.key_vault;
-  p.master_key_file = s.master_key_file.empty() ? p.key_vault + "/master.key" : s.master_key_file;
+  // A vault in a database has no directory to keep the master key beside.
+  const std::string key_dir = store::IsPostgresUrl(p.key_vault) ? data_dir : p.key_vault;
+  p.master_key_file = s.master_key_file.empty() ? key_dir + "/master.key" : s.master_key_file;
   p.api_keys_file = s.api_keys_file.empty() ? data_dir + "/api-keys.json" : s.api_keys_file;
   p.audit_dir = s.audit_dir.empty() ? data_dir + "/audit" : s.audit_dir;
   return p;
@@ -80,6 +83,7 @@ Result<OpenedData> OpenData(const std::string& data_dir, const schema::Config& c
     // People's records in the shared database; the key vault, the master
     // key, the audit log and models stay in the data directory, apart.
     ASSIGN_OR_RETURN(d.backend, store::OpenPostgresStore({config.store}));
+    ASSIGN_OR_RETURN(d.cluster, store::OpenPostgresCluster({config.store}));
   } else {
     store::RocksOptions ropts;
     ropts.path = config.store.empty() ? data_dir : config.store;
@@ -89,11 +93,15 @@ Result<OpenedData> OpenData(const std::string& data_dir, const schema::Config& c
   d.store = d.backend.get();
   crypto::SecretKey suppression_key;  // all zero without a vault: nothing is secret then anyway
   if (config.security.encrypt_at_rest) {
-    store::RocksOptions vopts;
-    vopts.path = d.paths.key_vault;
-    vopts.block_cache_bytes = 16 << 20;
-    vopts.compress = false;
-    ASSIGN_OR_RETURN(d.vault_store, store::OpenRocksStore(vopts));
+    if (store::IsPostgresUrl(d.paths.key_vault)) {
+      ASSIGN_OR_RETURN(d.vault_store, store::OpenPostgresStore({d.paths.key_vault, /*pool_size=*/2}));
+    } else {
+      store::RocksOptions vopts;
+      vopts.path = d.paths.key_vault;
+      vopts.block_cache_bytes = 16 << 20;
+      vopts.compress = false;
+      ASSIGN_OR_RETURN(d.vault_store, store::OpenRocksStore(vopts));
+    }
     ASSIGN_OR_RETURN(crypto::SecretKey master,
                      crypto::LoadMasterKey({d.paths.master_key_file, /*create_missing=*/true}, &d.master_key_created));
     ASSIGN_OR_RETURN(d.vault, crypto::KeyVault::Open(d.vault_store.get(), master));
@@ -115,9 +123,14 @@ std::optional<crypto::SecretKey> RecommendationTokenKey(const OpenedData& data) 
 
 Result<crypto::OrphanReport> RepairAfterCrash(OpenedData& data) {
   if (!data.vault) return crypto::OrphanReport{};
+  // On a shared database, under the write lease: another node's write in
+  // flight (its key stored, its records not yet) is not an orphan.
+  if (data.cluster) RETURN_IF_ERROR(data.cluster->AcquireLease().status());
   // An identity link points at the person's profile record.
-  return crypto::RepairOrphans(data.backend.get(), data.encrypted.get(), data.vault.get(), PersonalDataScheme(),
-                               store::family::kProfile.prefix);
+  auto repaired = crypto::RepairOrphans(data.backend.get(), data.encrypted.get(), data.vault.get(),
+                                        PersonalDataScheme(), store::family::kProfile.prefix);
+  if (data.cluster) RETURN_IF_ERROR(data.cluster->ReleaseLease());
+  return repaired;
 }
 
 }  // namespace shinrai::app

@@ -11,6 +11,7 @@
 #include "crypto/key_vault.h"
 #include "schema/config.h"
 #include "privacy/suppression.h"
+#include "store/cluster.h"
 #include "store/store.h"
 
 namespace shinrai::app {
@@ -39,6 +40,10 @@ std::optional<crypto::SecretKey> RecommendationTokenKey(const OpenedData& data);
 struct OpenedData {
   SecurityPaths paths;
   std::unique_ptr<store::Store> backend;  // RocksDB in the data directory, or PostgreSQL (config.store)
+  // The other nodes on the same PostgreSQL database; null on RocksDB.
+  std::unique_ptr<store::Cluster> cluster;
+  // RocksDB under security.key_vault, or a PostgreSQL database of its own
+  // when that names one (several nodes must share the keys).
   std::unique_ptr<store::Store> vault_store;
   std::unique_ptr<crypto::KeyVault> vault;  // null with encryption off
   std::unique_ptr<store::Store> encrypted;

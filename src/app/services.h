@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "app/cluster_link.h"
 #include "audit/audit_log.h"
 #include "crypto/key_vault.h"
 #include "access/access.h"
@@ -40,6 +41,7 @@ struct ServicesDeps {
   Env* env;
   std::string model_dir;
   std::optional<crypto::SecretKey> token_key;  // seals recommendation ids; nullopt: one per run
+  store::Cluster* cluster = nullptr;           // the other nodes on a shared database; null on RocksDB
 };
 
 // The deps for an opened data directory (app/data_dir.h).
@@ -56,7 +58,9 @@ class Services {
   // Reads what the services keep in memory (the de-duplication window,
   // counters, the catalogue and the model), so that a failed commit reloads
   // it too, and completes erasures an earlier run had begun. Answers how
-  // many it completed.
+  // many it completed. On a shared database, also joins the other nodes:
+  // read-modify-write sections take the cluster's write lease, and this
+  // node hears their notices.
   Result<int> Load();
 
   store::StagedWriter writer;
@@ -66,10 +70,24 @@ class Services {
   service::ProfileService profiles;
   service::ConsentService consent;
   service::RecommendationService recs;
+  ClusterLink cluster_link;
   service::RightsService rights;
   service::PrivacyCenterService privacy_center;
   service::RetentionService retention;
   const service::PrivacyReportDeps report;
+
+ private:
+  // After another node held the write lease: what this one keeps in memory
+  // about records is read again. REQUIRES: the serializer's lock held.
+  Status ReloadAfterHandover();
+  // Everything that keeps data derived from people: the recommender, and the
+  // other nodes' copies through the cluster.
+  std::vector<service::DerivedData*> Derived();
+
+  store::Cluster* const cluster_;
+  crypto::KeyVault* const vault_;
+  service::SuppressionList* const suppression_;
+  store::Store* const store_;
 };
 
 }  // namespace shinrai::app

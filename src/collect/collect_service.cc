@@ -97,7 +97,11 @@ CollectService::CollectService(const UseCaseDeps& deps, const Access& access, Su
       dedup_(deps.config.server.dedup_window_seconds * 1000, deps.config.server.dedup_max_ids) {}
 
 Status CollectService::Load() {
-  auto lock = d_.serializer.Lock();
+  ASSIGN_OR_RETURN(auto lock, d_.serializer.Lock());
+  return Reload();
+}
+
+Status CollectService::Reload() {
   // Also after a failed commit: ids and counts staged by writes that never
   // reached the store are forgotten, so a retry of those messages is stored.
   dedup_ = MessageDedup(d_.config.server.dedup_window_seconds * 1000, d_.config.server.dedup_max_ids);
@@ -106,9 +110,10 @@ Status CollectService::Load() {
   return Status::Ok();
 }
 
-std::map<std::string, int64_t> CollectService::Counters() {
-  auto lock = d_.serializer.Lock();
-  return counters_;
+Result<std::map<std::string, int64_t>> CollectService::Counters() {
+  // From the store, not counters_: other processes on a shared database
+  // count too, and what is acknowledged is committed.
+  return store::ScanCounters(d_.store, std::string(profile::kCounterPrefix));
 }
 
 Result<std::map<std::string, int64_t>> CollectService::Counters(const Principal& who) {
@@ -171,12 +176,13 @@ void CollectService::CollectCall(Credentials credentials, std::optional<CallType
     encoded.push_back(m.undeclared_event ? std::string() : profile::EncodeEvent(m.event));
   }
 
-  std::unique_lock<std::mutex> lock = d_.serializer.Lock();
+  auto lock = d_.serializer.Lock();
+  if (!lock.ok()) return done(lock.status());
   store::Transaction txn = d_.writer.Begin();
   for (size_t i = 0; i < messages.size(); ++i) {
     Status st = Apply(txn, messages[i], std::move(encoded[i]), &report);
     if (!st.ok()) {
-      lock.unlock();
+      lock->unlock();
       return done(st);
     }
   }

@@ -81,14 +81,17 @@ class CollectService {
     CollectCall(std::move(credentials), type, body, /*gpc=*/false, /*pixel=*/true, std::move(done));
   }
 
-  // Counters of what collection dropped or de-duplicated, by reason.
-  std::map<std::string, int64_t> Counters();
+  // Counters of what collection dropped or de-duplicated, by reason, as committed.
+  Result<std::map<std::string, int64_t>> Counters();
   // The same, for an API caller: PermissionDenied unless the role may read them.
   Result<std::map<std::string, int64_t>> Counters(const Principal& who);
   // Reloads counters and recently seen messageIds. Call once before serving.
   // Reads the de-duplication window and the counters from the store; again
   // after a failed commit (StagedWriter's recovery hook).
   Status Load();
+  // The same with the serializer's lock already held: after another process
+  // on a shared database had the write lease.
+  Status Reload();
 
  private:
   // The messages of a body: one for /v1/<type>, each of the batch otherwise,

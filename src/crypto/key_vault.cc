@@ -208,4 +208,9 @@ Result<RotationReport> KeyVault::Rotate(const SecretKey& new_master) {
   return report;
 }
 
+void KeyVault::DropCached() {
+  std::unique_lock lock(cache_mu_);
+  cache_.clear();
+}
+
 }  // namespace shinrai::crypto

@@ -64,6 +64,9 @@ class KeyVault {
   // re-encrypted. After it returns only `new_master` opens the vault.
   Result<RotationReport> Rotate(const SecretKey& new_master);
   int64_t CountSubjectKeys();
+  // Forgets every unwrapped key held in memory: another process sharing the
+  // vault may have destroyed some (an erasure on another node).
+  void DropCached();
   // The vault's store back in service after a failed write (Store::Recover).
   Status Recover() { return store_->Recover(); }
 

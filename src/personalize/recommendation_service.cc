@@ -123,11 +123,13 @@ RecommendationService::RecommendationService(const UseCaseDeps& deps, std::strin
 RecommendationService::~RecommendationService() { StopSchedule(); }
 
 Status RecommendationService::Load() {
-  RETURN_IF_ERROR(catalog_.Load(d_.store));
-  {
-    std::lock_guard lock(feedback_mu_);
-    ASSIGN_OR_RETURN(feedback_totals_, store::ScanCounters(d_.store, std::string(kFeedbackCounterPrefix)));
-  }
+  RETURN_IF_ERROR(ReloadShared());
+  if (Status st = LoadModelFile(); !st.ok()) return st;
+  // Several nodes: another may have published a newer model meanwhile.
+  return AdoptPublishedModel();
+}
+
+Status RecommendationService::LoadModelFile() {
   if (model_path_.empty() || !std::filesystem::exists(model_path_)) return Status::Ok();
   {
     // The figures measured when the model was trained, if they were kept.
@@ -472,7 +474,10 @@ Result<json> RecommendationService::Similar(const Principal& who, std::string_vi
 }
 
 void RecommendationService::Feedback(const Principal& who, std::string_view body, Done done) {
-  // Held until submitted, so totals reach the store in the order they grew.
+  // Held until submitted, so totals reach the store in the order they grew;
+  // the serializer too, since several nodes on one database add to them.
+  auto serialized = d_.serializer.Lock();
+  if (!serialized.ok()) return done(serialized.status());
   std::unique_lock lock(feedback_mu_);
   auto staged = StageFeedback(who, body);
   if (!staged.ok()) {
@@ -582,18 +587,21 @@ Result<json> RecommendationService::UpsertCatalog(const Principal& who, std::str
   }
   const size_t n = items.size();
   RETURN_IF_ERROR(catalog_.Upsert(d_.store, std::move(items)));
+  if (d_.cluster) {
+    // The other nodes read it again; a lost notice only delays that to their next lease.
+    if (Status st = d_.cluster->Notify("catalog", ""); !st.ok()) spdlog::warn("catalogue notice: {}", st.message());
+  }
   return json{{"upserted", n}, {"catalog_size", catalog_.size()}};
 }
 
 Result<json> RecommendationService::Stats(const Principal& who) const {
   RETURN_IF_ERROR(Access::Authorize(who, Operation::kReadRecsStats));
   std::map<std::string, std::map<std::string, int64_t>> counts;
-  {
-    std::lock_guard lock(feedback_mu_);
-    for (const auto& [key, n] : feedback_totals_) {
-      const size_t slash = key.find('/');
-      counts[key.substr(0, slash)][key.substr(slash + 1)] = n;
-    }
+  // As committed, with what other nodes on a shared database counted.
+  ASSIGN_OR_RETURN(const auto totals, store::ScanCounters(d_.store, std::string(kFeedbackCounterPrefix)));
+  for (const auto& [key, n] : totals) {
+    const size_t slash = key.find('/');
+    counts[key.substr(0, slash)][key.substr(slash + 1)] = n;
   }
   json groups = json::object();
   std::map<std::string, double> ctr, cvr;

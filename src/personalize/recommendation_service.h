@@ -65,8 +65,13 @@ class RecommendationService : public DerivedData {
                         std::optional<crypto::SecretKey> token_key = std::nullopt);
   ~RecommendationService();
 
-  // Reads the catalogue and the newest model file, if any.
+  // Reads the catalogue, feedback totals and the newest model: the file, or
+  // the one published through a shared database when newer.
   Status Load();
+  // Several nodes on one database: reads the catalogue and feedback totals
+  // again (another node changed them), and adopts the newest published model.
+  Status ReloadShared();
+  Status AdoptPublishedModel();
   // Retrains every `recommendations.retrain_every` (and at once when no model exists).
   void StartSchedule();
   void StopSchedule();
@@ -132,6 +137,9 @@ class RecommendationService : public DerivedData {
                                                        const std::string& channel, const std::string& brand,
                                                        int64_t model_version);
   bool InHoldout(std::string_view profile_id) const;
+  Status LoadModelFile();
+  // Puts the model file just trained where the other nodes fetch it, and tells them.
+  Status PublishModel(int64_t version);
   // Measures the served model family and popularity offline on `data` and
   // keeps the figures for Stats (and beside the model file).
   void RecordOfflineQuality(const recs::Dataset& data, const std::string& family, int64_t version);

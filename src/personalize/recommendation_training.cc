@@ -105,6 +105,8 @@ Result<TrainReport> RecommendationService::Train() {
   const std::string family = model->ease.weights.rows() > 0 ? "ease" : "als";
   Swap(std::move(model));
   RecordOfflineQuality(data, family, report.version);
+  if (Status st = PublishModel(report.version); !st.ok())
+    spdlog::warn("model {} trained, not published to the other nodes: {}", report.version, st.message());
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   spdlog::info("recommendation model {} trained: {} people, {} items, {} interactions ({} not allowed) in {:.2f} s",
                report.version, report.subjects, report.items, report.interactions, report.excluded_events,

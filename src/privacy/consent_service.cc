@@ -161,6 +161,7 @@ void ConsentService::Change(const Principal& who, std::string_view lookup, std::
   }
 
   auto lock = d_.serializer.Lock();
+  if (!lock.ok()) return done(lock.status());
   store::Transaction txn = d_.writer.Begin();
   const std::string brand = BrandSpokenTo(who, *records);
   auto p = ResolveForWrite(txn, lookup, who, brand, now);

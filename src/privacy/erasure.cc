@@ -32,7 +32,7 @@ Result<nlohmann::json> RightsService::Erase(const Principal& who, const std::vec
   std::vector<std::string> identity_keys;  // deleted now, compacted in the second phase
   int64_t deleted = 0;
   {
-    auto lock = d_.serializer.Lock();
+    ASSIGN_OR_RETURN(auto lock, d_.serializer.Lock());
     // Whatever collection staged for this person before the lock must be on disk
     // before we list what to delete.
     RETURN_IF_ERROR(d_.writer.Flush());
@@ -96,7 +96,7 @@ Result<nlohmann::json> RightsService::EraseBrandData(const Principal& who, const
                                                      const std::string& brand, nlohmann::json record,
                                                      const std::string& subject_hash) {
   {
-    auto lock = d_.serializer.Lock();
+    ASSIGN_OR_RETURN(auto lock, d_.serializer.Lock());
     RETURN_IF_ERROR(d_.writer.Flush());
     store::Transaction txn = d_.writer.Begin();
     ASSIGN_OR_RETURN(std::optional<std::string> raw, txn.Get(profile::ProfileKey(found.id)));
@@ -177,7 +177,7 @@ Status RightsService::SuppressUnknown(const std::string& subject, const std::str
     ghost.user_id = l.value;  // an id may be either kind
     ghost.anonymous_ids = {l.value};
   }
-  auto lock = d_.serializer.Lock();
+  ASSIGN_OR_RETURN(auto lock, d_.serializer.Lock());
   store::Transaction txn = d_.writer.Begin();
   d_.suppression.Add(txn, ghost, brand, at_ms);
   return Commit(std::move(txn));

@@ -73,7 +73,7 @@ Result<RetentionReport> RetentionService::Sweep(bool dry_run) {
     }));
   }
   if (!dry_run && (!overdue_events.empty() || !stale_profiles.empty())) {
-    auto lock = d_.serializer.Lock();
+    ASSIGN_OR_RETURN(auto lock, d_.serializer.Lock());
     store::Transaction txn = d_.writer.Begin();
     for (auto& k : overdue_events) txn.Delete(std::move(k));
     for (const auto& id : stale_profiles) {

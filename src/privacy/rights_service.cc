@@ -235,7 +235,7 @@ Result<nlohmann::json> RightsService::Rectify(const Principal& who, const profil
                              (drops.front().detail.empty() ? "" : ": " + drops.front().detail) + ")");
     }
   }
-  auto lock = d_.serializer.Lock();
+  ASSIGN_OR_RETURN(auto lock, d_.serializer.Lock());
   store::Transaction txn = d_.writer.Begin();
   ASSIGN_OR_RETURN(std::optional<std::string> raw, txn.Get(profile::ProfileKey(found.id)));
   if (!raw) return NotFound("the profile was erased meanwhile");
@@ -297,7 +297,7 @@ Result<nlohmann::json> RightsService::RecordRight(const Principal& who, const pr
   r.brand = brand;
   r.notice_version = d_.config.declaration.consent.notice_version;
   r.at_ms = d_.env.NowMillis();
-  auto lock = d_.serializer.Lock();
+  ASSIGN_OR_RETURN(auto lock, d_.serializer.Lock());
   store::Transaction txn = d_.writer.Begin();
   ASSIGN_OR_RETURN(consent::ConsentState state, consent::ConsentLedger::CurrentState(txn, found.id));
   ASSIGN_OR_RETURN(const std::vector<consent::ConsentRecord> appended,

@@ -10,13 +10,18 @@ std::string SuppressionList::Key(profile::IdKind kind, std::string_view value, s
 }
 
 Status SuppressionList::Load(store::Store& store) {
-  std::unique_lock lock(mu_);
+  // Built apart and swapped in: read again after another node changed it
+  // (erased someone, or lifted a suppression), it must drop what went too.
+  decltype(keys_) loaded;
   store::ScanOptions so;
   so.prefix = std::string(kSuppressionPrefix);
-  return store.Scan(so, [&](std::string_view k, std::string_view) {
-    keys_.emplace(k);
+  RETURN_IF_ERROR(store.Scan(so, [&](std::string_view k, std::string_view) {
+    loaded.emplace(k);
     return true;
-  });
+  }));
+  std::unique_lock lock(mu_);
+  keys_ = std::move(loaded);
+  return Status::Ok();
 }
 
 std::vector<std::string> SuppressionList::Matches(const profile::Identifiers& ids, std::string_view brand) const {

@@ -10,6 +10,7 @@
 #include "audit/audit_log.h"
 #include "core/env.h"
 #include "schema/config.h"
+#include "store/cluster.h"
 #include "store/staged_writer.h"
 #include "store/store.h"
 #include "store/write_serializer.h"
@@ -23,6 +24,9 @@ struct UseCaseDeps {
   store::WriteSerializer& serializer;  // read-modify-write of shared records, one at a time
   Env& env;
   audit::AuditLog& audit;
+  // The other processes on a shared database (notices, published models);
+  // null for one process on the embedded store.
+  store::Cluster* cluster = nullptr;
 };
 
 }  // namespace shinrai::service

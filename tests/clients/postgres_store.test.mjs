@@ -6,33 +6,9 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BIN, CONFIG, ADMIN, startServer, tempDataDir, removeDir, getJson, postJson } from './server.mjs';
-
-const PG = process.env.SHINRAI_TEST_PG ?? '';
-const base = PG && existsSync(join(PG, 'url')) ? readFileSync(join(PG, 'url'), 'utf8').trim() : '';
-const skip = base ? '' : (PG && existsSync(join(PG, 'skip')) ? readFileSync(join(PG, 'skip'), 'utf8').trim()
-  : 'no test PostgreSQL cluster (run through CTest, which starts one)');
-let counter = 0;
-
-function psql(url, sql) {
-  const r = spawnSync('psql', ['-v', 'ON_ERROR_STOP=1', '-Atq', url, '-c', sql], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
-}
-
-// A database of its own for one test.
-function freshDatabase() {
-  const name = `node_${process.pid}_${counter++}`;
-  psql(base, `CREATE DATABASE ${name}`);
-  return base.replace(/\/[^/]*$/, `/${name}`);
-}
-
-function shinrai(...args) {
-  return spawnSync(BIN, args, { encoding: 'utf8' });
-}
+import { CONFIG, ADMIN, startServer, tempDataDir, removeDir, getJson, postJson } from './server.mjs';
+import { PG, PG_SKIP as skip, psql, freshDatabase, shinrai } from './postgres.mjs';
 
 before(() => {
   if (skip) console.log(`skipped: ${skip}`);
@@ -49,13 +25,22 @@ test('migrate makes the schema; serve refuses none, an older or a newer one, nam
 
   const first = shinrai('migrate', '--store', url);
   assert.equal(first.status, 0, first.stderr);
-  assert.equal(first.stdout.trim(), 'schema version 0 -> 1');
-  assert.equal(shinrai('migrate', '--store', url).stdout.trim(), 'the schema is already at version 1');
+  assert.equal(first.stdout.trim(), 'schema version 0 -> 2');
+  assert.equal(shinrai('migrate', '--store', url).stdout.trim(), 'the schema is already at version 2');
 
-  psql(url, 'UPDATE shinrai_schema SET version = 2');
+  // A database of version 1 (one node's layout) is refused, then upgraded in place.
+  psql(url, "DROP TABLE shinrai_lease, shinrai_published; UPDATE shinrai_schema SET version = 1; " +
+    "INSERT INTO shinrai_kv VALUES ('\\x6b6565706d65', '', '\\x6b657074')");
+  const older = shinrai('serve', '--data', dir, '--config', CONFIG, '--listen', '127.0.0.1:0', '--store', url);
+  assert.equal(older.status, 2);
+  assert.match(older.stderr, /schema is version 1, older than this build's 2: run `shinrai migrate --store URL`/);
+  assert.equal(shinrai('migrate', '--store', url).stdout.trim(), 'schema version 1 -> 2');
+  assert.equal(psql(url, "SELECT encode(v, 'escape') FROM shinrai_kv WHERE k = 'keepme'::bytea"), 'kept');
+
+  psql(url, 'UPDATE shinrai_schema SET version = 3');
   const newer = shinrai('serve', '--data', dir, '--config', CONFIG, '--listen', '127.0.0.1:0', '--store', url);
   assert.equal(newer.status, 2);
-  assert.match(newer.stderr, /schema is version 2, newer than this build's 1/);
+  assert.match(newer.stderr, /schema is version 3, newer than this build's 2/);
   assert.equal(shinrai('migrate', '--store', url).status, 2, 'migrate never downgrades');
 
   // libpq quotes a URL it cannot read, password and all: not through us.

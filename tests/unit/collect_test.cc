@@ -41,7 +41,7 @@ TEST(Collect, UndeclaredAndForbiddenFieldsAreNotStoredAndCountedByReason) {
     EXPECT_EQ(stored.find(gone), std::string::npos) << gone << " reached the store";
   }
   EXPECT_NE(stored.find("sku-7"), std::string::npos);  // declared data is kept
-  auto counters = f.collect().Counters();
+  auto counters = *f.collect().Counters();
   EXPECT_EQ(counters["forbidden_field"], 3);
   EXPECT_EQ(counters["undeclared_field"], 2);
   EXPECT_EQ(counters["type_mismatch"], 1);
@@ -57,7 +57,7 @@ TEST(Collect, UndeclaredEventsAreNotKeptAtAll) {
   EXPECT_EQ(r->dropped_events, 1);
   EXPECT_EQ(f.DumpStore().find("sad-secret"), std::string::npos);
   EXPECT_THAT(f.Find("u-2"), StatusIs(Code::kNotFound));
-  EXPECT_EQ(f.collect().Counters()["undeclared_event"], 1);
+  EXPECT_EQ(f.collect().Counters()->at("undeclared_event"), 1);
 }
 
 TEST(Collect, StrictModeRejectsInsteadOfDropping) {
@@ -187,7 +187,7 @@ TEST(Collect, ABatchStoresItsValidMessagesAndNamesTheRefusedOnes) {
   ASSERT_OK(view);
   EXPECT_EQ(view->profile.traits["first_name"], "Pat");
   EXPECT_EQ(view->recent_events.size(), 2u);
-  EXPECT_EQ(f.collect().Counters()["refused_invalid_message"], 3);
+  EXPECT_EQ(f.collect().Counters()->at("refused_invalid_message"), 3);
 }
 
 TEST(Collect, InStrictModeAMessageWithUndeclaredFieldsIsRefusedAlone) {
@@ -202,7 +202,7 @@ TEST(Collect, InStrictModeAMessageWithUndeclaredFieldsIsRefusedAlone) {
   ASSERT_EQ(r->refused.size(), 1u);
   EXPECT_EQ(r->refused[0].reason, "strict_mode");
   EXPECT_THAT(r->refused[0].detail, HasSubstr("traits.shoe_size"));
-  EXPECT_EQ(f.collect().Counters()["refused_strict_mode"], 1);
+  EXPECT_EQ(f.collect().Counters()->at("refused_strict_mode"), 1);
 }
 
 // RudderStack's browser SDK sends an identify's traits in context.traits and

@@ -100,7 +100,7 @@ TEST_F(ConsentCollect, WithoutConsentOnlyFieldsWithAPermittedPurposeAreStored) {
   auto e = LastEvent("u1");
   EXPECT_EQ(e["properties"]["item"], "tea");
   EXPECT_EQ(e["context"]["locale"], "en-GB");
-  EXPECT_EQ(f_.collect().Counters()["no_permitted_purpose"], 3);
+  EXPECT_EQ(f_.collect().Counters()->at("no_permitted_purpose"), 3);
 
   // An event whose every purpose rests on consent not given is not stored.
   auto ad = Send(profile::CallType::kTrack, R"({"userId":"u1","messageId":"m2","event":"Ad Clicked","properties":{"ad_id":"x"}})");

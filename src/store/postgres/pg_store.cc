@@ -1,94 +1,18 @@
 #include "store/postgres/pg_store.h"
 
-#include <libpq-fe.h>
-
 #include <condition_variable>
 #include <map>
 #include <mutex>
 #include <vector>
 
 #include "store/key_families.h"
+#include "store/postgres/pg_connection.h"
 
 namespace shinrai::store {
 
 namespace {
 
 constexpr int kScanPage = 1000;  // rows per round trip of a scan
-
-// Owns one PGresult.
-class PgResult {
- public:
-  explicit PgResult(PGresult* r) : r_(r) {}
-  ~PgResult() { PQclear(r_); }
-  PgResult(const PgResult&) = delete;
-  PgResult& operator=(const PgResult&) = delete;
-  PGresult* get() const { return r_; }
-  bool Ok() const {
-    const ExecStatusType s = PQresultStatus(r_);
-    return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
-  }
-  int rows() const { return PQntuples(r_); }
-  std::string_view Bytes(int row, int col) const {
-    return {PQgetvalue(r_, row, col), static_cast<size_t>(PQgetlength(r_, row, col))};
-  }
-
- private:
-  PGresult* r_;
-};
-
-Status Failed(PGconn* c, std::string_view what) {
-  std::string msg = PQerrorMessage(c);
-  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-  return Unavailable("postgres: " + std::string(what) + ": " + msg);
-}
-
-Status Exec(PGconn* c, const std::string& sql, std::string_view what) {
-  PgResult r(PQexec(c, sql.c_str()));
-  return r.Ok() ? Status::Ok() : Failed(c, what);
-}
-
-bool ValidSchemaName(std::string_view s) {
-  if (s.empty() || s.size() > 48) return false;
-  for (char ch : s)
-    if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_')) return false;
-  return true;
-}
-
-// One connection, in the options' schema. The URL is never echoed in an
-// error: it may hold a password.
-Result<PGconn*> Connect(const PostgresOptions& o) {
-  // Parsed first, apart: libpq's parse errors quote the URL, password included.
-  char* parse_error = nullptr;
-  PQconninfoOption* parsed = PQconninfoParse(o.url.c_str(), &parse_error);
-  PQfreemem(parse_error);
-  if (!parsed) return InvalidArgument("--store: not a PostgreSQL URL libpq can read (postgres://USER@HOST:PORT/DB)");
-  PQconninfoFree(parsed);
-  if (!o.schema.empty() && !ValidSchemaName(o.schema))
-    return InvalidArgument("postgres schema: expected lower-case letters, digits and _");
-  // A database that stops answering (a partition) fails calls within
-  // seconds instead of holding every request. The schema is a connection
-  // option, so a reconnect (PQreset) keeps it.
-  const std::string search_path = "-csearch_path=" + o.schema;
-  const char* keys[] = {"dbname", "connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
-                        "keepalives_count", o.schema.empty() ? nullptr : "options", nullptr};
-  const char* values[] = {o.url.c_str(), "10", "1", "10", "5", "3", search_path.c_str(), nullptr};
-  PGconn* c = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
-  if (PQstatus(c) != CONNECTION_OK) {
-    Status st = Failed(c, "cannot connect to the database named by --store");
-    PQfinish(c);
-    return st;
-  }
-  return c;
-}
-
-Result<int> SchemaVersion(PGconn* c) {
-  PgResult exists(PQexec(c, "SELECT to_regclass('shinrai_schema') IS NOT NULL"));
-  if (!exists.Ok()) return Failed(c, "read the schema version");
-  if (std::string_view(PQgetvalue(exists.get(), 0, 0)) != "t") return 0;
-  PgResult v(PQexec(c, "SELECT coalesce(max(version), 0) FROM shinrai_schema"));
-  if (!v.Ok()) return Failed(c, "read the schema version");
-  return std::stoi(PQgetvalue(v.get(), 0, 0));
-}
 
 // The person a key is about, for the distribution column: the id after the
 // prefix of a family sealed per person; "" for shared records.
@@ -356,6 +280,16 @@ Result<int> MigratePostgres(const PostgresOptions& o) {
                          "CREATE INDEX shinrai_kv_subject ON shinrai_kv (subject);"
                          "INSERT INTO shinrai_schema VALUES (1)",
                          "create the tables (version 1)"));
+  }
+  if (*before < 2) {
+    // Version 2: what several nodes share beyond the records (store/cluster.h).
+    RETURN_IF_ERROR(Exec(c,
+                         "CREATE TABLE shinrai_lease (id int PRIMARY KEY, holder text NOT NULL);"
+                         "INSERT INTO shinrai_lease VALUES (1, '');"
+                         "CREATE TABLE shinrai_published (name text PRIMARY KEY, version bigint NOT NULL, "
+                         "bytes bytea NOT NULL);"
+                         "UPDATE shinrai_schema SET version = 2",
+                         "create the tables (version 2)"));
   }
   RETURN_IF_ERROR(Exec(c, "COMMIT", "commit the migration"));
   return *before;

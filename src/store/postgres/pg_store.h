@@ -3,9 +3,11 @@
 // table whose order is the same bytewise order as RocksDB's, so every reader
 // of the store (prefix scans included) works unchanged.
 //
-// Layout (schema version 1, `shinrai migrate` creates it):
+// Layout (schema version 2, `shinrai migrate` creates it or upgrades 1):
 //   shinrai_kv(k bytea PRIMARY KEY, subject text NOT NULL, v bytea NOT NULL)
 //   shinrai_schema(version int NOT NULL)
+//   shinrai_lease(id int PRIMARY KEY, holder text)  (2: the write lease's last holder)
+//   shinrai_published(name text PRIMARY KEY, version bigint, bytes bytea)  (2: models)
 // `subject` is the person a key belongs to ("<profile id>" for the families
 // sealed per person, "" for shared records): the column a Citus cluster
 // distributes on (docs/postgres.md).
@@ -21,7 +23,7 @@
 
 namespace shinrai::store {
 
-inline constexpr int kPostgresSchemaVersion = 1;
+inline constexpr int kPostgresSchemaVersion = 2;
 
 struct PostgresOptions {
   std::string url;         // postgres://USER@HOST:PORT/DB (libpq's URI form)
