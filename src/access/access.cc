@@ -135,6 +135,11 @@ Result<Principal> Access::Authenticate(const Credentials& c) const {
 Status Access::Admit(const Principal& p) const {
   if (p.role == Role::kWriteKey) return Status::Ok();
   const double rate = p.rate_limit > 0 ? p.rate_limit : default_rate_limit_;
+  if (cluster_) {
+    double tokens = 0;
+    ASSIGN_OR_RETURN(std::optional<double> left, cluster_->TakeToken(p.key_id, rate, &tokens));
+    return left ? Status::Ok() : OverRate(p, rate, tokens);
+  }
   const int64_t now = env_->NowMicros();
   std::lock_guard lock(buckets_mu_);
   auto [it, fresh] = buckets_.try_emplace(p.key_id);
@@ -146,7 +151,11 @@ Status Access::Admit(const Principal& p) const {
     b.tokens -= 1;
     return Status::Ok();
   }
-  const int wait_ms = static_cast<int>(std::ceil((1 - b.tokens) / rate * 1000));
+  return OverRate(p, rate, b.tokens);
+}
+
+Status Access::OverRate(const Principal& p, double rate, double tokens) {
+  const int wait_ms = static_cast<int>(std::ceil((1 - tokens) / rate * 1000));
   return Status(Code::kResourceExhausted, "key '" + p.key_name + "' is over its rate limit of " +
                                               std::to_string(static_cast<int64_t>(rate)) + " requests/s; retry in " +
                                               std::to_string(wait_ms) + " ms");

@@ -23,6 +23,7 @@
 #include "core/env.h"
 #include "core/status.h"
 #include "schema/config.h"
+#include "store/cluster.h"
 
 namespace shinrai::service {
 
@@ -78,6 +79,9 @@ class Access {
   // Unauthenticated when no credentials, an unknown or a revoked key are
   // given; ResourceExhausted when an API key is over its rate limit.
   Result<Principal> Authenticate(const Credentials& c) const;
+  // Several nodes on one database: API keys' rate limits are counted there,
+  // for all of them, instead of in this process. REQUIRES: before serving.
+  void ShareRateLimits(store::Cluster* cluster) { cluster_ = cluster; }
   // PermissionDenied naming the role and the operation when not allowed.
   static Status Authorize(const Principal& p, Operation op);
   // The brand a use serves: a brand key serves its own brand (asking for
@@ -88,6 +92,7 @@ class Access {
  private:
   void ReloadKeyFileIfChanged() const;
   Status Admit(const Principal& p) const;
+  static Status OverRate(const Principal& p, double rate, double tokens);
 
   std::unordered_map<std::string, Principal> configured_;  // by SHA-256
   const std::string key_file_;
@@ -104,6 +109,7 @@ class Access {
     double tokens = 0;
     int64_t at_us = 0;
   };
+  store::Cluster* cluster_ = nullptr;
   mutable std::mutex buckets_mu_;
   mutable std::unordered_map<std::string, Bucket> buckets_;  // by key id
 };

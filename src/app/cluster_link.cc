@@ -26,10 +26,12 @@ void ClusterLink::ForgetPeople(const std::vector<std::string>& profile_ids) {
   if (!cluster_) return;
   for (size_t i = 0; i < profile_ids.size(); i += kIdsPerNotice) {
     std::string ids;
-    for (size_t j = i; j < std::min(profile_ids.size(), i + kIdsPerNotice); ++j) ids += (ids.empty() ? "" : "\n") + profile_ids[j];
+    for (size_t j = i; j < std::min(profile_ids.size(), i + kIdsPerNotice); ++j)
+      ids += (ids.empty() ? "" : "\n") + profile_ids[j];
     // Their records are already gone from the database; a node that misses
     // this holds them in memory only until its listener reconnects (resync).
-    if (Status st = cluster_->Notify("forget", ids); !st.ok()) spdlog::warn("erasure notice to the other nodes: {}", st.message());
+    if (Status st = cluster_->Notify("forget", ids); !st.ok())
+      spdlog::warn("erasure notice to the other nodes: {}", st.message());
   }
 }
 

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "audit/file_audit_log.h"
+#include "audit/postgres/pg_audit_log.h"
 #include "store/key_families.h"
 #include "store/postgres/pg_cluster.h"
 #include "store/postgres/pg_store.h"
@@ -45,6 +46,16 @@ Result<std::optional<crypto::SecretKey>> AuditHeadKey(const schema::SecuritySett
   RETURN_IF_ERROR(crypto::InitCrypto());
   ASSIGN_OR_RETURN(crypto::SecretKey master, crypto::LoadMasterKey({paths.master_key_file, /*create_missing=*/false}));
   return std::optional<crypto::SecretKey>(audit::HeadKeyFrom(master));
+}
+
+Result<std::unique_ptr<audit::AuditLog>> OpenAuditLog(const schema::Config& config, const SecurityPaths& paths,
+                                                      std::optional<crypto::SecretKey> head_key) {
+  if (store::IsPostgresUrl(config.store))
+    return audit::OpenPostgresAuditLog({config.store, /*pool_size=*/1}, Env::Default(), std::move(head_key));
+  ASSIGN_OR_RETURN(std::unique_ptr<audit::FileAuditLog> file,
+                   audit::FileAuditLog::Open(paths.audit_dir, Env::Default(), audit::FileAuditLog::kDefaultSegmentBytes,
+                                             std::move(head_key)));
+  return std::unique_ptr<audit::AuditLog>(std::move(file));
 }
 
 namespace {

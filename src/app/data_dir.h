@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "audit/audit_log.h"
 #include "crypto/encrypted_store.h"
 #include "crypto/key_vault.h"
 #include "schema/config.h"
@@ -30,6 +31,12 @@ crypto::RecordScheme PersonalDataScheme();
 // The key that signs the audit log's head (audit::HeadKeyFrom the master
 // key); nullopt with encryption at rest off or before a master key exists.
 Result<std::optional<crypto::SecretKey>> AuditHeadKey(const schema::SecuritySettings& s, const SecurityPaths& paths);
+
+// The installation's audit log: one chain in the shared database when the
+// store is PostgreSQL (every node appends to it), else the hash-chained file
+// in paths.audit_dir.
+Result<std::unique_ptr<audit::AuditLog>> OpenAuditLog(const schema::Config& config, const SecurityPaths& paths,
+                                                      std::optional<crypto::SecretKey> head_key);
 
 struct OpenedData;
 // The key that seals recommendation tokens (service/recommendation_token.h),

@@ -234,13 +234,13 @@ int Serve(const cli::ServeCommand& cmd) {
   const std::string running_marker = cmd.data_dir + "/SERVING";
   if (Status s = RepairIfTheLastRunCrashed(running_marker, *data); !s.ok()) return Fail(s);
   { std::ofstream(running_marker) << "shinrai serve\n"; }
-  auto audit_log = audit::FileAuditLog::Open(data->paths.audit_dir, Env::Default(), audit::FileAuditLog::kDefaultSegmentBytes,
-                                         data->audit_head_key);
+  auto audit_log = app::OpenAuditLog(*config, data->paths, data->audit_head_key);
   if (!audit_log.ok()) return Fail(audit_log.status());
   audit::AuditLog& audit = **audit_log;
   if (Status s = AuditConfigLoad(audit, cmd, *config, *data); !s.ok()) return Fail(s);
 
   service::Access access(config->keys, data->paths.api_keys_file, config->security.default_rate_limit);
+  access.ShareRateLimits(data->cluster.get());  // null on the embedded store: counted here
   return ServeUntilStopped(cmd, *config, *data, access, audit, ServerOptionsFor(*config, host, port), running_marker);
 }
 
@@ -286,8 +286,7 @@ int Train(const cli::TrainCommand& cmd) {
   if (!config->recommendations.enabled) return Fail(InvalidArgument(cmd.config + " has no recommendations section"));
   auto data = app::OpenData(cmd.data_dir, *config);
   if (!data.ok()) return Fail(data.status());
-  auto audit = audit::FileAuditLog::Open(data->paths.audit_dir, Env::Default(),
-                                        audit::FileAuditLog::kDefaultSegmentBytes, data->audit_head_key);
+  auto audit = app::OpenAuditLog(*config, data->paths, data->audit_head_key);
   if (!audit.ok()) return Fail(audit.status());
   service::Access access(config->keys);
   app::Services services(app::DepsFor(*data, *config, **audit, access, Env::Default(), cmd.data_dir + "/models"));

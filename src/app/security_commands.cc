@@ -16,6 +16,7 @@
 #include "access/api_key_file.h"
 #include "transparency/privacy_report.h"
 #include "privacy/retention_service.h"
+#include "store/postgres/pg_store.h"
 #include "store/staged_writer.h"
 
 namespace shinrai::app {
@@ -30,10 +31,24 @@ Result<SecurityPaths> PathsFor(const std::string& data_dir, const std::string& c
 }
 
 
+Result<audit::VerifyReport> VerifyShared(const schema::Config& config, const SecurityPaths& paths,
+                                         std::optional<crypto::SecretKey> head_key) {
+  ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditLog> log, OpenAuditLog(config, paths, std::move(head_key)));
+  return log->Verify();
+}
+
+// Every entry: of the chain in the shared database, or of the file log as it lies.
+Result<std::vector<nlohmann::json>> SharedEntries(const std::string& config_path, const SecurityPaths& paths) {
+  ASSIGN_OR_RETURN(schema::Config config, schema::LoadConfig(config_path));
+  if (!store::IsPostgresUrl(config.store)) return audit::ReadEntries(paths.audit_dir);
+  ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditLog> log, OpenAuditLog(config, paths, std::nullopt));
+  return log->Entries();
+}
+
 int Subjects(const cli::AuditCommand& cmd, const SecurityPaths& paths) {
   auto since = ParseIso8601Millis(cmd.since);
   if (!since) return Fail(InvalidArgument("--since '" + cmd.since + "': expected ISO 8601, like 2026-11-01T00:00:00Z"));
-  auto entries = audit::ReadEntries(paths.audit_dir);
+  auto entries = SharedEntries(cmd.config, paths);
   if (!entries.ok()) return Fail(entries.status());
   struct Seen {
     int64_t reads = 0;
@@ -70,15 +85,14 @@ audit::Actor CliActor() { return {"", "shinrai keys (command line)", "cli"}; }
 // the head with the new one); else the configured one.
 Status AuditKeyOperation(const SecurityPaths& paths, const std::string& action, nlohmann::json detail,
                          const std::string& config_path, const crypto::SecretKey* master = nullptr) {
+  ASSIGN_OR_RETURN(schema::Config config, schema::LoadConfig(config_path));
   std::optional<crypto::SecretKey> head_key;
   if (master) {
     head_key = audit::HeadKeyFrom(*master);
   } else {
-    ASSIGN_OR_RETURN(schema::Config config, schema::LoadConfig(config_path));
     ASSIGN_OR_RETURN(head_key, AuditHeadKey(config.security, paths));
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditLog> log,
-                   audit::FileAuditLog::Open(paths.audit_dir, Env::Default(), audit::FileAuditLog::kDefaultSegmentBytes, head_key));
+  ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditLog> log, OpenAuditLog(config, paths, head_key));
   return log->Append({action, CliActor(), "", {}, "", std::move(detail)}, true);
 }
 
@@ -116,8 +130,7 @@ int Report(const cli::AuditCommand& cmd) {
   if (!config.ok()) return Fail(config.status());
   auto data = OpenData(cmd.data_dir, *config);
   if (!data.ok()) return Fail(data.status());
-  auto audit = audit::FileAuditLog::Open(data->paths.audit_dir, Env::Default(), audit::FileAuditLog::kDefaultSegmentBytes,
-                                     data->audit_head_key);
+  auto audit = OpenAuditLog(*config, data->paths, data->audit_head_key);
   if (!audit.ok()) return Fail(audit.status());
   const service::Access access(config->keys);
   // The same object graph as the server's; the report only reads.
@@ -143,7 +156,9 @@ int RunAudit(const cli::AuditCommand& cmd) {
     if (!config.ok()) return Fail(config.status());
     auto head_key = AuditHeadKey(config->security, *paths);
     if (!head_key.ok()) return Fail(head_key.status());
-    auto r = audit::Verify(paths->audit_dir, *head_key);
+    // The file is verified as it lies, without opening (and so creating) a log.
+    auto r = store::IsPostgresUrl(config->store) ? VerifyShared(*config, *paths, *head_key)
+                                                 : audit::Verify(paths->audit_dir, *head_key);
     if (!r.ok()) return Fail(r.status());
     if (!r->ok) {
       std::printf("audit chain BROKEN at entry %lld: %s\n", static_cast<long long>(r->bad_line), r->problem.c_str());

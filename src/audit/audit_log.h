@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "crypto/secret_key.h"
 
 namespace shinrai::audit {
 
@@ -63,6 +64,15 @@ nlohmann::json EntryJson(const AuditEntry& e, int64_t seq, int64_t at_ms, const 
 
 // The hash of an entry given the previous hash: SHA-256 hex.
 std::string EntryHash(const std::string& prev_hash, const nlohmann::json& entry_without_hash);
+
+// Checks entry `n` (1-based) of a chain, as stored, against the hash of the
+// entry before it. "" when it holds (its hash in *hash); otherwise what is
+// wrong, for a VerifyReport.
+std::string CheckChainedEntry(std::string_view stored, int64_t n, const std::string& prev, std::string* hash);
+
+// The signature of a head naming entry `seq` with `hash`, by the key
+// derived from the master key (HeadKeyFrom, file_audit_log.h).
+std::string HeadSignature(const crypto::SecretKey& key, int64_t seq, const std::string& hash);
 
 // True for the actions that read a person's data (profile.read, consent.read,
 // recommendations.serve, rights.export): what breach notification and the

@@ -30,7 +30,8 @@ Status RecommendationService::PublishModel(int64_t version) {
   RETURN_IF_ERROR(d_.cluster->Publish(kModelName, version, bytes.str()));
   {
     std::lock_guard lock(quality_mu_);
-    if (!offline_quality_.is_null()) RETURN_IF_ERROR(d_.cluster->Publish(kQualityName, version, offline_quality_.dump()));
+    if (!offline_quality_.is_null())
+      RETURN_IF_ERROR(d_.cluster->Publish(kQualityName, version, offline_quality_.dump()));
   }
   return d_.cluster->Notify("model", std::to_string(version));
 }

@@ -10,6 +10,7 @@
 // - Notices: a message to every process (the database's LISTEN/NOTIFY), for
 //   what each keeps in memory (an erasure's people, a new model, the catalogue).
 // - Published files: a trained model, put once, fetched by every process.
+// - API keys' rate limits, counted once for all processes.
 //
 // Thread-safety: all methods may be called concurrently.
 #pragma once
@@ -41,6 +42,12 @@ class Cluster {
   // Starts delivering notices to `handler`, on a thread of the cluster's own.
   // REQUIRES: called once, before notices matter.
   virtual void Listen(NoticeHandler handler) = 0;
+
+  // Takes one request from `key_id`'s token bucket, shared by every node:
+  // it refills at `rate` a second and holds one second's worth. The tokens
+  // left (>= 0) when admitted; nullopt when the key is over its rate, with
+  // the tokens it has in *short_of (< 1).
+  virtual Result<std::optional<double>> TakeToken(std::string_view key_id, double rate, double* short_of) = 0;
 
   struct Published {
     int64_t version = 0;

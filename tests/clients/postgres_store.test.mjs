@@ -29,7 +29,7 @@ test('migrate makes the schema; serve refuses none, an older or a newer one, nam
   assert.equal(shinrai('migrate', '--store', url).stdout.trim(), 'the schema is already at version 2');
 
   // A database of version 1 (one node's layout) is refused, then upgraded in place.
-  psql(url, "DROP TABLE shinrai_lease, shinrai_published; UPDATE shinrai_schema SET version = 1; " +
+  psql(url, "DROP TABLE shinrai_lease, shinrai_published, shinrai_rate, shinrai_audit, shinrai_audit_head; UPDATE shinrai_schema SET version = 1; " +
     "INSERT INTO shinrai_kv VALUES ('\\x6b6565706d65', '', '\\x6b657074')");
   const older = shinrai('serve', '--data', dir, '--config', CONFIG, '--listen', '127.0.0.1:0', '--store', url);
   assert.equal(older.status, 2);

@@ -80,7 +80,8 @@ class PostgresCluster : public Cluster {
 
   Status Notify(std::string_view topic, std::string_view payload) override {
     const std::string notice = me_ + "\n" + std::string(topic) + "\n" + std::string(payload);
-    if (notice.size() > kMaxNotice) return InvalidArgument("a notice is limited to " + std::to_string(kMaxNotice) + " bytes");
+    if (notice.size() > kMaxNotice)
+      return InvalidArgument("a notice is limited to " + std::to_string(kMaxNotice) + " bytes");
     std::lock_guard lock(shared_mu_);
     const char* values[] = {channel_.c_str(), notice.c_str()};
     return Run(values, 2, "SELECT pg_notify($1, $2)", "send a notice to the other nodes");
@@ -98,14 +99,13 @@ class PostgresCluster : public Cluster {
     const int lengths[] = {0, 0, static_cast<int>(bytes.size())};
     const int formats[] = {0, 0, 1};
     std::lock_guard lock(shared_mu_);
-    PgResult r(PQexecParams(shared_,
-                            "INSERT INTO shinrai_published (name, version, bytes) VALUES ($1, $2, $3) "
-                            "ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version, bytes = EXCLUDED.bytes "
-                            "WHERE shinrai_published.version < EXCLUDED.version",
-                            3, nullptr, values, lengths, formats, 0));
+    PgResult r(
+        ExecShared("INSERT INTO shinrai_published (name, version, bytes) VALUES ($1, $2, $3) "
+                   "ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version, bytes = EXCLUDED.bytes "
+                   "WHERE shinrai_published.version < EXCLUDED.version",
+                   3, nullptr, values, lengths, formats, 0));
     if (r.Ok()) return Status::Ok();
     Status failed = Failed(shared_, "publish " + n);
-    Reconnect(shared_);
     return failed;
   }
 
@@ -113,11 +113,10 @@ class PostgresCluster : public Cluster {
     const std::string n(name);
     const char* values[] = {n.c_str()};
     std::lock_guard lock(shared_mu_);
-    PgResult r(PQexecParams(shared_, "SELECT version::text, bytes FROM shinrai_published WHERE name = $1", 1, nullptr,
-                            values, nullptr, nullptr, 1));
+    PgResult r(ExecShared("SELECT version::text, bytes FROM shinrai_published WHERE name = $1", 1, nullptr, values,
+                          nullptr, nullptr, 1));
     if (!r.Ok()) {
       Status failed = Failed(shared_, "fetch " + n);
-      Reconnect(shared_);
       return failed;
     }
     if (r.rows() == 0) return std::optional<Published>();
@@ -127,15 +126,43 @@ class PostgresCluster : public Cluster {
     return std::optional<Published>(std::move(p));
   }
 
+  Result<std::optional<double>> TakeToken(std::string_view key_id, double rate, double* short_of) override {
+    const std::string key(key_id), r = std::to_string(rate);
+    const char* values[] = {key.c_str(), r.c_str()};
+    std::lock_guard lock(shared_mu_);
+    // One statement: the bucket refilled by the database's clock (the nodes'
+    // may differ) and taken from only when a whole token is there.
+    PgResult taken(ExecShared(
+
+        "WITH now AS (SELECT (extract(epoch FROM clock_timestamp()) * 1e6)::bigint AS us) "
+        "INSERT INTO shinrai_rate AS b (key_id, tokens, at_us) SELECT $1, $2::float8 - 1, us FROM now "
+        "ON CONFLICT (key_id) DO UPDATE SET "
+        "tokens = least($2::float8, b.tokens + $2::float8 * (EXCLUDED.at_us - b.at_us) / 1e6) - 1, at_us = "
+        "EXCLUDED.at_us "
+        "WHERE least($2::float8, b.tokens + $2::float8 * (EXCLUDED.at_us - b.at_us) / 1e6) >= 1 "
+        "RETURNING tokens",
+        2, nullptr, values, nullptr, nullptr, 0));
+    if (!taken.Ok()) {
+      Status failed = Failed(shared_, "take from the rate limit");
+      return failed;
+    }
+    if (taken.rows() == 1) return std::optional<double>(std::stod(std::string(taken.Bytes(0, 0))));
+    PgResult left(
+        ExecShared("SELECT least($2::float8, tokens + $2::float8 * ((extract(epoch FROM clock_timestamp()) "
+                   "* 1e6)::bigint - at_us) / 1e6) FROM shinrai_rate WHERE key_id = $1",
+                   2, nullptr, values, nullptr, nullptr, 0));
+    *short_of = left.Ok() && left.rows() == 1 ? std::stod(std::string(left.Bytes(0, 0))) : 0;
+    return std::optional<double>();
+  }
+
   Result<int64_t> PublishedVersion(std::string_view name) override {
     const std::string n(name);
     const char* values[] = {n.c_str()};
     std::lock_guard lock(shared_mu_);
-    PgResult r(PQexecParams(shared_, "SELECT version FROM shinrai_published WHERE name = $1", 1, nullptr, values,
-                            nullptr, nullptr, 0));
+    PgResult r(
+        ExecShared("SELECT version FROM shinrai_published WHERE name = $1", 1, nullptr, values, nullptr, nullptr, 0));
     if (!r.Ok()) {
       Status failed = Failed(shared_, "read the version of " + n);
-      Reconnect(shared_);
       return failed;
     }
     return r.rows() == 0 ? int64_t{0} : std::stoll(std::string(r.Bytes(0, 0)));
@@ -156,12 +183,24 @@ class PostgresCluster : public Cluster {
 
   static void Reconnect(PGconn* c) { PQreset(c); }
 
+  // PQexecParams on the shared connection, once more on a new session when
+  // the server dropped this one (a restart or failover since the last call).
+  // REQUIRES: shared_mu_ held.
+  PGresult* ExecShared(const char* sql, int n, std::nullptr_t, const char* const* values, const int* lengths,
+                       const int* formats, int result_format) {
+    PGresult* r = PQexecParams(shared_, sql, n, nullptr, values, lengths, formats, result_format);
+    const ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || PQstatus(shared_) == CONNECTION_OK) return r;
+    PQclear(r);
+    Reconnect(shared_);
+    return PQexecParams(shared_, sql, n, nullptr, values, lengths, formats, result_format);
+  }
+
   // REQUIRES: shared_mu_ held.
   Status Run(const char* const* values, int n, const char* sql, std::string_view what) {
-    PgResult r(PQexecParams(shared_, sql, n, nullptr, values, nullptr, nullptr, 0));
+    PgResult r(ExecShared(sql, n, nullptr, values, nullptr, nullptr, 0));
     if (r.Ok()) return Status::Ok();
     Status failed = Failed(shared_, what);
-    Reconnect(shared_);
     return failed;
   }
 

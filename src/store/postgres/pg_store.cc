@@ -288,6 +288,12 @@ Result<int> MigratePostgres(const PostgresOptions& o) {
                          "INSERT INTO shinrai_lease VALUES (1, '');"
                          "CREATE TABLE shinrai_published (name text PRIMARY KEY, version bigint NOT NULL, "
                          "bytes bytea NOT NULL);"
+                         "CREATE TABLE shinrai_rate (key_id text PRIMARY KEY, tokens float8 NOT NULL, "
+                         "at_us bigint NOT NULL);"
+                         "CREATE TABLE shinrai_audit (seq bigint PRIMARY KEY, entry text NOT NULL);"
+                         "CREATE TABLE shinrai_audit_head (id int PRIMARY KEY, seq bigint NOT NULL, hash text NOT NULL, "
+                         "signature text NOT NULL);"
+                         "INSERT INTO shinrai_audit_head VALUES (1, 0, repeat('0', 64), '');"
                          "UPDATE shinrai_schema SET version = 2",
                          "create the tables (version 2)"));
   }

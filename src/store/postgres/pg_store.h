@@ -8,6 +8,8 @@
 //   shinrai_schema(version int NOT NULL)
 //   shinrai_lease(id int PRIMARY KEY, holder text)  (2: the write lease's last holder)
 //   shinrai_published(name text PRIMARY KEY, version bigint, bytes bytea)  (2: models)
+//   shinrai_rate(key_id text PRIMARY KEY, tokens float8, at_us bigint)  (2: API keys' buckets)
+//   shinrai_audit(seq bigint PRIMARY KEY, entry text), shinrai_audit_head  (2: the audit chain)
 // `subject` is the person a key belongs to ("<profile id>" for the families
 // sealed per person, "" for shared records): the column a Citus cluster
 // distributes on (docs/postgres.md).

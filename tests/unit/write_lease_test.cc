@@ -1,0 +1,149 @@
+// The write lease that lets several nodes on one database run their
+// read-modify-write sections one node at a time (store/write_serializer.h,
+// store/postgres/pg_cluster.h).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "store/postgres/pg_cluster.h"
+#include "store/write_serializer.h"
+#include "testing/collect_fixture.h"
+#include "testing/postgres_fixture.h"
+#include "testing/status_matchers.h"
+
+namespace shinrai::store {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A cluster whose lease is a flag, recording what the serializer did in order.
+class FakeCluster : public Cluster {
+ public:
+  Result<bool> AcquireLease() override {
+    std::lock_guard lock(mu);
+    log += "acquire ";
+    const bool other = other_wrote;
+    other_wrote = false;
+    return other;
+  }
+  Status ReleaseLease() override {
+    std::lock_guard lock(mu);
+    log += "release ";
+    return Status::Ok();
+  }
+  Status Notify(std::string_view, std::string_view) override { return Status::Ok(); }
+  void Listen(NoticeHandler) override {}
+  Status Publish(std::string_view, int64_t, std::string_view) override { return Status::Ok(); }
+  Result<std::optional<Published>> Fetch(std::string_view) override { return std::optional<Published>(); }
+  Result<int64_t> PublishedVersion(std::string_view) override { return int64_t{0}; }
+  Result<std::optional<double>> TakeToken(std::string_view, double, double*) override { return std::optional<double>(1); }
+
+  std::string Log() {
+    std::lock_guard lock(mu);
+    return log;
+  }
+  void Note(const std::string& what) {
+    std::lock_guard lock(mu);
+    log += what + " ";
+  }
+
+  std::mutex mu;
+  std::string log;
+  bool other_wrote = false;
+};
+
+TEST(WriteLease, ASectionAfterAnotherNodeWroteRunsOnReloadedState) {
+  FakeCluster cluster;
+  cluster.other_wrote = true;
+  WriteSerializer s;
+  Status reload_result = Unavailable("the database went away mid-reload");
+  s.Share(&cluster, [&] { return cluster.Note("flush"), Status::Ok(); },
+          [&] { return cluster.Note("reload"), reload_result; }, 10s);
+  // A reload that fails fails the section, and the lease goes back at once.
+  EXPECT_EQ(s.Lock().status().code(), Code::kUnavailable);
+  EXPECT_EQ(cluster.Log(), "acquire reload flush release ");
+  // The next section reloads again, although the database no longer says
+  // another node wrote since: the memory was never brought up to date.
+  reload_result = Status::Ok();
+  {
+    auto held = s.Lock();
+    ASSERT_OK(held.status());
+  }
+  EXPECT_EQ(cluster.Log(), "acquire reload flush release acquire reload ");
+  {
+    auto held = s.Lock();  // still held: no reload, no round trip
+    ASSERT_OK(held.status());
+  }
+  EXPECT_EQ(cluster.Log(), "acquire reload flush release acquire reload ");
+  EXPECT_EQ(s.handovers(), 1);
+  s.StopSharing();
+  EXPECT_EQ(cluster.Log(), "acquire reload flush release acquire reload flush release ");
+}
+
+TEST(WriteLease, IsHandedBackEachSliceOnlyAfterWhatSectionsSubmittedIsCommitted) {
+  FakeCluster cluster;
+  WriteSerializer s;
+  std::atomic<int> flushes{0};
+  s.Share(&cluster, [&] { return ++flushes, cluster.Note("flush"), Status::Ok(); }, [] { return Status::Ok(); }, 20ms);
+  { ASSERT_OK(s.Lock().status()); }
+  for (int i = 0; i < 200 && cluster.Log().find("release") == std::string::npos; ++i) std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(cluster.Log(), "acquire flush release ") << "the lease outlived its slice, or went back before the flush";
+  // Idle, it stays handed back: nothing more happens until the next section.
+  std::this_thread::sleep_for(60ms);
+  EXPECT_EQ(flushes.load(), 1);
+  s.StopSharing();
+}
+
+TEST(WriteLease, TwoNodesOnOneDatabaseHoldItInTurn) {
+  auto pg = testing::FindTestPostgres();
+  if (pg.url.empty()) GTEST_SKIP() << pg.skip_reason;
+  testing::TempDir dir;
+  auto url = testing::TestPostgresUrlFor(pg, dir.path());
+  ASSERT_OK(url.status());
+  auto a = OpenPostgresCluster({*url});
+  auto b = OpenPostgresCluster({*url});
+  ASSERT_OK(a.status());
+  ASSERT_OK(b.status());
+  auto first = (*a)->AcquireLease();
+  ASSERT_OK(first.status());
+  EXPECT_TRUE(*first) << "a new database's lease had no holder: its memory is read before the first section";
+  // B waits while A holds it.
+  auto taken = std::async(std::launch::async, [&] { return (*b)->AcquireLease(); });
+  EXPECT_EQ(taken.wait_for(300ms), std::future_status::timeout) << "two nodes held the lease at once";
+  ASSERT_OK((*a)->ReleaseLease());
+  ASSERT_EQ(taken.wait_for(10s), std::future_status::ready);
+  auto by_b = taken.get();
+  ASSERT_OK(by_b.status());
+  EXPECT_TRUE(*by_b) << "A wrote last: B must reload";
+  ASSERT_OK((*b)->ReleaseLease());
+  // B again, with nobody between: nothing to reload.
+  auto again = (*b)->AcquireLease();
+  ASSERT_OK(again.status());
+  EXPECT_FALSE(*again);
+  ASSERT_OK((*b)->ReleaseLease());
+}
+
+TEST(WriteLease, ANodeThatDiesHoldingItFreesItForTheOthers) {
+  auto pg = testing::FindTestPostgres();
+  if (pg.url.empty()) GTEST_SKIP() << pg.skip_reason;
+  testing::TempDir dir;
+  auto url = testing::TestPostgresUrlFor(pg, dir.path());
+  ASSERT_OK(url.status());
+  auto b = OpenPostgresCluster({*url});
+  ASSERT_OK(b.status());
+  {
+    auto a = OpenPostgresCluster({*url});
+    ASSERT_OK(a.status());
+    ASSERT_OK((*a)->AcquireLease().status());
+  }  // its session ends, as when the process is killed
+  auto taken = std::async(std::launch::async, [&] { return (*b)->AcquireLease(); });
+  ASSERT_EQ(taken.wait_for(10s), std::future_status::ready);
+  ASSERT_OK(taken.get().status());
+}
+
+}  // namespace
+}  // namespace shinrai::store
