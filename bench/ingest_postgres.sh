@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Collection on PostgreSQL against the embedded store, in one run (issue 19):
-# wrk drives one `shinrai serve` on each store, and pgbench measures the
+# wrk drives one `shinrai serve` on each store, then two nodes on one
+# database (a wrk each, half the connections each), and pgbench measures the
 # database's own limit for the same work: each event's three rows (the event,
 # its profile, its share of the de-duplication record) in one transaction,
 # of the sizes Shinrai wrote in the run before. Not a test: run it by hand.
@@ -24,12 +25,19 @@ PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 echo "shinrai collection, ${DURATION}s per case, $CONNS connections, wrk -t2, $(nproc) cores, PostgreSQL on the same machine"
 SERVE_ARGS="" run_case "embedded /v1/track" track.lua 1
 SERVE_ARGS="" run_case "embedded /v1/batch (100/req)" batch.lua 100
-for db in track batch; do
+for db in track batch track2 batch2 vault; do
   "$PGBIN/psql" -q "$URL" -c "CREATE DATABASE bench_$db"
   "$BIN" migrate --store "${URL%/*}/bench_$db" >/dev/null
 done
-SERVE_ARGS="--store ${URL%/*}/bench_track" run_case "postgres /v1/track" track.lua 1
-SERVE_ARGS="--store ${URL%/*}/bench_batch" run_case "postgres /v1/batch (100/req)" batch.lua 100
+# Every node shares the key vault (a database of its own) and the master key.
+CONFIG="$PG/cluster.yaml"
+printf 'extends: %s\nsecurity:\n  key_vault: %s\n  master_key_file: %s\n' \
+  "$PWD/examples/shinrai.yaml" "${URL%/*}/bench_vault" "$PG/master.key" > "$CONFIG"
+SERVE_ARGS="--store ${URL%/*}/bench_track" run_case "postgres, 1 node /v1/track" track.lua 1
+SERVE_ARGS="--store ${URL%/*}/bench_batch" run_case "postgres, 1 node /v1/batch (100/req)" batch.lua 100
+SERVE_ARGS="--store ${URL%/*}/bench_track2" run_nodes 2 "postgres, 2 nodes /v1/track" track.lua 1
+SERVE_ARGS="--store ${URL%/*}/bench_batch2" run_nodes 2 "postgres, 2 nodes /v1/batch (100/req)" batch.lua 100
+unset CONFIG
 
 # The database's own limit for the same rows, sized as Shinrai wrote them.
 read -r key_bytes value_bytes < <("$PGBIN/psql" -Atq -F' ' "${URL%/*}/bench_track" \
