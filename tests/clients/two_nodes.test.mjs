@@ -272,3 +272,41 @@ test('both nodes append to one audit chain, which holds', async (t) => {
   assert.equal(broken.status, 1, broken.stdout + broken.stderr);
   assert.match(broken.stdout, /audit chain BROKEN at entry \d+: .*was altered/);
 });
+
+test('kill -9 of one node under load: the other goes on, and nothing either acknowledged is lost', { timeout: 120000 }, async (t) => {
+  if (skip) return t.skip(skip);
+  const acked = [];  // [userId, messageId]
+  let killed = false;
+  const worker = async (w) => {
+    for (let i = 0; i < 400; i++) {
+      const node = (w + i) % 2 ? a : b;
+      if (node === a && killed) continue;
+      const userId = `kill-w${w}-u${Math.floor(i / 20)}`;
+      const messageId = `kill-w${w}-${i}`;
+      try {
+        const r = await track(node, { userId, messageId, properties: { product_id: `sku-10${10 + (i % 30)}` } });
+        if (r.status === 200) acked.push([userId, messageId]);
+        else assert.ok(node === a, `the surviving node answered ${r.status}: ${JSON.stringify(r.body)}`);
+      } catch (e) {
+        if (node !== a) throw e;  // only the killed node may drop a connection
+      }
+    }
+  };
+  const load = Promise.all([0, 1, 2, 3].map(worker));
+  await new Promise((r) => setTimeout(r, 1000));
+  await a.kill9();
+  killed = true;
+  await load;
+  assert.ok(acked.length > 100, `only ${acked.length} events acknowledged`);
+  const byUser = new Map();
+  for (const [u, m] of acked) byUser.set(u, [...(byUser.get(u) ?? []), m]);
+  let missing = 0;
+  for (const [userId, ids] of byUser) {
+    const p = await profile(b, userId);
+    assert.equal(p.status, 200, userId);
+    const stored = new Set(p.body.recent_events.map((e) => e.messageId));
+    missing += ids.filter((id) => !stored.has(id)).length;
+  }
+  assert.equal(missing, 0, `${missing} of ${acked.length} acknowledged events were lost`);
+  console.log(`# ${acked.length} acknowledged events through two nodes, one killed: all present`);
+});
