@@ -59,12 +59,14 @@ void ClusterLink::OnNotice(std::string_view topic, std::string_view payload, boo
   } else if (topic == "model") {
     st = recs_->AdoptPublishedModel();
   } else if (topic == "catalog") {
-    st = recs_->ReloadShared();
+    // The catalogue only: feedback totals are read again under the write
+    // lease alone, where no staged increment can be lost to the reload.
+    st = recs_->ReloadCatalog();
   } else if (topic == "resync") {
     // Notices were missed while the listener was away: act as if each came.
     if (vault_) vault_->DropCached();
     recs_->ForgetEveryone();
-    st = recs_->ReloadShared();
+    st = recs_->ReloadCatalog();
     if (st.ok()) st = recs_->AdoptPublishedModel();
   }
   if (!st.ok()) spdlog::warn("acting on the other nodes' '{}' notice: {}", topic, st.message());

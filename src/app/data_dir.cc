@@ -84,6 +84,25 @@ Status CheckIdentityLayout(store::Store& store, const schema::Declaration& d) {
   return store.Write(wb, /*sync=*/true);
 }
 
+// Records sealed with one vault's keys open with that vault only. A node
+// pointed at a shared database with a vault of its own (the default, in
+// --data) would take everyone for erased and make them anew, and its crash
+// repair would delete what it cannot open: refused before anything is read.
+Status CheckVaultIdentity(store::Store& backend, const crypto::KeyVault& vault) {
+  const std::string key = std::string(store::family::kMeta.prefix) + "key_vault";
+  const std::string id = crypto::ToHex(crypto::KeyedHash(vault.records_key(), "shinrai key vault identity v1", 16));
+  ASSIGN_OR_RETURN(std::optional<std::string> stored, backend.Get(key));
+  if (stored && *stored != id) {
+    return InvalidArgument("the store's records are sealed with the keys of another key vault than "
+                           "security.key_vault names: point it at the vault they were written with (several nodes on "
+                           "one database share one vault: docs/postgres.md)");
+  }
+  if (stored) return Status::Ok();
+  store::WriteBatch wb;
+  wb.Put(key, id);
+  return backend.Write(wb, /*sync=*/true);
+}
+
 }  // namespace
 
 Result<OpenedData> OpenData(const std::string& data_dir, const schema::Config& config) {
@@ -93,8 +112,10 @@ Result<OpenedData> OpenData(const std::string& data_dir, const schema::Config& c
   if (store::IsPostgresUrl(config.store)) {
     // People's records in the shared database; the key vault, the master
     // key, the audit log and models stay in the data directory, apart.
-    ASSIGN_OR_RETURN(d.backend, store::OpenPostgresStore({config.store}));
-    ASSIGN_OR_RETURN(d.cluster, store::OpenPostgresCluster({config.store}));
+    store::PostgresOptions o{config.store};
+    o.fence = std::make_shared<store::LeaseFence>();
+    ASSIGN_OR_RETURN(d.backend, store::OpenPostgresStore(o));
+    ASSIGN_OR_RETURN(d.cluster, store::OpenPostgresCluster(o));
   } else {
     store::RocksOptions ropts;
     ropts.path = config.store.empty() ? data_dir : config.store;
@@ -116,6 +137,7 @@ Result<OpenedData> OpenData(const std::string& data_dir, const schema::Config& c
     ASSIGN_OR_RETURN(crypto::SecretKey master,
                      crypto::LoadMasterKey({d.paths.master_key_file, /*create_missing=*/true}, &d.master_key_created));
     ASSIGN_OR_RETURN(d.vault, crypto::KeyVault::Open(d.vault_store.get(), master));
+    RETURN_IF_ERROR(CheckVaultIdentity(*d.backend, *d.vault));
     d.audit_head_key = audit::HeadKeyFrom(master);
     d.encrypted = crypto::NewEncryptedStore(d.backend.get(), d.vault.get(), PersonalDataScheme());
     d.store = d.encrypted.get();

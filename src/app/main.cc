@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "app/data_dir.h"
+#include "core/logging.h"
 #include "app/services.h"
 #include "app/fail.h"
 #include "app/metrics_gauges.h"
@@ -159,6 +160,34 @@ void PrintListening(const cli::ServeCommand& cmd, const schema::Config& config, 
   std::fflush(stdout);
 }
 
+// What this server runs with, for whoever reads its log: never a key, a
+// database URL (it may hold a password) or a master key.
+void LogEffectiveConfiguration(const cli::ServeCommand& cmd, const schema::Config& config,
+                               const http::ServerOptions& sopts, int port, const store::Store& store,
+                               const app::OpenedData& data) {
+  nlohmann::json keys = nlohmann::json::array();
+  for (const auto& k : config.keys) {
+    nlohmann::json one = {{"name", k.name}, {"kind", k.kind}};
+    if (!k.role.empty()) one["role"] = k.role;
+    if (!k.brand.empty()) one["brand"] = k.brand;
+    if (k.rate_limit > 0) one["rate_limit"] = k.rate_limit;
+    keys.push_back(std::move(one));
+  }
+  nlohmann::json brands = nlohmann::json::array();
+  for (const auto& [id, _] : config.declaration.brands) brands.push_back(id);
+  logging::Event("configuration",
+                 {{"file", cmd.config}, {"listen", sopts.address + ":" + std::to_string(port)},
+                  {"tls", !sopts.tls_cert_file.empty()}, {"store", store.Name()}, {"data", cmd.data_dir},
+                  {"cluster", data.cluster != nullptr},
+                  {"key_vault", store::IsPostgresUrl(data.paths.key_vault) ? "database" : data.paths.key_vault},
+                  {"encrypt_at_rest", data.vault != nullptr}, {"brands", brands},
+                  {"purposes", config.declaration.purposes.size()}, {"keys", keys},
+                  {"default_rate_limit", config.security.default_rate_limit},
+                  {"allowed_origins", config.server.allowed_origins}, {"public_url", config.server.public_url},
+                  {"max_connections", sopts.max_connections}, {"threads", sopts.threads},
+                  {"access_log", config.server.access_log}, {"log_level", config.server.log_level}});
+}
+
 // Wires the services, serves until asked to stop, and commits the last writes.
 int ServeUntilStopped(const cli::ServeCommand& cmd, const schema::Config& config, const app::OpenedData& data,
                       service::Access& access, audit::AuditLog& audit, const http::ServerOptions& sopts,
@@ -185,6 +214,7 @@ int ServeUntilStopped(const cli::ServeCommand& cmd, const schema::Config& config
   });
   if (Status s = server->Start(); !s.ok()) return Fail(s);
   PrintListening(cmd, config, sopts, server->port(), *store, data);
+  LogEffectiveConfiguration(cmd, config, sopts, server->port(), *store, data);
   server->Wait();
   spdlog::info("shutting down");
   server->Stop();
@@ -220,6 +250,7 @@ int Serve(const cli::ServeCommand& cmd) {
     if (!store::IsPostgresUrl(cmd.store)) return Fail(InvalidArgument("--store: expected postgres://USER@HOST:PORT/DB"));
     config->store = cmd.store;
   }
+  if (Status logs = logging::Configure(config->server.log_format, config->server.log_level); !logs.ok()) return Fail(logs);
   std::string host;
   int port = 0;
   Status st = cli::SplitListen(cmd.listen.empty() ? config->server.listen : cmd.listen, &host, &port);

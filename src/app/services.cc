@@ -40,6 +40,7 @@ std::vector<service::DerivedData*> Services::Derived() {
 }
 
 Services::~Services() {
+  if (cluster_) cluster_->StopListening();  // no notice reaches services on their way out
   recs.StopSchedule();
   retention.StopSchedule();
   serializer.StopSharing();  // commits, then hands the write lease back

@@ -7,6 +7,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "core/logging.h"
 #include "core/metrics.h"
 #include "core/utf8.h"
 #include "http/encoding.h"
@@ -363,9 +364,13 @@ void Api::Handle(Request& req, Respond respond) {
   // Every answer is counted by route pattern (never the path: it may name a
   // person), method and status, with its latency, for /metrics.
   auto route_label = std::make_shared<std::string>("unmatched");
-  respond = [inner = std::move(respond), route_label, method = std::string(bhttp::to_string(req.method())),
-             began = std::chrono::steady_clock::now()](Response r) mutable {
-    CountAnswer(*route_label, method, r.status, std::chrono::steady_clock::now() - began);
+  auto key_label = std::make_shared<std::string>();  // the caller's key id, once authenticated
+  respond = [inner = std::move(respond), route_label, key_label, method = std::string(bhttp::to_string(req.method())),
+             began = std::chrono::steady_clock::now(), access_log = d_.config->server.access_log](Response r) mutable {
+    const auto took = std::chrono::steady_clock::now() - began;
+    CountAnswer(*route_label, method, r.status, took);
+    if (access_log)
+      logging::Access(method, *route_label, r.status, std::chrono::duration<double, std::milli>(took).count(), *key_label);
     inner(std::move(r));
   };
   std::string_view target(req.target().data(), req.target().size());
@@ -404,6 +409,7 @@ void Api::Handle(Request& req, Respond respond) {
       auto who = d_.access->Authenticate(CredentialsOf(req));
       if (call.Failed(who.status())) return;
       call.who = std::move(*who);
+      *key_label = call.who.key_id;
     }
     return route.handle(*this, call);
   }

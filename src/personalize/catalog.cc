@@ -82,7 +82,9 @@ Status Catalog::Load(store::Store& store) {
       bad = Internal("catalogue record " + std::string(key) + " is damaged: " + item.status().message());
       return false;
     }
-    loaded[item->id] = std::make_shared<const ItemInfo>(std::move(*item));
+    // Named first: in `a[k] = f(move(x))` the right side runs first (C++17), which would key it by a moved-from id.
+    std::string id = item->id;
+    loaded[std::move(id)] = std::make_shared<const ItemInfo>(std::move(*item));
     return true;
   }));
   RETURN_IF_ERROR(bad);

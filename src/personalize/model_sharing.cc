@@ -60,8 +60,10 @@ Status RecommendationService::AdoptPublishedModel() {
   return Status::Ok();
 }
 
+Status RecommendationService::ReloadCatalog() { return catalog_.Load(d_.store); }
+
 Status RecommendationService::ReloadShared() {
-  RETURN_IF_ERROR(catalog_.Load(d_.store));
+  RETURN_IF_ERROR(ReloadCatalog());
   std::lock_guard lock(feedback_mu_);
   ASSIGN_OR_RETURN(feedback_totals_, store::ScanCounters(d_.store, std::string(store::family::kFeedbackTotals.prefix)));
   return Status::Ok();

@@ -69,8 +69,12 @@ class RecommendationService : public DerivedData {
   // the one published through a shared database when newer.
   Status Load();
   // Several nodes on one database: reads the catalogue and feedback totals
-  // again (another node changed them), and adopts the newest published model.
+  // again (another node changed them). REQUIRES: the serializer's lock held
+  // (feedback stages increments of the totals under it).
   Status ReloadShared();
+  // The catalogue only (after another node's upsert).
+  Status ReloadCatalog();
+  // Adopts the newest model published by any node, when newer than this one's.
   Status AdoptPublishedModel();
   // Retrains every `recommendations.retrain_every` (and at once when no model exists).
   void StartSchedule();

@@ -67,6 +67,9 @@ struct ServerSettings {
   // start of the privacy center links it hands out. Default: none, and the
   // links are paths for the brand to put behind its own address.
   std::string public_url;
+  std::string log_format = "text";  // "json": one object a line, for a log shipper
+  std::string log_level = "info";   // trace, debug, info, warn, error, off
+  bool access_log = true;           // a line per answered request (route pattern, status, ms, key id)
 };
 
 // How an event becomes recommender training signal.

@@ -35,6 +35,10 @@ class Cluster {
   virtual Result<bool> AcquireLease() = 0;
   // REQUIRES: held, and everything written under it committed.
   virtual Status ReleaseLease() = 0;
+  // True once after a write found that another process took the lease over
+  // while this one thought it held it (its session died unnoticed): take it
+  // again, and reload, before the next section.
+  virtual bool LeaseLost() = 0;
 
   // Sends `payload` under `topic` to every process, this one included.
   virtual Status Notify(std::string_view topic, std::string_view payload) = 0;
@@ -42,6 +46,8 @@ class Cluster {
   // Starts delivering notices to `handler`, on a thread of the cluster's own.
   // REQUIRES: called once, before notices matter.
   virtual void Listen(NoticeHandler handler) = 0;
+  // Stops delivering notices (before what the handler calls goes away).
+  virtual void StopListening() = 0;
 
   // Takes one request from `key_id`'s token bucket, shared by every node:
   // it refills at `rate` a second and holds one second's worth. The tokens

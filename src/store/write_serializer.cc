@@ -9,6 +9,11 @@ WriteSerializer::~WriteSerializer() { StopSharing(); }
 Result<WriteSerializer::Held> WriteSerializer::Lock() {
   Held lock(mu_);
   if (!cluster_) return lock;
+  if (held_ && cluster_->LeaseLost()) {
+    // A write found another node holding the lease this one thought it held.
+    held_ = false;
+    stale_ = true;
+  }
   if (!held_) {
     ASSIGN_OR_RETURN(bool handed_over, cluster_->AcquireLease());
     held_ = true;

@@ -7,8 +7,11 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CONFIG, ADMIN, startServer, tempDataDir, removeDir, getJson, postJson } from './server.mjs';
-import { PG, PG_SKIP as skip, psql, freshDatabase, shinrai } from './postgres.mjs';
+import { PG_SKIP as skip, psql, freshDatabase, shinrai } from './postgres.mjs';
 
 before(() => {
   if (skip) console.log(`skipped: ${skip}`);
@@ -105,15 +108,21 @@ test('a node on PostgreSQL keeps every event it acknowledged across kill -9', { 
 
 test('a node rides out a restart of the database: requests fail while it is down, then recover', { timeout: 120000 }, async (t) => {
   if (skip) return t.skip(skip);
-  const url = freshDatabase();
+  // A cluster of its own: restarting the shared one would fail the tests
+  // that run beside this one.
+  const script = fileURLToPath(new URL('../../scripts/pg_cluster.sh', import.meta.url));
+  const own = mkdtempSync(join(tmpdir(), 'shinrai-pg-restart-'));
+  const started = spawnSync(script, ['start', own], { encoding: 'utf8' });
+  assert.equal(started.status, 0, started.stdout + started.stderr);
+  t.after(() => spawnSync(script, ['stop', own]));
+  const url = readFileSync(join(own, 'url'), 'utf8').trim();
   assert.equal(shinrai('migrate', '--store', url).status, 0);
   const dir = tempDataDir();
   const server = await startServer({ dataDir: dir, args: ['--store', url] });
   const identify = (i) => postJson(`${server.url}/v1/identify`, { userId: `restart-${i}`, traits: { first_name: 'Ada' } });
   assert.equal((await identify(0)).status, 200);
   // Every connection of the pool is dropped by the restart.
-  const script = fileURLToPath(new URL('../../scripts/pg_cluster.sh', import.meta.url));
-  const restarted = spawnSync(script, ['restart', PG], { encoding: 'utf8' });
+  const restarted = spawnSync(script, ['restart', own], { encoding: 'utf8' });
   assert.equal(restarted.status, 0, restarted.stderr);
   let ok = 0;
   for (let i = 1; i <= 40 && ok < 5; i++) {

@@ -244,6 +244,17 @@ test('a model trained on one node is published through the database and served b
   assert.equal(seen, version, 'the other node adopted the new model');
 });
 
+test('a node with a key vault of its own is refused: it would take everyone for erased', async (t) => {
+  if (skip) return t.skip(skip);
+  const own = join(dir, 'own-vault.yaml');
+  writeFileSync(own, `extends: ${resolve(dirname(CONFIG), 'shinrai.yaml')}\nstore: ${dataUrl}\n`);
+  mkdirSync(join(dir, 'c'), { recursive: true });
+  const r = shinrai('serve', '--data', join(dir, 'c'), '--config', own, '--listen', '127.0.0.1:0');
+  assert.equal(r.status, 2, r.stdout + r.stderr);
+  assert.match(r.stderr, /sealed with the keys of another key vault/);
+  assert.equal((await profile(a, 'alt-user')).status, 200, 'nothing of the others was touched');
+});
+
 test("an API key's rate limit holds for the two nodes together", async (t) => {
   if (skip) return t.skip(skip);
   const limited = { Authorization: 'Bearer two-nodes-limited-key' };

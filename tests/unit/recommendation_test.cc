@@ -516,3 +516,24 @@ TEST_F(RecommendationTest, ACachedHistoryNeverOutlivesAConsentChangeOrNewEvents)
 
 }  // namespace
 }  // namespace shinrai::service
+
+namespace shinrai::service {
+namespace {
+
+// A restart (or another node's catalogue notice) reads the catalogue back:
+// every item under its own id, not all of them under one.
+TEST(Catalog, ReadBackFromTheStoreHoldsEveryItem) {
+  auto store = store::NewMemoryStore();
+  Catalog written;
+  std::vector<ItemInfo> items;
+  for (const char* id : {"sku-1", "sku-2", "sku-3"}) items.push_back({id, std::string("Item ") + id, "books"});
+  ASSERT_TRUE(written.Upsert(*store, items).ok());
+  Catalog read;
+  ASSERT_TRUE(read.Load(*store).ok());
+  EXPECT_EQ(read.size(), 3u);
+  ASSERT_NE(read.Find("sku-2"), nullptr);
+  EXPECT_EQ(read.Find("sku-2")->name, "Item sku-2");
+}
+
+}  // namespace
+}  // namespace shinrai::service

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <chrono>
 #include <future>
 #include <mutex>
@@ -35,8 +36,10 @@ class FakeCluster : public Cluster {
     log += "release ";
     return Status::Ok();
   }
+  bool LeaseLost() override { return std::exchange(lost, false); }
   Status Notify(std::string_view, std::string_view) override { return Status::Ok(); }
   void Listen(NoticeHandler) override {}
+  void StopListening() override {}
   Status Publish(std::string_view, int64_t, std::string_view) override { return Status::Ok(); }
   Result<std::optional<Published>> Fetch(std::string_view) override { return std::optional<Published>(); }
   Result<int64_t> PublishedVersion(std::string_view) override { return int64_t{0}; }
@@ -54,6 +57,7 @@ class FakeCluster : public Cluster {
   std::mutex mu;
   std::string log;
   bool other_wrote = false;
+  bool lost = false;
 };
 
 TEST(WriteLease, ASectionAfterAnotherNodeWroteRunsOnReloadedState) {
@@ -82,6 +86,17 @@ TEST(WriteLease, ASectionAfterAnotherNodeWroteRunsOnReloadedState) {
   EXPECT_EQ(s.handovers(), 1);
   s.StopSharing();
   EXPECT_EQ(cluster.Log(), "acquire reload flush release acquire reload flush release ");
+}
+
+TEST(WriteLease, AfterAWriteFoundItLostTheNextSectionTakesItAgainAndReloads) {
+  FakeCluster cluster;
+  WriteSerializer s;
+  s.Share(&cluster, [] { return Status::Ok(); }, [&] { return cluster.Note("reload"), Status::Ok(); }, 10s);
+  { ASSERT_OK(s.Lock().status()); }
+  cluster.lost = true;  // as the store reports when the database names another holder
+  { ASSERT_OK(s.Lock().status()); }
+  EXPECT_EQ(cluster.Log(), "acquire acquire reload ");
+  s.StopSharing();
 }
 
 TEST(WriteLease, IsHandedBackEachSliceOnlyAfterWhatSectionsSubmittedIsCommitted) {
@@ -143,6 +158,42 @@ TEST(WriteLease, ANodeThatDiesHoldingItFreesItForTheOthers) {
   auto taken = std::async(std::launch::async, [&] { return (*b)->AcquireLease(); });
   ASSERT_EQ(taken.wait_for(10s), std::future_status::ready);
   ASSERT_OK(taken.get().status());
+}
+
+TEST(WriteLease, ANodeWhoseLeaseSessionDiedUnnoticedCannotCommit) {
+  auto pg = testing::FindTestPostgres();
+  if (pg.url.empty()) GTEST_SKIP() << pg.skip_reason;
+  testing::TempDir dir;
+  auto url = testing::TestPostgresUrlFor(pg, dir.path());
+  ASSERT_OK(url.status());
+  PostgresOptions a_options{*url};
+  a_options.fence = std::make_shared<LeaseFence>();
+  auto a_store = OpenPostgresStore(a_options);
+  auto a = OpenPostgresCluster(a_options);
+  auto b = OpenPostgresCluster({*url});
+  ASSERT_OK(a_store.status());
+  ASSERT_OK(a.status());
+  ASSERT_OK(b.status());
+  ASSERT_OK((*a)->AcquireLease().status());
+  WriteBatch one;
+  one.Put("t/fenced", "1");
+  ASSERT_OK((*a_store)->Write(one, true));
+  // A's lease session is ended behind its back (an idle-connection killer, a
+  // proxy); B takes the lease over and records itself as the holder.
+  const std::string kill_sql =
+      "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = 7301453 AND granted "
+      "AND classid::bigint = (hashtext(current_schema())::bigint & 4294967295)";  // this test's schema only
+  std::string psql = "psql -Atq '" + *url + "' -c \"" + kill_sql + "\" > /dev/null";
+  ASSERT_EQ(std::system(psql.c_str()), 0);
+  auto by_b = (*b)->AcquireLease();
+  ASSERT_OK(by_b.status());
+  WriteBatch two;
+  two.Put("t/fenced", "2");
+  Status refused = (*a_store)->Write(two, true);
+  EXPECT_EQ(refused.code(), Code::kUnavailable) << "A committed while B held the lease";
+  EXPECT_TRUE((*a)->LeaseLost());
+  EXPECT_EQ((*a_store)->Get("t/fenced")->value(), "1");
+  ASSERT_OK((*b)->ReleaseLease());
 }
 
 }  // namespace

@@ -68,7 +68,7 @@ class PostgresAuditLog final : public AuditLog {
     {
       std::lock_guard lock(reader_mu_);
       PgResult h(PQexec(reader_, "SELECT seq, hash, signature FROM shinrai_audit_head WHERE id = 1"));
-      if (!h.Ok() || h.rows() != 1) return Heal(Failed(reader_, "read the audit head"));
+      if (!h.Ok() || h.rows() != 1) return Heal(reader_, Failed(reader_, "read the audit head"));
       head_seq = std::stoll(std::string(h.Bytes(0, 0)));
       head_hash = std::string(h.Bytes(0, 1));
       signature = std::string(h.Bytes(0, 2));
@@ -87,7 +87,7 @@ class PostgresAuditLog final : public AuditLog {
         return;
       }
       prev = hash;
-    }));
+    }, head_seq));
     if (!r.ok) return r;
     r.entries = n;
     r.head_hash = n ? prev : "";
@@ -129,29 +129,33 @@ class PostgresAuditLog final : public AuditLog {
   // One transaction: the head locked, the entries chained on from it and
   // inserted, the head moved and signed.
   Status Commit(const std::deque<Queued>& batch) {
-    Status st = CommitOnce(batch);
+    std::string last_hash;
+    Status st = CommitOnce(batch, &last_hash);
     // A database restart dropped the connection since the last batch: once
-    // more on a new one, so that no read fails for it.
+    // more on a new one, so that no read fails for it; unless the first try
+    // did commit before the connection went (the head then ends with it).
     if (!st.ok() && PQstatus(conn_) != CONNECTION_OK) {
       PQreset(conn_);
-      st = CommitOnce(batch);
+      PgResult h(PQexec(conn_, "SELECT hash FROM shinrai_audit_head WHERE id = 1"));
+      if (h.Ok() && h.rows() == 1 && !last_hash.empty() && h.Bytes(0, 0) == last_hash) return Status::Ok();
+      st = CommitOnce(batch, &last_hash);
     }
-    return Heal(st);
+    return Heal(conn_, st);
   }
 
-  Status CommitOnce(const std::deque<Queued>& batch) {
+  Status CommitOnce(const std::deque<Queued>& batch, std::string* last_hash) {
     bool sync = false;
     for (const auto& q : batch) sync = sync || q.sync;
     RETURN_IF_ERROR(
         Exec(conn_, sync ? "BEGIN; SET LOCAL synchronous_commit TO on" : "BEGIN; SET LOCAL synchronous_commit TO off",
              "begin an audit append"));
-    Status st = Chain(batch);
+    Status st = Chain(batch, last_hash);
     if (st.ok()) st = Exec(conn_, "COMMIT", "commit audit entries");
     if (!st.ok()) (void)Exec(conn_, "ROLLBACK", "roll back audit entries");
     return st;
   }
 
-  Status Chain(const std::deque<Queued>& batch) {
+  Status Chain(const std::deque<Queued>& batch, std::string* last_hash) {
     PgResult h(PQexec(conn_, "SELECT seq, hash FROM shinrai_audit_head WHERE id = 1 FOR UPDATE"));
     if (!h.Ok() || h.rows() != 1) return Failed(conn_, "lock the audit head");
     int64_t seq = std::stoll(std::string(h.Bytes(0, 0)));
@@ -163,6 +167,7 @@ class PostgresAuditLog final : public AuditLog {
       j["hash"] = last;
       rows.push_back({{"seq", seq}, {"entry", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)}});
     }
+    *last_hash = last;
     const std::string rows_text = rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     const std::string seq_text = std::to_string(seq);
     const std::string signature = head_key_ ? HeadSignature(*head_key_, seq, last) : "";
@@ -176,26 +181,30 @@ class PostgresAuditLog final : public AuditLog {
   }
 
   // Every entry, in order, a page at a time.
-  Status ReadChain(const std::function<void(std::string_view)>& visit) {
+  // Up to entry `upto` (Verify: the head it read first, so that entries
+  // appended meanwhile are not taken for ones the head lacks).
+  Status ReadChain(const std::function<void(std::string_view)>& visit, int64_t upto = INT64_MAX) {
     std::lock_guard lock(reader_mu_);
     int64_t after = 0;
+    const std::string last = std::to_string(upto);
     for (;;) {
       const std::string from = std::to_string(after), limit = std::to_string(kPage);
-      const char* values[] = {from.c_str(), limit.c_str()};
+      const char* values[] = {from.c_str(), limit.c_str(), last.c_str()};
       PgResult r(PQexecParams(reader_,
-                              "SELECT seq, entry FROM shinrai_audit WHERE seq > $1::bigint ORDER BY seq LIMIT $2::int",
-                              2, nullptr, values, nullptr, nullptr, 0));
-      if (!r.Ok()) return Heal(Failed(reader_, "read the audit chain"));
+                              "SELECT seq, entry FROM shinrai_audit WHERE seq > $1::bigint AND seq <= $3::bigint "
+                              "ORDER BY seq LIMIT $2::int",
+                              3, nullptr, values, nullptr, nullptr, 0));
+      if (!r.Ok()) return Heal(reader_, Failed(reader_, "read the audit chain"));
       for (int i = 0; i < r.rows(); ++i) visit(r.Bytes(i, 1));
       if (r.rows() < kPage) return Status::Ok();
       after = std::stoll(std::string(r.Bytes(r.rows() - 1, 0)));
     }
   }
 
-  // After a failure, a connection the server dropped is made again for the next call.
-  Status Heal(Status st) {
-    for (PGconn* c : {conn_, reader_})
-      if (PQstatus(c) != CONNECTION_OK) PQreset(c);
+  // After a failure, a connection the server dropped is made again for the
+  // next call. Each thread heals only the connection it holds.
+  static Status Heal(PGconn* c, Status st) {
+    if (PQstatus(c) != CONNECTION_OK) PQreset(c);
     return st;
   }
 

@@ -20,6 +20,11 @@ constexpr size_t kMaxNotice = 7900;
 constexpr const char* kLeaseWait = "SET lock_timeout = '20s'";
 constexpr const char* kLeaseLock = "SELECT pg_advisory_lock(hashtext(current_schema()), 7301453)";
 
+PostgresOptions WithFence(PostgresOptions o) {
+  if (!o.fence) o.fence = std::make_shared<LeaseFence>();  // a cluster without a store of its own (tests)
+  return o;
+}
+
 std::string RandomId() {
   std::random_device rd;
   std::string id;
@@ -29,10 +34,9 @@ std::string RandomId() {
 
 class PostgresCluster : public Cluster {
  public:
-  explicit PostgresCluster(PostgresOptions o) : options_(std::move(o)), me_(RandomId()) {}
+  explicit PostgresCluster(PostgresOptions o) : options_(WithFence(std::move(o))), me_(RandomId()) {}
   ~PostgresCluster() override {
-    stopping_ = true;
-    if (listener_.joinable()) listener_.join();
+    StopListening();
     for (PGconn* c : {lease_, shared_, listen_})
       if (c) PQfinish(c);
   }
@@ -53,7 +57,7 @@ class PostgresCluster : public Cluster {
     std::lock_guard lock(lease_mu_);
     Status st = TryAcquire();
     if (!st.ok() && PQstatus(lease_) != CONNECTION_OK) {
-      Reconnect(lease_);  // a database restart ended the session: one more try on a new one
+      DropSession();  // a database restart ended the session: one more try on a new one
       st = TryAcquire();
     }
     if (!st.ok()) return st;
@@ -66,11 +70,15 @@ class PostgresCluster : public Cluster {
       DropSession();
       return failed;
     }
+    options_.fence->Held(me_);
     return std::string_view(PQcmdTuples(r.get())) != "0";
   }
 
+  bool LeaseLost() override { return options_.fence->TakeLost(); }
+
   Status ReleaseLease() override {
     std::lock_guard lock(lease_mu_);
+    options_.fence->Released();
     PgResult r(PQexec(lease_, "SELECT pg_advisory_unlock_all()"));
     if (r.Ok()) return Status::Ok();
     Status failed = Failed(lease_, "hand the write lease back");
@@ -90,6 +98,11 @@ class PostgresCluster : public Cluster {
   void Listen(NoticeHandler handler) override {
     handler_ = std::move(handler);
     listener_ = std::thread([this] { ListenLoop(); });
+  }
+
+  void StopListening() override {
+    stopping_ = true;
+    if (listener_.joinable()) listener_.join();
   }
 
   Status Publish(std::string_view name, int64_t version, std::string_view bytes) override {
@@ -177,6 +190,7 @@ class PostgresCluster : public Cluster {
   // The lease is the session's: ending the session is the one sure way to
   // hand it back when a call on it failed half-way.
   void DropSession() {
+    options_.fence->Released();
     Reconnect(lease_);
     if (PQstatus(lease_) == CONNECTION_OK) (void)Exec(lease_, kLeaseWait, "set the lease's wait");
   }

@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 #include "store/key_families.h"
@@ -134,7 +135,8 @@ class PostgresStore : public Store {
     // Durable when asked, whatever the database's or role's default says.
     RETURN_IF_ERROR(Exec(c.get(), sync ? "BEGIN; SET LOCAL synchronous_commit TO on" : "BEGIN; SET LOCAL synchronous_commit TO off",
                          "begin a write"));
-    Status st = Apply(c.get(), put_keys, put_subjects, put_values, deleted);
+    Status st = CheckFence(c.get());
+    if (st.ok()) st = Apply(c.get(), put_keys, put_subjects, put_values, deleted);
     if (st.ok()) st = Exec(c.get(), "COMMIT", "commit a write");
     if (!st.ok()) (void)Exec(c.get(), "ROLLBACK", "roll back a write");
     return st;
@@ -224,6 +226,19 @@ class PostgresStore : public Store {
     return Status::Ok();
   }
 
+  // While this node holds the write lease, the lease must still be its own.
+  Status CheckFence(PGconn* c) {
+    const std::string holder = options_.fence ? options_.fence->Holder() : "";
+    if (holder.empty()) return Status::Ok();
+    const char* values[] = {holder.c_str()};
+    PgResult r(PQexecParams(c, "SELECT 1 FROM shinrai_lease WHERE id = 1 AND holder = $1 FOR SHARE", 1, nullptr,
+                            values, nullptr, nullptr, 0));
+    if (!r.Ok()) return Failed(c, "check the write lease");
+    if (r.rows() == 1) return Status::Ok();
+    options_.fence->Lost();
+    return Unavailable("this node lost the write lease to another node: nothing was written; retry");
+  }
+
   static Status Apply(PGconn* c, const std::vector<std::string>& keys, const std::vector<std::string>& subjects,
                       const std::vector<std::string>& values, const std::vector<std::string>& deleted) {
     if (!keys.empty()) {
@@ -248,6 +263,32 @@ class PostgresStore : public Store {
 };
 
 }  // namespace
+
+void LeaseFence::Held(std::string me) {
+  std::lock_guard lock(mu_);
+  holder_ = std::move(me);
+}
+
+void LeaseFence::Released() {
+  std::lock_guard lock(mu_);
+  holder_.clear();
+}
+
+std::string LeaseFence::Holder() const {
+  std::lock_guard lock(mu_);
+  return holder_;
+}
+
+void LeaseFence::Lost() {
+  std::lock_guard lock(mu_);
+  lost_ = true;
+  holder_.clear();
+}
+
+bool LeaseFence::TakeLost() {
+  std::lock_guard lock(mu_);
+  return std::exchange(lost_, false);
+}
 
 bool IsPostgresUrl(std::string_view text) {
   return text.rfind("postgres://", 0) == 0 || text.rfind("postgresql://", 0) == 0;

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "store/store.h"
@@ -27,10 +28,29 @@ namespace shinrai::store {
 
 inline constexpr int kPostgresSchemaVersion = 2;
 
+// Shared by a node's store and its cluster: while the node holds the write
+// lease, every write checks in its own transaction that the lease is still
+// the node's (a node that takes it over records itself as the holder, and
+// waits for such checks to commit), so a node whose lease session died
+// unnoticed cannot commit what it read under a lease it no longer has.
+class LeaseFence {
+ public:
+  void Held(std::string me);
+  void Released();
+  std::string Holder() const;  // "" when not held: nothing to check
+  void Lost();                 // a write found another holder
+  bool TakeLost();             // true once after Lost
+ private:
+  mutable std::mutex mu_;
+  std::string holder_;  // GUARDED_BY(mu_)
+  bool lost_ = false;   // GUARDED_BY(mu_)
+};
+
 struct PostgresOptions {
   std::string url;         // postgres://USER@HOST:PORT/DB (libpq's URI form)
   int pool_size = 8;       // connections kept open
   std::string schema;      // a PostgreSQL schema to use instead of "public" (tests keep apart this way)
+  std::shared_ptr<LeaseFence> fence;  // several nodes: the same for the store and the cluster
 };
 
 // Whether `text` names a PostgreSQL database rather than a directory.
