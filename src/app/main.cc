@@ -82,13 +82,17 @@ Status MaybeLoadDemo(const cli::ServeCommand& cmd, const schema::Config& config,
   if (!opts.second_brand.empty()) note += ", brands " + opts.first_brand + " and " + opts.second_brand;
   wb.Put(kDemoMarker, note);
   RETURN_IF_ERROR(store.Write(wb, true));
-  spdlog::info("demo shop loaded: {}; try user {} or email:{} (allowed personalization), or {} (declined it)", note,
-               summary.sample_user_id, summary.sample_email, summary.sample_declined_user_id);
+  spdlog::info("demo shop loaded: {}", note);
+  // Whom to try is the demo's guidance for the person at the terminal, on
+  // standard output: the log never names a person, even a sample one.
+  std::printf("Demo shop: try user %s or email:%s (allowed personalization), or %s (declined it)\n",
+              summary.sample_user_id.c_str(), summary.sample_email.c_str(), summary.sample_declined_user_id.c_str());
   if (!opts.second_brand.empty()) {
-    spdlog::info("{} shops at both brands (allowed {} to personalize, not {}); {} shops at {} only",
-                 summary.sample_shared_user_id, opts.first_brand, opts.second_brand,
-                 summary.sample_second_brand_only_user_id, opts.second_brand);
+    std::printf("Demo shop: %s shops at both brands (allowed %s to personalize, not %s); %s shops at %s only\n",
+                summary.sample_shared_user_id.c_str(), opts.first_brand.c_str(), opts.second_brand.c_str(),
+                summary.sample_second_brand_only_user_id.c_str(), opts.second_brand.c_str());
   }
+  std::fflush(stdout);
   return Status::Ok();
 }
 

@@ -1,7 +1,7 @@
 // Starts `shinrai serve` as a child process on 127.0.0.1 with a free port and
 // a fresh data directory, for tests that talk to it over real HTTP.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -19,6 +19,36 @@ export const KEYS = {
   analyst: 'demo-analyst-key',
   service: 'demo-service-key',
 };
+
+// With SHINRAI_TEST_LOG_DIR (CTest sets it), every server's standard error
+// (its log) is kept there, and so is every personal value the tests send:
+// log_privacy.test.mjs then checks that no log line holds one.
+const LOG_DIR = process.env.SHINRAI_TEST_LOG_DIR ?? '';
+let servers = 0;
+
+// Identifiers and traits a client sends: what must never reach a log.
+const PERSONAL_FIELDS = new Set(['userId', 'anonymousId', 'previousId', 'subject', 'email', 'phone', 'ip']);
+export function recordSent(body) {
+  if (!LOG_DIR) return;
+  const values = new Set();
+  const walk = (v, personal) => {
+    if (typeof v === 'string') {
+      if (personal && v.length >= 6) values.add(v);
+    } else if (Array.isArray(v)) {
+      for (const x of v) walk(x, personal);
+    } else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) walk(x, personal || k === 'traits' || PERSONAL_FIELDS.has(k));
+    }
+  };
+  walk(body, false);
+  if (values.size) appendFileSync(`${LOG_DIR}/sent-${process.pid}.txt`, [...values].map((v) => JSON.stringify(v)).join('\n') + '\n');
+}
+
+// A person named in a path (/v1/profiles/<id>, /v1/consent/<id>, ...).
+function recordPath(url) {
+  const m = String(url).match(/\/v1\/(?:profiles|consent|recommendations)\/([^/?]+)/);
+  if (m) recordSent({ subject: decodeURIComponent(m[1]).replace(/^(email|phone|profile):/, '') });
+}
 
 export function tempDataDir() {
   return mkdtempSync(join(tmpdir(), 'shinrai-client-test-'));
@@ -38,6 +68,10 @@ export function startServer({ dataDir, config = CONFIG, args = [], timeoutMs = 3
       ? spawn('sh', ['-c', `ulimit -n ${Number(nofile)} && exec "$0" "$@"`, BIN, ...serve], { stdio: ['ignore', 'pipe', 'pipe'] })
       : spawn(BIN, serve, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    let log = '';
+    const logFile = LOG_DIR ? `${LOG_DIR}/server-${process.pid}-${servers++}.log` : '';
+    if (logFile) proc.on('close', () => writeFileSync(logFile, log));  // 'exit' listeners are replaced by stop()
+    proc.stderr.on('data', (chunk) => { log += chunk; });
     const timer = setTimeout(() => {
       proc.kill('SIGKILL');
       reject(new Error(`shinrai did not start within ${timeoutMs} ms:\n${out}`));
@@ -76,11 +110,14 @@ function stopProcess(proc, signal) {
 }
 
 export async function getJson(url, headers = ADMIN) {
+  recordPath(url);
   const res = await fetch(url, { headers });
   return { status: res.status, body: await res.json() };
 }
 
 export async function postJson(url, body, headers = {}) {
+  if (typeof body === 'object' && !(body instanceof Uint8Array)) recordSent(body);
+  recordPath(url);
   const res = await fetch(url, {
     method: 'POST',
     headers: {
