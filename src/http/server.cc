@@ -71,6 +71,10 @@ class Sheddable {
 // those opened before the pressure began included.
 struct ConnectionGauge {
   std::atomic<int> open{0};
+  // Requests read and not yet answered; a stop waits for them (SIGTERM).
+  mutable std::atomic<int> in_flight{0};
+  // Stopping: each answer closes its connection, so no new request follows it.
+  std::atomic<bool> draining{false};
   int max = 0;
   int idle_seconds = 60;
   bool under_pressure() const { return open.load(std::memory_order_relaxed) * 4 > max * 3; }
@@ -177,6 +181,8 @@ class Session : public Sheddable, public std::enable_shared_from_this<Session<kT
     }
     request_ = parser_->release();
     const bool keep_alive = request_.keep_alive();
+    slot_.gauge().in_flight.fetch_add(1);
+    answering_ = true;
     auto self = shared_from_this();
     auto replied = std::make_shared<std::atomic<bool>>(false);
     Respond respond = [self, keep_alive, replied](Response r) {
@@ -210,12 +216,14 @@ class Session : public Sheddable, public std::enable_shared_from_this<Session<kT
     res->set(bhttp::field::server, "shinrai");
     res->set(bhttp::field::content_type, r.content_type);
     for (const auto& [k, v] : r.headers) res->set(k, v);
+    if (slot_.gauge().draining) keep_alive = false;
     res->keep_alive(keep_alive);
     res->body() = std::move(r.body);
     res->prepare_payload();
     response_ = res;
     bhttp::async_write(stream_, *res, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
       self->response_.reset();
+      if (std::exchange(self->answering_, false)) self->slot_.gauge().in_flight.fetch_sub(1);
       if (!ec && self->drain_after_send_) return self->Drain();
       if (ec || !keep_alive) return self->Close();
       self->Read();
@@ -253,6 +261,7 @@ class Session : public Sheddable, public std::enable_shared_from_this<Session<kT
   Request request_;
   std::shared_ptr<void> response_;
   bool drain_after_send_ = false;
+  bool answering_ = false;  // a request of this connection counts in the gauge's in_flight
   std::vector<char> drain_buffer_;
   size_t drained_ = 0;
   ConnectionSlot slot_;
@@ -407,6 +416,11 @@ void Server::Wait() {
 
 void Server::Stop() {
   if (impl_->threads.empty()) return;
+  // Graceful: no new connection, every request already read is answered
+  // (its write committed first), each answer closing its connection; then
+  // the rest (idle keep-alive connections) closes. Bounded, for a handler
+  // that never answers.
+  impl_->gauge.draining = true;
   net::post(impl_->ioc, [this] {
     beast::error_code ec;
     impl_->acceptor.close(ec);
@@ -414,6 +428,9 @@ void Server::Stop() {
     impl_->sweep_timer.cancel();
     impl_->signals.cancel(ec);
   });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (impl_->gauge.in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   impl_->ioc.stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();

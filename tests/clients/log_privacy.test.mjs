@@ -12,7 +12,7 @@ const DIR = process.env.SHINRAI_TEST_LOG_DIR ?? '';
 test('no log line holds an identifier or trait the client tests sent', (t) => {
   const files = DIR && existsSync(DIR) ? readdirSync(DIR) : [];
   const logs = files.filter((f) => f.endsWith('.log'));
-  if (!logs.length) return t.skip('no server logs kept: run it through CTest with the client tests');
+  if (logs.length < 10) return t.skip(`${logs.length} server logs kept: the check needs the whole client-test run (ctest -L clients)`);
   const sent = new Set();
   for (const f of files.filter((f) => f.startsWith('sent-'))) {
     for (const line of readFileSync(join(DIR, f), 'utf8').split('\n')) if (line) sent.add(JSON.parse(line));
