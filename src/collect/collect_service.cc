@@ -176,7 +176,7 @@ void CollectService::CollectCall(Credentials credentials, std::optional<CallType
     encoded.push_back(m.undeclared_event ? std::string() : profile::EncodeEvent(m.event));
   }
 
-  auto lock = d_.serializer.Lock();
+  auto lock = d_.serializer.LockForRequest();
   if (!lock.ok()) return done(lock.status());
   store::Transaction txn = d_.writer.Begin();
   for (size_t i = 0; i < messages.size(); ++i) {

@@ -476,7 +476,7 @@ Result<json> RecommendationService::Similar(const Principal& who, std::string_vi
 void RecommendationService::Feedback(const Principal& who, std::string_view body, Done done) {
   // Held until submitted, so totals reach the store in the order they grew;
   // the serializer too, since several nodes on one database add to them.
-  auto serialized = d_.serializer.Lock();
+  auto serialized = d_.serializer.LockForRequest();
   if (!serialized.ok()) return done(serialized.status());
   std::unique_lock lock(feedback_mu_);
   auto staged = StageFeedback(who, body);

@@ -160,7 +160,7 @@ void ConsentService::Change(const Principal& who, std::string_view lookup, std::
     if (auto served = Access::ServedBrand(who, r.brand, d_.config.declaration); !served.ok()) return done(served.status());
   }
 
-  auto lock = d_.serializer.Lock();
+  auto lock = d_.serializer.LockForRequest();
   if (!lock.ok()) return done(lock.status());
   store::Transaction txn = d_.writer.Begin();
   const std::string brand = BrandSpokenTo(who, *records);

@@ -70,6 +70,9 @@ struct ServerSettings {
   std::string log_format = "text";  // "json": one object a line, for a log shipper
   std::string log_level = "info";   // trace, debug, info, warn, error, off
   bool access_log = true;           // a line per answered request (route pattern, status, ms, key id)
+  // Past this many records waiting to be committed, write requests get 503
+  // with Retry-After at once (backpressure) instead of queueing.
+  size_t max_pending_writes = 200'000;
 };
 
 // How an event becomes recommender training signal.

@@ -225,7 +225,7 @@ class Parser {
     if (!n.IsMap()) return Error(n, "server", "expected a mapping");
     CheckKeys(n, "server", {"listen", "max_body_bytes", "max_batch_events", "strict", "threads", "recent_events",
                             "dedup_window", "dedup_max_ids", "max_connections", "idle_timeout_seconds",
-                            "allowed_origins", "public_url", "log_format", "log_level", "access_log"});
+                            "allowed_origins", "public_url", "log_format", "log_level", "access_log", "max_pending_writes"});
     ParseOrigins(n["allowed_origins"], &s->allowed_origins);
     s->public_url = Scalar<std::string>(n["public_url"], "server.public_url", "", "a URL like https://privacy.shop.example");
     if (!s->public_url.empty() &&
@@ -249,6 +249,9 @@ class Parser {
     if (!kLevels.count(s->log_level))
       Error(n["log_level"], "server.log_level", "expected trace, debug, info, warn, error or off");
     s->access_log = Scalar<bool>(n["access_log"], "server.access_log", s->access_log, "true or false");
+    s->max_pending_writes =
+        Scalar<size_t>(n["max_pending_writes"], "server.max_pending_writes", s->max_pending_writes, "a number of records");
+    if (s->max_pending_writes < 1) Error(n["max_pending_writes"], "server.max_pending_writes", "must be at least 1");
     if (s->max_body_bytes < 1024) Error(n["max_body_bytes"], "server.max_body_bytes", "must be at least 1024");
     if (s->max_connections < 0) Error(n["max_connections"], "server.max_connections", "must be 0 (derived) or more");
     if (s->idle_timeout_seconds < 1) Error(n["idle_timeout_seconds"], "server.idle_timeout_seconds", "must be at least 1");

@@ -97,6 +97,11 @@ Status StagedWriter::Flush() {
   return failure_;
 }
 
+size_t StagedWriter::backlog() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return pending_.size();
+}
+
 Status StagedWriter::health() {
   std::lock_guard<std::mutex> lock(mu_);
   return failure_;

@@ -83,6 +83,8 @@ class StagedWriter {
   void AddRecoveryHook(std::function<Status()> hook);
   // Failed commits recovered from since start.
   int64_t recoveries();
+  // Records submitted and waiting for the committer (not the group being committed).
+  size_t backlog();
 
  private:
   struct Staged {

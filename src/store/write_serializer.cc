@@ -35,6 +35,23 @@ Result<WriteSerializer::Held> WriteSerializer::Lock() {
   return lock;
 }
 
+Result<WriteSerializer::Held> WriteSerializer::LockForRequest() {
+  if (backlog_ && max_backlog_ > 0) {
+    const size_t waiting = backlog_();
+    if (waiting > max_backlog_) {
+      return Unavailable("overloaded: " + std::to_string(waiting) +
+                         " records are waiting to be committed (server.max_pending_writes " +
+                         std::to_string(max_backlog_) + "); retry shortly");
+    }
+  }
+  return Lock();
+}
+
+void WriteSerializer::LimitBacklog(std::function<size_t()> backlog, size_t max_records) {
+  backlog_ = std::move(backlog);
+  max_backlog_ = max_records;
+}
+
 void WriteSerializer::Share(Cluster* cluster, std::function<Status()> flush, std::function<Status()> reload,
                             std::chrono::milliseconds slice) {
   {

@@ -38,6 +38,13 @@ class WriteSerializer {
   // Unavailable when the database cannot grant the lease (then nothing may
   // be written).
   Result<Held> Lock();
+  // Lock() for a client's request: Unavailable at once, before anything is
+  // read or remembered, while more records wait to be committed than the
+  // bound (LimitBacklog), so a slow disk or database answers 503 with
+  // Retry-After instead of queueing without end.
+  Result<Held> LockForRequest();
+  // REQUIRES: before sections run. `backlog` counts records waiting to commit.
+  void LimitBacklog(std::function<size_t()> backlog, size_t max_records);
 
   // REQUIRES: once, before sections run; `cluster` outlives this. `flush`
   // commits everything submitted so far (StagedWriter::Flush); `reload`
@@ -57,6 +64,8 @@ class WriteSerializer {
   std::mutex mu_;
   Cluster* cluster_ = nullptr;
   std::function<Status()> flush_;
+  std::function<size_t()> backlog_;
+  size_t max_backlog_ = 0;
   std::function<Status()> reload_;
   std::chrono::milliseconds slice_{100};
   bool held_ = false;                                 // GUARDED_BY(mu_)

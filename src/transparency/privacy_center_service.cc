@@ -138,7 +138,7 @@ void PrivacyCenterService::SetQuietHours(std::string_view token, std::string_vie
     quiet = std::move(*parsed);
   }
   // Under the lock erasure takes too: never written for someone just erased.
-  auto lock = d_.serializer.Lock();
+  auto lock = d_.serializer.LockForRequest();
   if (!lock.ok()) return done(lock.status());
   // Kept under the person's id now: the link may name a profile merged into
   // another since, whose id is then only a source of the survivor.

@@ -3,7 +3,10 @@
 
 #include <thread>
 
+#include <condition_variable>
+
 #include "store/staged_writer.h"
+#include "store/write_serializer.h"
 #include "store/store.h"
 #include "testing/collect_fixture.h"
 #include "testing/postgres_fixture.h"
@@ -127,6 +130,71 @@ TEST(RocksStore, UnusablePathIsAClearError) {
   o.path = "/proc/definitely/not/writable";
   auto s = OpenRocksStore(o);
   EXPECT_THAT(s, testing::StatusIs(Code::kInvalidArgument, ::testing::HasSubstr("/proc/definitely/not/writable")));
+}
+
+}  // namespace
+}  // namespace shinrai::store
+
+namespace shinrai::store {
+namespace {
+
+// A store whose writes wait until released: a slow disk or database.
+class HeldStore : public Store {
+ public:
+  explicit HeldStore(std::unique_ptr<Store> inner) : inner_(std::move(inner)) {}
+  Result<std::optional<std::string>> Get(std::string_view key) override { return inner_->Get(key); }
+  Status Write(const WriteBatch& batch, bool sync) override {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return open_; });
+    return inner_->Write(batch, sync);
+  }
+  Status Scan(const ScanOptions& o, const ScanVisitor& v) override { return inner_->Scan(o, v); }
+  Status CompactPrefix(std::string_view p) override { return inner_->CompactPrefix(p); }
+  std::string_view Name() const override { return "held"; }
+  void Open() {
+    {
+      std::lock_guard lock(mu_);
+      open_ = true;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  std::unique_ptr<Store> inner_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+};
+
+TEST(Backpressure, RequestsAreRefusedAtOnceWhileTooManyRecordsWaitAndAdmittedOnceCommitted) {
+  HeldStore store(NewMemoryStore());
+  std::atomic<int> committed{0};
+  {
+    StagedWriter writer(&store);
+    WriteSerializer serializer;
+    serializer.LimitBacklog([&] { return writer.backlog(); }, 5);
+    int admitted = 0;
+    Status refused;
+    for (int i = 0; i < 50 && refused.ok(); ++i) {
+      auto lock = serializer.LockForRequest();
+      if (!lock.ok()) {
+        refused = lock.status();
+        break;
+      }
+      Transaction txn = writer.Begin();
+      txn.Put("k/" + std::to_string(i), "v");
+      writer.Submit(std::move(txn), [&](const Status& st) { committed += st.ok(); });
+      ++admitted;
+    }
+    EXPECT_EQ(refused.code(), Code::kUnavailable) << "the queue grew past its bound";
+    EXPECT_NE(refused.message().find("server.max_pending_writes 5"), std::string::npos) << refused.message();
+    EXPECT_LE(admitted, 7) << "one group in the committer, then the bound";
+    EXPECT_TRUE(serializer.Lock().ok()) << "the server's own sections (recovery, start-up) are never refused";
+    store.Open();
+    ASSERT_TRUE(writer.Flush().ok());
+    EXPECT_EQ(committed.load(), admitted);
+    EXPECT_TRUE(serializer.LockForRequest().ok()) << "admitted again once the queue drained";
+  }
 }
 
 }  // namespace
