@@ -13,6 +13,7 @@
 
 #include "app/data_dir.h"
 #include "core/logging.h"
+#include "core/progress.h"
 #include "app/services.h"
 #include "app/fail.h"
 #include "app/metrics_gauges.h"
@@ -206,7 +207,9 @@ int ServeUntilStopped(const cli::ServeCommand& cmd, const schema::Config& config
   } else if (*resumed > 0) {
     spdlog::warn("completed {} erasure(s) that the last run had begun", *resumed);
   }
+  Progress::Enable(cmd.demo);  // the demo's load says how far it is; the server's routine work does not
   if (Status st = MaybeLoadDemo(cmd, config, *store, s.collect, s.recs); !st.ok()) return Fail(st);
+  Progress::Enable(false);
   s.recs.StartSchedule();
   s.retention.StartSchedule();
   app::RegisterGauges(s, *store);
@@ -316,6 +319,7 @@ int TcfDecode(const cli::TcfDecodeCommand& cmd) {
 }
 
 int Train(const cli::TrainCommand& cmd) {
+  Progress::Enable();
   auto config = schema::LoadConfig(cmd.config);
   if (!config.ok()) return Fail(config.status());
   if (!config->recommendations.enabled) return Fail(InvalidArgument(cmd.config + " has no recommendations section"));
@@ -340,15 +344,19 @@ int Train(const cli::TrainCommand& cmd) {
 }
 
 int Eval(const cli::EvalCommand& cmd) {
+  Progress::Enable();
   recs::ReadOptions ropts;
   if (cmd.min_weight > -1e300) ropts.min_weight = cmd.min_weight;
   // Leave-last-out's validation replays earlier moments; counted repeats read them too.
   ropts.keep_earlier_times = cmd.split != "random80" || cmd.repeats == "count";
   Result<recs::Dataset> data = Status();
-  if (cmd.format == "movielens") {
-    data = recs::ReadMovieLens(cmd.dataset, ropts);
-  } else {
-    data = recs::ReadCsv(cmd.dataset, {cmd.user_col, cmd.item_col, cmd.time_col, cmd.weight_col}, ropts);
+  {
+    Progress reading("eval: reading " + cmd.dataset);
+    if (cmd.format == "movielens") {
+      data = recs::ReadMovieLens(cmd.dataset, ropts);
+    } else {
+      data = recs::ReadCsv(cmd.dataset, {cmd.user_col, cmd.item_col, cmd.time_col, cmd.weight_col}, ropts);
+    }
   }
   if (!data.ok()) return Fail(data.status());
   recs::EvalOptions eopts;

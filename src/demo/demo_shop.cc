@@ -1,3 +1,4 @@
+#include "core/progress.h"
 #include "demo/demo_shop.h"
 
 #include <future>
@@ -317,14 +318,17 @@ std::vector<std::string> GenerateDemoBatches(const DemoOptions& options, DemoSum
 
 namespace {
 
-Status Send(service::CollectService& collect, const std::string& write_key, const std::vector<std::string>& batches) {
+Status Send(service::CollectService& collect, const std::string& write_key, const std::vector<std::string>& batches,
+            const std::string& phase) {
+  Progress progress(phase, static_cast<int64_t>(batches.size()));  // outlives every callback: all are awaited below
   std::vector<std::future<Status>> pending;
   for (const auto& body : batches) {
     auto promise = std::make_shared<std::promise<Status>>();
     pending.push_back(promise->get_future());
     service::Credentials c;
     c.basic_user = write_key;
-    collect.Collect(c, std::nullopt, body, /*gpc=*/false, [promise](Result<service::CollectReport> r) {
+    collect.Collect(c, std::nullopt, body, /*gpc=*/false, [promise, &progress](Result<service::CollectReport> r) {
+      progress.Advance();
       promise->set_value(r.ok() ? Status::Ok() : r.status());
     });
   }
@@ -339,9 +343,10 @@ Result<DemoSummary> LoadDemoShop(service::CollectService& collect, const std::st
   DemoSummary summary;
   std::vector<std::string> second;
   std::vector<std::string> batches = GenerateDemoBatches(options, &summary, &second);
-  RETURN_IF_ERROR(Send(collect, write_key, batches));
+  RETURN_IF_ERROR(Send(collect, write_key, batches, "demo shop: batches of events stored"));
   // After the shop's: Home's shoppers are the shop's customers already known.
-  if (!second.empty()) RETURN_IF_ERROR(Send(collect, second_brand_write_key, second));
+  if (!second.empty())
+    RETURN_IF_ERROR(Send(collect, second_brand_write_key, second, "demo shop: the second brand's batches stored"));
   return summary;
 }
 

@@ -3,6 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <optional>
+
+#include "core/progress.h"
 
 #include "consent/policy.h"
 #include "profile/keys.h"
@@ -23,6 +26,7 @@ Result<TrainReport> RecommendationService::Train() {
 
   // Merged profiles' events train their survivor.
   std::unordered_map<std::string, std::string> merged_into;
+  std::optional<Progress> reading(std::in_place, "training: reading consented interactions");
   store::ScanOptions profiles;
   profiles.prefix = profile::ProfileKey("");
   RETURN_IF_ERROR(d_.store.Scan(profiles, [&](std::string_view, std::string_view v) {
@@ -48,6 +52,7 @@ Result<TrainReport> RecommendationService::Train() {
   store::ScanOptions events;
   events.prefix = std::string(profile::EventFamily());  // every profile
   RETURN_IF_ERROR(d_.store.Scan(events, [&](std::string_view key, std::string_view v) {
+    reading->Advance();
     auto e = profile::DecodeEvent(v);
     if (!e.ok()) return true;
     extracted.clear();
@@ -78,6 +83,7 @@ Result<TrainReport> RecommendationService::Train() {
     return true;
   }));
   RETURN_IF_ERROR(failed);
+  reading.reset();
   if (rows.empty()) return Unavailable("no consented interactions to train from yet");
 
   recs::ReadOptions ropts;
@@ -95,7 +101,9 @@ Result<TrainReport> RecommendationService::Train() {
   topts.ease_max_items = settings.ease_max_items;
   topts.ease_lambda = static_cast<float>(settings.ease_lambda);
   topts.ease_session_seconds = static_cast<double>(settings.ease_session_seconds);
+  std::optional<Progress> fitting(std::in_place, "training: fitting the model", data.matrix.nnz());
   auto model = recs::TrainSnapshot(data, topts);
+  fitting.reset();
   model->version = d_.env.NowMillis();
   if (!model_path_.empty()) RETURN_IF_ERROR(recs::SaveSnapshot(*model, model_path_));
   report.subjects = data.matrix.rows;
@@ -104,7 +112,10 @@ Result<TrainReport> RecommendationService::Train() {
   report.version = model->version;
   const std::string family = model->ease.weights.rows() > 0 ? "ease" : "als";
   Swap(std::move(model));
-  RecordOfflineQuality(data, family, report.version);
+  {
+    Progress measuring("training: measuring offline quality");
+    RecordOfflineQuality(data, family, report.version);
+  }
   if (Status st = PublishModel(report.version); !st.ok())
     spdlog::warn("model {} trained, not published to the other nodes: {}", report.version, st.message());
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+
+#include "core/progress.h"
 #include <functional>
 
 #include "recs/als.h"
@@ -300,9 +302,11 @@ Result<FamilyChoice> ChooseInFamily(const std::string& family, const std::vector
   r.family = family;
   auto search_start = std::chrono::steady_clock::now();
   std::vector<std::vector<double>> per_candidate;
+  Progress progress(family + ": settings searched, then the refit", static_cast<int64_t>(candidates.size()) + 1);
   for (const Candidate& c : candidates) {
     ASSIGN_OR_RETURN(std::vector<double> ndcg, Validate(c, inner, k));
     per_candidate.push_back(std::move(ndcg));
+    progress.Advance();
   }
   size_t best = 0;
   for (size_t c = 1; c < candidates.size(); ++c)
@@ -315,6 +319,7 @@ Result<FamilyChoice> ChooseInFamily(const std::string& family, const std::vector
   ASSIGN_OR_RETURN(ScoreFn fn, candidates[best].fit(outer.For(candidates[best]), split.train_times));
   r.train_seconds = SecondsSince(fit_start);
   r.test = Score(split.train, split.test, k, fn);
+  progress.Advance();
   return FamilyChoice{std::move(r), candidates[best]};
 }
 
