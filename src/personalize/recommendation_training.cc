@@ -18,6 +18,23 @@ namespace shinrai::service {
 
 using nlohmann::json;
 
+namespace {
+
+// Each merged profile's id, to the id of the profile it was merged into.
+Result<std::unordered_map<std::string, std::string>> MergedInto(store::Store& store) {
+  std::unordered_map<std::string, std::string> merged_into;
+  store::ScanOptions profiles;
+  profiles.prefix = profile::ProfileKey("");
+  RETURN_IF_ERROR(store.Scan(profiles, [&](std::string_view, std::string_view v) {
+    auto p = profile::DecodeProfile(v);
+    if (p.ok() && !p->merged_into.empty()) merged_into[p->id] = p->merged_into;
+    return true;
+  }));
+  return merged_into;
+}
+
+}  // namespace
+
 Result<TrainReport> RecommendationService::Train() {
   std::lock_guard train_lock(train_mu_);
   auto t0 = std::chrono::steady_clock::now();
@@ -25,15 +42,8 @@ Result<TrainReport> RecommendationService::Train() {
   TrainReport report;
 
   // Merged profiles' events train their survivor.
-  std::unordered_map<std::string, std::string> merged_into;
   std::optional<Progress> reading(std::in_place, "training: reading consented interactions");
-  store::ScanOptions profiles;
-  profiles.prefix = profile::ProfileKey("");
-  RETURN_IF_ERROR(d_.store.Scan(profiles, [&](std::string_view, std::string_view v) {
-    auto p = profile::DecodeProfile(v);
-    if (p.ok() && !p->merged_into.empty()) merged_into[p->id] = p->merged_into;
-    return true;
-  }));
+  ASSIGN_OR_RETURN(const auto merged_into, MergedInto(d_.store));
   auto survivor = [&](std::string id) {
     for (int hops = 0; hops < 64; ++hops) {
       auto it = merged_into.find(id);
