@@ -210,6 +210,8 @@ int ServeUntilStopped(const cli::ServeCommand& cmd, const schema::Config& config
   Progress::Enable(cmd.demo);  // the demo's load says how far it is; the server's routine work does not
   if (Status st = MaybeLoadDemo(cmd, config, *store, s.collect, s.recs); !st.ok()) return Fail(st);
   Progress::Enable(false);
+  // Backpressure for clients' requests, once the server's own loading is done.
+  s.serializer.LimitBacklog([&s] { return s.writer.backlog(); }, config.server.max_pending_writes);
   s.recs.StartSchedule();
   s.retention.StartSchedule();
   app::RegisterGauges(s, *store);

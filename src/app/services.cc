@@ -55,7 +55,6 @@ Status Services::ReloadAfterHandover() {
 }
 
 Result<int> Services::Load() {
-  serializer.LimitBacklog([this] { return writer.backlog(); }, base.config.server.max_pending_writes);
   if (cluster_) {
     serializer.Share(cluster_, [this] { return writer.Flush(); }, [this] { return ReloadAfterHandover(); });
     cluster_link.Listen();

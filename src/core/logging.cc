@@ -23,7 +23,7 @@ constexpr char kFields = '\x1e';
 class JsonFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    nlohmann::json line = nlohmann::json::object();
+    nlohmann::ordered_json line = nlohmann::ordered_json::object();  // time, level, then the rest
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch()).count();
     line["time"] = FormatIso8601Millis(ms);
     line["level"] = std::string(spdlog::level::to_string_view(msg.level).data(),

@@ -332,8 +332,13 @@ Status Send(service::CollectService& collect, const std::string& write_key, cons
       promise->set_value(r.ok() ? Status::Ok() : r.status());
     });
   }
-  for (auto& f : pending) RETURN_IF_ERROR(f.get());
-  return Status::Ok();
+  // Every batch is awaited, even after one failed: their callbacks use `progress`.
+  Status first = Status::Ok();
+  for (auto& f : pending) {
+    Status st = f.get();
+    if (first.ok()) first = st;
+  }
+  return first;
 }
 
 }  // namespace

@@ -111,7 +111,7 @@ Result<TrainReport> RecommendationService::Train() {
   topts.ease_max_items = settings.ease_max_items;
   topts.ease_lambda = static_cast<float>(settings.ease_lambda);
   topts.ease_session_seconds = static_cast<double>(settings.ease_session_seconds);
-  std::optional<Progress> fitting(std::in_place, "training: fitting the model", data.matrix.nnz());
+  std::optional<Progress> fitting(std::in_place, "training: fitting the model");
   auto model = recs::TrainSnapshot(data, topts);
   fitting.reset();
   model->version = d_.env.NowMillis();

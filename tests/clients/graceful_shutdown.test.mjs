@@ -12,6 +12,7 @@ test('SIGTERM under load answers what is in flight, exits 0 and loses nothing ac
   let signalledAt = 0;
   let answeredAfter = 0;
   let refused = 0;
+  const dropped = [];  // a request cut off after it was sent: what a graceful stop must not do
   let stopping = false;
   const worker = async (w) => {
     for (let i = 0; i < 5000 && !(stopping && refused > 20); i++) {
@@ -25,8 +26,10 @@ test('SIGTERM under load answers what is in flight, exits 0 and loses nothing ac
           acked.get(userId).push(messageId);
           if (signalledAt) answeredAfter++;
         }
-      } catch {
-        refused++;  // after the listener closed: refused, never acknowledged
+      } catch (e) {
+        const code = e.cause?.code ?? e.code ?? String(e);
+        if (code === 'ECONNREFUSED') refused++;  // after the listener closed: refused, never sent
+        else dropped.push(code);
       }
     }
   };
@@ -41,8 +44,11 @@ test('SIGTERM under load answers what is in flight, exits 0 and loses nothing ac
   await load;
   assert.equal(signal, null, 'it stopped by itself, not by a signal');
   assert.equal(code, 0, server.output().slice(-2000));
-  assert.ok(took < 12000, `the stop took ${took} ms`);
+  assert.ok(took < 20000, `the stop took ${took} ms`);  // at most the 10 s drain bound, and the last commit
   assert.ok(answeredAfter >= 1, 'requests in flight when the signal came were answered');
+  // Not yet zero: a request sent on an idle keep-alive connection just as the
+  // stop closes it is cut off (the client may retry it; it was not stored).
+  // Issue 20 keeps this open; the count is printed to follow it.
   const total = [...acked.values()].reduce((n, ids) => n + ids.length, 0);
   assert.ok(total > 100, `only ${total} acknowledged`);
 
@@ -55,7 +61,9 @@ test('SIGTERM under load answers what is in flight, exits 0 and loses nothing ac
     missing += ids.filter((id) => !stored.has(id)).length;
   }
   assert.equal(missing, 0, `${missing} of ${total} acknowledged events were lost`);
-  console.log(`# ${total} acknowledged, ${answeredAfter} answered after SIGTERM, stopped in ${took} ms, none lost`);
+  console.log(`# ${total} acknowledged, ${answeredAfter} answered after SIGTERM, ${refused} refused after, ` +
+    `${dropped.length} cut off on idle keep-alive connections, ` +
+    `stopped in ${took} ms, none lost`);
   await server.stop();
   removeDir(dir);
 });
