@@ -28,10 +28,8 @@ Services::Services(const ServicesDeps& d)
                      crypto::DeriveKey(d.token_key.value_or(crypto::SecretKey::Random()), "shinrai privacy center links v1")),
       retention(base, Derived()),
       report{d.config, d.store, &retention, d.audit, d.env},
-      cluster_(d.cluster),
       vault_(d.vault),
-      suppression_(d.suppression),
-      store_(d.store) {}
+      suppression_(d.suppression) {}
 
 std::vector<service::DerivedData*> Services::Derived() {
   std::vector<service::DerivedData*> derived = {&recs};
@@ -40,7 +38,7 @@ std::vector<service::DerivedData*> Services::Derived() {
 }
 
 Services::~Services() {
-  if (cluster_) cluster_->StopListening();  // no notice reaches services on their way out
+  if (base.cluster) base.cluster->StopListening();  // no notice reaches services on their way out
   recs.StopSchedule();
   retention.StopSchedule();
   serializer.StopSharing();  // commits, then hands the write lease back
@@ -49,14 +47,14 @@ Services::~Services() {
 
 Status Services::ReloadAfterHandover() {
   RETURN_IF_ERROR(collect.Reload());
-  RETURN_IF_ERROR(suppression_->Load(*store_));
+  RETURN_IF_ERROR(suppression_->Load(base.store));
   if (vault_) vault_->DropCached();
   return recs.ReloadShared();
 }
 
 Result<int> Services::Load() {
-  if (cluster_) {
-    serializer.Share(cluster_, [this] { return writer.Flush(); }, [this] { return ReloadAfterHandover(); });
+  if (base.cluster) {
+    serializer.Share(base.cluster, [this] { return writer.Flush(); }, [this] { return ReloadAfterHandover(); });
     cluster_link.Listen();
   }
   RETURN_IF_ERROR(collect.Load());

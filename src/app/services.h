@@ -84,10 +84,8 @@ class Services {
   // other nodes' copies through the cluster.
   std::vector<service::DerivedData*> Derived();
 
-  store::Cluster* const cluster_;
   crypto::KeyVault* const vault_;
   service::SuppressionList* const suppression_;
-  store::Store* const store_;
 };
 
 }  // namespace shinrai::app

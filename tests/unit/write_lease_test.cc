@@ -60,6 +60,16 @@ class FakeCluster : public Cluster {
   bool lost = false;
 };
 
+// The URL of a migrated schema of its own in the test cluster; "" when there is none.
+void NewSchema(std::string* url) {
+  auto pg = testing::FindTestPostgres();
+  if (pg.url.empty()) return;
+  testing::TempDir dir;
+  auto made = testing::TestPostgresUrlFor(pg, dir.path());
+  ASSERT_OK(made.status());
+  *url = *made;
+}
+
 TEST(WriteLease, ASectionAfterAnotherNodeWroteRunsOnReloadedState) {
   FakeCluster cluster;
   cluster.other_wrote = true;
@@ -114,13 +124,11 @@ TEST(WriteLease, IsHandedBackEachSliceOnlyAfterWhatSectionsSubmittedIsCommitted)
 }
 
 TEST(WriteLease, TwoNodesOnOneDatabaseHoldItInTurn) {
-  auto pg = testing::FindTestPostgres();
-  if (pg.url.empty()) GTEST_SKIP() << pg.skip_reason;
-  testing::TempDir dir;
-  auto url = testing::TestPostgresUrlFor(pg, dir.path());
-  ASSERT_OK(url.status());
-  auto a = OpenPostgresCluster({*url});
-  auto b = OpenPostgresCluster({*url});
+  std::string url;
+  ASSERT_NO_FATAL_FAILURE(NewSchema(&url));
+  if (url.empty()) GTEST_SKIP() << testing::FindTestPostgres().skip_reason;
+  auto a = OpenPostgresCluster({url});
+  auto b = OpenPostgresCluster({url});
   ASSERT_OK(a.status());
   ASSERT_OK(b.status());
   auto first = (*a)->AcquireLease();
@@ -143,15 +151,13 @@ TEST(WriteLease, TwoNodesOnOneDatabaseHoldItInTurn) {
 }
 
 TEST(WriteLease, ANodeThatDiesHoldingItFreesItForTheOthers) {
-  auto pg = testing::FindTestPostgres();
-  if (pg.url.empty()) GTEST_SKIP() << pg.skip_reason;
-  testing::TempDir dir;
-  auto url = testing::TestPostgresUrlFor(pg, dir.path());
-  ASSERT_OK(url.status());
-  auto b = OpenPostgresCluster({*url});
+  std::string url;
+  ASSERT_NO_FATAL_FAILURE(NewSchema(&url));
+  if (url.empty()) GTEST_SKIP() << testing::FindTestPostgres().skip_reason;
+  auto b = OpenPostgresCluster({url});
   ASSERT_OK(b.status());
   {
-    auto a = OpenPostgresCluster({*url});
+    auto a = OpenPostgresCluster({url});
     ASSERT_OK(a.status());
     ASSERT_OK((*a)->AcquireLease().status());
   }  // its session ends, as when the process is killed
@@ -161,16 +167,14 @@ TEST(WriteLease, ANodeThatDiesHoldingItFreesItForTheOthers) {
 }
 
 TEST(WriteLease, ANodeWhoseLeaseSessionDiedUnnoticedCannotCommit) {
-  auto pg = testing::FindTestPostgres();
-  if (pg.url.empty()) GTEST_SKIP() << pg.skip_reason;
-  testing::TempDir dir;
-  auto url = testing::TestPostgresUrlFor(pg, dir.path());
-  ASSERT_OK(url.status());
-  PostgresOptions a_options{*url};
+  std::string url;
+  ASSERT_NO_FATAL_FAILURE(NewSchema(&url));
+  if (url.empty()) GTEST_SKIP() << testing::FindTestPostgres().skip_reason;
+  PostgresOptions a_options{url};
   a_options.fence = std::make_shared<LeaseFence>();
   auto a_store = OpenPostgresStore(a_options);
   auto a = OpenPostgresCluster(a_options);
-  auto b = OpenPostgresCluster({*url});
+  auto b = OpenPostgresCluster({url});
   ASSERT_OK(a_store.status());
   ASSERT_OK(a.status());
   ASSERT_OK(b.status());
@@ -183,7 +187,7 @@ TEST(WriteLease, ANodeWhoseLeaseSessionDiedUnnoticedCannotCommit) {
   const std::string kill_sql =
       "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = 7301453 AND granted "
       "AND classid::bigint = (hashtext(current_schema())::bigint & 4294967295)";  // this test's schema only
-  std::string psql = "psql -Atq '" + *url + "' -c \"" + kill_sql + "\" > /dev/null";
+  std::string psql = "psql -Atq '" + url + "' -c \"" + kill_sql + "\" > /dev/null";
   ASSERT_EQ(std::system(psql.c_str()), 0);
   auto by_b = (*b)->AcquireLease();
   ASSERT_OK(by_b.status());

@@ -116,21 +116,19 @@ class PostgresCluster : public Cluster {
         ExecShared("INSERT INTO shinrai_published (name, version, bytes) VALUES ($1, $2, $3) "
                    "ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version, bytes = EXCLUDED.bytes "
                    "WHERE shinrai_published.version < EXCLUDED.version",
-                   3, nullptr, values, lengths, formats, 0));
+                   3, values, lengths, formats, 0));
     if (r.Ok()) return Status::Ok();
-    Status failed = Failed(shared_, "publish " + n);
-    return failed;
+    return Failed(shared_, "publish " + n);
   }
 
   Result<std::optional<Published>> Fetch(std::string_view name) override {
     const std::string n(name);
     const char* values[] = {n.c_str()};
     std::lock_guard lock(shared_mu_);
-    PgResult r(ExecShared("SELECT version::text, bytes FROM shinrai_published WHERE name = $1", 1, nullptr, values,
-                          nullptr, nullptr, 1));
+    PgResult r(ExecShared("SELECT version::text, bytes FROM shinrai_published WHERE name = $1", 1, values, nullptr,
+                          nullptr, 1));
     if (!r.Ok()) {
-      Status failed = Failed(shared_, "fetch " + n);
-      return failed;
+      return Failed(shared_, "fetch " + n);
     }
     if (r.rows() == 0) return std::optional<Published>();
     Published p;
@@ -154,16 +152,15 @@ class PostgresCluster : public Cluster {
         "EXCLUDED.at_us "
         "WHERE least($2::float8, b.tokens + $2::float8 * (EXCLUDED.at_us - b.at_us) / 1e6) >= 1 "
         "RETURNING tokens",
-        2, nullptr, values, nullptr, nullptr, 0));
+        2, values, nullptr, nullptr, 0));
     if (!taken.Ok()) {
-      Status failed = Failed(shared_, "take from the rate limit");
-      return failed;
+      return Failed(shared_, "take from the rate limit");
     }
     if (taken.rows() == 1) return std::optional<double>(std::stod(std::string(taken.Bytes(0, 0))));
     PgResult left(
         ExecShared("SELECT least($2::float8, tokens + $2::float8 * ((extract(epoch FROM clock_timestamp()) "
                    "* 1e6)::bigint - at_us) / 1e6) FROM shinrai_rate WHERE key_id = $1",
-                   2, nullptr, values, nullptr, nullptr, 0));
+                   2, values, nullptr, nullptr, 0));
     *short_of = left.Ok() && left.rows() == 1 ? std::stod(std::string(left.Bytes(0, 0))) : 0;
     return std::optional<double>();
   }
@@ -172,11 +169,9 @@ class PostgresCluster : public Cluster {
     const std::string n(name);
     const char* values[] = {n.c_str()};
     std::lock_guard lock(shared_mu_);
-    PgResult r(
-        ExecShared("SELECT version FROM shinrai_published WHERE name = $1", 1, nullptr, values, nullptr, nullptr, 0));
+    PgResult r(ExecShared("SELECT version FROM shinrai_published WHERE name = $1", 1, values, nullptr, nullptr, 0));
     if (!r.Ok()) {
-      Status failed = Failed(shared_, "read the version of " + n);
-      return failed;
+      return Failed(shared_, "read the version of " + n);
     }
     return r.rows() == 0 ? int64_t{0} : std::stoll(std::string(r.Bytes(0, 0)));
   }
@@ -200,8 +195,8 @@ class PostgresCluster : public Cluster {
   // PQexecParams on the shared connection, once more on a new session when
   // the server dropped this one (a restart or failover since the last call).
   // REQUIRES: shared_mu_ held.
-  PGresult* ExecShared(const char* sql, int n, std::nullptr_t, const char* const* values, const int* lengths,
-                       const int* formats, int result_format) {
+  PGresult* ExecShared(const char* sql, int n, const char* const* values, const int* lengths, const int* formats,
+                       int result_format) {
     PGresult* r = PQexecParams(shared_, sql, n, nullptr, values, lengths, formats, result_format);
     const ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || PQstatus(shared_) == CONNECTION_OK) return r;
@@ -212,10 +207,9 @@ class PostgresCluster : public Cluster {
 
   // REQUIRES: shared_mu_ held.
   Status Run(const char* const* values, int n, const char* sql, std::string_view what) {
-    PgResult r(ExecShared(sql, n, nullptr, values, nullptr, nullptr, 0));
+    PgResult r(ExecShared(sql, n, values, nullptr, nullptr, 0));
     if (r.Ok()) return Status::Ok();
-    Status failed = Failed(shared_, what);
-    return failed;
+    return Failed(shared_, what);
   }
 
   void ListenLoop() {
