@@ -193,6 +193,22 @@ void LogEffectiveConfiguration(const cli::ServeCommand& cmd, const schema::Confi
                   {"access_log", config.server.access_log}, {"log_level", config.server.log_level}});
 }
 
+// server.metrics_listen: a listener of its own for a Prometheus on this
+// machine, answering GET /metrics without a key (null when not configured).
+Result<std::unique_ptr<http::Server>> StartMetricsListener(const schema::Config& config) {
+  if (config.server.metrics_listen.empty()) return std::unique_ptr<http::Server>();
+  http::ServerOptions opts;
+  if (Status st = cli::SplitListen(config.server.metrics_listen, &opts.address, &opts.port); !st.ok())
+    return InvalidArgument("server.metrics_listen: " + st.message());
+  opts.threads = 1;
+  opts.max_connections = 16;  // scrapers, not clients
+  opts.max_body_bytes = 1024;
+  auto server = std::make_unique<http::Server>(opts, http::Api::HandleMetricsOnly);
+  if (Status st = server->Start(); !st.ok()) return Status(st.code(), "server.metrics_listen: " + st.message());
+  logging::Event("metrics_listener", {{"listen", opts.address + ":" + std::to_string(server->port())}});
+  return server;
+}
+
 // Wires the services, serves until asked to stop, and commits the last writes.
 int ServeUntilStopped(const cli::ServeCommand& cmd, const schema::Config& config, const app::OpenedData& data,
                       service::Access& access, audit::AuditLog& audit, const http::ServerOptions& sopts,
@@ -222,10 +238,13 @@ int ServeUntilStopped(const cli::ServeCommand& cmd, const schema::Config& config
     api.Handle(req, std::move(respond));
   });
   if (Status s = server->Start(); !s.ok()) return Fail(s);
+  auto metrics_server = StartMetricsListener(config);
+  if (!metrics_server.ok()) return Fail(metrics_server.status());
   PrintListening(cmd, config, sopts, server->port(), *store, data);
   LogEffectiveConfiguration(cmd, config, sopts, server->port(), *store, data);
   server->Wait();
   spdlog::info("shutting down");
+  if (*metrics_server) (*metrics_server)->Stop();
   server->Stop();
   s.recs.StopSchedule();
   s.retention.StopSchedule();
@@ -409,6 +428,10 @@ int main(int argc, char** argv) {
   if (auto* t = std::get_if<cli::TrainCommand>(&cmd)) return Train(*t);
   if (auto* a = std::get_if<cli::AuditCommand>(&cmd)) return app::RunAudit(*a);
   if (auto* k = std::get_if<cli::KeysCommand>(&cmd)) return app::RunKeys(*k);
+  if (std::holds_alternative<cli::RoutesCommand>(cmd)) {
+    for (const auto& r : http::Api::RouteTable()) std::printf("%s %s\n", r.method.c_str(), r.pattern.c_str());
+    return 0;
+  }
   std::printf("shinrai %s\n", kVersion);
   return 0;
 }

@@ -155,6 +155,7 @@ Command ParseCommandLine(int argc, char** argv) {
   const auto keys_actions = AddKeysCommand(app, keys);
 
   app.add_subcommand("version", "Print the version");
+  auto* routes = app.add_subcommand("routes", "List the HTTP routes the server answers (docs/openapi.yaml describes each)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -166,6 +167,7 @@ Command ParseCommandLine(int argc, char** argv) {
   if (td->parsed()) return tcf;
   if (e->parsed()) return eval;
   if (tr->parsed()) return train;
+  if (routes->parsed()) return RoutesCommand{};
   for (auto [sub, name] : audit_actions) {
     if (sub->parsed()) {
       audit.action = name;

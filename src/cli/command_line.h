@@ -80,13 +80,16 @@ struct KeysCommand {
 
 struct VersionCommand {};
 
+// The HTTP routes the server answers, a line each: "METHOD /path/{param}".
+struct RoutesCommand {};
+
 // Help was printed, or the arguments were wrong: exit with `exit_code`.
 struct ExitCommand {
   int exit_code = 0;
 };
 
 using Command = std::variant<ServeCommand, MigrateCommand, CheckConfigCommand, TcfDecodeCommand, EvalCommand, TrainCommand,
-                             AuditCommand, KeysCommand, VersionCommand, ExitCommand>;
+                             AuditCommand, KeysCommand, VersionCommand, RoutesCommand, ExitCommand>;
 
 Command ParseCommandLine(int argc, char** argv);
 

@@ -177,6 +177,13 @@ void CountAnswer(const std::string& route, const std::string& method, int status
   if (status == 503) m.counter("shinrai_http_unavailable_total", "Requests answered 503 (storage down, overload)").Inc();
 }
 
+Response MetricsExposition() {
+  Response r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = metrics::Default().Render();
+  return r;
+}
+
 Status ForeignOrigin(std::string_view origin) {
   const std::string named = IsValidUtf8(origin) && origin.size() <= 200 ? " '" + std::string(origin) + "'" : "";
   return PermissionDenied("pages from the origin" + named +
@@ -238,11 +245,7 @@ const std::vector<Api::Route>& Api::Routes() {
       {V::get, "/healthz", false, false, [](Api&, const Call& c) { c.Reply(JsonResponse(200, R"({"status":"ok"})")); }},
       {V::get, "/readyz", false, false, [](Api& a, const Call& c) { a.Ready(c); }},
       {V::get, "/metrics", true, false, [](Api&, const Call& c) {
-         if (c.Failed(service::Access::Authorize(c.who, service::Operation::kReadMetrics))) return;
-         Response r;
-         r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-         r.body = metrics::Default().Render();
-         c.Reply(std::move(r));
+         if (!c.Failed(service::Access::Authorize(c.who, service::Operation::kReadMetrics))) c.Reply(MetricsExposition());
        }},
       {V::post, "/v1/identify", false, true, [](Api& a, const Call& c) { a.Collect(c, profile::CallType::kIdentify); }},
       {V::post, "/v1/track", false, true, [](Api& a, const Call& c) { a.Collect(c, profile::CallType::kTrack); }},
@@ -355,6 +358,26 @@ std::vector<Api::Route> Api::TransparencyRoutes() {
        [](Api& a, const Call& c) { a.d_.privacy_center->TurnOff(c.req.body(), [c](Result<json> r) { c.Json(r); }); },
        true},
   };
+}
+
+std::vector<Api::RouteName> Api::RouteTable() {
+  std::vector<RouteName> names;
+  for (const Route& r : Routes()) names.push_back({std::string(bhttp::to_string(r.method)), std::string(r.pattern)});
+  return names;
+}
+
+void Api::HandleMetricsOnly(const Request& req, Respond respond) {
+  const std::string_view target(req.target().data(), req.target().size());
+  if (target.substr(0, target.find('?')) != "/metrics")
+    return respond(ErrorResponse(NotFound("this listener answers GET /metrics only")));
+  if (req.method() != bhttp::verb::get) {
+    Response r = ErrorResponse(Status(Code::kMethodNotAllowed, "/metrics takes GET"));
+    r.headers.emplace_back("Allow", "GET");
+    return respond(std::move(r));
+  }
+  Response r = MetricsExposition();
+  r.headers.emplace_back("Cache-Control", "no-store");
+  respond(std::move(r));
 }
 
 // Every route goes through here once: the path picks the route, then the

@@ -1,22 +1,8 @@
 // Api: the HTTP surface of Shinrai. Maps requests to service calls and
 // service Results to HTTP responses; holds no domain logic.
 //
-// Endpoints (docs/api.md):
-//   POST /v1/{identify,track,page,screen,group,alias,batch}   write key (Basic, body or ?writeKey=) or admin
-//   POST /v1/{i,t,p,s,g,a,b}, /beacon/v1/batch                 the same (browser SDKs' paths)
-//   GET  /v1/pixel/{track,page,...}?data=<base64 JSON>          the same; answers a 1x1 GIF
-//   GET  /v1/profiles/{id}                                     admin
-//   GET  /v1/consent/{id}, GET /v1/consent/{id}/history        admin, privacy_officer, service
-//   PUT  /v1/consent/{id}                                      admin, privacy_officer, service
-//   GET  /v1/stats/collection                                  admin, privacy_officer
-//   GET  /v1/recommendations/{id}?n=&context_item=&channel=    admin, service
-//   GET  /v1/items/{item}/similar?n=                           any API key
-//   POST /v1/items (catalogue upsert), POST /v1/models/train   admin, service
-//   POST /v1/feedback                                          write key, admin, service
-//   GET  /v1/stats/recommendations                             admin, analyst
-//   POST /v1/rights/requests, GET /v1/rights/requests/{id}[?format=html]   admin, privacy_officer
-//   GET  /v1/audit/report[?format=html]                        admin, privacy_officer
-//   GET  /healthz   GET /readyz                                no key
+// Every route, its roles, bodies and errors: docs/openapi.yaml (a test keeps
+// it and the table of routes in api.cc the same; `shinrai routes` prints it).
 //
 // Thread-safety: Handle() is called concurrently from the I/O threads.
 #pragma once
@@ -55,6 +41,17 @@ class Api {
   explicit Api(ApiDeps deps)
       : d_(deps), cors_(deps.config->server.allowed_origins, deps.config->server.public_url) {}
   void Handle(Request& req, Respond respond);
+
+  // The metrics listener's whole surface: GET /metrics, without a key (it
+  // binds loopback only; server.metrics_listen).
+  static void HandleMetricsOnly(const Request& req, Respond respond);
+
+  struct RouteName {
+    std::string method;
+    std::string pattern;  // "/v1/profiles/{the profile id}"
+  };
+  // What Handle() answers, in the table's order.
+  static std::vector<RouteName> RouteTable();
 
  private:
   struct Call;

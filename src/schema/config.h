@@ -73,6 +73,11 @@ struct ServerSettings {
   // Past this many records waiting to be committed, write requests get 503
   // with Retry-After at once (backpressure) instead of queueing.
   size_t max_pending_writes = 200'000;
+  // host:port of a second listener that answers GET /metrics only, without
+  // a key, for a Prometheus on the same machine. Loopback addresses only: it
+  // shows counts, never a person, but no key guards it. Default: none
+  // (metrics need an admin or analyst key on the main listener).
+  std::string metrics_listen;
 };
 
 // How an event becomes recommender training signal.

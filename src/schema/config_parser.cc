@@ -225,7 +225,8 @@ class Parser {
     if (!n.IsMap()) return Error(n, "server", "expected a mapping");
     CheckKeys(n, "server", {"listen", "max_body_bytes", "max_batch_events", "strict", "threads", "recent_events",
                             "dedup_window", "dedup_max_ids", "max_connections", "idle_timeout_seconds",
-                            "allowed_origins", "public_url", "log_format", "log_level", "access_log", "max_pending_writes"});
+                            "allowed_origins", "public_url", "log_format", "log_level", "access_log", "max_pending_writes",
+                            "metrics_listen"});
     ParseOrigins(n["allowed_origins"], &s->allowed_origins);
     s->public_url = Scalar<std::string>(n["public_url"], "server.public_url", "", "a URL like https://privacy.shop.example");
     if (!s->public_url.empty() &&
@@ -252,9 +253,27 @@ class Parser {
     s->max_pending_writes =
         Scalar<size_t>(n["max_pending_writes"], "server.max_pending_writes", s->max_pending_writes, "a number of records");
     if (s->max_pending_writes < 1) Error(n["max_pending_writes"], "server.max_pending_writes", "must be at least 1");
+    ParseMetricsListen(n["metrics_listen"], &s->metrics_listen);
     if (s->max_body_bytes < 1024) Error(n["max_body_bytes"], "server.max_body_bytes", "must be at least 1024");
     if (s->max_connections < 0) Error(n["max_connections"], "server.max_connections", "must be 0 (derived) or more");
     if (s->idle_timeout_seconds < 1) Error(n["idle_timeout_seconds"], "server.idle_timeout_seconds", "must be at least 1");
+  }
+
+  // The unauthenticated metrics listener: a loopback host and a port (0 picks
+  // a free one), and never the main listener's address.
+  void ParseMetricsListen(const YAML::Node& n, std::string* listen) {
+    *listen = Scalar<std::string>(n, "server.metrics_listen", "", "host:port on loopback, like 127.0.0.1:9464");
+    if (listen->empty()) return;
+    const size_t colon = listen->rfind(':');
+    const std::string host = colon == std::string::npos ? "" : listen->substr(0, colon);
+    const std::string port = colon == std::string::npos ? "" : listen->substr(colon + 1);
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoi(port) > 65535)
+      return Error(n, "server.metrics_listen", "expected host:port with a port from 0 to 65535");
+    if (host != "localhost" && host.rfind("127.", 0) != 0 && host != "[::1]")
+      Error(n, "server.metrics_listen",
+            "must be a loopback address (127.0.0.1:PORT): it answers without a key; use the main listener with an "
+            "admin or analyst key from elsewhere");
   }
 
   // A web origin as browsers send it: scheme://host[:port], no path.

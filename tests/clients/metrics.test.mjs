@@ -2,19 +2,21 @@
 // own Prometheus. `promtool check metrics` accepts the exposition; a real
 // Prometheus scrapes the server on loopback (with an API key, as an operator
 // would configure it) and answers shinrai_ series through its query API. No
-// label carries a personal value the test sent.
+// label carries a personal value the test sent. server.metrics_listen opens
+// a second, loopback listener that answers /metrics alone, without a key.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { ADMIN, startServer, tempDataDir, removeDir, getJson, postJson } from './server.mjs';
+import { ADMIN, CONFIG, startServer, tempDataDir, removeDir, getJson, postJson } from './server.mjs';
 
 const ANALYST = { Authorization: 'Bearer demo-analyst-key' };
 const SECRET = 'metrics-canary-7f3k@example.org';
 let server;
 let dir;
+let metricsUrl;  // the unauthenticated listener
 
 function which(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).stdout.trim();
@@ -30,9 +32,21 @@ function freePort() {
   });
 }
 
+// The example configuration with its metrics listener turned on.
+function configWithMetricsListener(port) {
+  const text = readFileSync(CONFIG, 'utf8');
+  const changed = text.replace(/^(\s*)# metrics_listen: \S+/m, `$1metrics_listen: 127.0.0.1:${port}`);
+  assert.notEqual(changed, text, `no "# metrics_listen:" line in ${CONFIG}`);
+  const file = join(dir, 'shinrai-metrics.yaml');
+  writeFileSync(file, changed);
+  return file;
+}
+
 before(async () => {
   dir = tempDataDir();
-  server = await startServer({ dataDir: dir, args: ['--demo'] });
+  const port = await freePort();
+  metricsUrl = `http://127.0.0.1:${port}/metrics`;
+  server = await startServer({ dataDir: dir, config: configWithMetricsListener(port), args: ['--demo'] });
   // Some traffic with a personal value that must never become a label.
   const sent = await postJson(`${server.url}/v1/identify`, { userId: SECRET, traits: { email: SECRET, shoe_size: 44 } });
   assert.equal(sent.status, 200);
@@ -74,6 +88,20 @@ test('the exposition: operators\' roles only, valid for promtool, and never a pe
   assert.equal(check.status, 0, check.stdout + check.stderr);
 });
 
+test('the metrics listener answers /metrics without a key, and nothing else', async () => {
+  const open = await fetch(metricsUrl);
+  assert.equal(open.status, 200);
+  assert.match(open.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
+  assert.match(await open.text(), /^shinrai_collect_events_total [1-9]/m);
+  const other = await fetch(metricsUrl.replace('/metrics', '/v1/profiles/cust-10035'), { headers: ADMIN });
+  assert.equal(other.status, 404, 'no other route, even with a key');
+  assert.match((await other.json()).error.message, /GET \/metrics only/);
+  const post = await fetch(metricsUrl, { method: 'POST', body: 'x' });
+  assert.equal(post.status, 405);
+  assert.equal(post.headers.get('allow'), 'GET');
+  assert.equal((await fetch(`${server.url}/metrics`)).status, 401, 'the main listener still wants a key');
+});
+
 test('Debian\'s Prometheus scrapes it and answers shinrai_ series', { timeout: 90000 }, async (t) => {
   if (!which('prometheus')) return t.skip('prometheus missing (Debian\'s prometheus package)');
   const port = await freePort();
@@ -84,6 +112,8 @@ scrape_configs:
   - job_name: shinrai
     authorization: {type: Bearer, credentials: demo-analyst-key}
     static_configs: [{targets: ['${target}']}]
+  - job_name: shinrai_metrics_listener
+    static_configs: [{targets: ['${new URL(metricsUrl).host}']}]
 `);
   const prom = spawn('prometheus', [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`,
     `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -102,8 +132,14 @@ scrape_configs:
     }
     assert.ok(series.length > 0, `Prometheus never answered the series:\n${log.slice(-2000)}`);
     assert.ok(Number(series[0].value[1]) >= 6000, 'the demo shop\'s events, counted');
-    const up = await (await fetch(`http://127.0.0.1:${port}/api/v1/query?query=up`)).json();
-    assert.equal(up.data.result[0].value[1], '1', 'the scrape succeeds');
+    // Both scrapes succeed: with the analyst's key, and without one on the metrics listener.
+    let up = [];
+    for (let i = 0; i < 30 && !(up.length === 2 && up.every((s) => s.value[1] === '1')); i++) {
+      if (i) await new Promise((r) => setTimeout(r, 1000));
+      up = (await (await fetch(`http://127.0.0.1:${port}/api/v1/query?query=up`)).json()).data.result;
+    }
+    assert.deepEqual(up.map((s) => [s.metric.job, s.value[1]]).sort(),
+      [['shinrai', '1'], ['shinrai_metrics_listener', '1']], JSON.stringify(up));
   } finally {
     prom.kill('SIGTERM');
   }

@@ -147,6 +147,21 @@ TEST(Declaration, UnknownSettingsAndBrokenYamlAreNamed) {
   EXPECT_THAT(role, StatusIs(Code::kInvalidArgument, HasSubstr("unknown role 'god'")));
 }
 
+// It answers without a key, so it may only listen where the machine alone reaches it.
+TEST(Declaration, TheMetricsListenerIsLoopbackOnly) {
+  auto at = [](const std::string& listen) {
+    return ParseConfig(std::string(kMinimal) + "server:\n  metrics_listen: \"" + listen + "\"\n", "t.yaml");
+  };
+  ASSERT_TRUE(at("127.0.0.1:9464").ok());
+  EXPECT_EQ(at("127.0.0.1:9464")->server.metrics_listen, "127.0.0.1:9464");
+  EXPECT_TRUE(at("[::1]:0").ok());
+  EXPECT_TRUE(at("localhost:9464").ok());
+  EXPECT_THAT(at("0.0.0.0:9464"), StatusIs(Code::kInvalidArgument, HasSubstr("must be a loopback address")));
+  EXPECT_THAT(at("10.0.0.5:9464"), StatusIs(Code::kInvalidArgument, HasSubstr("must be a loopback address")));
+  EXPECT_THAT(at("127.0.0.1:99999"), StatusIs(Code::kInvalidArgument, HasSubstr("port from 0 to 65535")));
+  EXPECT_THAT(at("127.0.0.1"), StatusIs(Code::kInvalidArgument, HasSubstr("port from 0 to 65535")));
+}
+
 TEST(Declaration, ServedEaseSettingsAreCheckedAndNamed) {
   const std::string recs =
       "recommendations:\n  purpose: personalization\n  interactions:\n    Clicked: {weight: 1, item: button}\n  model: ";
