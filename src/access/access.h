@@ -2,7 +2,7 @@
 //
 // Write keys can only collect (they ship in browsers and apps); API keys carry
 // a role. The role table is the single place that says which role may do
-// which operation; docs/roles.md renders it.
+// which operation; docs/api.md and docs/openapi.yaml (x-shinrai-roles) render it.
 //
 // Keys are held as SHA-256 hashes only: from the configuration (hashed at
 // load, or given as key_hash) and from the key file of `shinrai keys`, which

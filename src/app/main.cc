@@ -124,8 +124,11 @@ http::ServerOptions ServerOptionsFor(const schema::Config& config, const std::st
 Status RepairIfTheLastRunCrashed(const std::string& running_marker, app::OpenedData& data) {
   if (!std::filesystem::exists(running_marker)) return Status::Ok();
   ASSIGN_OR_RETURN(crypto::OrphanReport repaired, app::RepairAfterCrash(data));
-  spdlog::warn("the last run did not stop cleanly; removed {} records whose key was gone and {} identity links "
-               "to nobody", repaired.records_without_key, repaired.links_to_nobody);
+  logging::Event("crash_repair",
+                 {{"why", "the last run did not stop cleanly"},
+                  {"records_without_key_removed", repaired.records_without_key},
+                  {"dangling_identity_links_removed", repaired.links_to_nobody}},
+                 logging::Level::kWarn);
   return Status::Ok();
 }
 

@@ -67,17 +67,34 @@ Status Configure(std::string_view format, std::string_view level) {
 
 bool Json() { return json_format; }
 
-void Event(std::string_view event, const nlohmann::json& fields) {
-  if (!spdlog::should_log(spdlog::level::info)) return;
-  if (!json_format) return spdlog::info("{}", TextOf(event, fields));
+void Event(std::string_view event, const nlohmann::json& fields, Level level) {
+  const auto lvl = level == Level::kError ? spdlog::level::err
+                   : level == Level::kWarn ? spdlog::level::warn
+                                           : spdlog::level::info;
+  if (!spdlog::should_log(lvl)) return;
+  if (!json_format) return spdlog::log(lvl, "{}", TextOf(event, fields));
   nlohmann::json all = {{"event", event}};
   for (const auto& [k, v] : fields.items()) all[k] = v;
-  spdlog::info("{}{}", kFields, all.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  spdlog::log(lvl, "{}{}", kFields, all.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 void Access(std::string_view method, std::string_view route, int status, double millis, std::string_view key_id) {
   Event("request", {{"method", method}, {"route", route}, {"status", status},
                     {"ms", std::round(millis * 1000) / 1000}, {"key_id", key_id.empty() ? "-" : key_id}});
+}
+
+void ServerError(std::string_view method, std::string_view route, int status, std::string_view body,
+                 std::string_view key_id) {
+  const auto answer = nlohmann::json::parse(body, nullptr, false);
+  const nlohmann::json* error = answer.is_object() && answer.contains("error") ? &answer["error"] : nullptr;
+  auto field = [error](const char* name) {
+    return error && error->is_object() && error->contains(name) && (*error)[name].is_string()
+               ? (*error)[name].get<std::string>()
+               : std::string("-");
+  };
+  Event("request_failed", {{"method", method}, {"route", route}, {"status", status}, {"code", field("code")},
+                           {"message", field("message")}, {"key_id", key_id.empty() ? "-" : key_id}},
+        status == 503 ? Level::kWarn : Level::kError);  // 503: overload or storage down, counted in /metrics too
 }
 
 }  // namespace shinrai::logging

@@ -19,11 +19,19 @@ namespace shinrai::logging {
 Status Configure(std::string_view format, std::string_view level);
 bool Json();
 
+enum class Level { kInfo, kWarn, kError };
+
 // An event with fields: in JSON, the fields beside "event"; in text,
-// "event k=v k=v". At info level.
-void Event(std::string_view event, const nlohmann::json& fields);
+// "event k=v k=v".
+void Event(std::string_view event, const nlohmann::json& fields, Level level = Level::kInfo);
 
 // One answered request (the access log): the route pattern, never the path.
 void Access(std::string_view method, std::string_view route, int status, double millis, std::string_view key_id);
+
+// A 5xx answer, at error level (503, refused under load: warn), with what an operator needs to act: the
+// route pattern, the status, and the error's code and message as the
+// client got them (`body`, the answer's JSON).
+void ServerError(std::string_view method, std::string_view route, int status, std::string_view body,
+                 std::string_view key_id);
 
 }  // namespace shinrai::logging

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <mutex>
 
+#include "core/logging.h"
+
 namespace shinrai {
 
 namespace {
@@ -46,6 +48,11 @@ void Progress::Print(bool last) {
   if (total_ > 0) std::snprintf(counts, sizeof counts, " %lld/%lld", done, static_cast<long long>(total_));
   else if (done > 0) std::snprintf(counts, sizeof counts, " %lld", done);
   std::lock_guard lock(print_mu);
+  // A log shipper reads one JSON object a line: the phase's end is an event.
+  if (!terminal_ && logging::Json()) {
+    if (last) logging::Event("progress", {{"phase", phase_}, {"done", done}, {"total", total_}, {"seconds", seconds}});
+    return;
+  }
   // On a terminal the line is rewritten in place (\r, then cleared to its end).
   std::fprintf(stderr, "%s%s:%s %.1f s%s%s", terminal_ ? "\r" : "", phase_.c_str(), counts, seconds,
                terminal_ ? "\033[K" : "", last || !terminal_ ? (last ? " done\n" : "\n") : "");

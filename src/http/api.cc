@@ -394,6 +394,7 @@ void Api::Handle(Request& req, Respond respond) {
     CountAnswer(*route_label, method, r.status, took);
     if (access_log)
       logging::Access(method, *route_label, r.status, std::chrono::duration<double, std::milli>(took).count(), *key_label);
+    if (r.status >= 500) logging::ServerError(method, *route_label, r.status, r.body, *key_label);
     inner(std::move(r));
   };
   std::string_view target(req.target().data(), req.target().size());

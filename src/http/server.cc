@@ -1,5 +1,6 @@
 #include "http/server.h"
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -14,8 +15,11 @@
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
+
+#include "core/logging.h"
 
 namespace shinrai::http {
 
@@ -87,15 +91,19 @@ struct ConnectionGauge {
   }
   // Forgets ended sessions; under pressure, sheds the idle ones.
   void Sweep() {
+    if (under_pressure()) return Shed(Clock::now() - kIdleUnderPressure);
+    std::lock_guard lock(mu);
+    std::erase_if(sessions, [](const std::weak_ptr<Sheddable>& w) { return w.expired(); });
+  }
+  // Closes the connections waiting for a request since before `cutoff`.
+  void Shed(Clock::time_point cutoff) {
     std::vector<std::shared_ptr<Sheddable>> live;
     {
       std::lock_guard lock(mu);
       std::erase_if(sessions, [](const std::weak_ptr<Sheddable>& w) { return w.expired(); });
-      if (!under_pressure()) return;
       for (const auto& w : sessions)
         if (auto s = w.lock()) live.push_back(std::move(s));
     }
-    const auto cutoff = Clock::now() - kIdleUnderPressure;
     for (const auto& s : live) s->ShedIfIdleSince(cutoff);
   }
 };
@@ -206,7 +214,7 @@ class Session : public Sheddable, public std::enable_shared_from_this<Session<kT
   }
 
   static void LogHandlerFailure(const char* what) {
-    std::fprintf(stderr, "shinrai: a request handler threw: %s\n", what);
+    logging::Event("handler_exception", {{"what", what}}, logging::Level::kError);
   }
 
   void Send(Response r, bool keep_alive) {
@@ -305,6 +313,12 @@ struct Server::Impl {
   ConnectionGauge gauge;
   net::steady_timer accept_backoff{ioc};
   net::steady_timer sweep_timer{ioc};
+  std::atomic<bool> accepting{true};  // false once a stop begins: the acceptor closes
+  // Keeps the I/O threads running while no I/O is pending. Once a stop
+  // closes the acceptor, a session waiting for its write to commit has no
+  // operation pending; without this, run() would return and its answer,
+  // posted later, would never be sent.
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> keep_running;
 
   void SweepEverySecond() {
     sweep_timer.expires_after(std::chrono::seconds(1));
@@ -324,7 +338,7 @@ struct Server::Impl {
 
   void Accept() {
     acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
-      if (ec == net::error::operation_aborted) return;
+      if (ec == net::error::operation_aborted || !accepting) return;
       if (ec) {
         // Out of descriptors (EMFILE/ENFILE) or the like: retrying at once
         // spins a core and fails again. Wait, longer each time, up to 1 s.
@@ -392,10 +406,10 @@ Status Server::Start() {
   const int supported = DefaultMaxConnections();
   impl_->gauge.max = impl_->options.max_connections > 0 ? impl_->options.max_connections : supported;
   if (impl_->gauge.max > supported) {
-    std::fprintf(stderr,
-                 "shinrai: server.max_connections %d is more than the open-file limit supports; using %d "
-                 "(raise the limit, e.g. LimitNOFILE=, to allow more)\n",
-                 impl_->gauge.max, supported);
+    logging::Event("max_connections_lowered",
+                   {{"configured", impl_->gauge.max}, {"using", supported},
+                    {"why", "more than the open-file limit supports; raise it (LimitNOFILE=) to allow more"}},
+                   logging::Level::kWarn);
     impl_->gauge.max = supported;
   }
   impl_->gauge.idle_seconds = std::max(1, impl_->options.idle_timeout_seconds);
@@ -403,6 +417,7 @@ Status Server::Start() {
   impl_->SweepEverySecond();
   int n = impl_->options.threads > 0 ? impl_->options.threads : static_cast<int>(std::thread::hardware_concurrency());
   if (n < 1) n = 1;
+  impl_->keep_running.emplace(impl_->ioc.get_executor());
   for (int i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
   return Status::Ok();
 }
@@ -416,11 +431,17 @@ void Server::Wait() {
 
 void Server::Stop() {
   if (impl_->threads.empty()) return;
-  // Graceful: no new connection, every request already read is answered
-  // (its write committed first), each answer closing its connection; then
-  // the rest (idle keep-alive connections) closes. Bounded, for a handler
-  // that never answers.
+  // Graceful: no new connection; every request read, or arriving on an open
+  // connection, is answered (its write committed first) with
+  // "Connection: close", so each client's next request goes elsewhere or
+  // waits for a restart. A connection that sends nothing for kDrainGrace is
+  // closed: in HTTP/1.1 a request can cross that close on the wire, so a
+  // connection in use is never closed under its client, and one idle that
+  // long is most likely not about to be used. Bounded, for a handler that
+  // never answers.
+  constexpr auto kDrainGrace = std::chrono::milliseconds(250);
   impl_->gauge.draining = true;
+  impl_->accepting = false;
   net::post(impl_->ioc, [this] {
     beast::error_code ec;
     impl_->acceptor.close(ec);
@@ -428,9 +449,18 @@ void Server::Stop() {
     impl_->sweep_timer.cancel();
     impl_->signals.cancel(ec);
   });
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (impl_->gauge.in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const auto began = Clock::now();
+  const auto deadline = began + std::chrono::seconds(10);
+  for (auto now = began; now < deadline && impl_->gauge.open.load() > 0; now = Clock::now()) {
+    if (now - began >= kDrainGrace) impl_->gauge.Shed(now - kDrainGrace);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (impl_->gauge.open.load() > 0)
+    logging::Event("stop_cut_short", {{"open_connections", impl_->gauge.open.load()},
+                                      {"unanswered_requests", impl_->gauge.in_flight.load()},
+                                      {"why", "still open after the 10 s drain bound"}},
+                   logging::Level::kWarn);
+  impl_->keep_running.reset();
   impl_->ioc.stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();

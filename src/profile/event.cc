@@ -81,7 +81,6 @@ nlohmann::json EventToJson(const Event& e) {
   if (!e.properties.empty()) j["properties"] = e.properties;
   if (!e.context.empty()) j["context"] = e.context;
   if (!e.source.empty()) j["source"] = e.source;
-  if (e.brand != "*") j["brand"] = e.brand;
   return j;
 }
 

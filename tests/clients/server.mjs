@@ -47,7 +47,31 @@ export function recordSent(body) {
 // A person named in a path (/v1/profiles/<id>, /v1/consent/<id>, ...).
 function recordPath(url) {
   const m = String(url).match(/\/v1\/(?:profiles|consent|recommendations)\/([^/?]+)/);
-  if (m) recordSent({ subject: decodeURIComponent(m[1]).replace(/^(email|phone|profile):/, '') });
+  if (!m) return;
+  let id = m[1];
+  try {
+    id = decodeURIComponent(id);
+  } catch {
+    // a test of bytes that are not UTF-8: recorded as sent
+  }
+  recordSent({ subject: id.replace(/^(email|phone|profile):/, '') });
+}
+
+// Every request a test makes with fetch() is recorded, whatever helper it
+// goes through: its path and its JSON body.
+if (LOG_DIR) {
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (input, init = {}) => {
+    recordPath(typeof input === 'string' || input instanceof URL ? input : input?.url);
+    if (typeof init.body === 'string') {
+      try {
+        recordSent(JSON.parse(init.body));
+      } catch {
+        // not JSON: a test of malformed bodies
+      }
+    }
+    return realFetch(input, init);
+  };
 }
 
 export function tempDataDir() {
@@ -86,6 +110,7 @@ export function startServer({ dataDir, config = CONFIG, args = [], timeoutMs = 3
           port: Number(new URL(m[1]).port),
           proc,
           output: () => out,
+          log: () => log,  // standard error alone
           stop: () => stopProcess(proc, 'SIGTERM'),
           kill9: () => stopProcess(proc, 'SIGKILL'),
         });
@@ -110,14 +135,11 @@ function stopProcess(proc, signal) {
 }
 
 export async function getJson(url, headers = ADMIN) {
-  recordPath(url);
   const res = await fetch(url, { headers });
   return { status: res.status, body: await res.json() };
 }
 
 export async function postJson(url, body, headers = {}) {
-  if (typeof body === 'object' && !(body instanceof Uint8Array)) recordSent(body);
-  recordPath(url);
   const res = await fetch(url, {
     method: 'POST',
     headers: {
