@@ -16,6 +16,11 @@ void RegisterGauges(Services& s, store::Store& store) {
           });
   m.gauge("shinrai_store_healthy", "1 while storage takes writes, 0 after a failed commit until it recovers",
           [&s](auto& out) { out.push_back({{}, s.writer.health().ok() ? 1.0 : 0.0}); });
+  m.gauge("shinrai_store_memory_bytes", "Memory the store holds, by part (RocksDB: memtables, block cache, "
+          "index and filter blocks)", [&store](auto& out) {
+            for (const auto& [part, bytes] : store.MemoryBytes())
+              out.push_back({{{"part", part}}, static_cast<double>(bytes)});
+          });
   m.gauge("shinrai_rights_requests", "Data-subject requests by type and status", [&store](auto& out) {
     auto requests = service::ListRightsRequests(store);
     if (!requests.ok()) return;

@@ -20,13 +20,17 @@ Status MessageDedup::Load(store::Store& store, int64_t now_ms) {
   const int64_t cutoff = now_ms - window_ms_;
   store::ScanOptions so;
   so.prefix = std::string(profile::kDedupPrefix);
-  return store.Scan(so, [&](std::string_view k, std::string_view v) {
-    const int64_t at = static_cast<int64_t>(ReadBigEndian64(k.substr(so.prefix.size())));
-    records_.emplace_back(at, std::string(k));
-    if (at < cutoff) return true;  // swept at the next Persist
+  RETURN_IF_ERROR(store.Scan(so, [&](std::string_view k, std::string_view v) {
+    if (k.size() != so.prefix.size() + 16) return true;  // not a key this class writes
+    const int64_t at = static_cast<int64_t>(ReadBigEndian64(k.substr(so.prefix.size(), 8)));
+    records_.push_back({at, ReadBigEndian64(k.substr(so.prefix.size() + 8, 8))});
+    if (at < cutoff) return true;  // deleted by the next Persists
     for (size_t i = 0; i + 8 <= v.size(); i += 8) seen_[ReadBigEndian64(v.substr(i, 8))] = at;
     return true;
-  });
+  }));
+  forget_before_ms_ = cutoff;
+  ForgetBoundExcess();
+  return Status::Ok();
 }
 
 bool MessageDedup::Seen(std::string_view message_id, int64_t now_ms) const {
@@ -45,39 +49,52 @@ void MessageDedup::Persist(store::Transaction& txn, int64_t now_ms, uint64_t ran
     std::string value;
     value.reserve(unpersisted_.size() * 8);
     for (uint64_t h : unpersisted_) AppendBigEndian64(&value, h);
-    std::string key = profile::DedupKey(now_ms, random);
-    records_.emplace_back(now_ms, key);
-    txn.Put(std::move(key), std::move(value));
+    records_.push_back({now_ms, random});
+    txn.Put(profile::DedupKey(now_ms, random), std::move(value));
   }
-  if (seen_.size() > max_ids_) {
-    // Over the memory bound: forget the older half of what is remembered.
-    std::vector<int64_t> times;
-    times.reserve(seen_.size());
-    for (const auto& [_, t] : seen_) times.push_back(t);
-    std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
-    const int64_t median = times[times.size() / 2];
-    std::erase_if(seen_, [&](const auto& kv) { return kv.second < median; });
-    // Most ids from one millisecond (a burst, a fixed clock): "older than the
-    // median" frees little, and every later Persist would scan them all
-    // again. Then forget any of the tied ones but this batch's, down to half.
-    if (seen_.size() > max_ids_ / 2 + max_ids_ / 4) {
-      std::sort(unpersisted_.begin(), unpersisted_.end());
-      for (auto it = seen_.begin(); it != seen_.end() && seen_.size() > max_ids_ / 2;) {
-        if (it->second <= median && !std::binary_search(unpersisted_.begin(), unpersisted_.end(), it->first))
-          it = seen_.erase(it);
-        else ++it;
-      }
-    }
-  }
+  ForgetBoundExcess();
   unpersisted_.clear();
   // Sweep at most once a minute: forgetting old ids is not urgent.
-  if (now_ms - last_sweep_ms_ < 60'000) return;
-  last_sweep_ms_ = now_ms;
-  const int64_t cutoff = now_ms - window_ms_;
-  size_t expired = 0;
-  while (expired < records_.size() && records_[expired].first < cutoff) txn.Delete(records_[expired++].second);
-  records_.erase(records_.begin(), records_.begin() + static_cast<std::ptrdiff_t>(expired));
-  if (expired) std::erase_if(seen_, [&](const auto& kv) { return kv.second < cutoff; });
+  if (now_ms - last_sweep_ms_ >= 60'000) {
+    last_sweep_ms_ = now_ms;
+    const int64_t cutoff = now_ms - window_ms_;
+    if (!records_.empty() && records_.front().at_ms < cutoff)
+      std::erase_if(seen_, [&](const auto& kv) { return kv.second < cutoff; });
+    forget_before_ms_ = std::max(forget_before_ms_, cutoff);
+  }
+  DeleteForgottenRecords(txn);
+}
+
+// Over the memory bound: forget the older half of what is remembered.
+void MessageDedup::ForgetBoundExcess() {
+  if (seen_.size() <= max_ids_) return;
+  std::vector<int64_t> times;
+  times.reserve(seen_.size());
+  for (const auto& [_, t] : seen_) times.push_back(t);
+  std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
+  const int64_t median = times[times.size() / 2];
+  std::erase_if(seen_, [&](const auto& kv) { return kv.second < median; });
+  forget_before_ms_ = std::max(forget_before_ms_, median);
+  // Most ids from one millisecond (a burst, a fixed clock): "older than the
+  // median" frees little, and every later Persist would scan them all
+  // again. Then forget any of the tied ones but this batch's, down to half.
+  if (seen_.size() > max_ids_ / 2 + max_ids_ / 4) {
+    std::sort(unpersisted_.begin(), unpersisted_.end());
+    for (auto it = seen_.begin(); it != seen_.end() && seen_.size() > max_ids_ / 2;) {
+      if (it->second <= median && !std::binary_search(unpersisted_.begin(), unpersisted_.end(), it->first))
+        it = seen_.erase(it);
+      else ++it;
+    }
+  }
+}
+
+// A few at a time: each Persist adds at most one record, so this keeps up.
+void MessageDedup::DeleteForgottenRecords(store::Transaction& txn) {
+  constexpr int kDeletesPerPersist = 64;
+  for (int n = 0; n < kDeletesPerPersist && !records_.empty() && records_.front().at_ms < forget_before_ms_; ++n) {
+    txn.Delete(profile::DedupKey(records_.front().at_ms, records_.front().random));
+    records_.pop_front();
+  }
 }
 
 }  // namespace shinrai::service

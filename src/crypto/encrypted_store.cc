@@ -90,6 +90,7 @@ class EncryptedStore : public store::Store {
     return vault_->Recover();
   }
   std::string_view Name() const override { return inner_->Name(); }
+  std::vector<std::pair<std::string, int64_t>> MemoryBytes() const override { return inner_->MemoryBytes(); }
 
  private:
   // The subject of a key in a subject family, or "" when it is not one.

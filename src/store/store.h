@@ -74,6 +74,9 @@ class Store {
   virtual Status Recover() { return Status::Ok(); }
   // A short name for logs and readiness ("rocksdb", "memory").
   virtual std::string_view Name() const = 0;
+  // Bytes the backend holds in memory, by part ("memtables", "block_cache",
+  // "table_readers"), for /metrics. Default: none worth reporting.
+  virtual std::vector<std::pair<std::string, int64_t>> MemoryBytes() const { return {}; }
 };
 
 struct RocksOptions {

@@ -122,6 +122,19 @@ class RocksStore : public Store {
 
   std::string_view Name() const override { return "rocksdb"; }
 
+  std::vector<std::pair<std::string, int64_t>> MemoryBytes() const override {
+    std::shared_lock lock(mu_);
+    if (!db_) return {};
+    std::vector<std::pair<std::string, int64_t>> parts;
+    for (const auto& [part, property] : {std::pair{"memtables", "rocksdb.cur-size-all-mem-tables"},
+                                         std::pair{"block_cache", "rocksdb.block-cache-usage"},
+                                         std::pair{"table_readers", "rocksdb.estimate-table-readers-mem"}}) {
+      uint64_t bytes = 0;
+      if (db_->GetIntProperty(property, &bytes)) parts.emplace_back(part, static_cast<int64_t>(bytes));
+    }
+    return parts;
+  }
+
   int64_t wal_syncs() const {
     const auto& stats = options_.statistics;  // null unless RocksOptions::count_wal_syncs
     return stats ? static_cast<int64_t>(stats->getTickerCount(rocksdb::WAL_FILE_SYNCED)) : -1;
@@ -130,7 +143,7 @@ class RocksStore : public Store {
  private:
   const rocksdb::Options options_;  // to reopen with
   const std::string path_;
-  std::shared_mutex mu_;            // shared: every operation; exclusive: reopening
+  mutable std::shared_mutex mu_;    // shared: every operation; exclusive: reopening
   std::unique_ptr<rocksdb::DB> db_;  // GUARDED_BY(mu_); null while it cannot be reopened
 };
 
