@@ -8,15 +8,20 @@
 namespace shinrai::service {
 namespace {
 
+// One request carrying one id, as CollectService records it.
+void Collect(store::StagedWriter& writer, MessageDedup& dedup, const std::string& id, int64_t at_ms, uint64_t random) {
+  auto txn = writer.Begin();
+  dedup.Add(id, at_ms);
+  dedup.Persist(txn, at_ms, random);
+  writer.Submit(std::move(txn), [](const Status& st) { EXPECT_OK(st); });
+}
+
 TEST(MessageDedup, MemoryStaysBoundedAndTheNewestIdsAreKept) {
   auto store = store::NewMemoryStore();
   store::StagedWriter writer(store.get());
   MessageDedup dedup(/*window_ms=*/86'400'000, /*max_ids=*/100);
   for (int i = 0; i < 1000; ++i) {
-    auto txn = writer.Begin();
-    dedup.Add("id-" + std::to_string(i), 1000 + i);
-    dedup.Persist(txn, 1000 + i, i);
-    writer.Submit(std::move(txn), [](const Status& st) { EXPECT_OK(st); });
+    Collect(writer, dedup, "id-" + std::to_string(i), 1000 + i, i);
   }
   EXPECT_LE(dedup.size(), 101u);
   EXPECT_TRUE(dedup.Seen("id-999", 2000));
@@ -32,10 +37,7 @@ TEST(MessageDedup, MemoryStaysBoundedWhenIdsShareOneMillisecond) {
   store::StagedWriter writer(store.get());
   MessageDedup dedup(/*window_ms=*/86'400'000, /*max_ids=*/100);
   for (int i = 0; i < 1000; ++i) {
-    auto txn = writer.Begin();
-    dedup.Add("burst-" + std::to_string(i), 5000);
-    dedup.Persist(txn, 5000, i);
-    writer.Submit(std::move(txn), [](const Status& st) { EXPECT_OK(st); });
+    Collect(writer, dedup, "burst-" + std::to_string(i), 5000, i);
     EXPECT_TRUE(dedup.Seen("burst-" + std::to_string(i), 5000));  // the id just added is always remembered
     EXPECT_LE(dedup.size(), 101u);
   }
@@ -50,10 +52,7 @@ TEST(MessageDedup, RecordsOfForgottenIdsGoFromMemoryAndTheStore) {
   store::StagedWriter writer(store.get());
   MessageDedup dedup(/*window_ms=*/86'400'000, /*max_ids=*/100);
   for (int i = 0; i < 5000; ++i) {
-    auto txn = writer.Begin();
-    dedup.Add("id-" + std::to_string(i), 1000 + i);
-    dedup.Persist(txn, 1000 + i, i);
-    writer.Submit(std::move(txn), [](const Status& st) { EXPECT_OK(st); });
+    Collect(writer, dedup, "id-" + std::to_string(i), 1000 + i, i);
   }
   ASSERT_OK(writer.Flush());
   EXPECT_LE(dedup.records(), 200u);
@@ -77,10 +76,7 @@ TEST(MessageDedup, RecordsOlderThanTheWindowAreDeleted) {
   store::StagedWriter writer(store.get());
   MessageDedup dedup(/*window_ms=*/60'000, /*max_ids=*/1000);
   for (int i = 0; i < 300; ++i) {  // one request a second for five minutes
-    auto txn = writer.Begin();
-    dedup.Add("id-" + std::to_string(i), 1'000'000 + i * 1000);
-    dedup.Persist(txn, 1'000'000 + i * 1000, i);
-    writer.Submit(std::move(txn), [](const Status& st) { EXPECT_OK(st); });
+    Collect(writer, dedup, "id-" + std::to_string(i), 1'000'000 + i * 1000, i);
   }
   ASSERT_OK(writer.Flush());
   // Swept once a minute: at most two minutes' records remain.
